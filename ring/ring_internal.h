@@ -16,7 +16,7 @@
 
 #include "ring.h"
 
-#define BVAPM_RING_MAX_ATTEMPTS 64      /* CAS retries before dropping as contention */
+#define BVAPM_RING_MAX_ATTEMPTS 32      /* CAS retries before dropping as contention */
 #define BVAPM_RING_DEFAULT_CAPACITY (UINT64_C(16) << 20)
 #define BVAPM_RING_DEFAULT_MAX_RECORD (UINT32_C(1) << 20)
 #define BVAPM_RING_DEFAULT_SLOTS 256u

@@ -26,7 +26,12 @@
 #include <errno.h>
 #include <string.h>
 
+/* Bounded spin: each failed CAS waits 16, 32, ... up to 4096 pause-free
+ * iterations (ck's default ceiling of 2^20 is far too long for a request). */
+#define CK_BACKOFF_CEILING ((1u << 12) - 1)
 #include <ck_backoff.h>
+
+#define BACKOFF_START 16u
 
 #include "ring_internal.h"
 
@@ -62,7 +67,7 @@ void bvapm_ring_count_loss(struct bvapm_ring *r, enum bvapm_ring_loss reason, ui
 int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_reservation *res)
 {
 	struct bvapm_ring_header *h = r->hdr;
-	ck_backoff_t backoff = CK_BACKOFF_INITIALIZER;
+	ck_backoff_t backoff = BACKOFF_START;
 
 	if (bvapm_unlikely(r->fork_generation != bvapm_ring_fork_generation || !r->writable))
 		return -EBADF;
@@ -89,6 +94,13 @@ int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_res
 
 		uint64_t lap = bvapm_ring_lap(r, t);
 		uint64_t off = t & r->mask;
+		uint64_t pad = off + total > r->capacity ? r->capacity - off : 0;
+
+		/* Full first: with room for pad + total, the words at t belong
+		 * to this lap (the previous lap's records there are released). */
+		if (t + pad + total - head > r->capacity)
+			return drop(r, BVAPM_LOSS_FULL, -ENOSPC);
+
 		uint64_t *word = bvapm_ring_word(r, t);
 		/* The claim CAS below re-checks this value atomically. */
 		uint64_t cw = ck_pr_load_64(word);
@@ -106,13 +118,9 @@ int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_res
 			continue;
 		}
 
-		if (off + total > r->capacity) {
+		if (pad != 0) {
 			/* Wrap: pad to the end of the data area, then retry at
-			 * the start of the next lap, if both fit. */
-			uint64_t pad = r->capacity - off;
-
-			if (t + pad + total - head > r->capacity)
-				return drop(r, BVAPM_LOSS_FULL, -ENOSPC);
+			 * the start of the next lap. */
 			if (ck_pr_cas_64(word, cw, bvapm_cw_make(BVAPM_CW_SKIP, pad, pid, lap))) {
 				BVAPM_RING_STEP(BVAPM_STEP_AFTER_PADDING_CLAIM);
 				/* Publish the padding; failure means a helper did. */
@@ -120,8 +128,6 @@ int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_res
 			}
 			continue;
 		}
-		if (t + total - head > r->capacity)
-			return drop(r, BVAPM_LOSS_FULL, -ENOSPC);
 
 		/* Step 1: claim. The CAS is atomic with the FREE(lap) check,
 		 * so a stale t (older lap) can never succeed. */
