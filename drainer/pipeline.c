@@ -1,0 +1,358 @@
+/*
+ * pipeline.c — see pipeline.h for the policy.
+ *
+ * Threads: the reader enqueues (cds_wfcq_enqueue: wait-free, any number of
+ * enqueuers); each sink thread is the only dequeuer of its queue
+ * (__cds_wfcq_dequeue_blocking without the queue mutex is allowed with a
+ * single dequeuer). `pressure`, `stop` and `replayed` are flags with
+ * relaxed/acquire-release atomics as noted where used.
+ */
+#include "pipeline.h"
+#include "log.h"
+#include "sinks.h"
+#include "spool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct sink_thread {
+	struct bvapm_pipeline *p;
+	int idx;
+	struct bvapm_sink *sink;
+	struct bvapm_spool *spool;
+	struct cds_wfcq_head qhead;
+	struct cds_wfcq_tail qtail;
+	pthread_t th;
+	bool started;
+	int exited;              /* atomic: thread left its loop */
+	struct bvapm_batch **held; /* batches in memory, oldest first */
+	size_t nheld, capheld;
+	uint64_t next_try_ms;    /* backoff: no send before this */
+	uint32_t backoff_ms;
+	uint64_t next_spool_ms;  /* spool write failed: no new attempt before this */
+	unsigned rand_state;
+};
+
+struct bvapm_pipeline {
+	const struct bvapm_drainer_config *cfg;
+	struct bvapm_metrics *m;
+	int nsinks;
+	int pressure;            /* atomic flag, relaxed: a hint */
+	int stop;                /* atomic flag: release by stop(), acquire by threads */
+	int replayed;            /* atomic count of threads done with start-up replay */
+	struct sink_thread t[BVAPM_MAX_SINKS];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+/* ---- retry policy (the one place a circuit breaker would replace) -------- */
+
+static bool sink_ready(struct sink_thread *t, uint64_t now)
+{
+	return now >= t->next_try_ms;
+}
+
+static void sink_failed(struct sink_thread *t, uint64_t now, uint32_t retry_after_ms)
+{
+	const struct bvapm_drainer_config *c = t->p->cfg;
+	t->backoff_ms = t->backoff_ms ? t->backoff_ms * 2 : c->retry_min_ms;
+	if (t->backoff_ms > c->retry_max_ms)
+		t->backoff_ms = c->retry_max_ms;
+	/* Jitter: uniformly in [backoff/2, backoff]. */
+	uint32_t delay = t->backoff_ms / 2 + (uint32_t)rand_r(&t->rand_state) % (t->backoff_ms / 2 + 1);
+	if (retry_after_ms)
+		delay = retry_after_ms;
+	t->next_try_ms = now + delay;
+	BVAPM_M_ADD(t->p->m->sink[t->idx].failures, 1);
+	BVAPM_M_SET(t->p->m->sink[t->idx].up, 0);
+}
+
+static void sink_succeeded(struct sink_thread *t)
+{
+	t->backoff_ms = 0;
+	BVAPM_M_SET(t->p->m->sink[t->idx].up, 1);
+}
+
+/* ---- held batches ---------------------------------------------------------- */
+
+static void take_queue(struct sink_thread *t)
+{
+	struct cds_wfcq_node *node;
+	while ((node = __cds_wfcq_dequeue_blocking(&t->qhead, &t->qtail))) {
+		struct bvapm_batch *b = caa_container_of(node, struct bvapm_batch, node[t->idx]);
+		if (t->nheld == t->capheld) {
+			size_t ncap = t->capheld ? t->capheld * 2 : 64;
+			struct bvapm_batch **n = realloc(t->held, ncap * sizeof *n);
+			if (!n) {
+				/* Keep it queued: retried on the next pass. */
+				cds_wfcq_enqueue(&t->qhead, &t->qtail, node);
+				return;
+			}
+			t->held = n;
+			t->capheld = ncap;
+		}
+		t->held[t->nheld++] = b;
+	}
+}
+
+static void drop_front(struct sink_thread *t, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		bvapm_batch_safe(t->held[i]);
+	memmove(t->held, t->held + k, (t->nheld - k) * sizeof *t->held);
+	t->nheld -= k;
+}
+
+/* Returns true when the result means "done with these records". */
+static bool account(struct sink_thread *t, const struct bvapm_sink_result *r, size_t n, bool replay)
+{
+	struct bvapm_sink_metrics *sm = &t->p->m->sink[t->idx];
+	switch (r->status) {
+	case BVAPM_SINK_OK:
+		BVAPM_M_ADD(sm->delivered_records, n);
+		if (replay)
+			BVAPM_M_ADD(sm->replayed_records, n);
+		sink_succeeded(t);
+		return true;
+	case BVAPM_SINK_PARTIAL:
+	case BVAPM_SINK_REJECTED:
+		BVAPM_M_ADD(sm->delivered_records, r->accepted);
+		BVAPM_M_ADD(sm->rejected_records, r->status == BVAPM_SINK_REJECTED ? n : r->rejected);
+		LOG_W("sink %s: %u records rejected: %s", t->sink->name,
+		      r->status == BVAPM_SINK_REJECTED ? (unsigned)n : r->rejected, r->message);
+		sink_succeeded(t);
+		return true;
+	case BVAPM_SINK_RETRY:
+	default:
+		LOG_W("sink %s: delivery failed, will retry: %s", t->sink->name, r->message);
+		sink_failed(t, now_ms(), r->retry_after_ms);
+		return false;
+	}
+}
+
+static int spool_held(struct sink_thread *t)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < t->nheld; i++)
+		total += t->held[i]->n;
+	struct bvapm_sink_record *recs = malloc((total ? total : 1) * sizeof *recs);
+	if (!recs)
+		return -ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < t->nheld; i++) {
+		memcpy(recs + k, t->held[i]->recs, t->held[i]->n * sizeof *recs);
+		k += t->held[i]->n;
+	}
+	int rc = bvapm_spool_write(t->spool, recs, total);
+	free(recs);
+	if (rc == 0) {
+		BVAPM_M_ADD(t->p->m->sink[t->idx].spooled_records, total);
+		LOG_D("sink %s: %zu records spooled", t->sink->name, total);
+		drop_front(t, t->nheld);
+	}
+	return rc;
+}
+
+static void process_held(struct sink_thread *t, bool stopping)
+{
+	uint64_t now = now_ms();
+	bool pressure = __atomic_load_n(&t->p->pressure, __ATOMIC_RELAXED);
+	if (!stopping && !pressure && sink_ready(t, now)) {
+		while (t->nheld) {
+			struct bvapm_batch *b = t->held[0];
+			struct bvapm_sink_result r;
+			memset(&r, 0, sizeof r);
+			t->sink->send(t->sink, b->recs, b->n, &r);
+			if (!account(t, &r, b->n, false))
+				break;
+			drop_front(t, 1);
+		}
+		if (!t->nheld)
+			return;
+		now = now_ms();
+	}
+	if (!stopping && now < t->next_spool_ms)
+		return;
+	if (spool_held(t) != 0)
+		t->next_spool_ms = now + t->p->cfg->retry_min_ms;
+}
+
+/* Replays the oldest segment. Returns true when one was delivered. */
+static bool replay_one(struct sink_thread *t)
+{
+	struct bvapm_spool_segment *seg;
+	if (bvapm_spool_oldest(t->spool, &seg) != 1)
+		return false;
+	struct bvapm_sink_result r;
+	memset(&r, 0, sizeof r);
+	t->sink->send(t->sink, seg->recs, seg->n, &r);
+	bool done = account(t, &r, seg->n, true);
+	if (done)
+		LOG_D("sink %s: replayed %u records from the spool", t->sink->name, seg->n);
+	bvapm_spool_done(t->spool, seg, done);
+	return done;
+}
+
+static void *sink_main(void *arg)
+{
+	struct sink_thread *t = arg;
+	struct bvapm_pipeline *p = t->p;
+	uint64_t replayed = 0;
+	/* Start-up replay: oldest first, before new records, while the sink takes them. */
+	while (bvapm_spool_segments(t->spool) && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t before = BVAPM_M_GET(p->m->sink[t->idx].replayed_records);
+		if (!replay_one(t))
+			break;
+		replayed += BVAPM_M_GET(p->m->sink[t->idx].replayed_records) - before;
+	}
+	if (replayed)
+		LOG_I("sink %s: replayed %llu records from the spool at start", t->sink->name,
+		      (unsigned long long)replayed);
+	/* Release: pairs with the acquire in bvapm_pipeline_replayed. */
+	__atomic_add_fetch(&p->replayed, 1, __ATOMIC_RELEASE);
+
+	for (;;) {
+		/* Acquire: pairs with the release in bvapm_pipeline_stop; the
+		 * reader enqueued its last batch before setting stop. */
+		bool stopping = __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
+		take_queue(t);
+		if (t->nheld) {
+			process_held(t, stopping);
+			if (!stopping)
+				continue;
+		}
+		if (stopping)
+			break;
+		if (bvapm_spool_segments(t->spool) && sink_ready(t, now_ms()) &&
+		    !__atomic_load_n(&p->pressure, __ATOMIC_RELAXED) && replay_one(t))
+			continue;
+		sleep_ms(p->cfg->poll_interval_ms);
+	}
+	if (t->nheld)
+		LOG_E("sink %s: %zu batches could not be spooled at shutdown; they stay in the ring",
+		      t->sink->name, t->nheld);
+	__atomic_store_n(&t->exited, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int bvapm_pipeline_start(struct bvapm_pipeline **out, const struct bvapm_drainer_config *cfg,
+                         struct bvapm_sink **sinks, int nsinks, struct bvapm_metrics *m, char *err,
+                         size_t errlen)
+{
+	struct bvapm_pipeline *p = calloc(1, sizeof *p);
+	if (!p)
+		return -ENOMEM;
+	p->cfg = cfg;
+	p->m = m;
+	p->nsinks = nsinks;
+	m->nsinks = nsinks;
+	for (int i = 0; i < nsinks; i++) {
+		struct sink_thread *t = &p->t[i];
+		t->p = p;
+		t->idx = i;
+		t->sink = sinks[i];
+		t->rand_state = (unsigned)time(NULL) ^ (unsigned)i;
+		m->sink_name[i] = sinks[i]->name;
+		cds_wfcq_init(&t->qhead, &t->qtail);
+		char dir[1024];
+		snprintf(dir, sizeof dir, "%s/%s", cfg->spool_dir, sinks[i]->name);
+		int rc = bvapm_spool_open(dir, cfg->spool_max_bytes, &t->spool, err, errlen);
+		if (rc) {
+			bvapm_pipeline_stop(p, 0);
+			bvapm_pipeline_destroy(p);
+			return rc;
+		}
+		m->spool[i] = t->spool;
+		if (bvapm_spool_segments(t->spool))
+			LOG_I("sink %s: %llu spool segments to replay", sinks[i]->name,
+			      (unsigned long long)bvapm_spool_segments(t->spool));
+	}
+	for (int i = 0; i < nsinks; i++) {
+		int rc = pthread_create(&p->t[i].th, NULL, sink_main, &p->t[i]);
+		if (rc) {
+			snprintf(err, errlen, "cannot start a sink thread: %s", strerror(rc));
+			bvapm_pipeline_stop(p, 1000);
+			bvapm_pipeline_destroy(p);
+			return -rc;
+		}
+		p->t[i].started = true;
+	}
+	*out = p;
+	return 0;
+}
+
+void bvapm_pipeline_submit(struct bvapm_pipeline *p, struct bvapm_batch *b)
+{
+	for (int i = 0; i < p->nsinks; i++) {
+		cds_wfcq_node_init(&b->node[i]);
+		cds_wfcq_enqueue(&p->t[i].qhead, &p->t[i].qtail, &b->node[i]);
+	}
+}
+
+void bvapm_pipeline_set_pressure(struct bvapm_pipeline *p, bool on)
+{
+	if (__atomic_load_n(&p->pressure, __ATOMIC_RELAXED) != on) {
+		LOG_D("pressure %s", on ? "on: sinks spool" : "off");
+		__atomic_store_n(&p->pressure, on, __ATOMIC_RELAXED);
+	}
+}
+
+bool bvapm_pipeline_replayed(struct bvapm_pipeline *p)
+{
+	return __atomic_load_n(&p->replayed, __ATOMIC_ACQUIRE) >= p->nsinks;
+}
+
+int bvapm_pipeline_stop(struct bvapm_pipeline *p, unsigned timeout_ms)
+{
+	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+	uint64_t deadline = now_ms() + timeout_ms;
+	int rc = 0;
+	for (int i = 0; i < p->nsinks; i++) {
+		struct sink_thread *t = &p->t[i];
+		if (!t->started)
+			continue;
+		while (!__atomic_load_n(&t->exited, __ATOMIC_ACQUIRE) && now_ms() < deadline)
+			sleep_ms(2);
+		if (__atomic_load_n(&t->exited, __ATOMIC_ACQUIRE)) {
+			pthread_join(t->th, NULL);
+			t->started = false;
+		} else {
+			LOG_E("sink %s: still busy after %u ms at shutdown", t->sink->name, timeout_ms);
+			rc = -ETIMEDOUT;
+		}
+	}
+	return rc;
+}
+
+void bvapm_pipeline_destroy(struct bvapm_pipeline *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->nsinks; i++) {
+		struct sink_thread *t = &p->t[i];
+		if (t->started)
+			continue; /* still running: leave it alone, the process is exiting */
+		if (t->sink)
+			t->sink->destroy(t->sink);
+		bvapm_spool_close(t->spool);
+		p->m->spool[i] = NULL;
+		free(t->held);
+		cds_wfcq_destroy(&t->qhead, &t->qtail);
+	}
+	free(p);
+}

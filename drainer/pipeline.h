@@ -1,0 +1,52 @@
+/*
+ * pipeline.h — the sink threads: one per enabled sink, each fed by its own
+ * liburcu wait-free concurrent queue (wfcqueue) from the reader thread, each
+ * owning its disk spool (<[spool] dir>/<sink name>/).
+ *
+ * Policy, per sink thread, for the batches it holds in memory:
+ *   - sink ready (not backing off), no pressure: send; OK/REJECTED/PARTIAL
+ *     makes the batch safe; RETRY starts a backoff and spools the batch;
+ *   - sink backing off, or pressure (reader's memory full and the ring past
+ *     [spool] pressure_pct), or shutting down: write everything held to one
+ *     spool segment (safe once fsynced and renamed);
+ *   - nothing held, sink ready: replay the oldest spool segment.
+ * At start each thread replays its spool before taking new batches (until
+ * the spool is empty or the sink fails), and the reader waits for that.
+ * The backoff lives behind sink_ready()/sink_failed()/sink_succeeded() so a
+ * circuit breaker can replace it in one place.
+ */
+#ifndef BVAPM_DRAINER_PIPELINE_H
+#define BVAPM_DRAINER_PIPELINE_H
+
+#include <stdbool.h>
+
+#include "batch.h"
+#include "config.h"
+#include "metrics.h"
+
+struct bvapm_pipeline;
+
+/* Opens each sink's spool and starts the sink threads. Takes ownership of
+ * the sinks. Returns 0, or -errno with err filled. */
+int bvapm_pipeline_start(struct bvapm_pipeline **out, const struct bvapm_drainer_config *cfg,
+                         struct bvapm_sink **sinks, int nsinks, struct bvapm_metrics *m, char *err,
+                         size_t errlen);
+
+/* Reader thread: hands b (b->pending == number of sinks) to every sink. */
+void bvapm_pipeline_submit(struct bvapm_pipeline *p, struct bvapm_batch *b);
+
+/* Reader thread: sinks should spool instead of waiting on slow sends. */
+void bvapm_pipeline_set_pressure(struct bvapm_pipeline *p, bool on);
+
+/* True once every sink thread finished its start-up replay. */
+bool bvapm_pipeline_replayed(struct bvapm_pipeline *p);
+
+/* Asks the threads to spool what they hold and exit; waits up to
+ * timeout_ms. Returns 0, or -ETIMEDOUT if a thread is still busy (its
+ * batches stay unreleased in the ring: nothing is lost). */
+int bvapm_pipeline_stop(struct bvapm_pipeline *p, unsigned timeout_ms);
+
+/* Frees sinks, spools and the pipeline (after a successful stop). */
+void bvapm_pipeline_destroy(struct bvapm_pipeline *p);
+
+#endif
