@@ -71,7 +71,7 @@ void bvapm_config_defaults(struct bvapm_drainer_config *c)
 	c->ring_mode = 0660;
 	c->ring_prefault = true;
 	c->poll_interval_ms = 1;
-	c->batch_records = 100;
+	c->batch_records = 50;
 	c->buffer_records = 100;
 	c->shutdown_timeout_ms = 5000;
 	snprintf(c->lock_file, sizeof c->lock_file, "/run/bvapm/drainer.lock");

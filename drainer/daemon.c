@@ -19,6 +19,7 @@
 #include "reader.h"
 #include "sinks.h"
 #include "slots.h"
+#include "wake.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -171,7 +172,10 @@ int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
 
 	uint64_t wd_usec = 0;
 	bool watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
-	uint64_t wd_period = watchdog ? wd_usec / 2000 : 0, wd_last = 0, scan_last = 0;
+	uint64_t wd_period = watchdog ? wd_usec / 2000 : 0, wd_last = 0, scan_last = 0, fill_last = 0, full_since = 0;
+	static struct bvapm_wake reader_wake;
+	bvapm_wake_init(&reader_wake);
+	bvapm_pipeline_set_reader_wake(p, &reader_wake);
 	sd_notify(0, "READY=1\nSTATUS=draining");
 	LOG_I("draining ring %s into %d sink(s); spool %s", cfg->ring_name, nsinks, cfg->spool_dir);
 
@@ -199,11 +203,26 @@ int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
 		bvapm_reader_reap(&rd);
 		uint32_t room = cfg->buffer_records > rd.inflight ? cfg->buffer_records - rd.inflight : 0;
 		if (room == 0) {
-			bvapm_pipeline_set_pressure(p, bvapm_reader_fill_pct(&rd) >= cfg->spool_pressure_pct);
-			bvapm_ring_heartbeat(rd.ring);
-			sleep_ms(cfg->poll_interval_ms);
+			/* Memory full: the ring is the buffer now. When it stays
+			 * full for 50 ms and the ring is past pressure_pct, the sinks
+			 * are too slow: they spool instead of waiting (checked every
+			 * 10 ms: the stats call reads the whole header). */
+			if (!full_since)
+				full_since = now;
+			if (now - fill_last >= 10 && now - full_since >= 50) {
+				fill_last = now;
+				bvapm_pipeline_set_pressure(p, bvapm_reader_fill_pct(&rd) >=
+				                                   cfg->spool_pressure_pct);
+				bvapm_ring_heartbeat(rd.ring);
+			}
+			bvapm_wake_prepare(&reader_wake);
+			if (!rd.head || !bvapm_batch_done(rd.head))
+				bvapm_wake_sleep(&reader_wake, cfg->poll_interval_ms * 1000u);
+			else
+				__atomic_store_n(&reader_wake.waiting, 0, __ATOMIC_RELAXED);
 			continue;
 		}
+		full_since = 0;
 		bvapm_pipeline_set_pressure(p, false);
 		struct bvapm_batch *b = bvapm_reader_next(&rd, room);
 		if (!b) {

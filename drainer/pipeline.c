@@ -11,6 +11,7 @@
 #include "log.h"
 #include "sinks.h"
 #include "spool.h"
+#include "wake.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -35,6 +36,7 @@ struct sink_thread {
 	uint32_t backoff_ms;
 	uint64_t next_spool_ms;  /* spool write failed: no new attempt before this */
 	unsigned rand_state;
+	struct bvapm_wake wake;   /* reader -> this thread: batches queued */
 };
 
 struct bvapm_pipeline {
@@ -44,6 +46,7 @@ struct bvapm_pipeline {
 	int pressure;            /* atomic flag, relaxed: a hint */
 	int stop;                /* atomic flag: release by stop(), acquire by threads */
 	int replayed;            /* atomic count of threads done with start-up replay */
+	struct bvapm_wake *reader_wake; /* this -> reader: batches became safe */
 	struct sink_thread t[BVAPM_MAX_SINKS];
 };
 
@@ -114,6 +117,8 @@ static void drop_front(struct sink_thread *t, size_t k)
 {
 	for (size_t i = 0; i < k; i++)
 		bvapm_batch_safe(t->held[i]);
+	if (k && t->p->reader_wake)
+		bvapm_wake_signal(t->p->reader_wake);
 	memmove(t->held, t->held + k, (t->nheld - k) * sizeof *t->held);
 	t->nheld -= k;
 }
@@ -241,7 +246,12 @@ static void *sink_main(void *arg)
 		if (bvapm_spool_segments(t->spool) && sink_ready(t, now_ms()) &&
 		    !__atomic_load_n(&p->pressure, __ATOMIC_RELAXED) && replay_one(t))
 			continue;
-		sleep_ms(p->cfg->poll_interval_ms);
+		/* Nothing to do: sleep until the reader queues a batch. */
+		bvapm_wake_prepare(&t->wake);
+		if (cds_wfcq_empty(&t->qhead, &t->qtail) && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
+			bvapm_wake_sleep(&t->wake, p->cfg->poll_interval_ms * 1000u);
+		else
+			__atomic_store_n(&t->wake.waiting, 0, __ATOMIC_RELAXED);
 	}
 	if (t->nheld)
 		LOG_E("sink %s: %zu batches could not be spooled at shutdown; they stay in the ring",
@@ -261,6 +271,8 @@ int bvapm_pipeline_start(struct bvapm_pipeline **out, const struct bvapm_drainer
 	p->m = m;
 	p->nsinks = nsinks;
 	m->nsinks = nsinks;
+	for (int i = 0; i < nsinks; i++)
+		p->t[i].sink = sinks[i];
 	for (int i = 0; i < nsinks; i++) {
 		struct sink_thread *t = &p->t[i];
 		t->p = p;
@@ -269,6 +281,7 @@ int bvapm_pipeline_start(struct bvapm_pipeline **out, const struct bvapm_drainer
 		t->rand_state = (unsigned)time(NULL) ^ (unsigned)i;
 		m->sink_name[i] = sinks[i]->name;
 		cds_wfcq_init(&t->qhead, &t->qtail);
+		bvapm_wake_init(&t->wake);
 		char dir[1024];
 		snprintf(dir, sizeof dir, "%s/%s", cfg->spool_dir, sinks[i]->name);
 		int rc = bvapm_spool_open(dir, cfg->spool_max_bytes, &t->spool, err, errlen);
@@ -301,6 +314,7 @@ void bvapm_pipeline_submit(struct bvapm_pipeline *p, struct bvapm_batch *b)
 	for (int i = 0; i < p->nsinks; i++) {
 		cds_wfcq_node_init(&b->node[i]);
 		cds_wfcq_enqueue(&p->t[i].qhead, &p->t[i].qtail, &b->node[i]);
+		bvapm_wake_signal(&p->t[i].wake);
 	}
 }
 
@@ -312,6 +326,11 @@ void bvapm_pipeline_set_pressure(struct bvapm_pipeline *p, bool on)
 	}
 }
 
+void bvapm_pipeline_set_reader_wake(struct bvapm_pipeline *p, struct bvapm_wake *w)
+{
+	p->reader_wake = w;
+}
+
 bool bvapm_pipeline_replayed(struct bvapm_pipeline *p)
 {
 	return __atomic_load_n(&p->replayed, __ATOMIC_ACQUIRE) >= p->nsinks;
@@ -320,6 +339,9 @@ bool bvapm_pipeline_replayed(struct bvapm_pipeline *p)
 int bvapm_pipeline_stop(struct bvapm_pipeline *p, unsigned timeout_ms)
 {
 	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < p->nsinks; i++)
+		if (p->t[i].started)
+			bvapm_wake_signal(&p->t[i].wake);
 	uint64_t deadline = now_ms() + timeout_ms;
 	int rc = 0;
 	for (int i = 0; i < p->nsinks; i++) {
@@ -353,6 +375,7 @@ void bvapm_pipeline_destroy(struct bvapm_pipeline *p)
 		p->m->spool[i] = NULL;
 		free(t->held);
 		cds_wfcq_destroy(&t->qhead, &t->qtail);
+		bvapm_wake_destroy(&t->wake);
 	}
 	free(p);
 }

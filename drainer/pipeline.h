@@ -38,6 +38,11 @@ void bvapm_pipeline_submit(struct bvapm_pipeline *p, struct bvapm_batch *b);
 /* Reader thread: sinks should spool instead of waiting on slow sends. */
 void bvapm_pipeline_set_pressure(struct bvapm_pipeline *p, bool on);
 
+/* Reader thread, before submitting: the wake-up sink threads signal when
+ * batches become safe (so a reader waiting for room wakes at once). */
+struct bvapm_wake;
+void bvapm_pipeline_set_reader_wake(struct bvapm_pipeline *p, struct bvapm_wake *w);
+
 /* True once every sink thread finished its start-up replay. */
 bool bvapm_pipeline_replayed(struct bvapm_pipeline *p);
 
