@@ -42,9 +42,18 @@ listen = 127.0.0.1:$port
 INI
   for line in "$@"; do echo "$line" >> "$dir/d.ini"; done
 }
-start_drainer() { # extra args...
+start_drainer() { # extra args...; fails the test at once if it cannot start
   "$drainer" -c "$dir/d.ini" "$@" 2>>"$dir/drainer.log" &
   dpid=$!
+  local i
+  for i in $(seq 50); do
+    [ -e "$BVAPM_SHM_DIR/bvapm-$ring" ] && break
+    kill -0 "$dpid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if ! kill -0 "$dpid" 2>/dev/null; then
+    not_ok "drainer failed to start: $(tail -3 "$dir/drainer.log")"; dpid=; finish
+  fi
 }
 metric() { # name with labels, e.g. 'bvapm_drainer_records_invalid_total'
   curl -s --max-time 2 "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { print $2 }'
@@ -54,7 +63,8 @@ json_get() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"
 wait_drained() { # ring name, timeout s: ring empty and spool empty
   local i
   for i in $(seq 1 $(($2 * 10))); do
-    used=$(ring_json "$1" | json_get '["used_bytes"]')
+    kill -0 "$dpid" 2>/dev/null || { echo "# drainer is not running"; return 1; }
+    used=$(ring_json "$1" 2>/dev/null | json_get '["used_bytes"]' 2>/dev/null)
     segs=$(find "$dir/spool" -name '*.seg' 2>/dev/null | wc -l)
     [ "$used" = 0 ] && [ "$segs" = 0 ] && return 0
     sleep 0.1
