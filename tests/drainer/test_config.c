@@ -1,0 +1,125 @@
+/* Unit tests of drainer/config.c: defaults, file parsing, overrides, and an
+ * explanation for every kind of error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "drainer_test_util.h"
+
+static char *write_file(const char *dir, const char *text)
+{
+	static char path[600];
+	snprintf(path, sizeof path, "%s/d.ini", dir);
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static bool has(const struct bvapm_config_errors *e, const char *needle)
+{
+	for (unsigned i = 0; i < e->count; i++)
+		if (strstr(e->msg[i], needle))
+			return true;
+	return false;
+}
+
+static void test_defaults_valid(void **state)
+{
+	struct bvapm_drainer_config c;
+	struct bvapm_config_errors e = { 0 };
+	bvapm_config_defaults(&c);
+	assert_int_equal(bvapm_config_validate(&c, &e), 0);
+	assert_int_equal(c.buffer_records, 100);
+	assert_true(c.sqlite_enabled);
+	assert_string_equal(c.metrics_listen, "127.0.0.1:9464");
+}
+
+static void test_file_and_suffixes(void **state)
+{
+	char *dir = tu_tmpdir();
+	struct bvapm_drainer_config c;
+	struct bvapm_config_errors e = { 0 };
+	bvapm_config_defaults(&c);
+	const char *p = write_file(dir, "; comment\n[ring]\nname = pool1\nsize = 32M\nmode = 0640\n"
+	                                "[drainer]\nbuffer_records = 500\nlog_level = debug\n"
+	                                "[spool]\nmax_bytes = 2G\n[sqlite]\nenabled = no\n"
+	                                "[null]\nenabled = yes\n");
+	assert_int_equal(bvapm_config_load(&c, p, &e), 0);
+	assert_string_equal(c.ring_name, "pool1");
+	assert_int_equal(c.ring_size, 32ull << 20);
+	assert_int_equal(c.ring_mode, 0640);
+	assert_int_equal(c.buffer_records, 500);
+	assert_int_equal(c.log_level, 3);
+	assert_int_equal(c.spool_max_bytes, 2ull << 30);
+	assert_false(c.sqlite_enabled);
+	assert_true(c.null_enabled);
+	assert_int_equal(bvapm_config_validate(&c, &e), 0);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_every_error_explained(void **state)
+{
+	char *dir = tu_tmpdir();
+	struct bvapm_drainer_config c;
+	struct bvapm_config_errors e = { 0 };
+	bvapm_config_defaults(&c);
+	const char *p = write_file(dir, "[ring]\nsize = 3M\ncolour = blue\nprefault = maybe\n"
+	                                "[drainer]\nbuffer_records = -1\npoll_interval_ms = 5000\n"
+	                                "log_level = loud\n[ring]\nmode = 999\n");
+	assert_int_equal(bvapm_config_load(&c, p, &e), -EINVAL);
+	assert_true(has(&e, "unknown key [ring] colour"));
+	assert_true(has(&e, "prefault = \"maybe\" is not a boolean"));
+	assert_true(has(&e, "buffer_records = \"-1\" is not a non-negative integer"));
+	assert_true(has(&e, "poll_interval_ms = 5000 is out of range [1, 1000]"));
+	assert_true(has(&e, "log_level = \"loud\" is not one of"));
+	assert_true(has(&e, "mode = \"999\" is not an octal file mode"));
+	assert_int_equal(bvapm_config_validate(&c, &e), -EINVAL);
+	assert_true(has(&e, "must be a power of two"));
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_overrides_and_cross_checks(void **state)
+{
+	struct bvapm_drainer_config c;
+	struct bvapm_config_errors e = { 0 };
+	bvapm_config_defaults(&c);
+	assert_int_equal(bvapm_config_set(&c, "sqlite.path", "/tmp/x.db", &e), 0);
+	assert_string_equal(c.sqlite_path, "/tmp/x.db");
+	assert_int_equal(bvapm_config_set(&c, "nosection", "1", &e), -EINVAL);
+	assert_true(has(&e, "expected section.key=value"));
+	e.count = 0;
+	bvapm_config_set(&c, "sqlite.enabled", "false", &e);
+	bvapm_config_set(&c, "drainer.batch_records", "500", &e);
+	bvapm_config_set(&c, "spool.dir", "relative", &e);
+	assert_int_equal(e.count, 0);
+	assert_int_equal(bvapm_config_validate(&c, &e), -EINVAL);
+	assert_true(has(&e, "no sink enabled"));
+	assert_true(has(&e, "batch_records = 500 must not exceed buffer_records"));
+	assert_true(has(&e, "must be an absolute path"));
+}
+
+static void test_missing_file(void **state)
+{
+	struct bvapm_drainer_config c;
+	struct bvapm_config_errors e = { 0 };
+	bvapm_config_defaults(&c);
+	assert_int_equal(bvapm_config_load(&c, "/nonexistent/d.ini", &e), -ENOENT);
+	assert_true(has(&e, "cannot open"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_valid),
+		cmocka_unit_test(test_file_and_suffixes),
+		cmocka_unit_test(test_every_error_explained),
+		cmocka_unit_test(test_overrides_and_cross_checks),
+		cmocka_unit_test(test_missing_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
