@@ -41,6 +41,7 @@ int main(int argc, char **argv)
 	const char *path = NULL;
 	bool check = false;
 	char **sets = calloc((size_t)argc + 1, sizeof *sets);
+	char **owned = calloc((size_t)argc + 1, sizeof *owned); /* copies made below */
 	int nsets = 0, c;
 	while ((c = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
 		char buf[600];
@@ -50,7 +51,9 @@ int main(int argc, char **argv)
 		case 'r':
 		case 'l':
 			snprintf(buf, sizeof buf, "%s=%s", c == 'r' ? "ring.name" : "drainer.log_level", optarg);
-			sets[nsets++] = strdup(buf);
+			owned[nsets] = strdup(buf);
+			sets[nsets] = owned[nsets];
+			nsets++;
 			break;
 		case 'k': check = true; break;
 		case 'h': usage(stdout); return 0;
@@ -92,7 +95,16 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		printf("configuration ok%s%s\n", file ? ": " : " (built-in defaults)", file ? file : "");
+		for (int i = 0; i < nsets; i++)
+			free(owned[i]);
+		free(owned);
+		free(sets);
 		return 0;
 	}
-	return bvapm_drainer_run(&cfg, file, sets, nsets);
+	int rc = bvapm_drainer_run(&cfg, file, sets, nsets);
+	for (int i = 0; i < nsets; i++)
+		free(owned[i]);
+	free(owned);
+	free(sets);
+	return rc;
 }

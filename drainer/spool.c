@@ -159,7 +159,8 @@ int bvapm_spool_open(const char *dir, uint64_t max_bytes, struct bvapm_spool **o
 		}
 	}
 	closedir(d);
-	qsort(sp->segs + sp->start, sp->count, sizeof *sp->segs, cmp_entry);
+	if (sp->count)
+		qsort(sp->segs + sp->start, sp->count, sizeof *sp->segs, cmp_entry);
 	*out = sp;
 	return 0;
 }
