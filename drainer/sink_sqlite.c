@@ -509,9 +509,10 @@ struct bvapm_sink *bvapm_sink_sqlite_new(const struct bvapm_drainer_config *cfg,
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, (int)cfg->sqlite_busy_timeout_ms);
-	char pragmas[160];
+	char pragmas[256];
 	snprintf(pragmas, sizeof pragmas,
-	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF;",
+	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF; "
+	         "PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=4096;",
 	         cfg->sqlite_sync_full ? "FULL" : "NORMAL");
 	char *msg = NULL;
 	if ((rc = sqlite3_exec(st->db, pragmas, NULL, NULL, &msg))) {
