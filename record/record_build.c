@@ -47,7 +47,16 @@ static inline uint32_t reserve(struct writer *w, uint32_t align, uint32_t n)
 		w->overflow = true;
 		return 0;
 	}
-	memset(w->buf + w->pos, 0, start - w->pos);
+	if ((uint64_t)w->pos + 8 <= w->cap) {
+		/* Padding is at most 7 bytes: one 8-byte store instead of a memset
+		 * call (bytes past the padding are overwritten by the object or lie
+		 * past the record's end, always before cap). */
+		static const uint64_t zero;
+		memcpy(w->buf + w->pos, &zero, 8);
+	} else {
+		for (uint32_t i = w->pos; i < start; i++)
+			w->buf[i] = 0;
+	}
 	w->pos = start + n;
 	return start;
 }
