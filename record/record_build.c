@@ -40,7 +40,7 @@ struct writer {
 
 /* Pads with zeros to `align` (a power of two) and reserves n bytes; returns
  * their position, or 0 (and latches overflow) when they do not fit. */
-static inline uint32_t reserve(struct writer *w, uint32_t align, uint32_t n)
+static inline uint32_t reserve(struct writer *w, uint32_t align, uint64_t n)
 {
 	uint32_t start = (w->pos + align - 1) & ~(align - 1);
 	if (w->overflow || (uint64_t)start + n > w->cap) {
@@ -113,7 +113,7 @@ static inline void string_child(struct writer *w, uint32_t field, bvapm_rec_str 
 {
 	if (!s.ptr)
 		return;
-	uint32_t at = reserve(w, 4, 4 + s.len + 1);
+	uint32_t at = reserve(w, 4, 4 + (uint64_t)s.len + 1);   /* 64-bit: no wrap at 4 GiB */
 	if (!at)
 		return;
 	put_u32(w, at, s.len);
@@ -136,7 +136,7 @@ static inline void bytes_child(struct writer *w, uint32_t field, const uint8_t *
  * position of element 0's slot (elements are patched by element_done). */
 static inline uint32_t vector_child(struct writer *w, uint32_t field, uint32_t n)
 {
-	uint32_t at = reserve(w, 4, 4 + 4 * n);
+	uint32_t at = reserve(w, 4, 4 + 4 * (uint64_t)n);
 	if (!at)
 		return 0;
 	put_u32(w, at, n);
