@@ -64,12 +64,10 @@ static inline uint32_t reserve(struct writer *w, uint32_t align, uint64_t n)
 static inline void put_u32(struct writer *w, uint32_t at, uint32_t v) { memcpy(w->buf + at, &v, 4); }
 
 /* Writes the vtable for a table of type t with the fields in `absent` (bit id)
- * left out, unless the previous vtable of that type matches. */
-static uint32_t vtable(struct writer *w, unsigned t, const uint16_t *voff, unsigned nfields,
-	uint16_t table_size, uint32_t absent)
+ * left out; the slow path of vtable(). */
+static __attribute__((noinline)) uint32_t vtable_write(struct writer *w, unsigned t,
+	const uint16_t *voff, unsigned nfields, uint16_t table_size, uint32_t absent)
 {
-	if (w->vt_pos[t] && w->vt_absent[t] == absent)
-		return w->vt_pos[t];
 	uint32_t at = reserve(w, 2, 4 + 2 * nfields);
 	if (!at)
 		return 0;
@@ -83,6 +81,16 @@ static uint32_t vtable(struct writer *w, unsigned t, const uint16_t *voff, unsig
 	return at;
 }
 
+/* The vtable for a table of type t: the previous one of that type when the
+ * same fields are absent, else a new one. */
+static inline uint32_t vtable(struct writer *w, unsigned t, const uint16_t *voff, unsigned nfields,
+	uint16_t table_size, uint32_t absent)
+{
+	if (w->vt_pos[t] && w->vt_absent[t] == absent)
+		return w->vt_pos[t];
+	return vtable_write(w, t, voff, nfields, table_size, absent);
+}
+
 /* Starts a table of type t: vtable (if needed), then the zeroed inline area
  * with its vtable offset. Returns a pointer to the inline struct, or NULL. */
 #define TABLE(w, t, absent, posp) \
@@ -90,8 +98,11 @@ static uint32_t vtable(struct writer *w, unsigned t, const uint16_t *voff, unsig
 		BVAPM_REC_NFIELDS_##t, sizeof(struct bvapm_rec_inl_##t), \
 		_Alignof(struct bvapm_rec_inl_##t), absent, posp))
 
-static inline void *table_start(struct writer *w, unsigned t, const uint16_t *voff, unsigned nfields,
-	uint32_t size, uint32_t align, uint32_t absent, uint32_t *posp)
+/* always_inline: size and align are constants at every call site, so the
+ * memset becomes a few stores. */
+static inline __attribute__((always_inline)) void *table_start(struct writer *w, unsigned t,
+	const uint16_t *voff, unsigned nfields, uint32_t size, uint32_t align, uint32_t absent,
+	uint32_t *posp)
 {
 	uint32_t vt = vtable(w, t, voff, nfields, (uint16_t)size, absent);
 	uint32_t at = vt ? reserve(w, align < 4 ? 4 : align, size) : 0;
