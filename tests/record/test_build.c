@@ -44,6 +44,18 @@ static void test_bad_arguments(void **st)
 static void test_essentials_must_fit(void **st)
 {
 	(void)st;
+	/* A length that would wrap 32-bit size arithmetic must not write anything. */
+	struct bvapm_rec_request huge = fixture_request;
+	huge.uri.len = UINT32_MAX;
+	assert_int_equal(bvapm_rec_encode_request(buf, CAP, &fixture_envelope, &huge), -EMSGSIZE);
+	struct bvapm_rec_sql big_sql = { { "x", UINT32_MAX - 3 }, 1, 1, 1, 1, false };
+	struct bvapm_rec_request with_sql = fixture_request;
+	with_sql.sql = &big_sql;
+	with_sql.sql_count = 1;
+	ssize_t n = bvapm_rec_encode_request(buf, CAP, &fixture_envelope, &with_sql);
+	assert_true(n > 0);                          /* the list is cut, the rest fits */
+	assert_int_equal(bvapm_rec_request_sql(request_of(buf)).len, 0);
+	assert_int_equal(bvapm_rec_request_sql_dropped(request_of(buf)), 1);
 	assert_int_equal(bvapm_rec_encode_request(buf, 0, &fixture_envelope, &fixture_request), -EMSGSIZE);
 	assert_int_equal(bvapm_rec_encode_request(buf, 64, &fixture_envelope, &fixture_request), -EMSGSIZE);
 	assert_int_equal(bvapm_rec_encode_aborted(buf, 100, &fixture_envelope, &fixture_aborted), -EMSGSIZE);
