@@ -354,6 +354,53 @@ static void test_invalid_utf8_and_encode(void **state)
 	free(json);
 }
 
+static void test_typical_and_minimal(void **state)
+{
+	struct bvapm_otlp_json_stats st;
+	struct bvapm_rec_envelope env = fixture_envelope_bare;
+	struct bvapm_rec_request empty = { 0 };
+	struct bvapm_rec_fatal fatal = { 0 };
+	struct bvapm_rec_aborted aborted = { 0 };
+	size_t len;
+	(void)state;
+	encode_request(&R[0], &fixture_envelope, fixture_typical_request());
+	encode_request(&R[1], &env, &empty);
+	ssize_t n = bvapm_rec_encode_fatal(R[2].buf, sizeof R[2].buf, &env, &fatal);
+	assert_true(n > 0);
+	test_rec_wrap(&R[2], n);
+	n = bvapm_rec_encode_aborted(R[3].buf, sizeof R[3].buf, &env, &aborted);
+	assert_true(n > 0);
+	test_rec_wrap(&R[3], n);
+
+	struct bvapm_sink_record recs[4] = { R[0].rec, R[1].rec, R[2].rec, R[3].rec };
+	char *json = bvapm_otlp_json_encode(recs, 4, NULL, &st, &len);
+	assert_non_null(json);
+	assert_int_equal(st.records_exported, 4);
+	assert_int_equal(st.spans, 1 + 50 + 3);
+	struct json_object *doc = json_tokener_parse(json);
+	assert_non_null(doc);
+	struct json_object *spans = spans_of(resource_spans(doc, 1));
+	struct json_object *s = json_object_array_get_idx(spans, 0);
+	/* an empty request: a name, times from the envelope, no http attributes */
+	assert_string_equal(test_get_str(s, "name"), "request");
+	assert_string_equal(test_get_str(s, "endTimeUnixNano"), "1700000999000000000");
+	assert_null(test_attr(s, "http.request.method"));
+	assert_null(test_attr(s, "http.response.status_code"));
+	s = json_object_array_get_idx(spans, 1);
+	assert_string_equal(test_get_str(s, "name"), "fatal error");
+	assert_string_equal(test_get_str(json_object_object_get(s, "status"), "message"), "fatal error");
+	/* the aborted record's worker pid is 0 here: a resource of its own */
+	s = json_object_array_get_idx(spans_of(resource_spans(doc, 2)), 0);
+	assert_string_equal(test_get_str(s, "name"), "aborted request");
+	json_object_put(doc);
+	free(json);
+
+	/* an empty batch is a valid, empty request */
+	json = bvapm_otlp_json_encode(NULL, 0, NULL, &st, &len);
+	assert_string_equal(json, "{\"resourceSpans\":[]}");
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_aborted),
 		cmocka_unit_test(test_stats_skipped_and_grouping),
 		cmocka_unit_test(test_invalid_utf8_and_encode),
+		cmocka_unit_test(test_typical_and_minimal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
