@@ -94,7 +94,7 @@ static bool start_receiver(const char *python, const char *script)
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
-		execl(python, python, script, (char *)NULL);
+		execlp(python, python, script, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -151,10 +151,10 @@ static int64_t requests_total(void)
 	struct json_object *st = control_get("stats"), *req;
 	int64_t total = 0;
 	if (st && json_object_object_get_ex(st, "requests", &req)) {
-		json_object_object_foreach(req, k, v) {
-			(void)k;
-			total += json_object_get_int64(v);
-		}
+		struct json_object_iterator it = json_object_iter_begin(req);
+		struct json_object_iterator end = json_object_iter_end(req);
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			total += json_object_get_int64(json_object_iter_peek_value(&it));
 	}
 	json_object_put(st);
 	return total;
