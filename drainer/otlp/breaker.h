@@ -87,7 +87,8 @@ void bvapm_breaker_init(struct bvapm_breaker *b, const struct bvapm_breaker_opts
 bool bvapm_breaker_allow(struct bvapm_breaker *b, uint64_t now_ms);
 
 /* The request allowed at now_ms succeeded (the receiver answered and is
- * healthy). Resets the failure count; closes a HALF_OPEN breaker. */
+ * healthy). Resets the failure count and the backoff; closes the breaker
+ * (a HALF_OPEN one after its probe, or an OPEN one on a late report). */
 void bvapm_breaker_success(struct bvapm_breaker *b, uint64_t now_ms);
 
 /* The request failed transiently. retry_after_ms is the receiver's

@@ -172,7 +172,6 @@ static void attr_prefixed(struct json_object *attrs, const char *prefix, bvapm_r
 	if (nlen)
 		memcpy(key + plen, name.ptr, nlen);
 	key[plen + nlen] = 0;
-	key[strnlen(key, plen + nlen)] = 0;
 	struct json_object *k = jstr_len(key, strlen(key));
 	struct json_object *a = json_object_new_object(), *val = json_object_new_object();
 	json_object_object_add(val, type, v);
