@@ -17,7 +17,7 @@ the current mode, set with GET /_control/mode?m=<mode>[&retry_after=S]
 GET /_control/stats answers JSON: requests (POSTs by mode), records (the
 bvapm.record.id attribute of every recorded top-level span, with how many
 times it arrived), spans, gzip_bodies, bodies, connections, errors (malformed
-requests). GET /_control/quit stops the server.
+requests), test_header (bodies sent with "X-Bvapm-Test: integration"). GET /_control/quit stops the server.
 """
 import argparse
 import gzip
@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlparse
 LOCK = threading.Lock()
 STATE = {"mode": "200", "retry_after": None, "rejected": 1, "hang": 5.0}
 STATS = {"requests": {}, "records": {}, "spans": 0, "gzip_bodies": 0, "bodies": 0,
-         "connections": 0, "errors": []}
+         "connections": 0, "errors": [], "test_header": 0}
 
 
 def is_hex(s, n):
@@ -108,6 +108,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         with LOCK:
             STATS["bodies"] += 1
+            if self.headers.get("X-Bvapm-Test") == "integration":
+                STATS["test_header"] += 1
         if self.headers.get("Content-Encoding", "") == "gzip":
             with LOCK:
                 STATS["gzip_bodies"] += 1

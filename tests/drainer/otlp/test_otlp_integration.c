@@ -371,11 +371,13 @@ static void verify_arrivals(void)
 	check(counters.records_rejected == BATCH + 2, "rejected records counted: %" PRIu64 " (5 + 2)",
 		counters.records_rejected);
 
-	struct json_object *errors, *gz, *bodies, *conns;
+	struct json_object *errors, *gz, *bodies, *conns, *hdr;
 	json_object_object_get_ex(st, "errors", &errors);
 	json_object_object_get_ex(st, "gzip_bodies", &gz);
 	json_object_object_get_ex(st, "bodies", &bodies);
 	json_object_object_get_ex(st, "connections", &conns);
+	json_object_object_get_ex(st, "test_header", &hdr);
+	check(json_object_get_int(hdr) == json_object_get_int(bodies), "extra header sent with every POST");
 	check(json_object_array_length(errors) == 0, "receiver found no malformed request: %s",
 		json_object_to_json_string(errors));
 	check(json_object_get_int(gz) == json_object_get_int(bodies) && json_object_get_int(gz) > 0,
