@@ -11,6 +11,7 @@
 #include "log.h"
 #include "sinks.h"
 #include "spool.h"
+#include "breaker.h"
 #include "wake.h"
 
 #include <errno.h>
@@ -32,10 +33,8 @@ struct sink_thread {
 	int exited;              /* atomic: thread left its loop */
 	struct bvapm_batch **held; /* batches in memory, oldest first */
 	size_t nheld, capheld;
-	uint64_t next_try_ms;    /* backoff: no send before this */
-	uint32_t backoff_ms;
+	struct bvapm_breaker breaker; /* per-sink circuit breaker (drainer/otlp/breaker.h) */
 	uint64_t next_spool_ms;  /* spool write failed: no new attempt before this */
-	unsigned rand_state;
 	struct bvapm_wake wake;   /* reader -> this thread: batches queued */
 };
 
@@ -63,31 +62,31 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-/* ---- retry policy (the one place a circuit breaker would replace) -------- */
+/* ---- retry policy: the per-sink circuit breaker ------------------------- */
 
+/* May a send go out now? Only called right before a send (allow() may turn
+ * an expired OPEN breaker into HALF_OPEN and let this send be the probe). */
 static bool sink_ready(struct sink_thread *t, uint64_t now)
 {
-	return now >= t->next_try_ms;
+	return bvapm_breaker_allow(&t->breaker, now);
+}
+
+/* Side-effect-free: would sink_ready() say yes? */
+static bool sink_may_send(struct sink_thread *t, uint64_t now)
+{
+	return bvapm_breaker_next_attempt_ms(&t->breaker, now) <= now;
 }
 
 static void sink_failed(struct sink_thread *t, uint64_t now, uint32_t retry_after_ms)
 {
-	const struct bvapm_drainer_config *c = t->p->cfg;
-	t->backoff_ms = t->backoff_ms ? t->backoff_ms * 2 : c->retry_min_ms;
-	if (t->backoff_ms > c->retry_max_ms)
-		t->backoff_ms = c->retry_max_ms;
-	/* Jitter: uniformly in [backoff/2, backoff]. */
-	uint32_t delay = t->backoff_ms / 2 + (uint32_t)rand_r(&t->rand_state) % (t->backoff_ms / 2 + 1);
-	if (retry_after_ms)
-		delay = retry_after_ms;
-	t->next_try_ms = now + delay;
+	bvapm_breaker_failure(&t->breaker, now, retry_after_ms);
 	BVAPM_M_ADD(t->p->m->sink[t->idx].failures, 1);
 	BVAPM_M_SET(t->p->m->sink[t->idx].up, 0);
 }
 
 static void sink_succeeded(struct sink_thread *t)
 {
-	t->backoff_ms = 0;
+	bvapm_breaker_success(&t->breaker, now_ms());
 	BVAPM_M_SET(t->p->m->sink[t->idx].up, 1);
 }
 
@@ -177,7 +176,7 @@ static void process_held(struct sink_thread *t, bool stopping)
 {
 	uint64_t now = now_ms();
 	bool pressure = __atomic_load_n(&t->p->pressure, __ATOMIC_RELAXED);
-	if (!stopping && !pressure && sink_ready(t, now)) {
+	if (!stopping && !pressure && sink_may_send(t, now) && sink_ready(t, now)) {
 		while (t->nheld) {
 			struct bvapm_batch *b = t->held[0];
 			struct bvapm_sink_result r;
@@ -203,6 +202,10 @@ static bool replay_one(struct sink_thread *t)
 	struct bvapm_spool_segment *seg;
 	if (bvapm_spool_oldest(t->spool, &seg) != 1)
 		return false;
+	if (!sink_ready(t, now_ms())) {
+		bvapm_spool_done(t->spool, seg, 0);
+		return false;
+	}
 	struct bvapm_sink_result r;
 	memset(&r, 0, sizeof r);
 	t->sink->send(t->sink, seg->recs, seg->n, &r);
@@ -243,7 +246,7 @@ static void *sink_main(void *arg)
 		}
 		if (stopping)
 			break;
-		if (bvapm_spool_segments(t->spool) && sink_ready(t, now_ms()) &&
+		if (bvapm_spool_segments(t->spool) && sink_may_send(t, now_ms()) &&
 		    !__atomic_load_n(&p->pressure, __ATOMIC_RELAXED) && replay_one(t))
 			continue;
 		/* Nothing to do: sleep until the reader queues a batch. */
@@ -278,7 +281,13 @@ int bvapm_pipeline_start(struct bvapm_pipeline **out, const struct bvapm_drainer
 		t->p = p;
 		t->idx = i;
 		t->sink = sinks[i];
-		t->rand_state = (unsigned)time(NULL) ^ (unsigned)i;
+		struct bvapm_breaker_opts bo = {
+			.failure_threshold = 1, /* a failed batch is spooled at once anyway */
+			.base_ms = cfg->retry_min_ms,
+			.max_ms = cfg->retry_max_ms,
+			.seed = (uint64_t)time(NULL) ^ (uint64_t)i,
+		};
+		bvapm_breaker_init(&t->breaker, &bo);
 		m->sink_name[i] = sinks[i]->name;
 		cds_wfcq_init(&t->qhead, &t->qtail);
 		bvapm_wake_init(&t->wake);

@@ -12,8 +12,9 @@
  *   - nothing held, sink ready: replay the oldest spool segment.
  * At start each thread replays its spool before taking new batches (until
  * the spool is empty or the sink fails), and the reader waits for that.
- * The backoff lives behind sink_ready()/sink_failed()/sink_succeeded() so a
- * circuit breaker can replace it in one place.
+ * Retry policy: one circuit breaker per sink (drainer/otlp/breaker.h:
+ * closed / open / half-open, exponential backoff with jitter, Retry-After),
+ * behind sink_ready()/sink_failed()/sink_succeeded() in pipeline.c.
  */
 #ifndef BVAPM_DRAINER_PIPELINE_H
 #define BVAPM_DRAINER_PIPELINE_H

@@ -4,6 +4,43 @@
 #include "sinks.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef BVAPM_HAVE_OTLP
+#include "sink_otlp.h"
+
+/* [otlp] headers "k=v,k2=v2" -> "k: v" strings. Returns the count, or -1. */
+static int split_headers(const char *spec, char ***out)
+{
+	int n = 0;
+	char **h = NULL;
+	char *copy = strdup(spec), *save = NULL;
+	if (!copy)
+		return -1;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		while (*tok == ' ')
+			tok++;
+		if (!eq || eq == tok)
+			continue;
+		*eq = 0;
+		char **nh = realloc(h, (size_t)(n + 1) * sizeof *h);
+		if (!nh)
+			break;
+		h = nh;
+		size_t len = strlen(tok) + strlen(eq + 1) + 3;
+		h[n] = malloc(len);
+		if (!h[n])
+			break;
+		snprintf(h[n], len, "%s: %s", tok, eq + 1);
+		n++;
+	}
+	free(copy);
+	*out = h;
+	return n;
+}
+#endif
 
 int bvapm_sinks_create(const struct bvapm_drainer_config *cfg, struct bvapm_sink **out, char *err,
                        size_t errlen)
@@ -17,8 +54,20 @@ int bvapm_sinks_create(const struct bvapm_drainer_config *cfg, struct bvapm_sink
 	}
 #ifdef BVAPM_HAVE_OTLP
 	if (cfg->otlp_enabled) {
-		struct bvapm_otlp_options o = { cfg->otlp_timeout_ms, cfg->otlp_headers, cfg->otlp_gzip };
-		if (!(s = bvapm_sink_otlp_new(cfg->otlp_endpoint, &o, err, errlen)))
+		char **headers = NULL;
+		int nh = split_headers(cfg->otlp_headers, &headers);
+		struct bvapm_otlp_options o = {
+			.endpoint = cfg->otlp_endpoint,
+			.timeout_ms = cfg->otlp_timeout_ms,
+			.gzip = cfg->otlp_gzip,
+			.headers = (const char *const *)headers,
+			.header_count = nh > 0 ? (size_t)nh : 0,
+		};
+		s = bvapm_sink_otlp_new(&o, err, errlen); /* copies the options */
+		for (int i = 0; i < nh; i++)
+			free(headers[i]);
+		free(headers);
+		if (!s)
 			goto fail;
 		out[n++] = s;
 	}

@@ -25,18 +25,9 @@ struct bvapm_sink *bvapm_sink_sqlite_new(const struct bvapm_drainer_config *cfg,
 struct bvapm_sink *bvapm_sink_null_new(const struct bvapm_drainer_config *cfg, char *err,
                                        size_t errlen);
 
-/* OTLP/HTTP options, filled from [otlp] by the registry. */
-struct bvapm_otlp_options {
-	uint32_t timeout_ms;  /* [otlp] timeout_ms: whole request */
-	const char *headers;  /* [otlp] headers: "k=v,k2=v2", may be empty */
-	bool gzip;            /* [otlp] gzip: compress request bodies */
-};
-
-#ifdef BVAPM_HAVE_OTLP
-/* Provided by drainer/sink_otlp.c when the build has it. */
-struct bvapm_sink *bvapm_sink_otlp_new(const char *endpoint, const struct bvapm_otlp_options *opts,
-                                       char *err, size_t errlen);
-#endif
+/* OTLP/HTTP: bvapm_sink_otlp_new() in drainer/otlp/sink_otlp.h, built from
+ * [otlp] endpoint, timeout_ms, headers, gzip when the build has it
+ * (BVAPM_HAVE_OTLP). */
 
 /* Builds every enabled sink (sqlite, otlp, null; in that order) into
  * out[0..BVAPM_MAX_SINKS). Returns the number built, or -1 with err filled
