@@ -97,3 +97,15 @@ cleanup() {
   [ "$failed" -eq 0 ] && rm -rf "$dir"
 }
 trap cleanup EXIT
+# Holds the store's write lock from another process until unlock_store.
+lock_store() {
+  mkfifo "$dir/lockfifo"
+  sqlite3 "$dir/store.db" < "$dir/lockfifo" > /dev/null 2>&1 &
+  locker=$!
+  exec 9>"$dir/lockfifo"
+  echo "BEGIN EXCLUSIVE;" >&9
+}
+unlock_store() {
+  exec 9>&-
+  wait "$locker" 2>/dev/null
+}

@@ -14,8 +14,7 @@ if ! mount -t tmpfs -o size=256k tmpfs "$dir/spool" 2>/dev/null; then
 fi
 start_drainer
 sleep 0.3
-( echo "BEGIN EXCLUSIVE;"; sleep 30 ) | sqlite3 "$dir/store.db" &
-locker=$!
+lock_store
 sleep 0.3
 "$loadgen" --ring $ring --records 3000 --size 1024 --rate 3000 --lost "$dir/lost" > "$dir/gen"
 sleep 0.5
@@ -26,7 +25,7 @@ evicted=$(metric 'bvapm_drainer_spool_evicted_records_total{sink="sqlite"}')
 errors=$(metric 'bvapm_drainer_spool_write_errors_total{sink="sqlite"}')
 check "evicted records are counted ($evicted)" "[ '${evicted:-0}' -gt 0 ]"
 check "failed writes are counted ($errors)" "[ '${errors:-0}' -gt 0 ]"
-kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null
+unlock_store
 wait_drained $ring 30; check "the drainer keeps draining once the store is free" "[ $? = 0 ]"
 evicted=$(metric 'bvapm_drainer_spool_evicted_records_total{sink="sqlite"}')
 committed=$(sed -n 's/.*committed=\([0-9]*\).*/\1/p' "$dir/gen")

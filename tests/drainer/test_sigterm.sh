@@ -12,8 +12,7 @@ sed -i 's/^shutdown_timeout_ms.*//; s/^\[drainer\]/[drainer]\nshutdown_timeout_m
 start_drainer
 for i in $(seq 50); do [ -f "$dir/store.db" ] && sqlite3 "$dir/store.db" "SELECT 1 FROM requests LIMIT 1" >/dev/null 2>&1 && break; sleep 0.1; done
 # hold the write lock of the store
-( echo "BEGIN EXCLUSIVE;"; sleep 30 ) | sqlite3 "$dir/store.db" &
-locker=$!
+lock_store
 sleep 0.3
 "$loadgen" --ring $ring --records 300 --lost "$dir/lost" > "$dir/gen"
 sleep 0.5
@@ -38,7 +37,7 @@ print(n)
 PY
 )
 check "the spool holds at least the records that were in memory ($spooled >= $inflight)" "[ $spooled -ge $inflight ]"
-kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null
+unlock_store
 before=$(sqlite3 "$dir/store.db" "SELECT count(*) FROM requests")
 start_drainer
 wait_drained $ring 30; check "ring and spool drained after the restart" "[ $? = 0 ]"
