@@ -11,6 +11,8 @@
  * --lost FILE receives one lost sequence number per line.
  * --garbage writes N random payloads instead (a rogue producer): framing is
  * valid, the payload is not a record.
+ * --die-in-request begins a request in the live slot (GET /dying, a
+ * checkpoint, an SQL statement) and kills itself with SIGKILL.
  * Exit: 0, 1 usage or attach failure.
  */
 #include "record.h"
@@ -18,6 +20,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +39,12 @@ int main(int argc, char **argv)
 	const char *ring_name = "default", *lost_path = NULL;
 	unsigned long long records = 1000, rate = 0;
 	unsigned size = 512;
-	int garbage = 0, c;
+	int garbage = 0, die = 0, c;
 	static const struct option opts[] = {
 		{ "ring", required_argument, NULL, 'r' }, { "records", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' }, { "rate", required_argument, NULL, 'R' },
 		{ "lost", required_argument, NULL, 'l' }, { "garbage", no_argument, NULL, 'g' },
+		{ "die-in-request", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -51,6 +55,7 @@ int main(int argc, char **argv)
 		case 'R': rate = strtoull(optarg, NULL, 10); break;
 		case 'l': lost_path = optarg; break;
 		case 'g': garbage = 1; break;
+		case 'd': die = 1; break;
 		default: return 1;
 		}
 	}
@@ -65,6 +70,15 @@ int main(int argc, char **argv)
 	if (!ring) {
 		fprintf(stderr, "loadgen: cannot attach to ring %s: %s\n", ring_name, err.msg);
 		return 1;
+	}
+	if (die) {
+		bvapm_ring_slot_request_begin(ring, "4bf92f3577b34da6a3ce929d0e0e4736", "GET", "/dying",
+		                              now_ns(CLOCK_REALTIME), now_ns(CLOCK_MONOTONIC));
+		bvapm_ring_slot_checkpoint(ring, "before-crash", 12345678, now_ns(CLOCK_MONOTONIC));
+		bvapm_ring_slot_sql(ring, "SELECT * FROM big_table", now_ns(CLOCK_MONOTONIC));
+		printf("loadgen pid=%d dying in a request\n", (int)getpid());
+		fflush(stdout);
+		raise(SIGKILL);
 	}
 	FILE *lost_f = lost_path ? fopen(lost_path, "w") : NULL;
 	uint64_t start = now_ns(CLOCK_REALTIME), t0 = now_ns(CLOCK_MONOTONIC);
