@@ -59,7 +59,7 @@ static size_t encode(uint8_t *buf, size_t cap, size_t size, uint64_t seq)
 
 static int bench_drain(uint64_t records, size_t size)
 {
-	char dir[] = "/tmp/bvapm-bench-drainer-XXXXXX", err[256];
+	char dir[] = "/dev/shm/bvapm-bench-drainer-XXXXXX", err[256];
 	if (!mkdtemp(dir))
 		return 1;
 	setenv("BVAPM_SHM_DIR", dir, 1);

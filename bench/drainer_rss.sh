@@ -6,8 +6,8 @@
 set -u
 drainer=$1 loadgen=$2 secs=${3:-10} rate=${4:-10000}
 dir=$(mktemp -d /tmp/bvapm-bench-rss-XXXXXX)
-export BVAPM_SHM_DIR=$dir
-trap 'kill $dpid 2>/dev/null; rm -rf "$dir"' EXIT
+export BVAPM_SHM_DIR=$(mktemp -d /dev/shm/bvapm-bench-rss-XXXXXX)
+trap 'kill $dpid 2>/dev/null; rm -rf "$dir" "$BVAPM_SHM_DIR"' EXIT
 "$drainer" --set ring.name=rss --set ring.prefault=false --set drainer.lock_file="$dir/lock" \
   --set spool.dir="$dir/spool" --set sqlite.path="$dir/store.db" --set metrics.enabled=false \
   -c /dev/null 2>"$dir/log" &

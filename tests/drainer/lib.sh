@@ -4,8 +4,8 @@
 # Usage: source lib.sh DRAINER LOADGEN SHM
 drainer=$1 loadgen=$2 shm=$3
 dir=$(mktemp -d /tmp/bvapm-drainer-test-XXXXXX)
-export BVAPM_SHM_DIR=$dir/shm
-mkdir -p "$BVAPM_SHM_DIR"
+# rings on tmpfs, as in production (a disk-backed ring file is far slower)
+export BVAPM_SHM_DIR=$(mktemp -d /dev/shm/bvapm-drainer-test-XXXXXX)
 n=0 failed=0
 ok() { n=$((n+1)); echo "ok $n - $1"; }
 not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; }
@@ -94,6 +94,7 @@ check_producer() {
 cleanup() {
   [ -n "${dpid:-}" ] && kill -9 "$dpid" 2>/dev/null
   mountpoint -q "$dir/spool" 2>/dev/null && umount "$dir/spool"
+  rm -rf "$BVAPM_SHM_DIR"
   [ "$failed" -eq 0 ] && rm -rf "$dir"
 }
 trap cleanup EXIT

@@ -10,7 +10,7 @@ write_config $ring
 start_drainer
 pids=()
 for p in 1 2 3; do
-  "$loadgen" --ring $ring --records 20000 --rate 6000 --size 512 --lost "$dir/lost.$p" \
+  "$loadgen" --ring $ring --records 20000 --rate 5000 --size 512 --lost "$dir/lost.$p" \
     > "$dir/gen.$p" &
   pids+=($!)
 done
