@@ -16,6 +16,17 @@
 #define BVAPM_DEFAULT_CONFIG "/etc/bvapm/bvapm-drainer.ini"
 #endif
 
+static char **sets, **owned; /* --set values; copies made for --ring/--log-level */
+static int nsets;
+
+static void free_args(void)
+{
+	for (int i = 0; i < nsets; i++)
+		free(owned[i]);
+	free(owned);
+	free(sets);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -40,9 +51,12 @@ int main(int argc, char **argv)
 	};
 	const char *path = NULL;
 	bool check = false;
-	char **sets = calloc((size_t)argc + 1, sizeof *sets);
-	char **owned = calloc((size_t)argc + 1, sizeof *owned); /* copies made below */
-	int nsets = 0, c;
+	sets = calloc((size_t)argc + 1, sizeof *sets);
+	owned = calloc((size_t)argc + 1, sizeof *owned);
+	if (!sets || !owned)
+		return 1;
+	atexit(free_args);
+	int c;
 	while ((c = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
 		char buf[600];
 		switch (c) {
@@ -95,16 +109,7 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		printf("configuration ok%s%s\n", file ? ": " : " (built-in defaults)", file ? file : "");
-		for (int i = 0; i < nsets; i++)
-			free(owned[i]);
-		free(owned);
-		free(sets);
 		return 0;
 	}
-	int rc = bvapm_drainer_run(&cfg, file, sets, nsets);
-	for (int i = 0; i < nsets; i++)
-		free(owned[i]);
-	free(owned);
-	free(sets);
-	return rc;
+	return bvapm_drainer_run(&cfg, file, sets, nsets);
 }
