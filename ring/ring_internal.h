@@ -1,0 +1,142 @@
+/*
+ * ring_internal.h — the process-local handle and helpers shared by the ring's
+ * .c files. Nothing here is visible to users of ring.h.
+ *
+ * A handle keeps private, validated copies of every geometry value (capacity,
+ * mask, max_record, slot count and addresses) taken once at open; the hot path
+ * never re-reads geometry from shared memory, so a header corrupted after
+ * attach cannot steer a write outside the mapping.
+ */
+#ifndef BVAPM_RING_INTERNAL_H
+#define BVAPM_RING_INTERNAL_H
+
+#include <ck_pr.h>
+#include <stdarg.h>
+#include <time.h>
+
+#include "ring.h"
+
+#define BVAPM_RING_MAX_ATTEMPTS 32      /* CAS retries before dropping as contention */
+#define BVAPM_RING_DEFAULT_CAPACITY (UINT64_C(16) << 20)
+#define BVAPM_RING_DEFAULT_MAX_RECORD (UINT32_C(1) << 20)
+#define BVAPM_RING_DEFAULT_SLOTS 256u
+#define BVAPM_RING_DEAD_CHECK_MS 10u
+#define BVAPM_RING_STALL_TIMEOUT_MS 2000u
+#define BVAPM_RING_RESYNC_HOPS 64       /* headers a resync candidate must chain through */
+
+#define bvapm_likely(x) __builtin_expect(!!(x), 1)
+#define bvapm_unlikely(x) __builtin_expect(!!(x), 0)
+
+struct bvapm_ring {
+	/* mapping */
+	uint8_t *base;
+	size_t map_len;
+	struct bvapm_ring_header *hdr;
+	uint8_t *data;
+	struct bvapm_ring_slot *slots;
+
+	/* validated private copies of the geometry */
+	uint64_t capacity;
+	uint64_t mask;
+	unsigned lap_shift;        /* log2(capacity) */
+	uint32_t max_record;
+	uint32_t slot_count;
+
+	enum bvapm_ring_role role;
+	bool writable;
+	uint32_t pid;              /* getpid() at open */
+	unsigned fork_generation;  /* bvapm_ring_fork_generation at open */
+
+	/* producer */
+	struct bvapm_ring_slot *slot; /* NULL when the table was full */
+	int slot_index;
+	uint32_t slot_seq;         /* our copy of slot->seq (we are its only writer) */
+
+	/* consumer */
+	uint64_t read_pos;
+	uint64_t head;             /* our copy of hdr->head (we are its only writer) */
+	uint64_t stall_pos;        /* RESERVED record seen stalled at the cursor */
+	uint64_t stall_cw;
+	uint64_t stall_since_ns;
+	uint32_t dead_check_ms;
+	uint32_t stall_timeout_ms;
+
+	char path[128];
+};
+
+/* Bumped in the child of every fork (pthread_atfork), so a handle inherited
+ * across fork is recognised without a system call. */
+extern unsigned bvapm_ring_fork_generation;
+
+#ifdef BVAPM_RING_TEST_HOOKS
+#define BVAPM_RING_STEP(s)                                                         \
+	do {                                                                       \
+		if (bvapm_ring_test_hook != NULL)                                  \
+			bvapm_ring_test_hook(s);                                   \
+	} while (0)
+#else
+#define BVAPM_RING_STEP(s) ((void)0)
+#endif
+
+static inline uint64_t *bvapm_ring_word(const struct bvapm_ring *r, uint64_t pos)
+{
+	return (uint64_t *)(void *)(r->data + (pos & r->mask));
+}
+
+static inline uint64_t bvapm_ring_lap(const struct bvapm_ring *r, uint64_t pos)
+{
+	return pos >> r->lap_shift;
+}
+
+static inline uint64_t bvapm_align8(uint64_t n) { return (n + 7) & ~UINT64_C(7); }
+
+static inline uint64_t bvapm_now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Is the control word cw a plausible record header for position pos?
+ * True when its state is not FREE, its lap tag matches pos, it fits before the
+ * end of the data area and before `limit` (the tail), and records (not SKIP)
+ * are between a header and max_record long.
+ */
+static inline bool bvapm_ring_frame_ok(const struct bvapm_ring *r, uint64_t cw, uint64_t pos,
+                                       uint64_t limit)
+{
+	enum bvapm_cw_state st = bvapm_cw_state(cw);
+	uint64_t len = bvapm_cw_len(cw);
+
+	if (st == BVAPM_CW_FREE || bvapm_cw_tag(cw) != (bvapm_ring_lap(r, pos) & BVAPM_CW_TAG_MASK))
+		return false;
+	if (len < BVAPM_RING_ALIGN || (pos & r->mask) + len > r->capacity || len > limit - pos)
+		return false;
+	if (st != BVAPM_CW_SKIP && (len < BVAPM_RING_RECORD_HEADER || len > r->max_record))
+		return false;
+	return true;
+}
+
+/* ---- ring_proc.c ---- */
+
+/* 1 if the process exists and is not a zombie, 0 if not; *start_ticks (may be
+ * NULL) receives its start time from /proc/<pid>/stat. */
+int bvapm_proc_alive(uint32_t pid, uint64_t *start_ticks);
+
+/* snprintf into err (when non-NULL) and return code. */
+int bvapm_ring_fail(struct bvapm_ring_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- ring_slots.c ---- */
+void bvapm_ring_slot_claim(struct bvapm_ring *r);
+void bvapm_ring_slot_release(struct bvapm_ring *r);
+void bvapm_ring_slot_count_write(struct bvapm_ring *r, bool committed);
+
+/* ---- ring_open.c ---- */
+/* Maps and validates a ring file: shared by open and create. */
+int bvapm_ring_map_fd(int fd, const char *path, enum bvapm_ring_role role, bool writable,
+                      struct bvapm_ring **out, struct bvapm_ring_error *err);
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * ring_producer.c — the hot path: reserve, copy, commit.
+ *
+ * Protocol (one record of `total` bytes at tail position t, lap L = t / cap):
+ *
+ *   1. claim    CAS word(t): FREE(L) -> RESERVED|total|pid|L
+ *   2. publish  CAS tail: t -> t + total   (anyone may do this step: a
+ *               producer or the consumer that finds a claimed header at the
+ *               tail "helps" it forward, so a producer that dies between 1
+ *               and 2 never blocks the others)
+ *   3. copy     word1 (type, payload length), payload, zeroed padding
+ *   4. commit   CAS word(t): RESERVED -> COMMITTED (release: 3 before 4)
+ *
+ * When the record would cross the end of the data area, the producer first
+ * claims a SKIP record from t to the end (steps 1-2 with state SKIP) and
+ * starts again at the next lap. A full ring drops at once (never waits for
+ * the consumer); too many failed CAS drop as contention. Commits are
+ * independent: a slow or dead producer's RESERVED record delays only the
+ * consumer, which repairs it (ring_consumer.c), never another producer.
+ *
+ * No system call, no lock, no allocation: loads, CAS, memcpy and a bounded
+ * ck_backoff spin. Every address is `data + (pos & mask)` with the mask and
+ * max_record taken from the validated private copy in the handle, so a corrupt
+ * header cannot make a producer write outside its mapping.
+ */
+#include <errno.h>
+#include <string.h>
+
+/* Bounded spin: each failed CAS waits 16, 32, ... up to 4096 pause-free
+ * iterations (ck's default ceiling of 2^20 is far too long for a request). */
+#define CK_BACKOFF_CEILING ((1u << 12) - 1)
+#include <ck_backoff.h>
+
+#define BACKOFF_START 16u
+
+#include "ring_internal.h"
+
+static int drop(struct bvapm_ring *r, enum bvapm_ring_loss reason, int code)
+{
+	uint64_t *counter = reason == BVAPM_LOSS_FULL       ? &r->hdr->lost_full
+	                    : reason == BVAPM_LOSS_TOO_BIG ? &r->hdr->lost_too_big
+	                                                   : &r->hdr->lost_contention;
+
+	/* Counters are statistics: no ordering with anything else. */
+	ck_pr_inc_64(counter);
+	bvapm_ring_slot_count_write(r, false);
+	return code;
+}
+
+void bvapm_ring_count_loss(struct bvapm_ring *r, enum bvapm_ring_loss reason, uint64_t n)
+{
+	uint64_t *counter;
+
+	if (r == NULL || !r->writable || n == 0)
+		return;
+	switch (reason) {
+	case BVAPM_LOSS_FULL: counter = &r->hdr->lost_full; break;
+	case BVAPM_LOSS_TOO_BIG: counter = &r->hdr->lost_too_big; break;
+	case BVAPM_LOSS_CONTENTION: counter = &r->hdr->lost_contention; break;
+	case BVAPM_LOSS_NOT_ATTACHED: counter = &r->hdr->lost_not_attached; break;
+	case BVAPM_LOSS_INCOMPATIBLE: counter = &r->hdr->lost_incompatible; break;
+	default: return; /* repaired is the consumer's to count */
+	}
+	ck_pr_add_64(counter, n); /* statistics: unordered */
+}
+
+int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_reservation *res)
+{
+	struct bvapm_ring_header *h = r->hdr;
+	ck_backoff_t backoff = BACKOFF_START;
+
+	if (bvapm_unlikely(r->fork_generation != bvapm_ring_fork_generation || !r->writable))
+		return -EBADF;
+	if (bvapm_unlikely((uint64_t)len + BVAPM_RING_RECORD_HEADER > r->max_record))
+		return drop(r, BVAPM_LOSS_TOO_BIG, -EMSGSIZE);
+
+	uint64_t total = bvapm_align8((uint64_t)len + BVAPM_RING_RECORD_HEADER);
+	uint64_t pid = r->pid;
+
+	for (int attempt = 0; attempt < BVAPM_RING_MAX_ATTEMPTS; attempt++) {
+		BVAPM_RING_STEP(BVAPM_STEP_BEFORE_CLAIM);
+		uint64_t t = ck_pr_load_64(&h->tail);
+		/* tail before head: the head we compare with is at least as
+		 * new as the tail, so "t - head" never overstates free room. */
+		ck_pr_fence_load();
+		uint64_t head = ck_pr_load_64(&h->head);
+
+		if (bvapm_unlikely(head > t)) { /* our tail is stale: the ring moved on */
+			ck_backoff_eb(&backoff);
+			continue;
+		}
+		if (bvapm_unlikely(t - head > r->capacity))
+			return drop(r, BVAPM_LOSS_CONTENTION, -EIO); /* corrupt positions */
+
+		uint64_t lap = bvapm_ring_lap(r, t);
+		uint64_t off = t & r->mask;
+		uint64_t pad = off + total > r->capacity ? r->capacity - off : 0;
+
+		/* Full first: with room for pad + total, the words at t belong
+		 * to this lap (the previous lap's records there are released). */
+		if (t + pad + total - head > r->capacity)
+			return drop(r, BVAPM_LOSS_FULL, -ENOSPC);
+
+		uint64_t *word = bvapm_ring_word(r, t);
+		/* The claim CAS below re-checks this value atomically. */
+		uint64_t cw = ck_pr_load_64(word);
+
+		if (cw != bvapm_cw_free(lap)) {
+			/* Someone claimed t but has not moved the tail yet: help
+			 * it forward (step 2 on its behalf), then retry. A word
+			 * that is neither means our t is stale. */
+			if (bvapm_cw_state(cw) != BVAPM_CW_FREE &&
+			    bvapm_cw_tag(cw) == (lap & BVAPM_CW_TAG_MASK) && bvapm_cw_len(cw) >= 8 &&
+			    off + bvapm_cw_len(cw) <= r->capacity)
+				ck_pr_cas_64(&h->tail, t, t + bvapm_cw_len(cw));
+			else
+				ck_backoff_eb(&backoff);
+			continue;
+		}
+
+		if (pad != 0) {
+			/* Wrap: pad to the end of the data area, then retry at
+			 * the start of the next lap. */
+			if (ck_pr_cas_64(word, cw, bvapm_cw_make(BVAPM_CW_SKIP, pad, pid, lap))) {
+				BVAPM_RING_STEP(BVAPM_STEP_AFTER_PADDING_CLAIM);
+				/* Publish the padding; failure means a helper did. */
+				ck_pr_cas_64(&h->tail, t, t + pad);
+			}
+			continue;
+		}
+
+		/* Step 1: claim. The CAS is atomic with the FREE(lap) check,
+		 * so a stale t (older lap) can never succeed. */
+		if (ck_pr_cas_64(word, cw, bvapm_cw_make(BVAPM_CW_RESERVED, total, pid, lap))) {
+			BVAPM_RING_STEP(BVAPM_STEP_AFTER_CLAIM);
+			/* Step 2: publish; failure means a helper already did. */
+			ck_pr_cas_64(&h->tail, t, t + total);
+			BVAPM_RING_STEP(BVAPM_STEP_AFTER_TAIL);
+			res->data = (uint8_t *)word + BVAPM_RING_RECORD_HEADER;
+			res->capacity = (uint32_t)(total - BVAPM_RING_RECORD_HEADER);
+			res->total = (uint32_t)total;
+			res->pos = t;
+			return 0;
+		}
+		ck_backoff_eb(&backoff);
+	}
+	return drop(r, BVAPM_LOSS_CONTENTION, -EBUSY);
+}
+
+static int finish(struct bvapm_ring *r, struct bvapm_ring_reservation *res,
+                  enum bvapm_cw_state state, uint16_t type, uint32_t used)
+{
+	uint64_t *word = bvapm_ring_word(r, res->pos);
+	uint64_t lap = bvapm_ring_lap(r, res->pos);
+	uint32_t tail_bytes = res->capacity - used;
+
+	/* Zero what the payload did not use, so no stale bytes are delivered. */
+	if (tail_bytes > 0)
+		memset((uint8_t *)res->data + used, 0, tail_bytes);
+	word[1] = bvapm_w1_make(type, 0, used);
+	BVAPM_RING_STEP(BVAPM_STEP_BEFORE_COMMIT);
+
+	/* Make sure word1 and the payload are visible before the state change
+	 * that lets the consumer read them (release). */
+	ck_pr_fence_store();
+	uint64_t reserved = bvapm_cw_make(BVAPM_CW_RESERVED, res->total, r->pid, lap);
+	if (!ck_pr_cas_64(word, reserved, bvapm_cw_make(state, res->total, r->pid, lap))) {
+		/* The consumer gave up on us (stalled past its timeout) and
+		 * repaired the record: it is lost, and counted there. */
+		bvapm_ring_slot_count_write(r, false);
+		return -ESTALE;
+	}
+	bvapm_ring_slot_count_write(r, state == BVAPM_CW_COMMITTED);
+	return 0;
+}
+
+int bvapm_ring_commit(struct bvapm_ring *r, struct bvapm_ring_reservation *res, uint16_t type,
+                      uint32_t used)
+{
+	if (used > res->capacity)
+		used = res->capacity;
+	return finish(r, res, BVAPM_CW_COMMITTED, type, used);
+}
+
+void bvapm_ring_abort(struct bvapm_ring *r, struct bvapm_ring_reservation *res)
+{
+	(void)finish(r, res, BVAPM_CW_SKIP, 0, 0);
+}
+
+int bvapm_ring_write(struct bvapm_ring *r, uint16_t type, const void *data, uint32_t len)
+{
+	struct bvapm_ring_reservation res;
+	int rc = bvapm_ring_reserve(r, len, &res);
+
+	if (rc != 0)
+		return rc;
+#ifdef BVAPM_RING_TEST_HOOKS
+	memcpy(res.data, data, len / 2);
+	BVAPM_RING_STEP(BVAPM_STEP_MID_COPY);
+	memcpy((uint8_t *)res.data + len / 2, (const uint8_t *)data + len / 2, len - len / 2);
+#else
+	memcpy(res.data, data, len);
+#endif
+	return bvapm_ring_commit(r, &res, type, len);
+}

@@ -1,0 +1,122 @@
+/*
+ * ring_stats.c — statistics snapshot and control words (kill switch, mode).
+ *
+ * Readers take relaxed loads: the figures are for people and dashboards, and
+ * may be a few records apart from one another. The kill switch is read by
+ * agents at each request start with one relaxed load; it needs no ordering
+ * with anything else (turning it on takes effect from the next request).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ring_internal.h"
+
+#define CONSUMER_STALE_MS 10000u /* heartbeat older than this: not draining */
+
+static const char *const loss_names[BVAPM_LOSS__COUNT] = {
+	[BVAPM_LOSS_FULL] = "full",
+	[BVAPM_LOSS_TOO_BIG] = "too_big",
+	[BVAPM_LOSS_CONTENTION] = "contention",
+	[BVAPM_LOSS_NOT_ATTACHED] = "not_attached",
+	[BVAPM_LOSS_INCOMPATIBLE] = "incompatible",
+	[BVAPM_LOSS_REPAIRED] = "repaired",
+};
+
+const char *bvapm_ring_loss_name(enum bvapm_ring_loss reason)
+{
+	return (unsigned)reason < BVAPM_LOSS__COUNT ? loss_names[reason] : "unknown";
+}
+
+bool bvapm_ring_disabled(const struct bvapm_ring *r)
+{
+	return ck_pr_load_32(&r->hdr->kill_switch) != 0; /* relaxed: see above */
+}
+
+uint32_t bvapm_ring_mode_override(const struct bvapm_ring *r)
+{
+	return ck_pr_load_32(&r->hdr->mode_override); /* relaxed */
+}
+
+void bvapm_ring_get_control(const struct bvapm_ring *r, struct bvapm_ring_control *out)
+{
+	const struct bvapm_ring_header *h = r->hdr;
+
+	out->kill_switch = ck_pr_load_32(&h->kill_switch);
+	out->mode_override = ck_pr_load_32(&h->mode_override);
+	out->changed_ns = ck_pr_load_64(&h->control_changed_ns);
+	out->changed_uid = ck_pr_load_32(&h->control_changed_uid);
+	out->changed_pid = ck_pr_load_32(&h->control_changed_pid);
+}
+
+int bvapm_ring_set_control(struct bvapm_ring *r, uint32_t kill_switch, uint32_t mode_override)
+{
+	struct bvapm_ring_header *h = r->hdr;
+
+	if (!r->writable)
+		return -EROFS;
+	/* who/when first, then the words agents act on */
+	ck_pr_store_64(&h->control_changed_ns, bvapm_now_ns(CLOCK_REALTIME));
+	ck_pr_store_32(&h->control_changed_uid, (uint32_t)getuid());
+	ck_pr_store_32(&h->control_changed_pid, (uint32_t)getpid());
+	ck_pr_fence_store();
+	ck_pr_store_32(&h->mode_override, mode_override);
+	ck_pr_store_32(&h->kill_switch, kill_switch);
+	return 0;
+}
+
+int bvapm_ring_stats(const struct bvapm_ring *r, struct bvapm_ring_stats *st)
+{
+	const struct bvapm_ring_header *h = r->hdr;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->path, sizeof(st->path), "%s", r->path);
+	st->abi_major = h->abi_major;
+	st->abi_minor = h->abi_minor;
+	st->capacity = r->capacity;
+	st->max_record = r->max_record;
+	st->slot_count = r->slot_count;
+	st->head = ck_pr_load_64(&h->head);
+	st->tail = ck_pr_load_64(&h->tail);
+	st->used_bytes = st->tail >= st->head ? st->tail - st->head : 0;
+	if (st->used_bytes > st->capacity)
+		st->used_bytes = st->capacity;
+	st->lost[BVAPM_LOSS_FULL] = ck_pr_load_64(&h->lost_full);
+	st->lost[BVAPM_LOSS_TOO_BIG] = ck_pr_load_64(&h->lost_too_big);
+	st->lost[BVAPM_LOSS_CONTENTION] = ck_pr_load_64(&h->lost_contention);
+	st->lost[BVAPM_LOSS_NOT_ATTACHED] = ck_pr_load_64(&h->lost_not_attached);
+	st->lost[BVAPM_LOSS_INCOMPATIBLE] = ck_pr_load_64(&h->lost_incompatible);
+	st->lost[BVAPM_LOSS_REPAIRED] = ck_pr_load_64(&h->lost_repaired);
+	for (int i = 0; i < BVAPM_LOSS__COUNT; i++)
+		st->lost_total += st->lost[i];
+	st->consumed_records = ck_pr_load_64(&h->consumed_records);
+	st->consumed_bytes = ck_pr_load_64(&h->consumed_bytes);
+	st->invalid_records = ck_pr_load_64(&h->invalid_records);
+	st->invalid_bytes = ck_pr_load_64(&h->invalid_bytes);
+	st->create_time_ns = h->create_time_ns;
+
+	st->consumer_pid = ck_pr_load_32(&h->consumer_pid);
+	uint64_t beat = ck_pr_load_64(&h->consumer_heartbeat_ns);
+	uint64_t now = bvapm_now_ns(CLOCK_MONOTONIC);
+	st->consumer_heartbeat_age_ms = beat != 0 && now > beat ? (now - beat) / 1000000u : 0;
+	st->consumer_alive = st->consumer_pid != 0 && bvapm_proc_alive(st->consumer_pid, NULL) &&
+	                     st->consumer_heartbeat_age_ms < CONSUMER_STALE_MS;
+	bvapm_ring_get_control(r, &st->control);
+
+	for (uint32_t i = 0; i < r->slot_count; i++) {
+		const struct bvapm_ring_slot *s = &r->slots[i];
+		uint64_t owner = ck_pr_load_64(&s->owner);
+
+		if (owner == 0)
+			continue;
+		st->slots_used++;
+		st->written_records += ck_pr_load_64(&s->records_written);
+		bool in_request = ck_pr_load_32(&s->state) == BVAPM_SLOT_IN_REQUEST;
+		if (!bvapm_proc_alive((uint32_t)owner, NULL))
+			st->slots_dead++;
+		else if (in_request)
+			st->slots_in_request++;
+	}
+	return 0;
+}
