@@ -30,11 +30,15 @@ static void usage(FILE *out, const char *argv0)
 	        "  --size BYTES        record size, multiple of 8, %u..%u (default 512)\n"
 	        "  --rate N|max        records per second per producer, open loop (default 20000);\n"
 	        "                      'max' sends back to back\n"
-	        "  --duration SECONDS  per transport, fractions allowed (default 5)\n"
+	        "  --duration SECONDS  measured time per transport, fractions allowed (default 5)\n"
+	        "  --warmup SECONDS    sending before the measured time, not in the histograms\n"
+	        "                      but in every count (default 1; 0 measures a cold start)\n"
 	        "  --json FILE         write the results as JSON\n"
 	        "  --cdf FILE          write latency CDF points (gnuplot blocks) for plotting\n"
 	        "  --workdir DIR       where the run's sockets and spool file go (default $TMPDIR or /tmp)\n"
 	        "  --ring-capacity B   ring data bytes, power of two (default 16777216)\n"
+	        "  --idle-poll-us N    ring and file consumers sleep N us when they find nothing\n"
+	        "                      (default 1000; socket consumers block in recv instead)\n"
 	        "  --quiet             print only the SUMMARY lines\n"
 	        "Exit status: 0 when every record is accounted for (delivered + dropped ==\n"
 	        "attempted) and none failed its checksum; 1 otherwise; 2 on usage errors.\n",
@@ -101,10 +105,12 @@ int bench_options_parse(struct bench_options *opts, int argc, char **argv)
 		{"size", required_argument, NULL, 's'},
 		{"rate", required_argument, NULL, 'r'},
 		{"duration", required_argument, NULL, 'd'},
+		{"warmup", required_argument, NULL, 'W'},
 		{"json", required_argument, NULL, 'j'},
 		{"cdf", required_argument, NULL, 'c'},
 		{"workdir", required_argument, NULL, 'w'},
 		{"ring-capacity", required_argument, NULL, 'R'},
+		{"idle-poll-us", required_argument, NULL, 'P'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -121,12 +127,14 @@ int bench_options_parse(struct bench_options *opts, int argc, char **argv)
 	opts->size = 512;
 	opts->rate = 20000;
 	opts->duration_s = 5;
+	opts->warmup_s = 1;
 	opts->ring_capacity = UINT64_C(16) << 20;
+	opts->idle_poll_us = 1000;
 	opts->workdir = tmp && *tmp ? tmp : "/tmp";
 	if (parse_transports(opts, "all") < 0)
 		return -EINVAL;
 
-	while ((c = getopt_long(argc, argv, "t:p:s:r:d:j:c:w:R:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:p:s:r:d:W:j:c:w:R:P:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (parse_transports(opts, optarg) < 0)
@@ -156,6 +164,10 @@ int bench_options_parse(struct bench_options *opts, int argc, char **argv)
 			if (parse_number("--duration", optarg, 0.01, 3600, &opts->duration_s) < 0)
 				return -EINVAL;
 			break;
+		case 'W':
+			if (parse_number("--warmup", optarg, 0, 3600, &opts->warmup_s) < 0)
+				return -EINVAL;
+			break;
 		case 'j':
 			opts->json_path = optarg;
 			break;
@@ -173,6 +185,11 @@ int bench_options_parse(struct bench_options *opts, int argc, char **argv)
 				fprintf(stderr, "--ring-capacity: not a power of two\n");
 				return -EINVAL;
 			}
+			break;
+		case 'P':
+			if (parse_number("--idle-poll-us", optarg, 0, 1000000, &v) < 0)
+				return -EINVAL;
+			opts->idle_poll_us = (uint32_t)v;
 			break;
 		case 'q':
 			opts->quiet = true;

@@ -2,8 +2,10 @@
  * options.h — the harness's settings and their command line.
  *
  *   bvapm-bench-transport [--transports LIST|all] [--producers N] [--size BYTES]
- *                         [--rate N|max] [--duration SECONDS] [--json FILE]
+ *                         [--rate N|max] [--duration SECONDS] [--warmup SECONDS]
+ *                         [--json FILE]
  *                         [--cdf FILE] [--workdir DIR] [--ring-capacity BYTES]
+ *                         [--idle-poll-us N]
  *                         [--quiet]
  */
 #ifndef BVAPM_BENCH_OPTIONS_H
@@ -24,8 +26,10 @@ struct bench_options {
 	unsigned producers;      /* producer processes (default: online CPUs) */
 	uint32_t size;           /* record bytes, multiple of 8 (default 512) */
 	double rate;             /* records/s per producer, 0 = as fast as possible */
-	double duration_s;       /* per transport (default 5) */
+	double duration_s;       /* measured seconds per transport (default 5) */
+	double warmup_s;         /* unmeasured seconds before that (default 1) */
 	uint64_t ring_capacity;  /* ring data bytes, power of two (default 16 MiB) */
+	uint32_t idle_poll_us;   /* ring/file consumer's sleep when it finds nothing (default 1000) */
 	const char *json_path;   /* write results as JSON here, NULL: don't */
 	const char *cdf_path;    /* write CDF points for gnuplot here, NULL: don't */
 	const char *workdir;     /* parent of the run's temp dir (sockets, spool) */

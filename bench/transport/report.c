@@ -71,13 +71,14 @@ static void print_table(const struct bench_report *rep, FILE *out)
 		snprintf(rate, sizeof(rate), "%.0f rec/s", o->rate);
 	else
 		snprintf(rate, sizeof(rate), "max rate");
-	fprintf(out, "bvapm-bench-transport: %u producers x %s, %u B records, %.2f s per transport; "
-	        "latency = time inside the send call, timer overhead %llu ns included\n\n",
-	        o->producers, rate, o->size, o->duration_s,
+	fprintf(out, "bvapm-bench-transport: %u producers x %s, %u B records, %.2f s measured after "
+	        "%.2f s warm-up per transport;\nlatency = time inside the send call, timer overhead "
+	        "%llu ns included; counts include the warm-up\n\n",
+	        o->producers, rate, o->size, o->duration_s, o->warmup_s,
 	        (unsigned long long)rep->timer_overhead_ns);
-	fprintf(out, "%-9s %10s %10s %9s %7s %10s %9s %9s %9s %9s %9s %9s  %s\n", "transport",
+	fprintf(out, "%-9s %10s %10s %9s %7s %10s %9s %9s %9s %9s %9s %9s %7s  %s\n", "transport",
 	        "attempted", "delivered", "lost", "loss%", "rec/s", "p50", "p90", "p99", "p99.9",
-	        "max", "lag p99", "drops (reason=count)");
+	        "max", "lag p99", "faults", "drops (reason=count)");
 	for (size_t i = 0; i < rep->run_count; i++) {
 		const struct bench_run_result *r = &rep->runs[i];
 		char cell[6][24];
@@ -90,11 +91,11 @@ static void print_table(const struct bench_report *rep, FILE *out)
 			format_ns(cell[p], sizeof(cell[p]), bench_hist_percentile(r->latency, percentiles[p]));
 		format_ns(cell[4], sizeof(cell[4]), r->latency->max);
 		format_ns(cell[5], sizeof(cell[5]), bench_hist_percentile(r->lag, 99.0));
-		fprintf(out, "%-9s %10llu %10llu %9llu %7.3f %10.0f %9s %9s %9s %9s %9s %9s  ",
+		fprintf(out, "%-9s %10llu %10llu %9llu %7.3f %10.0f %9s %9s %9s %9s %9s %9s %7llu  ",
 		        r->transport->name, (unsigned long long)r->attempted,
 		        (unsigned long long)r->delivered, (unsigned long long)r->lost, loss_percent(r),
 		        r->throughput, cell[0], cell[1], cell[2], cell[3], cell[4],
-		        o->rate > 0 ? cell[5] : "-");
+		        o->rate > 0 ? cell[5] : "-", (unsigned long long)r->minor_faults);
 		print_drop_reasons(r, out);
 		if (r->scheduled > r->attempted)
 			fprintf(out, " backlog=%llu", (unsigned long long)(r->scheduled - r->attempted));
@@ -114,8 +115,9 @@ static void print_summaries(const struct bench_report *rep, FILE *out)
 
 	for (size_t i = 0; i < rep->run_count; i++) {
 		const struct bench_run_result *r = &rep->runs[i];
-		fprintf(out, "SUMMARY transport=%s producers=%u size=%u rate=%.0f duration_s=%.2f ",
-		        r->transport->name, o->producers, o->size, o->rate, o->duration_s);
+		fprintf(out, "SUMMARY transport=%s producers=%u size=%u rate=%.0f duration_s=%.2f "
+		        "warmup_s=%.2f ", r->transport->name, o->producers, o->size, o->rate,
+		        o->duration_s, o->warmup_s);
 		if (r->error) {
 			fprintf(out, "error=%d\n", r->error);
 			continue;
@@ -124,7 +126,7 @@ static void print_summaries(const struct bench_report *rep, FILE *out)
 		        "p50_ns=%llu p90_ns=%llu p99_ns=%llu p999_ns=%llu max_ns=%llu mean_ns=%.0f "
 		        "sent=%llu accepted=%llu delivered=%llu lost=%llu dropped_at_send=%llu "
 		        "lost_in_transit=%lld backlog=%llu lag_p99_ns=%llu throughput=%.0f "
-		        "accounted=%s\n",
+		        "minor_faults=%llu accounted=%s\n",
 		        (unsigned long long)bench_hist_percentile(r->latency, 50.0),
 		        (unsigned long long)bench_hist_percentile(r->latency, 90.0),
 		        (unsigned long long)bench_hist_percentile(r->latency, 99.0),
@@ -135,7 +137,7 @@ static void print_summaries(const struct bench_report *rep, FILE *out)
 		        (unsigned long long)r->dropped_at_send, (long long)r->lost_in_transit,
 		        (unsigned long long)(r->scheduled - r->attempted),
 		        (unsigned long long)bench_hist_percentile(r->lag, 99.0), r->throughput,
-		        r->accounted ? "yes" : "no");
+		        (unsigned long long)r->minor_faults, r->accounted ? "yes" : "no");
 	}
 }
 
@@ -238,6 +240,8 @@ static json_object *run_json(const struct bench_run_result *r)
 	json_object_object_add(o, "error", json_object_new_int(r->error));
 	json_object_object_add(o, "scheduled", u64(r->scheduled));
 	json_object_object_add(o, "attempted", u64(r->attempted));
+	json_object_object_add(o, "warmup_attempted", u64(r->warmup_attempted));
+	json_object_object_add(o, "minor_faults", u64(r->minor_faults));
 	json_object_object_add(o, "accepted", u64(r->accepted));
 	json_object_object_add(o, "delivered", u64(r->delivered));
 	json_object_object_add(o, "lost", u64(r->lost));
@@ -303,7 +307,9 @@ int bench_report_write_json(const struct bench_report *rep, const char *path)
 	json_object_object_add(cfg, "size", json_object_new_int((int)opts->size));
 	json_object_object_add(cfg, "rate_per_producer", json_object_new_double(opts->rate));
 	json_object_object_add(cfg, "duration_s", json_object_new_double(opts->duration_s));
+	json_object_object_add(cfg, "warmup_s", json_object_new_double(opts->warmup_s));
 	json_object_object_add(cfg, "ring_capacity", u64(opts->ring_capacity));
+	json_object_object_add(cfg, "idle_poll_us", u64(opts->idle_poll_us));
 	json_object_object_add(cfg, "workdir", json_object_new_string(opts->workdir));
 	json_object_object_add(root, "config", cfg);
 	json_object_object_add(root, "timer_overhead_ns", u64(rep->timer_overhead_ns));

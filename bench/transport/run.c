@@ -61,6 +61,8 @@ static void collect(const struct bench_options *opts, const struct bench_shared 
 			out->error = pr->error;
 		out->scheduled += pr->scheduled;
 		out->attempted += pr->attempted;
+		out->warmup_attempted += pr->warmup_attempted;
+		out->minor_faults += pr->minor_faults;
 		for (int o = 0; o < BENCH_OUTCOME__COUNT; o++)
 			out->outcomes[o] += pr->outcomes[o];
 		if (c->delivered[p] > pr->outcomes[BENCH_SENT])

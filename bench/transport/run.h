@@ -23,7 +23,9 @@
 struct bench_producer_result {
 	int error;                   /* negative errno if the producer could not run */
 	uint64_t scheduled;          /* sends due before the deadline (open loop) */
-	uint64_t attempted;          /* send() calls made */
+	uint64_t attempted;          /* send() calls made, warm-up included */
+	uint64_t warmup_attempted;   /* of which during the warm-up */
+	uint64_t minor_faults;       /* page faults while measuring (whole process) */
 	uint64_t outcomes[BENCH_OUTCOME__COUNT]; /* [BENCH_SENT] = accepted */
 	uint64_t elapsed_ns;         /* first send to last send */
 	struct bench_hist latency;   /* ns spent inside send() */
@@ -55,7 +57,9 @@ void bench_sink_record(struct bench_sink *sink, const void *record, uint32_t len
 struct bench_run_result {
 	const struct bench_transport *transport;
 	int error;                 /* negative errno if the run could not be made */
-	uint64_t scheduled, attempted, accepted, delivered;
+	uint64_t scheduled, attempted, accepted, delivered; /* warm-up included */
+	uint64_t warmup_attempted;
+	uint64_t minor_faults;     /* all producers, measured window */
 	uint64_t outcomes[BENCH_OUTCOME__COUNT];
 	uint64_t dropped_at_send;  /* attempted - accepted */
 	int64_t lost_in_transit;   /* as reported by the transport, -1 unknown */

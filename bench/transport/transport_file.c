@@ -29,7 +29,6 @@
 
 #define READ_CHUNK (1u << 20)
 #define PUNCH_EVERY (UINT64_C(64) << 20)
-#define IDLE_WAIT_NS 1000000L
 
 struct file_state {
 	char path[4096];
@@ -39,6 +38,7 @@ struct file_state {
 	size_t have;            /* bytes in buf */
 	unsigned char *buf;     /* READ_CHUNK + BENCH_RECORD_MAX, 8-byte aligned */
 	struct bench_consumer_result *result; /* the sink's, for counts at close */
+	long idle_wait_ns;      /* --idle-poll-us */
 };
 
 struct file_producer {
@@ -54,6 +54,7 @@ static int file_setup(const struct bench_options *opts, const char *workdir, uns
 	if (!s)
 		return -ENOMEM;
 	s->read_fd = -1;
+	s->idle_wait_ns = (long)opts->idle_poll_us * 1000L;
 	n = snprintf(s->path, sizeof(s->path), "%s/spool-%u.log", workdir, run_index);
 	if (n < 0 || (size_t)n >= sizeof(s->path)) {
 		free(s);
@@ -137,7 +138,8 @@ static int file_consumer_poll(void *state, struct bench_sink *sink)
 		return -e;
 	}
 	if (n == 0) {
-		struct timespec ts = {.tv_sec = 0, .tv_nsec = IDLE_WAIT_NS};
+		struct timespec ts = {.tv_sec = s->idle_wait_ns / 1000000000L,
+		                      .tv_nsec = s->idle_wait_ns % 1000000000L};
 		nanosleep(&ts, NULL);
 		return 0;
 	}
