@@ -31,8 +31,9 @@ static void usage(FILE *out, const char *argv0)
 	        "  --rate N|max        records per second per producer, open loop (default 20000);\n"
 	        "                      'max' sends back to back\n"
 	        "  --duration SECONDS  measured time per transport, fractions allowed (default 5)\n"
-	        "  --warmup SECONDS    sending before the measured time, not in the histograms\n"
-	        "                      but in every count (default 1; 0 measures a cold start)\n"
+	        "  --warmup S|auto     sending before the measured time, not in the histograms\n"
+	        "                      but in every count; auto (default): long enough to write\n"
+	        "                      the ring once over, 1..10 s; 0 measures a cold start\n"
 	        "  --json FILE         write the results as JSON\n"
 	        "  --cdf FILE          write latency CDF points (gnuplot blocks) for plotting\n"
 	        "  --workdir DIR       where the run's sockets and spool file go (default $TMPDIR or /tmp)\n"
@@ -82,6 +83,19 @@ static int parse_transports(struct bench_options *opts, const char *list)
 	return rc;
 }
 
+/* Long enough for the producers together to write the whole ring once at the
+ * configured rate (so each has touched, and mapped, every page of it), at
+ * least 1 s and at most 10 s; 1 s at max rate. The same for every transport
+ * of the run. */
+static double auto_warmup_s(const struct bench_options *opts)
+{
+	if (opts->rate <= 0)
+		return 1.0;
+	double bytes_per_s = opts->rate * opts->producers * (opts->size + 16.0);
+	double lap_s = 1.1 * (double)opts->ring_capacity / bytes_per_s;
+	return lap_s < 1.0 ? 1.0 : lap_s > 10.0 ? 10.0 : lap_s;
+}
+
 static int parse_number(const char *flag, const char *text, double min, double max, double *out)
 {
 	char *end = NULL;
@@ -127,7 +141,7 @@ int bench_options_parse(struct bench_options *opts, int argc, char **argv)
 	opts->size = 512;
 	opts->rate = 20000;
 	opts->duration_s = 5;
-	opts->warmup_s = 1;
+	opts->warmup_s = -1;
 	opts->ring_capacity = UINT64_C(16) << 20;
 	opts->idle_poll_us = 1000;
 	opts->workdir = tmp && *tmp ? tmp : "/tmp";
@@ -165,7 +179,9 @@ int bench_options_parse(struct bench_options *opts, int argc, char **argv)
 				return -EINVAL;
 			break;
 		case 'W':
-			if (parse_number("--warmup", optarg, 0, 3600, &opts->warmup_s) < 0)
+			if (strcmp(optarg, "auto") == 0)
+				opts->warmup_s = -1;
+			else if (parse_number("--warmup", optarg, 0, 3600, &opts->warmup_s) < 0)
 				return -EINVAL;
 			break;
 		case 'j':
@@ -206,5 +222,7 @@ int bench_options_parse(struct bench_options *opts, int argc, char **argv)
 		fprintf(stderr, "unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
+	if (opts->warmup_s < 0)
+		opts->warmup_s = auto_warmup_s(opts);
 	return 0;
 }

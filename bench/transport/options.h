@@ -2,7 +2,7 @@
  * options.h — the harness's settings and their command line.
  *
  *   bvapm-bench-transport [--transports LIST|all] [--producers N] [--size BYTES]
- *                         [--rate N|max] [--duration SECONDS] [--warmup SECONDS]
+ *                         [--rate N|max] [--duration SECONDS] [--warmup SECONDS|auto]
  *                         [--json FILE]
  *                         [--cdf FILE] [--workdir DIR] [--ring-capacity BYTES]
  *                         [--idle-poll-us N]
@@ -27,7 +27,7 @@ struct bench_options {
 	uint32_t size;           /* record bytes, multiple of 8 (default 512) */
 	double rate;             /* records/s per producer, 0 = as fast as possible */
 	double duration_s;       /* measured seconds per transport (default 5) */
-	double warmup_s;         /* unmeasured seconds before that (default 1) */
+	double warmup_s;         /* unmeasured seconds before that (default: auto) */
 	uint64_t ring_capacity;  /* ring data bytes, power of two (default 16 MiB) */
 	uint32_t idle_poll_us;   /* ring/file consumer's sleep when it finds nothing (default 1000) */
 	const char *json_path;   /* write results as JSON here, NULL: don't */
