@@ -39,6 +39,19 @@ static uint64_t minor_faults(void)
 	return getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_minflt : 0;
 }
 
+/* Number of sends whose due time start + i * period is before end, with the
+ * same arithmetic as the send loop. */
+static uint64_t sends_due_before(uint64_t start, uint64_t end, double period)
+{
+	uint64_t n = (uint64_t)((double)(end - start) / period);
+
+	while (n > 0 && start + (uint64_t)((double)(n - 1) * period) >= end)
+		n--;
+	while (start + (uint64_t)((double)n * period) < end)
+		n++;
+	return n;
+}
+
 static void run_schedule(const struct bench_transport *t, void *producer, void *record,
                          uint64_t payload_hash, const struct bench_options *opts,
                          struct bench_producer_result *r, uint64_t start)
@@ -50,8 +63,7 @@ static void run_schedule(const struct bench_transport *t, void *producer, void *
 	uint64_t faults_before = 0;
 	uint64_t last = start;
 
-	r->scheduled = opts->rate > 0 ?
-		(uint64_t)((opts->warmup_s + opts->duration_s) * opts->rate) : 0;
+	r->scheduled = opts->rate > 0 ? sends_due_before(start, end, period) : 0;
 	bench_sleep_until(start);
 	for (uint64_t seq = 0;; seq++) {
 		uint64_t now = bench_now_ns();

@@ -135,7 +135,7 @@ static void print_summaries(const struct bench_report *rep, FILE *out)
 		        (unsigned long long)r->attempted, (unsigned long long)r->accepted,
 		        (unsigned long long)r->delivered, (unsigned long long)r->lost,
 		        (unsigned long long)r->dropped_at_send, (long long)r->lost_in_transit,
-		        (unsigned long long)(r->scheduled - r->attempted),
+		        (unsigned long long)(r->scheduled > r->attempted ? r->scheduled - r->attempted : 0),
 		        (unsigned long long)bench_hist_percentile(r->lag, 99.0), r->throughput,
 		        (unsigned long long)r->minor_faults, r->accounted ? "yes" : "no");
 	}
