@@ -1,0 +1,603 @@
+/*
+ * record_build.c — encodes bvapm records into a caller-supplied buffer.
+ *
+ * How: front to back, in one pass. FlatBuffers offsets (uoffset) point
+ * forward, so a table is written first with its offset fields zero, and each
+ * child (string, vector, element table) is written after it and patched in:
+ *   [root uoffset]["BVAP"][vtable][Record][its strings][vtable][body table]
+ *   [vector][element table][its strings][element table]...
+ * A vtable is written the first time a table type is used and shared by the
+ * following tables of that type while the set of absent fields stays the same
+ * (flatc shares identical vtables too). Tables are 8-byte aligned, scalars are
+ * naturally aligned relative to the buffer start, strings end with a NUL.
+ *
+ * Guarantees: no allocation; no write at or past cap (every primitive checks
+ * and latches an overflow flag); every byte in [0, length) is written, padding
+ * as zero. Truncation (see record.h) re-encodes with shorter lists until the
+ * record fits, cutting one list at a time by binary search; the common case
+ * (it fits) encodes once.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "record.h"
+#include "record_layout.h"
+
+#define MAX_COUNT (1u << 24)   /* any list longer than this is a caller bug */
+
+struct writer {
+	uint8_t *buf;
+	uint32_t pos;                       /* next free byte */
+	uint32_t cap;
+	bool overflow;                      /* a write did not fit; output invalid */
+	uint32_t vt_pos[BVAPM_REC_T_COUNT]; /* last vtable written per table type, 0 = none */
+	uint32_t vt_absent[BVAPM_REC_T_COUNT]; /* its absent-field mask */
+};
+
+/* ---- primitives ------------------------------------------------------------ */
+
+/* Pads with zeros to `align` (a power of two) and reserves n bytes; returns
+ * their position, or 0 (and latches overflow) when they do not fit. */
+static inline uint32_t reserve(struct writer *w, uint32_t align, uint32_t n)
+{
+	uint32_t start = (w->pos + align - 1) & ~(align - 1);
+	if (w->overflow || (uint64_t)start + n > w->cap) {
+		w->overflow = true;
+		return 0;
+	}
+	memset(w->buf + w->pos, 0, start - w->pos);
+	w->pos = start + n;
+	return start;
+}
+
+static inline void put_u32(struct writer *w, uint32_t at, uint32_t v) { memcpy(w->buf + at, &v, 4); }
+
+/* Writes the vtable for a table of type t with the fields in `absent` (bit id)
+ * left out, unless the previous vtable of that type matches. */
+static uint32_t vtable(struct writer *w, unsigned t, const uint16_t *voff, unsigned nfields,
+	uint16_t table_size, uint32_t absent)
+{
+	if (w->vt_pos[t] && w->vt_absent[t] == absent)
+		return w->vt_pos[t];
+	uint32_t at = reserve(w, 2, 4 + 2 * nfields);
+	if (!at)
+		return 0;
+	uint16_t *v = (uint16_t *)(w->buf + at);
+	v[0] = (uint16_t)(4 + 2 * nfields);
+	v[1] = table_size;
+	for (unsigned i = 0; i < nfields; i++)
+		v[2 + i] = (absent >> i) & 1 ? 0 : voff[i];
+	w->vt_pos[t] = at;
+	w->vt_absent[t] = absent;
+	return at;
+}
+
+/* Starts a table of type t: vtable (if needed), then the zeroed inline area
+ * with its vtable offset. Returns a pointer to the inline struct, or NULL. */
+#define TABLE(w, t, absent, posp) \
+	((struct bvapm_rec_inl_##t *)table_start(w, BVAPM_REC_T_##t, bvapm_rec_voff_##t, \
+		BVAPM_REC_NFIELDS_##t, sizeof(struct bvapm_rec_inl_##t), \
+		_Alignof(struct bvapm_rec_inl_##t), absent, posp))
+
+static inline void *table_start(struct writer *w, unsigned t, const uint16_t *voff, unsigned nfields,
+	uint32_t size, uint32_t align, uint32_t absent, uint32_t *posp)
+{
+	uint32_t vt = vtable(w, t, voff, nfields, (uint16_t)size, absent);
+	uint32_t at = vt ? reserve(w, align < 4 ? 4 : align, size) : 0;
+	if (!at)
+		return NULL;
+	uint8_t *p = w->buf + at;
+	memset(p, 0, size);
+	int32_t so = (int32_t)(at - vt);     /* vtable = table - soffset */
+	memcpy(p, &so, 4);
+	*posp = at;
+	return p;
+}
+
+/* Position inside the buffer of a field of the table at base. */
+#define FIELD_AT(base, t, name) ((base) + (uint32_t)offsetof(struct bvapm_rec_inl_##t, name))
+
+/* A string child for the uoffset at `field`; absent (ptr NULL) writes nothing. */
+static inline void string_child(struct writer *w, uint32_t field, bvapm_rec_str s)
+{
+	if (!s.ptr)
+		return;
+	uint32_t at = reserve(w, 4, 4 + s.len + 1);
+	if (!at)
+		return;
+	put_u32(w, at, s.len);
+	memcpy(w->buf + at + 4, s.ptr, s.len);
+	w->buf[at + 4 + s.len] = 0;
+	put_u32(w, field, at - field);
+}
+
+static inline void bytes_child(struct writer *w, uint32_t field, const uint8_t *p, uint32_t n)
+{
+	uint32_t at = reserve(w, 4, 4 + n);
+	if (!at)
+		return;
+	put_u32(w, at, n);
+	memcpy(w->buf + at + 4, p, n);
+	put_u32(w, field, at - field);
+}
+
+/* A vector of n table offsets for the uoffset at `field`; returns the
+ * position of element 0's slot (elements are patched by element_done). */
+static inline uint32_t vector_child(struct writer *w, uint32_t field, uint32_t n)
+{
+	uint32_t at = reserve(w, 4, 4 + 4 * n);
+	if (!at)
+		return 0;
+	put_u32(w, at, n);
+	put_u32(w, field, at - field);
+	return at + 4;
+}
+
+static inline void element_done(struct writer *w, uint32_t slot, uint32_t table)
+{
+	put_u32(w, slot, table - slot);
+}
+
+#define ABSENT(s, id) ((uint32_t)((s).ptr == NULL) << (id))
+
+/* ---- element tables ---------------------------------------------------------- */
+
+static void write_checkpoints(struct writer *w, uint32_t field,
+	const struct bvapm_rec_checkpoint *c, uint32_t n)
+{
+	uint32_t slot = vector_child(w, field, n);
+	if (!slot)
+		return;
+	/* The largest positive jump among the entries written. */
+	uint32_t jump = UINT32_MAX;
+	int64_t best = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (c[i].mem_delta_bytes > best) {
+			best = c[i].mem_delta_bytes;
+			jump = i;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++, slot += 4) {
+		uint32_t at;
+		struct bvapm_rec_inl_checkpoint *t = TABLE(w, checkpoint, ABSENT(c[i].label, BVAPM_REC_POS_checkpoint_label), &at);
+		if (!t)
+			return;
+		t->offset_ns = c[i].offset_ns;
+		t->mem_bytes = c[i].mem_bytes;
+		t->mem_delta_bytes = c[i].mem_delta_bytes;
+		t->peak_bytes = c[i].peak_bytes;
+		t->largest_jump = i == jump;
+		element_done(w, slot, at);
+		string_child(w, FIELD_AT(at, checkpoint, label), c[i].label);
+	}
+}
+
+static void write_sql(struct writer *w, uint32_t field, const struct bvapm_rec_sql *s, uint32_t n)
+{
+	uint32_t slot = vector_child(w, field, n);
+	if (!slot)
+		return;
+	for (uint32_t i = 0; i < n; i++, slot += 4) {
+		uint32_t at;
+		struct bvapm_rec_inl_sql_statement *t =
+			TABLE(w, sql_statement, ABSENT(s[i].statement, BVAPM_REC_POS_sql_statement_statement), &at);
+		if (!t)
+			return;
+		t->count = s[i].count;
+		t->total_ns = s[i].total_ns;
+		t->max_ns = s[i].max_ns;
+		t->rows = s[i].rows;
+		t->n_plus_one = s[i].n_plus_one;
+		element_done(w, slot, at);
+		string_child(w, FIELD_AT(at, sql_statement, statement), s[i].statement);
+	}
+}
+
+static void write_functions(struct writer *w, uint32_t field, const struct bvapm_rec_function *f,
+	uint32_t n)
+{
+	uint32_t slot = vector_child(w, field, n);
+	if (!slot)
+		return;
+	for (uint32_t i = 0; i < n; i++, slot += 4) {
+		uint32_t at;
+		struct bvapm_rec_inl_function_stat *t =
+			TABLE(w, function_stat, ABSENT(f[i].name, BVAPM_REC_POS_function_stat_name), &at);
+		if (!t)
+			return;
+		t->calls = f[i].calls;
+		t->inclusive_ns = f[i].inclusive_ns;
+		t->exclusive_ns = f[i].exclusive_ns;
+		t->mem_delta_bytes = f[i].mem_delta_bytes;
+		element_done(w, slot, at);
+		string_child(w, FIELD_AT(at, function_stat, name), f[i].name);
+	}
+}
+
+static void write_errors(struct writer *w, uint32_t field, const struct bvapm_rec_error *e, uint32_t n)
+{
+	uint32_t slot = vector_child(w, field, n);
+	if (!slot)
+		return;
+	for (uint32_t i = 0; i < n; i++, slot += 4) {
+		uint32_t at;
+		uint32_t absent = ABSENT(e[i].type, BVAPM_REC_POS_error_event_type) | ABSENT(e[i].message, BVAPM_REC_POS_error_event_message) | ABSENT(e[i].file, BVAPM_REC_POS_error_event_file);
+		struct bvapm_rec_inl_error_event *t = TABLE(w, error_event, absent, &at);
+		if (!t)
+			return;
+		t->line = e[i].line;
+		t->count = e[i].count;
+		element_done(w, slot, at);
+		string_child(w, FIELD_AT(at, error_event, type), e[i].type);
+		string_child(w, FIELD_AT(at, error_event, message), e[i].message);
+		string_child(w, FIELD_AT(at, error_event, file), e[i].file);
+	}
+}
+
+static void write_tags(struct writer *w, uint32_t field, const struct bvapm_rec_tag *g, uint32_t n)
+{
+	uint32_t slot = vector_child(w, field, n);
+	if (!slot)
+		return;
+	for (uint32_t i = 0; i < n; i++, slot += 4) {
+		uint32_t at;
+		if (!TABLE(w, tag, ABSENT(g[i].key, BVAPM_REC_POS_tag_key) | ABSENT(g[i].value, BVAPM_REC_POS_tag_value), &at))
+			return;
+		element_done(w, slot, at);
+		string_child(w, FIELD_AT(at, tag, key), g[i].key);
+		string_child(w, FIELD_AT(at, tag, value), g[i].value);
+	}
+}
+
+static void write_counters(struct writer *w, uint32_t field, const struct bvapm_rec_counter *c,
+	uint32_t n)
+{
+	uint32_t slot = vector_child(w, field, n);
+	if (!slot)
+		return;
+	for (uint32_t i = 0; i < n; i++, slot += 4) {
+		uint32_t at;
+		struct bvapm_rec_inl_counter *t = TABLE(w, counter, ABSENT(c[i].name, BVAPM_REC_POS_counter_name), &at);
+		if (!t)
+			return;
+		t->value = c[i].value;
+		element_done(w, slot, at);
+		string_child(w, FIELD_AT(at, counter, name), c[i].name);
+	}
+}
+
+static void write_frames(struct writer *w, uint32_t field, const struct bvapm_rec_frame *f, uint32_t n)
+{
+	uint32_t slot = vector_child(w, field, n);
+	if (!slot)
+		return;
+	for (uint32_t i = 0; i < n; i++, slot += 4) {
+		uint32_t at;
+		struct bvapm_rec_inl_stack_frame *t =
+			TABLE(w, stack_frame, ABSENT(f[i].function, BVAPM_REC_POS_stack_frame_function) | ABSENT(f[i].file, BVAPM_REC_POS_stack_frame_file), &at);
+		if (!t)
+			return;
+		t->line = f[i].line;
+		element_done(w, slot, at);
+		string_child(w, FIELD_AT(at, stack_frame, function), f[i].function);
+		string_child(w, FIELD_AT(at, stack_frame, file), f[i].file);
+	}
+}
+
+/* ---- envelope ------------------------------------------------------------------ */
+
+/* Starts the buffer (root offset, identifier, Record table and its children)
+ * and returns the position of the Record's `body` field, or 0. */
+static uint32_t write_envelope(struct writer *w, const struct bvapm_rec_envelope *env,
+	unsigned kind, bool truncated)
+{
+	uint32_t root = reserve(w, 8, 8);
+	if (root != 0 || w->overflow)   /* the first reservation is at 0 */
+		return 0;
+	memcpy(w->buf + 4, "BVAP", 4);
+	uint32_t absent = ABSENT(env->host, BVAPM_REC_POS_record_host) | ABSENT(env->service, BVAPM_REC_POS_record_service);
+	if (!env->has_trace)
+		absent |= 1u << BVAPM_REC_POS_record_trace_id | 1u << BVAPM_REC_POS_record_span_id;
+	if (!env->has_parent)
+		absent |= 1u << BVAPM_REC_POS_record_parent_span_id;
+	uint32_t at;
+	struct bvapm_rec_inl_record *t = TABLE(w, record, absent, &at);
+	if (!t)
+		return 0;
+	put_u32(w, 0, at);
+	t->schema_version = BVAPM_REC_SCHEMA_VERSION;
+	t->truncated = truncated;
+	t->sampled = env->sampled;
+	t->pid = env->pid;
+	t->producer_start_unix_ns = env->producer_start_unix_ns;
+	t->sequence = env->sequence;
+	t->wall_unix_ns = env->wall_unix_ns;
+	t->mono_ns = env->mono_ns;
+	t->body_type = (uint8_t)kind;
+	string_child(w, FIELD_AT(at, record, host), env->host);
+	string_child(w, FIELD_AT(at, record, service), env->service);
+	if (env->has_trace) {
+		bytes_child(w, FIELD_AT(at, record, trace_id), env->trace_id, 16);
+		bytes_child(w, FIELD_AT(at, record, span_id), env->span_id, 8);
+	}
+	if (env->has_parent)
+		bytes_child(w, FIELD_AT(at, record, parent_span_id), env->parent_span_id, 8);
+	return FIELD_AT(at, record, body);
+}
+
+static void writer_init(struct writer *w, void *buf, size_t cap)
+{
+	w->buf = buf;
+	w->pos = 0;
+	w->cap = cap > BVAPM_REC_MAX_SIZE ? BVAPM_REC_MAX_SIZE : (uint32_t)cap;
+	w->overflow = false;
+	memset(w->vt_pos, 0, sizeof w->vt_pos);
+}
+
+/* ---- truncation ---------------------------------------------------------------- */
+
+/* An encoder that writes the record with list i cut to keep[i] entries. */
+typedef void (*encode_fn)(struct writer *w, const struct bvapm_rec_envelope *env, const void *body,
+	const uint32_t *keep, bool truncated);
+
+/*
+ * Encodes with every list whole; if that overflows, cuts the lists in order
+ * (list 0 first): a list is emptied when the record does not fit even
+ * without it, else the largest count that fits is found by binary search.
+ */
+static ssize_t encode_fitting(void *buf, size_t cap, const struct bvapm_rec_envelope *env,
+	const void *body, encode_fn encode, const uint32_t *count, unsigned nlists)
+{
+	struct writer w;
+	uint32_t keep[8] = { 0 };
+	if (nlists)
+		memcpy(keep, count, nlists * sizeof *keep);
+
+	writer_init(&w, buf, cap);
+	encode(&w, env, body, keep, false);
+	if (!w.overflow)
+		return w.pos;
+
+	for (unsigned l = 0; l < nlists; l++) {
+		keep[l] = 0;
+		writer_init(&w, buf, cap);
+		encode(&w, env, body, keep, true);
+		if (w.overflow)
+			continue;              /* still too big: this list stays empty */
+		uint32_t lo = 0, hi = count[l]; /* lo fits, hi does not */
+		while (hi - lo > 1) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			keep[l] = mid;
+			writer_init(&w, buf, cap);
+			encode(&w, env, body, keep, true);
+			if (w.overflow)
+				hi = mid;
+			else
+				lo = mid;
+		}
+		keep[l] = lo;
+		writer_init(&w, buf, cap);
+		encode(&w, env, body, keep, true);
+		return w.overflow ? -EMSGSIZE : (ssize_t)w.pos;
+	}
+	return -EMSGSIZE;                      /* the essentials alone do not fit */
+}
+
+static bool args_ok(void *buf, const struct bvapm_rec_envelope *env, const void *body)
+{
+	return buf && env && body && ((uintptr_t)buf & 7) == 0;
+}
+
+/* ---- request profile ------------------------------------------------------------- */
+
+enum { RQ_FUNCTIONS, RQ_SQL, RQ_COUNTERS, RQ_TAGS, RQ_ERRORS, RQ_CHECKPOINTS, RQ_NLISTS };
+
+static void encode_request(struct writer *w, const struct bvapm_rec_envelope *env, const void *body,
+	const uint32_t *keep, bool truncated)
+{
+	const struct bvapm_rec_request *r = body;
+	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_REQUEST, truncated);
+	if (!field)
+		return;
+	uint32_t absent = ABSENT(r->method, BVAPM_REC_POS_request_method) | ABSENT(r->uri, BVAPM_REC_POS_request_uri) | ABSENT(r->route, BVAPM_REC_POS_request_route) |
+		ABSENT(r->sapi, BVAPM_REC_POS_request_sapi);
+	absent |= (uint32_t)!keep[RQ_CHECKPOINTS] << BVAPM_REC_POS_request_checkpoints | (uint32_t)!keep[RQ_SQL] << BVAPM_REC_POS_request_sql |
+		(uint32_t)!keep[RQ_FUNCTIONS] << BVAPM_REC_POS_request_functions | (uint32_t)!keep[RQ_ERRORS] << BVAPM_REC_POS_request_errors |
+		(uint32_t)!keep[RQ_TAGS] << BVAPM_REC_POS_request_tags | (uint32_t)!keep[RQ_COUNTERS] << BVAPM_REC_POS_request_counters;
+	uint32_t at;
+	struct bvapm_rec_inl_request *t = TABLE(w, request, absent, &at);
+	if (!t)
+		return;
+	put_u32(w, field, at - field);
+	t->status = r->status;
+	t->mode = r->mode;
+	t->keep_reason = r->keep_reason;
+	t->detail_reduced = r->detail_reduced;
+	t->start_unix_ns = r->start_unix_ns;
+	t->wall_ns = r->wall_ns;
+	t->cpu_user_us = r->cpu_user_us;
+	t->cpu_sys_us = r->cpu_sys_us;
+	t->mem_start_bytes = r->mem_start_bytes;
+	t->mem_end_bytes = r->mem_end_bytes;
+	t->mem_peak_bytes = r->mem_peak_bytes;
+	t->mem_limit_bytes = r->mem_limit_bytes;
+	t->agent_ns = r->agent_ns;
+	t->sql_total_count = r->sql_total_count;
+	t->sql_total_ns = r->sql_total_ns;
+	t->sql_dropped = r->sql_count - keep[RQ_SQL];
+	t->functions_dropped = r->function_count - keep[RQ_FUNCTIONS];
+	string_child(w, FIELD_AT(at, request, method), r->method);
+	string_child(w, FIELD_AT(at, request, uri), r->uri);
+	string_child(w, FIELD_AT(at, request, route), r->route);
+	string_child(w, FIELD_AT(at, request, sapi), r->sapi);
+	if (keep[RQ_CHECKPOINTS])
+		write_checkpoints(w, FIELD_AT(at, request, checkpoints), r->checkpoints, keep[RQ_CHECKPOINTS]);
+	if (keep[RQ_SQL])
+		write_sql(w, FIELD_AT(at, request, sql), r->sql, keep[RQ_SQL]);
+	if (keep[RQ_FUNCTIONS])
+		write_functions(w, FIELD_AT(at, request, functions), r->functions, keep[RQ_FUNCTIONS]);
+	if (keep[RQ_ERRORS])
+		write_errors(w, FIELD_AT(at, request, errors), r->errors, keep[RQ_ERRORS]);
+	if (keep[RQ_TAGS])
+		write_tags(w, FIELD_AT(at, request, tags), r->tags, keep[RQ_TAGS]);
+	if (keep[RQ_COUNTERS])
+		write_counters(w, FIELD_AT(at, request, counters), r->counters, keep[RQ_COUNTERS]);
+}
+
+/* A list with a NULL array counts as empty. */
+static inline uint32_t list_len(const void *items, uint32_t n)
+{
+	return items ? n : 0;
+}
+
+ssize_t bvapm_rec_encode_request(void *buf, size_t cap, const struct bvapm_rec_envelope *env,
+	const struct bvapm_rec_request *req)
+{
+	if (!args_ok(buf, env, req))
+		return -EINVAL;
+	uint32_t count[RQ_NLISTS];
+	count[RQ_FUNCTIONS] = list_len(req->functions, req->function_count);
+	count[RQ_SQL] = list_len(req->sql, req->sql_count);
+	count[RQ_COUNTERS] = list_len(req->counters, req->counter_count);
+	count[RQ_TAGS] = list_len(req->tags, req->tag_count);
+	count[RQ_ERRORS] = list_len(req->errors, req->error_count);
+	count[RQ_CHECKPOINTS] = list_len(req->checkpoints, req->checkpoint_count);
+	for (unsigned i = 0; i < RQ_NLISTS; i++)
+		if (count[i] > MAX_COUNT)
+			return -EINVAL;
+	if (count[RQ_SQL] != req->sql_count || count[RQ_FUNCTIONS] != req->function_count) {
+		/* dropped counts are computed from sql_count / function_count */
+		struct bvapm_rec_request copy = *req;
+		copy.sql_count = count[RQ_SQL];
+		copy.function_count = count[RQ_FUNCTIONS];
+		return encode_fitting(buf, cap, env, &copy, encode_request, count, RQ_NLISTS);
+	}
+	return encode_fitting(buf, cap, env, req, encode_request, count, RQ_NLISTS);
+}
+
+/* ---- fatal error ----------------------------------------------------------------- */
+
+enum { FE_ALLOCATORS, FE_CHECKPOINTS, FE_STACK, FE_NLISTS };
+
+static void encode_fatal(struct writer *w, const struct bvapm_rec_envelope *env, const void *body,
+	const uint32_t *keep, bool truncated)
+{
+	const struct bvapm_rec_fatal *f = body;
+	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_FATAL, truncated);
+	if (!field)
+		return;
+	uint32_t absent = ABSENT(f->type, BVAPM_REC_POS_fatal_type) | ABSENT(f->message, BVAPM_REC_POS_fatal_message) | ABSENT(f->file, BVAPM_REC_POS_fatal_file) |
+		ABSENT(f->method, BVAPM_REC_POS_fatal_method) | ABSENT(f->uri, BVAPM_REC_POS_fatal_uri) | ABSENT(f->route, BVAPM_REC_POS_fatal_route);
+	absent |= (uint32_t)!keep[FE_CHECKPOINTS] << BVAPM_REC_POS_fatal_checkpoints | (uint32_t)!keep[FE_ALLOCATORS] << BVAPM_REC_POS_fatal_top_allocators |
+		(uint32_t)!keep[FE_STACK] << BVAPM_REC_POS_fatal_stack;
+	uint32_t at;
+	struct bvapm_rec_inl_fatal *t = TABLE(w, fatal, absent, &at);
+	if (!t)
+		return;
+	put_u32(w, field, at - field);
+	t->line = f->line;
+	t->out_of_memory = f->out_of_memory;
+	t->start_unix_ns = f->start_unix_ns;
+	t->wall_ns = f->wall_ns;
+	t->mem_usage_bytes = f->mem_usage_bytes;
+	t->mem_peak_bytes = f->mem_peak_bytes;
+	t->mem_limit_bytes = f->mem_limit_bytes;
+	t->stack_depth = f->stack_depth ? f->stack_depth : f->frame_count;
+	string_child(w, FIELD_AT(at, fatal, type), f->type);
+	string_child(w, FIELD_AT(at, fatal, message), f->message);
+	string_child(w, FIELD_AT(at, fatal, file), f->file);
+	string_child(w, FIELD_AT(at, fatal, method), f->method);
+	string_child(w, FIELD_AT(at, fatal, uri), f->uri);
+	string_child(w, FIELD_AT(at, fatal, route), f->route);
+	if (keep[FE_CHECKPOINTS])
+		write_checkpoints(w, FIELD_AT(at, fatal, checkpoints), f->checkpoints, keep[FE_CHECKPOINTS]);
+	if (keep[FE_ALLOCATORS])
+		write_functions(w, FIELD_AT(at, fatal, top_allocators), f->top_allocators,
+			keep[FE_ALLOCATORS]);
+	if (keep[FE_STACK])
+		write_frames(w, FIELD_AT(at, fatal, stack), f->stack, keep[FE_STACK]);
+}
+
+ssize_t bvapm_rec_encode_fatal(void *buf, size_t cap, const struct bvapm_rec_envelope *env,
+	const struct bvapm_rec_fatal *fatal)
+{
+	if (!args_ok(buf, env, fatal))
+		return -EINVAL;
+	uint32_t count[FE_NLISTS];
+	count[FE_ALLOCATORS] = list_len(fatal->top_allocators, fatal->top_allocator_count);
+	count[FE_CHECKPOINTS] = list_len(fatal->checkpoints, fatal->checkpoint_count);
+	count[FE_STACK] = list_len(fatal->stack, fatal->frame_count);
+	for (unsigned i = 0; i < FE_NLISTS; i++)
+		if (count[i] > MAX_COUNT)
+			return -EINVAL;
+	return encode_fitting(buf, cap, env, fatal, encode_fatal, count, FE_NLISTS);
+}
+
+/* ---- aborted request --------------------------------------------------------------- */
+
+static void encode_aborted(struct writer *w, const struct bvapm_rec_envelope *env, const void *body,
+	const uint32_t *keep, bool truncated)
+{
+	const struct bvapm_rec_aborted *a = body;
+	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_ABORTED, truncated);
+	if (!field)
+		return;
+	uint32_t absent = ABSENT(a->method, BVAPM_REC_POS_aborted_method) | ABSENT(a->uri, BVAPM_REC_POS_aborted_uri) | ABSENT(a->last_checkpoint, BVAPM_REC_POS_aborted_last_checkpoint) |
+		ABSENT(a->current_sql, BVAPM_REC_POS_aborted_current_sql);
+	uint32_t at;
+	struct bvapm_rec_inl_aborted *t = TABLE(w, aborted, absent, &at);
+	if (!t)
+		return;
+	put_u32(w, field, at - field);
+	t->pid = a->pid;
+	t->started_unix_ns = a->started_unix_ns;
+	t->running_ns = a->running_ns;
+	t->last_checkpoint_mem_bytes = a->last_checkpoint_mem_bytes;
+	t->worker_start_unix_ns = a->worker_start_unix_ns;
+	string_child(w, FIELD_AT(at, aborted, method), a->method);
+	string_child(w, FIELD_AT(at, aborted, uri), a->uri);
+	string_child(w, FIELD_AT(at, aborted, last_checkpoint), a->last_checkpoint);
+	string_child(w, FIELD_AT(at, aborted, current_sql), a->current_sql);
+}
+
+ssize_t bvapm_rec_encode_aborted(void *buf, size_t cap, const struct bvapm_rec_envelope *env,
+	const struct bvapm_rec_aborted *aborted)
+{
+	if (!args_ok(buf, env, aborted))
+		return -EINVAL;
+	return encode_fitting(buf, cap, env, aborted, encode_aborted, NULL, 0);
+}
+
+/* ---- statistics ---------------------------------------------------------------------- */
+
+static void encode_stats(struct writer *w, const struct bvapm_rec_envelope *env, const void *body,
+	const uint32_t *keep, bool truncated)
+{
+	const struct bvapm_rec_stats *s = body;
+	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_STATS, truncated);
+	if (!field)
+		return;
+	uint32_t absent = ABSENT(s->source, BVAPM_REC_POS_stats_source) | (uint32_t)!keep[0] << BVAPM_REC_POS_stats_counters;
+	uint32_t at;
+	struct bvapm_rec_inl_stats *t = TABLE(w, stats, absent, &at);
+	if (!t)
+		return;
+	put_u32(w, field, at - field);
+	t->interval_ns = s->interval_ns;
+	string_child(w, FIELD_AT(at, stats, source), s->source);
+	if (keep[0])
+		write_counters(w, FIELD_AT(at, stats, counters), s->counters, keep[0]);
+}
+
+ssize_t bvapm_rec_encode_stats(void *buf, size_t cap, const struct bvapm_rec_envelope *env,
+	const struct bvapm_rec_stats *stats)
+{
+	if (!args_ok(buf, env, stats))
+		return -EINVAL;
+	uint32_t count[1] = { list_len(stats->counters, stats->counter_count) };
+	if (count[0] > MAX_COUNT)
+		return -EINVAL;
+	return encode_fitting(buf, cap, env, stats, encode_stats, count, 1);
+}

@@ -1,0 +1,18 @@
+/*
+ * json_compare.h — deep comparison of two json-c values for the record tests,
+ * reporting the first difference by path ("body.sql[1].rows").
+ */
+#ifndef BVAPM_TESTS_RECORD_JSON_COMPARE_H
+#define BVAPM_TESTS_RECORD_JSON_COMPARE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct json_object;
+
+/* True when equal: same object keys (order ignored), same array order, ints
+ * compared by value whatever their signedness in json-c. On a difference,
+ * writes a description into why[0..len). */
+bool json_values_equal(struct json_object *a, struct json_object *b, char *why, size_t len);
+
+#endif

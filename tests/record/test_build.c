@@ -1,0 +1,288 @@
+/*
+ * test_build.c — the builder: argument checks, never writing past the
+ * buffer, deterministic output, absent vs empty strings, computed fields,
+ * and the truncation policy (what goes first, what is always kept).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "fixtures.h"
+#include "record.h"
+
+#define CAP (1 << 16)
+static _Alignas(8) uint8_t buf[CAP + 64];
+
+static bvapm_rec_request_ref request_of(const void *b)
+{
+	return bvapm_rec_record_body_request(bvapm_rec_root(b));
+}
+
+static void test_bad_arguments(void **st)
+{
+	(void)st;
+	const struct bvapm_rec_request *q = &fixture_request;
+	assert_int_equal(bvapm_rec_encode_request(NULL, CAP, &fixture_envelope, q), -EINVAL);
+	assert_int_equal(bvapm_rec_encode_request(buf, CAP, NULL, q), -EINVAL);
+	assert_int_equal(bvapm_rec_encode_request(buf, CAP, &fixture_envelope, NULL), -EINVAL);
+	assert_int_equal(bvapm_rec_encode_request(buf + 4, CAP, &fixture_envelope, q), -EINVAL);
+	struct bvapm_rec_request big = *q;
+	big.sql_count = (1u << 24) + 1;
+	assert_int_equal(bvapm_rec_encode_request(buf, CAP, &fixture_envelope, &big), -EINVAL);
+	assert_int_equal(bvapm_rec_encode_fatal(buf, CAP, &fixture_envelope, NULL), -EINVAL);
+	assert_int_equal(bvapm_rec_encode_aborted(buf + 1, CAP, &fixture_envelope, &fixture_aborted), -EINVAL);
+	assert_int_equal(bvapm_rec_encode_stats(buf, CAP, NULL, &fixture_stats), -EINVAL);
+}
+
+static void test_essentials_must_fit(void **st)
+{
+	(void)st;
+	assert_int_equal(bvapm_rec_encode_request(buf, 0, &fixture_envelope, &fixture_request), -EMSGSIZE);
+	assert_int_equal(bvapm_rec_encode_request(buf, 64, &fixture_envelope, &fixture_request), -EMSGSIZE);
+	assert_int_equal(bvapm_rec_encode_aborted(buf, 100, &fixture_envelope, &fixture_aborted), -EMSGSIZE);
+}
+
+/* For every capacity: either -EMSGSIZE or a verified record no longer than
+ * cap, and not one byte written at or after cap. */
+static void test_never_writes_past_cap(void **st)
+{
+	(void)st;
+	const struct bvapm_rec_request *q = fixture_typical_request();
+	ssize_t full = bvapm_rec_encode_request(buf, CAP, &fixture_envelope, q);
+	assert_true(full > 0);
+	int fits = 0, too_small = 0;
+	for (size_t cap = 0; cap <= (size_t)full + 16; cap += cap < 1024 ? 1 : 13) {
+		memset(buf, 0xA5, sizeof buf);
+		ssize_t n = bvapm_rec_encode_request(buf, cap, &fixture_envelope, q);
+		for (size_t i = cap; i < sizeof buf; i++)
+			if (buf[i] != 0xA5)
+				fail_msg("byte %zu written with cap %zu", i, cap);
+		if (n < 0) {
+			assert_int_equal(n, -EMSGSIZE);
+			too_small++;
+			continue;
+		}
+		fits++;
+		assert_true((size_t)n <= cap);
+		assert_int_equal(bvapm_rec_verify(buf, (size_t)n, NULL, NULL), 0);
+		assert_int_equal(bvapm_rec_record_truncated(bvapm_rec_root(buf)), n != full);
+	}
+	assert_true(fits > 0 && too_small > 0);
+}
+
+static void test_output_is_deterministic(void **st)
+{
+	(void)st;
+	static _Alignas(8) uint8_t a[CAP], b[CAP];
+	for (int k = 0; k < FX_COUNT; k++) {
+		memset(a, 0x00, CAP);
+		memset(b, 0xFF, CAP);
+		ssize_t na = fixture_encode(k, a, CAP), nb = fixture_encode(k, b, CAP);
+		assert_true(na > 0);
+		assert_int_equal(na, nb);
+		assert_memory_equal(a, b, (size_t)na);   /* padding is written, not left stale */
+	}
+}
+
+static void test_absent_and_empty_strings(void **st)
+{
+	(void)st;
+	struct bvapm_rec_request q = { 0 };
+	q.method = bvapm_rec_cstr("");
+	q.route = bvapm_rec_cstr(NULL);
+	struct bvapm_rec_envelope env = fixture_envelope_bare;
+	ssize_t n = bvapm_rec_encode_request(buf, CAP, &env, &q);
+	assert_true(n > 0);
+	assert_int_equal(bvapm_rec_verify(buf, (size_t)n, NULL, NULL), 0);
+	bvapm_rec_request_ref r = request_of(buf);
+	assert_non_null(bvapm_rec_request_method(r).ptr);
+	assert_int_equal(bvapm_rec_request_method(r).len, 0);
+	assert_null(bvapm_rec_request_route(r).ptr);
+	assert_int_equal(bvapm_rec_request_checkpoints(r).len, 0);
+	assert_null(bvapm_rec_record_trace_id(bvapm_rec_root(buf)).ptr);
+
+	struct json_object *j = bvapm_rec_to_json(buf, (size_t)n, 0), *body, *v;
+	assert_non_null(j);
+	assert_true(json_object_object_get_ex(j, "body", &body));
+	assert_true(json_object_object_get_ex(body, "method", &v));
+	assert_string_equal(json_object_get_string(v), "");
+	assert_false(json_object_object_get_ex(body, "route", NULL));
+	assert_false(json_object_object_get_ex(body, "sql", NULL));
+	assert_false(json_object_object_get_ex(j, "trace_id", NULL));
+	json_object_put(j);
+}
+
+static void test_largest_jump_flagged_once(void **st)
+{
+	(void)st;
+	struct bvapm_rec_checkpoint cp[4] = {
+		{ bvapm_rec_cstr("a"), 0, 10, -5, 10 },
+		{ bvapm_rec_cstr("b"), 1, 20, 70, 20 },
+		{ bvapm_rec_cstr("c"), 2, 90, 70, 90 },  /* tie: the first one wins */
+		{ bvapm_rec_cstr("d"), 3, 80, -10, 90 },
+	};
+	struct bvapm_rec_request q = { .checkpoints = cp, .checkpoint_count = 4 };
+	assert_true(bvapm_rec_encode_request(buf, CAP, &fixture_envelope, &q) > 0);
+	bvapm_rec_checkpoint_vec v = bvapm_rec_request_checkpoints(request_of(buf));
+	assert_int_equal(v.len, 4);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(bvapm_rec_checkpoint_largest_jump(bvapm_rec_checkpoint_at(v, i)), i == 1);
+
+	for (int i = 0; i < 4; i++)
+		cp[i].mem_delta_bytes = -1;              /* memory only went down: no jump */
+	assert_true(bvapm_rec_encode_request(buf, CAP, &fixture_envelope, &q) > 0);
+	v = bvapm_rec_request_checkpoints(request_of(buf));
+	for (uint32_t i = 0; i < 4; i++)
+		assert_false(bvapm_rec_checkpoint_largest_jump(bvapm_rec_checkpoint_at(v, i)));
+}
+
+static void test_kind_and_names(void **st)
+{
+	(void)st;
+	for (int k = 0; k < FX_COUNT; k++) {
+		assert_true(fixture_encode(k, buf, CAP) > 0);
+		unsigned kind = bvapm_rec_record_body_type(bvapm_rec_root(buf));
+		assert_int_equal(kind, (unsigned)k + 1);
+		assert_non_null(bvapm_rec_kind_name(kind));
+	}
+	assert_string_equal(bvapm_rec_kind_name(BVAPM_REC_KIND_REQUEST), "RequestProfile");
+	assert_string_equal(bvapm_rec_kind_name(BVAPM_REC_KIND_STATS), "Statistics");
+	assert_null(bvapm_rec_kind_name(0));
+	assert_null(bvapm_rec_kind_name(99));
+	assert_string_equal(bvapm_rec_mode_name(BVAPM_REC_MODE_TARGETED), "Targeted");
+	assert_string_equal(bvapm_rec_keep_reason_name(BVAPM_REC_KEEP_FORCED), "Forced");
+	assert_null(bvapm_rec_keep_reason_name(5));
+}
+
+/* ---- truncation ------------------------------------------------------------------------- */
+
+static void test_truncation_drops_functions_first(void **st)
+{
+	(void)st;
+	const struct bvapm_rec_request *q = fixture_typical_request();
+	ssize_t full = bvapm_rec_encode_request(buf, CAP, &fixture_envelope, q);
+	assert_true(full > 0);
+	assert_false(bvapm_rec_record_truncated(bvapm_rec_root(buf)));
+	assert_int_equal(bvapm_rec_request_functions_dropped(request_of(buf)), 0);
+
+	ssize_t n = bvapm_rec_encode_request(buf, (size_t)full - 1000, &fixture_envelope, q);
+	assert_true(n > 0 && n <= full - 1000);
+	assert_int_equal(bvapm_rec_verify(buf, (size_t)n, NULL, NULL), 0);
+	bvapm_rec_request_ref r = request_of(buf);
+	assert_true(bvapm_rec_record_truncated(bvapm_rec_root(buf)));
+	uint32_t kept = bvapm_rec_request_functions(r).len;
+	assert_true(kept > 0 && kept < 50);
+	assert_int_equal(bvapm_rec_request_functions_dropped(r), 50 - kept);
+	assert_int_equal(bvapm_rec_request_sql(r).len, 50);          /* untouched */
+	assert_int_equal(bvapm_rec_request_sql_dropped(r), 0);
+	/* the head of the list is kept, in order */
+	bvapm_rec_function_stat_ref f0 = bvapm_rec_function_stat_at(bvapm_rec_request_functions(r), 0);
+	assert_memory_equal(bvapm_rec_function_stat_name(f0).ptr, q->functions[0].name.ptr,
+		q->functions[0].name.len);
+	/* as many as fit: one more would not have fitted */
+	struct bvapm_rec_request more = *q;
+	more.function_count = kept + 1;
+	more.sql_count = 50;
+	static _Alignas(8) uint8_t other[CAP];
+	ssize_t m = bvapm_rec_encode_request(other, CAP, &fixture_envelope, &more);
+	assert_true(m > full - 1000);
+}
+
+static void test_truncation_then_sql(void **st)
+{
+	(void)st;
+	const struct bvapm_rec_request *q = fixture_typical_request();
+	struct bvapm_rec_request no_fn = *q;
+	no_fn.functions = NULL;
+	no_fn.function_count = 0;
+	ssize_t without_functions = bvapm_rec_encode_request(buf, CAP, &fixture_envelope, &no_fn);
+	assert_true(without_functions > 0);
+
+	ssize_t n = bvapm_rec_encode_request(buf, (size_t)without_functions - 500, &fixture_envelope, q);
+	assert_true(n > 0);
+	bvapm_rec_request_ref r = request_of(buf);
+	assert_true(bvapm_rec_record_truncated(bvapm_rec_root(buf)));
+	assert_int_equal(bvapm_rec_request_functions(r).len, 0);
+	assert_int_equal(bvapm_rec_request_functions_dropped(r), 50);
+	uint32_t sql = bvapm_rec_request_sql(r).len;
+	assert_true(sql > 0 && sql < 50);
+	assert_int_equal(bvapm_rec_request_sql_dropped(r), 50 - sql);
+	assert_int_equal(bvapm_rec_request_sql_total_count(r), q->sql_total_count);
+	assert_int_equal(bvapm_rec_request_checkpoints(r).len, 10);   /* essentials-adjacent: kept */
+	assert_int_equal(bvapm_rec_request_errors(r).len, 2);
+	assert_int_equal(bvapm_rec_request_counters(r).len, 4);
+}
+
+static void test_truncation_down_to_essentials(void **st)
+{
+	(void)st;
+	const struct bvapm_rec_request *q = fixture_typical_request();
+	struct bvapm_rec_request bare = *q;
+	bare.checkpoints = NULL, bare.sql = NULL, bare.functions = NULL;
+	bare.errors = NULL, bare.tags = NULL, bare.counters = NULL;
+	ssize_t essentials = bvapm_rec_encode_request(buf, CAP, &fixture_envelope, &bare);
+	assert_true(essentials > 0);
+
+	ssize_t n = bvapm_rec_encode_request(buf, (size_t)essentials, &fixture_envelope, q);
+	assert_int_equal(n, essentials);
+	bvapm_rec_request_ref r = request_of(buf);
+	assert_true(bvapm_rec_record_truncated(bvapm_rec_root(buf)));
+	assert_int_equal(bvapm_rec_request_checkpoints(r).len, 0);
+	assert_int_equal(bvapm_rec_request_errors(r).len, 0);
+	assert_true(bvapm_rec_request_wall_ns(r) == q->wall_ns);
+	assert_int_equal(bvapm_rec_request_uri(r).len, q->uri.len);
+	assert_int_equal(bvapm_rec_encode_request(buf, (size_t)essentials - 8, &fixture_envelope, q),
+		-EMSGSIZE);
+}
+
+static void test_fatal_truncation_keeps_innermost_frames(void **st)
+{
+	(void)st;
+	static struct bvapm_rec_frame frames[64];
+	for (int i = 0; i < 64; i++)
+		frames[i] = (struct bvapm_rec_frame){ bvapm_rec_cstr("Some\\Class::someMethod"),
+			bvapm_rec_cstr("/srv/app/src/Some/Class.php"), (uint32_t)i };
+	struct bvapm_rec_fatal f = fixture_fatal;
+	f.stack = frames;
+	f.frame_count = 64;
+	f.stack_depth = 0;
+	ssize_t full = bvapm_rec_encode_fatal(buf, CAP, &fixture_envelope, &f);
+	assert_true(full > 0);
+	assert_int_equal(bvapm_rec_fatal_stack_depth(bvapm_rec_record_body_fatal(bvapm_rec_root(buf))), 64);
+
+	ssize_t n = bvapm_rec_encode_fatal(buf, (size_t)full - 1500, &fixture_envelope, &f);
+	assert_true(n > 0);
+	bvapm_rec_fatal_ref t = bvapm_rec_record_body_fatal(bvapm_rec_root(buf));
+	assert_int_equal(bvapm_rec_fatal_top_allocators(t).len, 0);      /* dropped first */
+	assert_int_equal(bvapm_rec_fatal_checkpoints(t).len, 0);         /* then checkpoints */
+	bvapm_rec_stack_frame_vec sv = bvapm_rec_fatal_stack(t);
+	assert_true(sv.len > 0 && sv.len < 64);
+	assert_int_equal(bvapm_rec_stack_frame_line(bvapm_rec_stack_frame_at(sv, 0)), 0);
+	assert_int_equal(bvapm_rec_fatal_stack_depth(t), 64);
+	assert_true(bvapm_rec_fatal_out_of_memory(t));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_essentials_must_fit),
+		cmocka_unit_test(test_never_writes_past_cap),
+		cmocka_unit_test(test_output_is_deterministic),
+		cmocka_unit_test(test_absent_and_empty_strings),
+		cmocka_unit_test(test_largest_jump_flagged_once),
+		cmocka_unit_test(test_kind_and_names),
+		cmocka_unit_test(test_truncation_drops_functions_first),
+		cmocka_unit_test(test_truncation_then_sql),
+		cmocka_unit_test(test_truncation_down_to_essentials),
+		cmocka_unit_test(test_fatal_truncation_keeps_innermost_frames),
+	};
+	return cmocka_run_group_tests_name("record builder", tests, NULL, NULL);
+}
