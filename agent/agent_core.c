@@ -255,7 +255,7 @@ static void ensure_attached(uint64_t now)
 
 	if (g.ring != NULL)
 		return;
-	if (g.last_attach_ns != 0 && now - g.last_attach_ns < BVAPM_AGENT_ATTACH_RETRY_NS)
+	if (g.last_attach_ns != 0 && now - g.last_attach_ns < (uint64_t)g.cfg.attach_retry_ms * 1000000u)
 		return;
 	g.last_attach_ns = now;
 	int rc = bvapm_ring_attach(g.ring_name, &g.ring, &err);
@@ -263,8 +263,8 @@ static void ensure_attached(uint64_t now)
 		g.stats.attach_failures++;
 		/* one line per worker and kind of problem, not per request */
 		if (rc != g.last_attach_error)
-			logf_("bvapm: pid %u records nothing: %s (retrying every %u s)", g.pid, err.msg,
-			      (unsigned)(BVAPM_AGENT_ATTACH_RETRY_NS / 1000000000u));
+			logf_("bvapm: pid %u records nothing: %s (retrying every %u ms)", g.pid, err.msg,
+			      g.cfg.attach_retry_ms);
 		g.last_attach_error = rc;
 		g.ring = NULL;
 		return;
@@ -302,6 +302,8 @@ int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn lo
 		g.cfg.record_buffer_size = 4096;
 	if (g.cfg.mode == 0)
 		g.cfg.mode = BVAPM_MODE_LIGHT;
+	if (g.cfg.attach_retry_ms == 0)
+		g.cfg.attach_retry_ms = BVAPM_AGENT_ATTACH_RETRY_MS;
 	g.cfg.ring_name = g.ring_name;
 	g.cfg.service = g.service;
 	g.cfg.host = g.host;

@@ -35,7 +35,7 @@ enum bvapm_agent_mode {
 #define BVAPM_AGENT_MAX_COUNTERS 32
 #define BVAPM_AGENT_MAX_ERRORS 8
 #define BVAPM_AGENT_ARENA 16384     /* bytes for request strings */
-#define BVAPM_AGENT_ATTACH_RETRY_NS (UINT64_C(5) * 1000000000u)
+#define BVAPM_AGENT_ATTACH_RETRY_MS 5000u
 #define BVAPM_AGENT_REDUCED_REQUESTS 100 /* requests run with less detail after a budget overrun */
 
 struct bvapm_agent_config {
@@ -49,6 +49,7 @@ struct bvapm_agent_config {
 	uint32_t record_buffer_size;  /* bytes of the per-worker encode buffer */
 	const char *service;          /* service / application name */
 	const char *host;             /* host name (NULL: gethostname at init) */
+	uint32_t attach_retry_ms;     /* between attach attempts while no ring (0: 5000) */
 };
 
 /* Where a log line goes (the module sends it to PHP's error log). */
