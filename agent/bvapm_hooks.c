@@ -98,10 +98,18 @@ void bvapm_hooks_request_begin(void)
 	struct bvapm_agent_request_start s = {0};
 	bool cli = strcmp(sapi_module.name, "cli") == 0;
 	char *traceparent = sapi_getenv("HTTP_TRACEPARENT", sizeof("HTTP_TRACEPARENT") - 1);
+	/* The path the client asked for (a front controller's SAPI request_uri
+	 * is its script name); the query string is left out: it often carries
+	 * tokens and personal data. */
+	char *request_uri = sapi_getenv("REQUEST_URI", sizeof("REQUEST_URI") - 1);
+	if (request_uri != NULL)
+		request_uri[strcspn(request_uri, "?#")] = '\0';
 
 	BVAPM_G(request_failed) = false;
 	s.method = SG(request_info).request_method ? SG(request_info).request_method : (cli ? "CLI" : "");
-	s.uri = SG(request_info).request_uri ? SG(request_info).request_uri : SG(request_info).path_translated;
+	s.uri = request_uri != NULL && request_uri[0] != '\0' ? request_uri
+	        : SG(request_info).request_uri ? SG(request_info).request_uri
+	                                      : SG(request_info).path_translated;
 	s.script = SG(request_info).path_translated;
 	s.sapi = sapi_module.name;
 	s.traceparent = traceparent != NULL ? traceparent : (cli ? getenv("TRACEPARENT") : NULL);
@@ -112,6 +120,8 @@ void bvapm_hooks_request_begin(void)
 	bvapm_agent_request_begin(&s);
 	if (traceparent != NULL)
 		efree(traceparent);
+	if (request_uri != NULL)
+		efree(request_uri);
 }
 
 void bvapm_hooks_request_end(void)
