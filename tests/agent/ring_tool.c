@@ -6,12 +6,16 @@
  *   bvapm-test-ring create NAME [CAPACITY]
  *   bvapm-test-ring dump NAME        one JSON object per record, then exits
  *   bvapm-test-ring fill NAME        writes until the ring is full
+ *   bvapm-test-ring drain NAME SECS  discards records for SECS seconds (a
+ *                                    stand-in drainer for benchmarks)
  */
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "record.h"
 #include "ring.h"
@@ -76,6 +80,32 @@ static int fill(const char *name)
 	return 0;
 }
 
+static int drain(const char *name, double seconds)
+{
+	struct bvapm_ring_error err;
+	struct bvapm_ring_record recs[256];
+	bvapm_ring *r = NULL;
+	unsigned long long n = 0;
+	time_t end = time(NULL) + (time_t)seconds;
+
+	if (bvapm_ring_open(name, BVAPM_RING_CONSUMER, &r, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	while (time(NULL) < end) {
+		int k = bvapm_ring_peek(r, recs, 256);
+		if (k > 0) {
+			n += (unsigned long long)k;
+			bvapm_ring_release(r, recs[k - 1].end);
+		} else {
+			usleep(1000);
+		}
+	}
+	printf("%llu\n", n);
+	bvapm_ring_close(r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "create") == 0)
@@ -84,6 +114,9 @@ int main(int argc, char **argv)
 		return dump(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "fill") == 0)
 		return fill(argv[2]);
-	fprintf(stderr, "usage: bvapm-test-ring create NAME [CAPACITY] | dump NAME | fill NAME\n");
+	if (argc == 4 && strcmp(argv[1], "drain") == 0)
+		return drain(argv[2], atof(argv[3]));
+	fprintf(stderr, "usage: bvapm-test-ring create NAME [CAPACITY] | dump NAME | fill NAME | "
+	                "drain NAME SECONDS\n");
 	return 2;
 }

@@ -75,9 +75,10 @@ CONF
 }
 
 stack_stop() {
-  [ -n "${STACK_NGINX:-}" ] && kill "$STACK_NGINX" 2>/dev/null
-  [ -n "${STACK_FPM:-}" ] && kill "$STACK_FPM" 2>/dev/null
-  wait 2>/dev/null
+  local pids=()
+  [ -n "${STACK_NGINX:-}" ] && kill "$STACK_NGINX" 2>/dev/null && pids+=("$STACK_NGINX")
+  [ -n "${STACK_FPM:-}" ] && kill "$STACK_FPM" 2>/dev/null && pids+=("$STACK_FPM")
+  [ ${#pids[@]} -gt 0 ] && wait "${pids[@]}" 2>/dev/null
   STACK_NGINX="" STACK_FPM=""
 }
 
