@@ -508,6 +508,7 @@ void bvapm_agent_error(const char *type, const char *message, size_t mlen, const
 }
 
 const char *bvapm_agent_trace_id(void) { return g.active ? g.trace_hex : ""; }
+bool bvapm_agent_enabled(void) { return g.initialised && g.cfg.enabled; }
 bool bvapm_agent_active(void) { return g.active; }
 bool bvapm_agent_attached(void) { return g.ring != NULL; }
 void bvapm_agent_get_stats(struct bvapm_agent_stats *out) { *out = g.stats; }

@@ -95,6 +95,7 @@ void bvapm_agent_error(const char *type, const char *message, size_t mlen, const
 /* 32 lowercase hex digits of the current trace id ("" outside a request). */
 const char *bvapm_agent_trace_id(void);
 
+bool bvapm_agent_enabled(void);           /* configured on (INI, SAPI) */
 bool bvapm_agent_active(void);            /* inside a request that records */
 bool bvapm_agent_attached(void);
 void bvapm_agent_get_stats(struct bvapm_agent_stats *out);

@@ -93,15 +93,34 @@ static bool cookie_present(const char *cookie)
 	return false;
 }
 
+/* CLI only: the environment does not change between the requests of one
+ * process, so TRACEPARENT and BVAPM_PROFILE are read once. */
+static const char *cli_traceparent;
+static bool cli_forced, cli_env_read;
+
+static void read_cli_env(void)
+{
+	const char *p = getenv("BVAPM_PROFILE");
+
+	cli_traceparent = getenv("TRACEPARENT");
+	cli_forced = p != NULL && strcmp(p, "1") == 0;
+	cli_env_read = true;
+}
+
 void bvapm_hooks_request_begin(void)
 {
 	struct bvapm_agent_request_start s = {0};
 	bool cli = strcmp(sapi_module.name, "cli") == 0;
-	char *traceparent = sapi_getenv("HTTP_TRACEPARENT", sizeof("HTTP_TRACEPARENT") - 1);
+
+	if (!bvapm_agent_enabled())
+		return;
+	if (cli && !cli_env_read)
+		read_cli_env();
+	char *traceparent = cli ? NULL : sapi_getenv("HTTP_TRACEPARENT", sizeof("HTTP_TRACEPARENT") - 1);
 	/* The path the client asked for (a front controller's SAPI request_uri
 	 * is its script name); the query string is left out: it often carries
 	 * tokens and personal data. */
-	char *request_uri = sapi_getenv("REQUEST_URI", sizeof("REQUEST_URI") - 1);
+	char *request_uri = cli ? NULL : sapi_getenv("REQUEST_URI", sizeof("REQUEST_URI") - 1);
 	if (request_uri != NULL)
 		request_uri[strcspn(request_uri, "?#")] = '\0';
 
@@ -112,10 +131,11 @@ void bvapm_hooks_request_begin(void)
 	                                      : SG(request_info).path_translated;
 	s.script = SG(request_info).path_translated;
 	s.sapi = sapi_module.name;
-	s.traceparent = traceparent != NULL ? traceparent : (cli ? getenv("TRACEPARENT") : NULL);
-	s.forced = header_present(BVAPM_G(force_header)) || header_present("X-Force-Memory-Profile") ||
-	           cookie_present(BVAPM_G(force_cookie)) ||
-	           (cli && getenv("BVAPM_PROFILE") != NULL && strcmp(getenv("BVAPM_PROFILE"), "1") == 0);
+	s.traceparent = cli ? cli_traceparent : traceparent;
+	s.forced = cli ? cli_forced
+	               : header_present(BVAPM_G(force_header)) ||
+	                     header_present("X-Force-Memory-Profile") ||
+	                     cookie_present(BVAPM_G(force_cookie));
 	s.mem_bytes = zend_memory_usage(0);
 	bvapm_agent_request_begin(&s);
 	if (traceparent != NULL)
