@@ -233,6 +233,9 @@ struct bvapm_rec_stats {
  * and the envelope's `truncated` is set; a request also records how many
  * entries it lost in sql_dropped / functions_dropped. The envelope and the
  * kind's own scalars and strings (the "essentials") are never dropped.
+ * Cost: one encode when the record fits; when it does not, 2 + log2(n) more
+ * for the list being cut (bench, CPU time: ~0.8 us vs ~2.9 us for the
+ * typical request into 4 KiB).
  *
  * Returns the encoded length (> 0), or
  *   -EINVAL    if buf, env or the body is NULL, buf is not 8-byte aligned, or

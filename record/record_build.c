@@ -40,14 +40,23 @@ struct writer {
 
 /* Pads with zeros to `align` (a power of two) and reserves n bytes; returns
  * their position, or 0 (and latches overflow) when they do not fit. */
-static inline uint32_t reserve(struct writer *w, uint32_t align, uint32_t n)
+static inline uint32_t reserve(struct writer *w, uint32_t align, uint64_t n)
 {
 	uint32_t start = (w->pos + align - 1) & ~(align - 1);
 	if (w->overflow || (uint64_t)start + n > w->cap) {
 		w->overflow = true;
 		return 0;
 	}
-	memset(w->buf + w->pos, 0, start - w->pos);
+	if ((uint64_t)w->pos + 8 <= w->cap) {
+		/* Padding is at most 7 bytes: one 8-byte store instead of a memset
+		 * call (bytes past the padding are overwritten by the object or lie
+		 * past the record's end, always before cap). */
+		static const uint64_t zero;
+		memcpy(w->buf + w->pos, &zero, 8);
+	} else {
+		for (uint32_t i = w->pos; i < start; i++)
+			w->buf[i] = 0;
+	}
 	w->pos = start + n;
 	return start;
 }
@@ -55,12 +64,10 @@ static inline uint32_t reserve(struct writer *w, uint32_t align, uint32_t n)
 static inline void put_u32(struct writer *w, uint32_t at, uint32_t v) { memcpy(w->buf + at, &v, 4); }
 
 /* Writes the vtable for a table of type t with the fields in `absent` (bit id)
- * left out, unless the previous vtable of that type matches. */
-static uint32_t vtable(struct writer *w, unsigned t, const uint16_t *voff, unsigned nfields,
-	uint16_t table_size, uint32_t absent)
+ * left out; the slow path of vtable(). */
+static __attribute__((noinline)) uint32_t vtable_write(struct writer *w, unsigned t,
+	const uint16_t *voff, unsigned nfields, uint16_t table_size, uint32_t absent)
 {
-	if (w->vt_pos[t] && w->vt_absent[t] == absent)
-		return w->vt_pos[t];
 	uint32_t at = reserve(w, 2, 4 + 2 * nfields);
 	if (!at)
 		return 0;
@@ -74,6 +81,16 @@ static uint32_t vtable(struct writer *w, unsigned t, const uint16_t *voff, unsig
 	return at;
 }
 
+/* The vtable for a table of type t: the previous one of that type when the
+ * same fields are absent, else a new one. */
+static inline uint32_t vtable(struct writer *w, unsigned t, const uint16_t *voff, unsigned nfields,
+	uint16_t table_size, uint32_t absent)
+{
+	if (w->vt_pos[t] && w->vt_absent[t] == absent)
+		return w->vt_pos[t];
+	return vtable_write(w, t, voff, nfields, table_size, absent);
+}
+
 /* Starts a table of type t: vtable (if needed), then the zeroed inline area
  * with its vtable offset. Returns a pointer to the inline struct, or NULL. */
 #define TABLE(w, t, absent, posp) \
@@ -81,8 +98,11 @@ static uint32_t vtable(struct writer *w, unsigned t, const uint16_t *voff, unsig
 		BVAPM_REC_NFIELDS_##t, sizeof(struct bvapm_rec_inl_##t), \
 		_Alignof(struct bvapm_rec_inl_##t), absent, posp))
 
-static inline void *table_start(struct writer *w, unsigned t, const uint16_t *voff, unsigned nfields,
-	uint32_t size, uint32_t align, uint32_t absent, uint32_t *posp)
+/* always_inline: size and align are constants at every call site, so the
+ * memset becomes a few stores. */
+static inline __attribute__((always_inline)) void *table_start(struct writer *w, unsigned t,
+	const uint16_t *voff, unsigned nfields, uint32_t size, uint32_t align, uint32_t absent,
+	uint32_t *posp)
 {
 	uint32_t vt = vtable(w, t, voff, nfields, (uint16_t)size, absent);
 	uint32_t at = vt ? reserve(w, align < 4 ? 4 : align, size) : 0;
@@ -104,7 +124,7 @@ static inline void string_child(struct writer *w, uint32_t field, bvapm_rec_str 
 {
 	if (!s.ptr)
 		return;
-	uint32_t at = reserve(w, 4, 4 + s.len + 1);
+	uint32_t at = reserve(w, 4, 4 + (uint64_t)s.len + 1);   /* 64-bit: no wrap at 4 GiB */
 	if (!at)
 		return;
 	put_u32(w, at, s.len);
@@ -127,7 +147,7 @@ static inline void bytes_child(struct writer *w, uint32_t field, const uint8_t *
  * position of element 0's slot (elements are patched by element_done). */
 static inline uint32_t vector_child(struct writer *w, uint32_t field, uint32_t n)
 {
-	uint32_t at = reserve(w, 4, 4 + 4 * n);
+	uint32_t at = reserve(w, 4, 4 + 4 * (uint64_t)n);
 	if (!at)
 		return 0;
 	put_u32(w, at, n);
@@ -140,7 +160,11 @@ static inline void element_done(struct writer *w, uint32_t slot, uint32_t table)
 	put_u32(w, slot, table - slot);
 }
 
-#define ABSENT(s, id) ((uint32_t)((s).ptr == NULL) << (id))
+/* Field id of a table's field, and the absent-mask bit of a string field. */
+#define ID(t, name) BVAPM_REC_POS_##t##_##name
+#define ABSENT(t, name, s) ((uint32_t)((s).ptr == NULL) << ID(t, name))
+/* The absent-mask bit of a list field that is empty. */
+#define EMPTY(t, name, count) ((uint32_t)((count) == 0) << ID(t, name))
 
 /* ---- element tables ---------------------------------------------------------- */
 
@@ -161,7 +185,8 @@ static void write_checkpoints(struct writer *w, uint32_t field,
 	}
 	for (uint32_t i = 0; i < n; i++, slot += 4) {
 		uint32_t at;
-		struct bvapm_rec_inl_checkpoint *t = TABLE(w, checkpoint, ABSENT(c[i].label, BVAPM_REC_POS_checkpoint_label), &at);
+		struct bvapm_rec_inl_checkpoint *t =
+			TABLE(w, checkpoint, ABSENT(checkpoint, label, c[i].label), &at);
 		if (!t)
 			return;
 		t->offset_ns = c[i].offset_ns;
@@ -182,7 +207,7 @@ static void write_sql(struct writer *w, uint32_t field, const struct bvapm_rec_s
 	for (uint32_t i = 0; i < n; i++, slot += 4) {
 		uint32_t at;
 		struct bvapm_rec_inl_sql_statement *t =
-			TABLE(w, sql_statement, ABSENT(s[i].statement, BVAPM_REC_POS_sql_statement_statement), &at);
+			TABLE(w, sql_statement, ABSENT(sql_statement, statement, s[i].statement), &at);
 		if (!t)
 			return;
 		t->count = s[i].count;
@@ -204,7 +229,7 @@ static void write_functions(struct writer *w, uint32_t field, const struct bvapm
 	for (uint32_t i = 0; i < n; i++, slot += 4) {
 		uint32_t at;
 		struct bvapm_rec_inl_function_stat *t =
-			TABLE(w, function_stat, ABSENT(f[i].name, BVAPM_REC_POS_function_stat_name), &at);
+			TABLE(w, function_stat, ABSENT(function_stat, name, f[i].name), &at);
 		if (!t)
 			return;
 		t->calls = f[i].calls;
@@ -223,7 +248,9 @@ static void write_errors(struct writer *w, uint32_t field, const struct bvapm_re
 		return;
 	for (uint32_t i = 0; i < n; i++, slot += 4) {
 		uint32_t at;
-		uint32_t absent = ABSENT(e[i].type, BVAPM_REC_POS_error_event_type) | ABSENT(e[i].message, BVAPM_REC_POS_error_event_message) | ABSENT(e[i].file, BVAPM_REC_POS_error_event_file);
+		uint32_t absent = ABSENT(error_event, type, e[i].type) |
+			ABSENT(error_event, message, e[i].message) |
+			ABSENT(error_event, file, e[i].file);
 		struct bvapm_rec_inl_error_event *t = TABLE(w, error_event, absent, &at);
 		if (!t)
 			return;
@@ -243,7 +270,7 @@ static void write_tags(struct writer *w, uint32_t field, const struct bvapm_rec_
 		return;
 	for (uint32_t i = 0; i < n; i++, slot += 4) {
 		uint32_t at;
-		if (!TABLE(w, tag, ABSENT(g[i].key, BVAPM_REC_POS_tag_key) | ABSENT(g[i].value, BVAPM_REC_POS_tag_value), &at))
+		if (!TABLE(w, tag, ABSENT(tag, key, g[i].key) | ABSENT(tag, value, g[i].value), &at))
 			return;
 		element_done(w, slot, at);
 		string_child(w, FIELD_AT(at, tag, key), g[i].key);
@@ -259,7 +286,7 @@ static void write_counters(struct writer *w, uint32_t field, const struct bvapm_
 		return;
 	for (uint32_t i = 0; i < n; i++, slot += 4) {
 		uint32_t at;
-		struct bvapm_rec_inl_counter *t = TABLE(w, counter, ABSENT(c[i].name, BVAPM_REC_POS_counter_name), &at);
+		struct bvapm_rec_inl_counter *t = TABLE(w, counter, ABSENT(counter, name, c[i].name), &at);
 		if (!t)
 			return;
 		t->value = c[i].value;
@@ -275,8 +302,9 @@ static void write_frames(struct writer *w, uint32_t field, const struct bvapm_re
 		return;
 	for (uint32_t i = 0; i < n; i++, slot += 4) {
 		uint32_t at;
-		struct bvapm_rec_inl_stack_frame *t =
-			TABLE(w, stack_frame, ABSENT(f[i].function, BVAPM_REC_POS_stack_frame_function) | ABSENT(f[i].file, BVAPM_REC_POS_stack_frame_file), &at);
+		uint32_t absent = ABSENT(stack_frame, function, f[i].function) |
+			ABSENT(stack_frame, file, f[i].file);
+		struct bvapm_rec_inl_stack_frame *t = TABLE(w, stack_frame, absent, &at);
 		if (!t)
 			return;
 		t->line = f[i].line;
@@ -297,11 +325,11 @@ static uint32_t write_envelope(struct writer *w, const struct bvapm_rec_envelope
 	if (root != 0 || w->overflow)   /* the first reservation is at 0 */
 		return 0;
 	memcpy(w->buf + 4, "BVAP", 4);
-	uint32_t absent = ABSENT(env->host, BVAPM_REC_POS_record_host) | ABSENT(env->service, BVAPM_REC_POS_record_service);
+	uint32_t absent = ABSENT(record, host, env->host) | ABSENT(record, service, env->service);
 	if (!env->has_trace)
-		absent |= 1u << BVAPM_REC_POS_record_trace_id | 1u << BVAPM_REC_POS_record_span_id;
+		absent |= 1u << ID(record, trace_id) | 1u << ID(record, span_id);
 	if (!env->has_parent)
-		absent |= 1u << BVAPM_REC_POS_record_parent_span_id;
+		absent |= 1u << ID(record, parent_span_id);
 	uint32_t at;
 	struct bvapm_rec_inl_record *t = TABLE(w, record, absent, &at);
 	if (!t)
@@ -401,11 +429,12 @@ static void encode_request(struct writer *w, const struct bvapm_rec_envelope *en
 	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_REQUEST, truncated);
 	if (!field)
 		return;
-	uint32_t absent = ABSENT(r->method, BVAPM_REC_POS_request_method) | ABSENT(r->uri, BVAPM_REC_POS_request_uri) | ABSENT(r->route, BVAPM_REC_POS_request_route) |
-		ABSENT(r->sapi, BVAPM_REC_POS_request_sapi);
-	absent |= (uint32_t)!keep[RQ_CHECKPOINTS] << BVAPM_REC_POS_request_checkpoints | (uint32_t)!keep[RQ_SQL] << BVAPM_REC_POS_request_sql |
-		(uint32_t)!keep[RQ_FUNCTIONS] << BVAPM_REC_POS_request_functions | (uint32_t)!keep[RQ_ERRORS] << BVAPM_REC_POS_request_errors |
-		(uint32_t)!keep[RQ_TAGS] << BVAPM_REC_POS_request_tags | (uint32_t)!keep[RQ_COUNTERS] << BVAPM_REC_POS_request_counters;
+	uint32_t absent = ABSENT(request, method, r->method) | ABSENT(request, uri, r->uri) |
+		ABSENT(request, route, r->route) | ABSENT(request, sapi, r->sapi);
+	absent |= EMPTY(request, checkpoints, keep[RQ_CHECKPOINTS]) |
+		EMPTY(request, sql, keep[RQ_SQL]) | EMPTY(request, functions, keep[RQ_FUNCTIONS]) |
+		EMPTY(request, errors, keep[RQ_ERRORS]) | EMPTY(request, tags, keep[RQ_TAGS]) |
+		EMPTY(request, counters, keep[RQ_COUNTERS]);
 	uint32_t at;
 	struct bvapm_rec_inl_request *t = TABLE(w, request, absent, &at);
 	if (!t)
@@ -488,10 +517,12 @@ static void encode_fatal(struct writer *w, const struct bvapm_rec_envelope *env,
 	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_FATAL, truncated);
 	if (!field)
 		return;
-	uint32_t absent = ABSENT(f->type, BVAPM_REC_POS_fatal_type) | ABSENT(f->message, BVAPM_REC_POS_fatal_message) | ABSENT(f->file, BVAPM_REC_POS_fatal_file) |
-		ABSENT(f->method, BVAPM_REC_POS_fatal_method) | ABSENT(f->uri, BVAPM_REC_POS_fatal_uri) | ABSENT(f->route, BVAPM_REC_POS_fatal_route);
-	absent |= (uint32_t)!keep[FE_CHECKPOINTS] << BVAPM_REC_POS_fatal_checkpoints | (uint32_t)!keep[FE_ALLOCATORS] << BVAPM_REC_POS_fatal_top_allocators |
-		(uint32_t)!keep[FE_STACK] << BVAPM_REC_POS_fatal_stack;
+	uint32_t absent = ABSENT(fatal, type, f->type) | ABSENT(fatal, message, f->message) |
+		ABSENT(fatal, file, f->file) | ABSENT(fatal, method, f->method) |
+		ABSENT(fatal, uri, f->uri) | ABSENT(fatal, route, f->route);
+	absent |= EMPTY(fatal, checkpoints, keep[FE_CHECKPOINTS]) |
+		EMPTY(fatal, top_allocators, keep[FE_ALLOCATORS]) |
+		EMPTY(fatal, stack, keep[FE_STACK]);
 	uint32_t at;
 	struct bvapm_rec_inl_fatal *t = TABLE(w, fatal, absent, &at);
 	if (!t)
@@ -544,8 +575,9 @@ static void encode_aborted(struct writer *w, const struct bvapm_rec_envelope *en
 	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_ABORTED, truncated);
 	if (!field)
 		return;
-	uint32_t absent = ABSENT(a->method, BVAPM_REC_POS_aborted_method) | ABSENT(a->uri, BVAPM_REC_POS_aborted_uri) | ABSENT(a->last_checkpoint, BVAPM_REC_POS_aborted_last_checkpoint) |
-		ABSENT(a->current_sql, BVAPM_REC_POS_aborted_current_sql);
+	uint32_t absent = ABSENT(aborted, method, a->method) | ABSENT(aborted, uri, a->uri) |
+		ABSENT(aborted, last_checkpoint, a->last_checkpoint) |
+		ABSENT(aborted, current_sql, a->current_sql);
 	uint32_t at;
 	struct bvapm_rec_inl_aborted *t = TABLE(w, aborted, absent, &at);
 	if (!t)
@@ -579,7 +611,7 @@ static void encode_stats(struct writer *w, const struct bvapm_rec_envelope *env,
 	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_STATS, truncated);
 	if (!field)
 		return;
-	uint32_t absent = ABSENT(s->source, BVAPM_REC_POS_stats_source) | (uint32_t)!keep[0] << BVAPM_REC_POS_stats_counters;
+	uint32_t absent = ABSENT(stats, source, s->source) | EMPTY(stats, counters, keep[0]);
 	uint32_t at;
 	struct bvapm_rec_inl_stats *t = TABLE(w, stats, absent, &at);
 	if (!t)

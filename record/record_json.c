@@ -11,6 +11,10 @@
  * is never rendered); strings that are not valid UTF-8 get U+FFFD for each
  * invalid byte, so the output is valid JSON whatever the producer sent.
  * Allocates (json-c objects); not for the agent's hot path.
+ *
+ * Hand-rolled: the UTF-8 check (utf8_seq). json-c does not validate strings
+ * it is given, and the Debian libraries that do (glib, libunistring) would be
+ * a large dependency of the drainer and tools for one 30-line function.
  */
 #include <errno.h>
 #include <stdbool.h>

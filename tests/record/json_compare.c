@@ -48,22 +48,23 @@ static bool cmp(struct json_object *a, struct json_object *b, char *path, size_t
 		return true;
 	}
 	case json_type_object: {
-		json_object_object_foreach(b, kb, vb) {
-			(void)vb;
-			if (!json_object_object_get_ex(a, kb, NULL)) {
-				snprintf(why, len, "%s.%s: missing on the left", path, kb);
+		/* foreachC: the plain-C iteration (foreach uses a GNU extension) */
+		struct json_object_iter it;
+		json_object_object_foreachC(b, it) {
+			if (!json_object_object_get_ex(a, it.key, NULL)) {
+				snprintf(why, len, "%s.%s: missing on the left", path, it.key);
 				return false;
 			}
 		}
-		json_object_object_foreach(a, k, va) {
-			struct json_object *vb2;
-			if (!json_object_object_get_ex(b, k, &vb2)) {
-				snprintf(why, len, "%s.%s: missing on the right", path, k);
+		json_object_object_foreachC(a, it) {
+			struct json_object *vb;
+			if (!json_object_object_get_ex(b, it.key, &vb)) {
+				snprintf(why, len, "%s.%s: missing on the right", path, it.key);
 				return false;
 			}
 			size_t used = strlen(path);
-			snprintf(path + used, plen - used, ".%s", k);
-			if (!cmp(va, vb2, path, plen, why, len))
+			snprintf(path + used, plen - used, ".%s", it.key);
+			if (!cmp(it.val, vb, path, plen, why, len))
 				return false;
 			path[used] = 0;
 		}

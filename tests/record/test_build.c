@@ -44,6 +44,18 @@ static void test_bad_arguments(void **st)
 static void test_essentials_must_fit(void **st)
 {
 	(void)st;
+	/* A length that would wrap 32-bit size arithmetic must not write anything. */
+	struct bvapm_rec_request huge = fixture_request;
+	huge.uri.len = UINT32_MAX;
+	assert_int_equal(bvapm_rec_encode_request(buf, CAP, &fixture_envelope, &huge), -EMSGSIZE);
+	struct bvapm_rec_sql big_sql = { { "x", UINT32_MAX - 3 }, 1, 1, 1, 1, false };
+	struct bvapm_rec_request with_sql = fixture_request;
+	with_sql.sql = &big_sql;
+	with_sql.sql_count = 1;
+	ssize_t n = bvapm_rec_encode_request(buf, CAP, &fixture_envelope, &with_sql);
+	assert_true(n > 0);                          /* the list is cut, the rest fits */
+	assert_int_equal(bvapm_rec_request_sql(request_of(buf)).len, 0);
+	assert_int_equal(bvapm_rec_request_sql_dropped(request_of(buf)), 1);
 	assert_int_equal(bvapm_rec_encode_request(buf, 0, &fixture_envelope, &fixture_request), -EMSGSIZE);
 	assert_int_equal(bvapm_rec_encode_request(buf, 64, &fixture_envelope, &fixture_request), -EMSGSIZE);
 	assert_int_equal(bvapm_rec_encode_aborted(buf, 100, &fixture_envelope, &fixture_aborted), -EMSGSIZE);
@@ -269,6 +281,130 @@ static void test_fatal_truncation_keeps_innermost_frames(void **st)
 	assert_true(bvapm_rec_fatal_out_of_memory(t));
 }
 
+/* ---- randomized ------------------------------------------------------------------------- */
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return n ? (uint32_t)(rng % n) : 0;
+}
+
+static char pool[4096];
+
+static bvapm_rec_str rnd_str(void)
+{
+	if (rnd(8) == 0)
+		return (bvapm_rec_str){ NULL, 0 };
+	uint32_t len = rnd(8) == 0 ? rnd(2000) : rnd(40);
+	return (bvapm_rec_str){ pool + rnd(sizeof pool - len), len };
+}
+
+static void assert_same_str(bvapm_rec_str got, bvapm_rec_str want)
+{
+	if (!want.ptr) {
+		assert_null(got.ptr);
+		return;
+	}
+	assert_non_null(got.ptr);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.ptr, want.ptr, want.len);
+}
+
+/* Random requests into random capacities: never a byte past cap; a result
+ * always verifies; kept entries equal the input's head; and the lists are cut
+ * in policy order (before the last list cut, all are empty; after it, all are
+ * whole). */
+static void test_random_requests_follow_the_policy(void **st)
+{
+	(void)st;
+	for (unsigned i = 0; i < sizeof pool; i++)
+		pool[i] = (char)(' ' + rnd(95));
+	static struct bvapm_rec_checkpoint cp[20];
+	static struct bvapm_rec_sql sql[20];
+	static struct bvapm_rec_function fn[20];
+	static struct bvapm_rec_error er[20];
+	static struct bvapm_rec_tag tg[20];
+	static struct bvapm_rec_counter ct[20];
+	unsigned whole = 0, truncated = 0, too_small = 0;
+	for (int round = 0; round < 3000; round++) {
+		struct bvapm_rec_request q = { .method = rnd_str(), .uri = rnd_str(), .route = rnd_str(),
+			.sapi = rnd_str(), .status = (uint16_t)rnd(600), .wall_ns = rng };
+		q.checkpoint_count = rnd(12), q.sql_count = rnd(12), q.function_count = rnd(12);
+		q.error_count = rnd(4), q.tag_count = rnd(4), q.counter_count = rnd(4);
+		for (uint32_t i = 0; i < 12; i++) {
+			cp[i] = (struct bvapm_rec_checkpoint){ rnd_str(), rng, rng >> 3, (int64_t)rng, 1 };
+			sql[i] = (struct bvapm_rec_sql){ rnd_str(), rnd(9), rng, 1, 2, rnd(2) };
+			fn[i] = (struct bvapm_rec_function){ rnd_str(), rnd(99), rng, 3, -4 };
+		}
+		for (uint32_t i = 0; i < 4; i++) {
+			er[i] = (struct bvapm_rec_error){ rnd_str(), rnd_str(), rnd_str(), rnd(99), 1 };
+			tg[i] = (struct bvapm_rec_tag){ rnd_str(), rnd_str() };
+			ct[i] = (struct bvapm_rec_counter){ rnd_str(), (int64_t)rng };
+		}
+		q.checkpoints = cp, q.sql = sql, q.functions = fn, q.errors = er, q.tags = tg, q.counters = ct;
+		struct bvapm_rec_envelope env = fixture_envelope;
+		env.host = rnd_str();
+		env.has_trace = rnd(2);
+
+		size_t cap = rnd(8) == 0 ? CAP : rnd(6000);
+		memset(buf, 0x5A, sizeof buf);
+		ssize_t n = bvapm_rec_encode_request(buf, cap, &env, &q);
+		for (size_t i = cap; i < sizeof buf; i++)
+			if (buf[i] != 0x5A)
+				fail_msg("round %d: byte %zu written with cap %zu", round, i, cap);
+		if (n < 0) {
+			assert_int_equal(n, -EMSGSIZE);
+			too_small++;
+			continue;
+		}
+		assert_true((size_t)n <= cap);
+		assert_int_equal(bvapm_rec_verify(buf, (size_t)n, NULL, NULL), 0);
+		bvapm_rec_request_ref r = request_of(buf);
+		if (bvapm_rec_record_truncated(bvapm_rec_root(buf)))
+			truncated++;
+		else
+			whole++;
+		assert_same_str(bvapm_rec_request_uri(r), q.uri);
+		assert_same_str(bvapm_rec_record_host(bvapm_rec_root(buf)), env.host);
+
+		/* policy order: functions, sql, counters, tags, errors, checkpoints */
+		uint32_t count[6] = { q.function_count, q.sql_count, q.counter_count, q.tag_count,
+			q.error_count, q.checkpoint_count };
+		uint32_t kept[6] = { bvapm_rec_request_functions(r).len, bvapm_rec_request_sql(r).len,
+			bvapm_rec_request_counters(r).len, bvapm_rec_request_tags(r).len,
+			bvapm_rec_request_errors(r).len, bvapm_rec_request_checkpoints(r).len };
+		int cut = -1;                        /* the last list cut */
+		for (int l = 0; l < 6; l++) {
+			assert_true(kept[l] <= count[l]);
+			if (kept[l] < count[l])
+				cut = l;
+		}
+		for (int l = 0; l < 6; l++) {
+			if (cut >= 0 && l < cut)
+				assert_int_equal(kept[l], 0);
+			if (cut < 0 || l > cut)
+				assert_int_equal(kept[l], count[l]);
+		}
+		assert_int_equal(bvapm_rec_record_truncated(bvapm_rec_root(buf)), cut >= 0);
+		assert_int_equal(bvapm_rec_request_functions_dropped(r), count[0] - kept[0]);
+		assert_int_equal(bvapm_rec_request_sql_dropped(r), count[1] - kept[1]);
+		for (uint32_t i = 0; i < kept[0]; i++)
+			assert_same_str(bvapm_rec_function_stat_name(
+				bvapm_rec_function_stat_at(bvapm_rec_request_functions(r), i)), fn[i].name);
+		for (uint32_t i = 0; i < kept[1]; i++)
+			assert_same_str(bvapm_rec_sql_statement_statement(
+				bvapm_rec_sql_statement_at(bvapm_rec_request_sql(r), i)), sql[i].statement);
+		for (uint32_t i = 0; i < kept[4]; i++)
+			assert_same_str(bvapm_rec_error_event_message(
+				bvapm_rec_error_event_at(bvapm_rec_request_errors(r), i)), er[i].message);
+	}
+	print_message("# random requests: %u whole, %u truncated, %u too small\n", whole, truncated,
+		too_small);
+	assert_true(whole > 100 && truncated > 100 && too_small > 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_truncation_then_sql),
 		cmocka_unit_test(test_truncation_down_to_essentials),
 		cmocka_unit_test(test_fatal_truncation_keeps_innermost_frames),
+		cmocka_unit_test(test_random_requests_follow_the_policy),
 	};
 	return cmocka_run_group_tests_name("record builder", tests, NULL, NULL);
 }

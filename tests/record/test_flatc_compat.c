@@ -9,6 +9,10 @@
  *   flatc_to_c    `flatc -b` encodes golden/<kind>.json; the C verifier accepts
  *                 it and every accessor returns the fixture's value; rendering
  *                 it (with defaults) gives the golden file back.
+ *   newer schema  records flatc writes with a schema evolved by the rules of
+ *                 schemas/EVOLUTION.md (appended field, new kind) are read.
+ *   version 1     records the version-1 builder wrote (golden/<kind>.v1.bvr)
+ *                 still verify and read back equal to the fixtures.
  *
  * Usage (meson passes these): test_flatc_compat FLATC SCHEMA GOLDEN_DIR
  */
@@ -417,6 +421,136 @@ static void test_typical_request_round_trips_through_flatc(void **s)
 	free(back);
 }
 
+/* ---- records written by schema version 1 ------------------------------------------------ */
+
+/* golden/<kind>.v1.bvr hold the bytes the version-1 builder wrote for the
+ * fixtures. Whatever the schema becomes (schemas/EVOLUTION.md), they must
+ * still verify and read back equal to the fixtures. */
+static void test_version_1_records_still_read(void **s)
+{
+	(void)s;
+	for (int k = 0; k < FX_COUNT; k++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s.v1.bvr", golden_dir, fixture_names[k]);
+		size_t len;
+		uint8_t *buf = read_file(path, &len);
+		assert_int_equal(bvapm_rec_verify(buf, len, NULL, NULL), 0);
+		bvapm_rec_record_ref r = bvapm_rec_root(buf);
+		assert_int_equal(bvapm_rec_record_schema_version(r), 1);
+		switch (k) {
+		case FX_REQUEST:
+			check_request(bvapm_rec_record_body_request(r), &fixture_request);
+			break;
+		case FX_FATAL:
+			check_fatal(bvapm_rec_record_body_fatal(r), &fixture_fatal);
+			break;
+		case FX_ABORTED:
+			check_aborted(bvapm_rec_record_body_aborted(r), &fixture_aborted);
+			break;
+		case FX_STATS:
+			check_stats(bvapm_rec_record_body_stats(r), &fixture_stats);
+			break;
+		}
+		free(buf);
+	}
+}
+
+/* ---- a newer producer ---------------------------------------------------------------- */
+
+static char *read_text(const char *path)
+{
+	size_t len;
+	uint8_t *p = read_file(path, &len);
+	char *t = malloc(len + 1);
+	assert_non_null(t);
+	memcpy(t, p, len);
+	t[len] = 0;
+	free(p);
+	return t;
+}
+
+/* Replaces the first `from` after `after` in s by `to` (new malloc()ed string). */
+static char *replace_after(char *s, const char *after, const char *from, const char *to)
+{
+	char *a = strstr(s, after);
+	assert_non_null(a);
+	char *f = strstr(a, from);
+	assert_non_null(f);
+	size_t n = strlen(s) - strlen(from) + strlen(to) + 1;
+	char *out = malloc(n);
+	assert_non_null(out);
+	snprintf(out, n, "%.*s%s%s", (int)(f - s), s, to, f + strlen(from));
+	free(s);
+	return out;
+}
+
+/* Evolution, as schemas/EVOLUTION.md allows it: a field appended to
+ * RequestProfile and a new kind appended to the union. Records written with
+ * that newer schema by flatc must verify, read and render with this code. */
+static void test_newer_schema_records_are_read(void **s)
+{
+	(void)s;
+	char *fbs = read_text(schema);
+	fbs = replace_after(fbs, "table RequestProfile {", "\n}\n",
+		"\n  future_ns: ulong;\n  future_note: string;\n}\n");
+	fbs = replace_after(fbs, "union Body {", "\n}\n", "\n  FutureKind,\n}\n");
+	fbs = replace_after(fbs, "union Body {", "union Body {",
+		"table FutureKind { x: ulong; note: string; }\n\nunion Body {");
+	char newer[4096];
+	snprintf(newer, sizeof newer, "%s/newer.fbs", tmpdir);
+	write_file(newer, fbs, strlen(fbs));
+	free(fbs);
+
+	/* The golden request plus the new fields. */
+	struct json_object *j = golden(FX_REQUEST), *body;
+	assert_true(json_object_object_get_ex(j, "body", &body));
+	json_object_object_add(body, "future_ns", json_object_new_int64(42));
+	json_object_object_add(body, "future_note", json_object_new_string("from the future"));
+	char json[4096], bin[4096];
+	snprintf(json, sizeof json, "%s/newer_request.json", tmpdir);
+	snprintf(bin, sizeof bin, "%s/newer_request.bvr", tmpdir);
+	assert_int_equal(json_object_to_file(json, j), 0);
+	json_object_put(j);
+	const char *enc[] = { flatc, "-b", "-o", tmpdir, newer, json, NULL };
+	run_flatc(enc);
+	size_t len;
+	uint8_t *buf = read_file(bin, &len);
+	assert_int_equal(bvapm_rec_verify(buf, len, NULL, NULL), 0);
+	bvapm_rec_record_ref r = bvapm_rec_root(buf);
+	check_envelope(r, &fixture_envelope, BVAPM_REC_KIND_REQUEST);
+	check_request(bvapm_rec_record_body_request(r), &fixture_request);
+	struct json_object *mine = bvapm_rec_to_json(buf, len, BVAPM_REC_JSON_DEFAULTS);
+	struct json_object *want = golden(FX_REQUEST);
+	assert_json_equal(mine, want, "rendering of a newer RequestProfile (unknown fields left out)");
+	json_object_put(mine);
+	json_object_put(want);
+	free(buf);
+
+	/* A record of a kind this reader does not know. */
+	snprintf(json, sizeof json, "%s/newer_kind.json", tmpdir);
+	snprintf(bin, sizeof bin, "%s/newer_kind.bvr", tmpdir);
+	const char *text = "{\"schema_version\": 2, \"pid\": 9, \"sequence\": 3, \"body_type\": \"FutureKind\","
+		" \"body\": {\"x\": 5, \"note\": \"n\"}}";
+	write_file(json, text, strlen(text));
+	const char *enc2[] = { flatc, "-b", "-o", tmpdir, newer, json, NULL };
+	run_flatc(enc2);
+	buf = read_file(bin, &len);
+	assert_int_equal(bvapm_rec_verify(buf, len, NULL, NULL), 0);
+	r = bvapm_rec_root(buf);
+	assert_int_equal(bvapm_rec_record_body_type(r), BVAPM_REC_KIND_MAX + 1);
+	assert_null(bvapm_rec_kind_name(bvapm_rec_record_body_type(r)));
+	assert_int_equal(bvapm_rec_record_body_request(r).pos, 0);
+	assert_true(bvapm_rec_record_sequence(r) == 3);
+	mine = bvapm_rec_to_json(buf, len, 0);
+	assert_non_null(mine);
+	assert_false(json_object_object_get_ex(mine, "body", NULL));
+	struct json_object *type;
+	assert_true(json_object_object_get_ex(mine, "body_type", &type));
+	assert_int_equal(json_object_get_int(type), BVAPM_REC_KIND_MAX + 1);
+	json_object_put(mine);
+	free(buf);
+}
+
 static int remove_tmpdir(void)
 {
 	char cmd[256];
@@ -447,6 +581,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_flatc_aborted_read_by_c),
 		cmocka_unit_test(test_flatc_stats_read_by_c),
 		cmocka_unit_test(test_typical_request_round_trips_through_flatc),
+		cmocka_unit_test(test_newer_schema_records_are_read),
+		cmocka_unit_test(test_version_1_records_still_read),
 	};
 	int failed = cmocka_run_group_tests_name("record flatc compatibility", tests, NULL, NULL);
 	remove_tmpdir();
