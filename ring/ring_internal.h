@@ -48,6 +48,8 @@ struct bvapm_ring {
 	unsigned fork_generation;  /* bvapm_ring_fork_generation at open */
 
 	/* producer */
+	uint64_t cached_head;      /* last head seen: only grows, so a stale copy only
+	                              under-estimates free room (reloaded before a drop) */
 	struct bvapm_ring_slot *slot; /* NULL when the table was full */
 	int slot_index;
 	uint32_t slot_seq;         /* our copy of slot->seq (we are its only writer) */

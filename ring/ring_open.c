@@ -126,7 +126,10 @@ int bvapm_ring_map_fd(int fd, const char *path, enum bvapm_ring_role role, bool 
 		return bvapm_ring_fail(err, -EBADMSG, "%s is truncated (%lld bytes)", path,
 		                       (long long)st.st_size);
 
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED,
+	/* MAP_POPULATE: map every page now, at attach, so a worker's first
+	 * pass over the ring takes no page fault on its request path. */
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ | (writable ? PROT_WRITE : 0),
+	           MAP_SHARED | (role == BVAPM_RING_PRODUCER || role == BVAPM_RING_CONSUMER ? MAP_POPULATE : 0),
 	           fd, 0);
 	if (map == MAP_FAILED)
 		return bvapm_ring_fail(err, -errno, "cannot map %s: %s", path, strerror(errno));

@@ -80,26 +80,41 @@ int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_res
 	for (int attempt = 0; attempt < BVAPM_RING_MAX_ATTEMPTS; attempt++) {
 		BVAPM_RING_STEP(BVAPM_STEP_BEFORE_CLAIM);
 		uint64_t t = ck_pr_load_64(&h->tail);
-		/* tail before head: the head we compare with is at least as
-		 * new as the tail, so "t - head" never overstates free room. */
-		ck_pr_fence_load();
-		uint64_t head = ck_pr_load_64(&h->head);
+		/* The consumer writes head after every batch: reading it on every
+		 * write would cost a cache miss. Use our last copy; it is older,
+		 * so never larger than the real head (which only grows). */
+		uint64_t head = r->cached_head;
 
-		if (bvapm_unlikely(head > t)) { /* our tail is stale: the ring moved on */
-			ck_backoff_eb(&backoff);
-			continue;
+		if (bvapm_unlikely(head > t || t - head > r->capacity)) {
+			/* tail before head: the head we compare with is at least
+			 * as new as the tail, so "t - head" never overstates room */
+			ck_pr_fence_load();
+			head = r->cached_head = ck_pr_load_64(&h->head);
+			if (head > t) { /* our tail is stale: the ring moved on */
+				ck_backoff_eb(&backoff);
+				continue;
+			}
+			if (t - head > r->capacity)
+				return drop(r, BVAPM_LOSS_CONTENTION, -EIO); /* corrupt positions */
 		}
-		if (bvapm_unlikely(t - head > r->capacity))
-			return drop(r, BVAPM_LOSS_CONTENTION, -EIO); /* corrupt positions */
 
 		uint64_t lap = bvapm_ring_lap(r, t);
 		uint64_t off = t & r->mask;
 		uint64_t pad = off + total > r->capacity ? r->capacity - off : 0;
 
 		/* Full first: with room for pad + total, the words at t belong
-		 * to this lap (the previous lap's records there are released). */
-		if (t + pad + total - head > r->capacity)
-			return drop(r, BVAPM_LOSS_FULL, -ENOSPC);
+		 * to this lap (the previous lap's records there are released).
+		 * Full by our old copy of head: look at the real one first. */
+		if (t + pad + total - head > r->capacity) {
+			ck_pr_fence_load(); /* tail before head, as above */
+			head = r->cached_head = ck_pr_load_64(&h->head);
+			if (head > t) {
+				ck_backoff_eb(&backoff);
+				continue;
+			}
+			if (t + pad + total - head > r->capacity)
+				return drop(r, BVAPM_LOSS_FULL, -ENOSPC);
+		}
 
 		uint64_t *word = bvapm_ring_word(r, t);
 		/* The claim CAS below re-checks this value atomically. */

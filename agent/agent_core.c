@@ -1,0 +1,638 @@
+/*
+ * agent_core.c — per-request recording: keep decision, bounded collection,
+ * record encoding, ring write, attach and loss accounting.
+ *
+ * State is one static struct per process (the PHP thread is the only user).
+ * After a fork (php-fpm forks its workers after MINIT) the pthread_atfork
+ * child handler marks the identity stale; the next request re-reads the pid,
+ * starts a new producer identity and sequence, and attaches its own handle.
+ *
+ * Keep decision, at request start: forced (header/cookie) or aggressive mode
+ * → kept with full detail; light mode → kept with probability sample_rate;
+ * targeted → only forced. At request end a request that was slow (wall >=
+ * slow_threshold_ms) or failed (5xx, uncaught exception, fatal error) is kept
+ * as a summary whatever the draw. Every kept request consumes one sequence
+ * number, so a gap in (pid, producer start, sequence) downstream is a loss,
+ * counted exactly, including records lost while no ring was attached.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_core.h"
+
+struct arena {
+	char *base;
+	size_t used, cap;
+};
+
+static struct {
+	/* configuration and process-wide */
+	struct bvapm_agent_config cfg;
+	char ring_name[BVAPM_RING_NAME_MAX + 1];
+	char service[128];
+	char host[256];
+	bvapm_agent_log_fn log;
+	bool initialised;
+	uint8_t *encode_buf;
+	struct arena arena;
+
+	/* producer identity (reset after fork) */
+	volatile bool identity_stale;
+	uint32_t pid;
+	uint64_t producer_start_unix_ns;
+	uint64_t sequence;
+	uint64_t rng;
+
+	/* ring attachment */
+	bvapm_ring *ring;
+	uint64_t last_attach_ns;
+	int last_attach_error;
+	uint64_t pending_not_attached;
+	bool logged_full, logged_too_big, logged_budget;
+
+	/* overhead guard */
+	uint32_t reduced_remaining;
+
+	/* the current request */
+	bool active, keep_drawn, full_detail, forced, reduced;
+	enum bvapm_agent_mode mode; /* effective: INI or the ring's override */
+	uint64_t start_wall_ns, start_mono_ns, agent_ns;
+	uint64_t cpu_user_us, cpu_sys_us;
+	uint64_t mem_start;
+	const char *method, *uri, *script, *sapi;
+	uint8_t trace_id[16], span_id[8], parent_span_id[8];
+	bool has_parent, trace_sampled;
+	char trace_hex[33];
+	struct bvapm_rec_checkpoint checkpoints[BVAPM_AGENT_MAX_CHECKPOINTS];
+	uint32_t checkpoint_count, checkpoints_dropped;
+	struct bvapm_rec_tag tags[BVAPM_AGENT_MAX_TAGS];
+	uint32_t tag_count;
+	struct bvapm_rec_counter counters[BVAPM_AGENT_MAX_COUNTERS];
+	uint32_t counter_count;
+	struct bvapm_rec_error errors[BVAPM_AGENT_MAX_ERRORS];
+	uint32_t error_count;
+
+	struct bvapm_agent_stats stats;
+} g;
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts); /* vDSO for REALTIME/MONOTONIC: no system call */
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (g.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	g.log(line);
+}
+
+static uint64_t rng_next(void)
+{
+	/* xorshift64*: the sampling draw and ids; not for secrets */
+	g.rng ^= g.rng >> 12;
+	g.rng ^= g.rng << 25;
+	g.rng ^= g.rng >> 27;
+	return g.rng * UINT64_C(2685821657736338717);
+}
+
+static void random_bytes(uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t v = rng_next();
+		memcpy(out + i, &v, n - i < 8 ? n - i : 8);
+	}
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+/* Copies s[0..len) into the request arena; NULL when it is full. */
+static const char *arena_copy(const char *s, size_t len, uint32_t *out_len)
+{
+	if (s == NULL)
+		return NULL;
+	if (g.arena.used + len + 1 > g.arena.cap)
+		return NULL;
+	char *dst = g.arena.base + g.arena.used;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	g.arena.used += len + 1;
+	*out_len = (uint32_t)len;
+	return dst;
+}
+
+static bvapm_rec_str arena_str(const char *s, size_t len)
+{
+	bvapm_rec_str r = {NULL, 0};
+	r.ptr = arena_copy(s, len, &r.len);
+	return r;
+}
+
+static void hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int unhex(const char *s, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < 2 * n; i++) {
+		char c = s[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (v < 0)
+			return -1;
+		if (i % 2 == 0)
+			out[i / 2] = (uint8_t)(v << 4);
+		else
+			out[i / 2] |= (uint8_t)v;
+	}
+	return 0;
+}
+
+bool bvapm_agent_parse_traceparent(const char *h, uint8_t trace_id[16], uint8_t span_id[8],
+                                   bool *sampled)
+{
+	uint8_t flags;
+
+	/* version 00: "00-" 32 "-" 16 "-" 2 = 55 characters */
+	if (h == NULL || strlen(h) < 55 || h[0] != '0' || h[1] != '0' || h[2] != '-' ||
+	    h[35] != '-' || h[52] != '-' || (h[55] != '\0' && h[55] != '-'))
+		return false;
+	if (unhex(h + 3, trace_id, 16) != 0 || unhex(h + 36, span_id, 8) != 0 ||
+	    unhex(h + 53, &flags, 1) != 0)
+		return false;
+	if (all_zero(trace_id, 16) || all_zero(span_id, 8))
+		return false;
+	*sampled = (flags & 1) != 0;
+	return true;
+}
+
+enum bvapm_agent_mode bvapm_agent_mode_parse(const char *name)
+{
+	if (name == NULL)
+		return 0;
+	if (strcmp(name, "light") == 0)
+		return BVAPM_MODE_LIGHT;
+	if (strcmp(name, "aggressive") == 0)
+		return BVAPM_MODE_AGGRESSIVE;
+	if (strcmp(name, "targeted") == 0)
+		return BVAPM_MODE_TARGETED;
+	return 0;
+}
+
+const char *bvapm_agent_mode_name(enum bvapm_agent_mode mode)
+{
+	switch (mode) {
+	case BVAPM_MODE_LIGHT: return "light";
+	case BVAPM_MODE_AGGRESSIVE: return "aggressive";
+	case BVAPM_MODE_TARGETED: return "targeted";
+	}
+	return "unknown";
+}
+
+/* ---- process identity and attachment ------------------------------------- */
+
+static void on_fork_child(void)
+{
+	g.identity_stale = true;
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, on_fork_child);
+}
+
+static void refresh_identity(void)
+{
+	g.identity_stale = false;
+	if (g.ring != NULL) {
+		/* the parent's handle: unmap only (its slot stays the parent's) */
+		bvapm_ring_close(g.ring);
+		g.ring = NULL;
+	}
+	g.pid = (uint32_t)getpid();
+	g.producer_start_unix_ns = clock_ns(CLOCK_REALTIME);
+	g.sequence = 0;
+	g.rng = (g.producer_start_unix_ns ^ ((uint64_t)g.pid << 32) ^ (uintptr_t)&g) | 1;
+	g.last_attach_ns = 0;
+	g.last_attach_error = 0;
+	g.pending_not_attached = 0;
+	g.logged_full = g.logged_too_big = g.logged_budget = false;
+}
+
+static void ensure_attached(uint64_t now)
+{
+	struct bvapm_ring_error err = {0};
+
+	if (g.ring != NULL)
+		return;
+	if (g.last_attach_ns != 0 && now - g.last_attach_ns < (uint64_t)g.cfg.attach_retry_ms * 1000000u)
+		return;
+	g.last_attach_ns = now;
+	int rc = bvapm_ring_attach(g.ring_name, &g.ring, &err);
+	if (rc != 0) {
+		g.stats.attach_failures++;
+		/* one line per worker and kind of problem, not per request */
+		if (rc != g.last_attach_error)
+			logf_("bvapm: pid %u records nothing: %s (retrying every %u ms)", g.pid, err.msg,
+			      g.cfg.attach_retry_ms);
+		g.last_attach_error = rc;
+		g.ring = NULL;
+		return;
+	}
+	if (g.last_attach_error != 0)
+		logf_("bvapm: pid %u attached to the ring; %llu records were lost meanwhile", g.pid,
+		      (unsigned long long)g.pending_not_attached);
+	g.last_attach_error = 0;
+	if (g.pending_not_attached > 0) {
+		bvapm_ring_count_loss(g.ring, BVAPM_LOSS_NOT_ATTACHED, g.pending_not_attached);
+		g.pending_not_attached = 0;
+	}
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn log)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	bvapm_agent_shutdown();
+	memset(&g, 0, sizeof(g));
+	g.cfg = *cfg;
+	g.log = log;
+	snprintf(g.ring_name, sizeof(g.ring_name), "%s",
+	         cfg->ring_name != NULL && cfg->ring_name[0] ? cfg->ring_name : BVAPM_RING_DEFAULT_NAME);
+	snprintf(g.service, sizeof(g.service), "%s", cfg->service != NULL ? cfg->service : "");
+	if (cfg->host != NULL && cfg->host[0] != '\0')
+		snprintf(g.host, sizeof(g.host), "%s", cfg->host);
+	else if (gethostname(g.host, sizeof(g.host) - 1) != 0)
+		snprintf(g.host, sizeof(g.host), "unknown");
+	if (g.cfg.max_checkpoints == 0 || g.cfg.max_checkpoints > BVAPM_AGENT_MAX_CHECKPOINTS)
+		g.cfg.max_checkpoints = BVAPM_AGENT_MAX_CHECKPOINTS;
+	if (g.cfg.record_buffer_size < 4096)
+		g.cfg.record_buffer_size = 4096;
+	if (g.cfg.mode == 0)
+		g.cfg.mode = BVAPM_MODE_LIGHT;
+	if (g.cfg.attach_retry_ms == 0)
+		g.cfg.attach_retry_ms = BVAPM_AGENT_ATTACH_RETRY_MS;
+	g.cfg.ring_name = g.ring_name;
+	g.cfg.service = g.service;
+	g.cfg.host = g.host;
+
+	/* 8-byte aligned, as the encoder requires */
+	g.encode_buf = aligned_alloc(8, (g.cfg.record_buffer_size + 7) & ~7u);
+	g.arena.base = malloc(BVAPM_AGENT_ARENA);
+	g.arena.cap = BVAPM_AGENT_ARENA;
+	if (g.encode_buf == NULL || g.arena.base == NULL) {
+		bvapm_agent_shutdown();
+		return -ENOMEM;
+	}
+	pthread_once(&once, register_atfork);
+	g.identity_stale = true;
+	g.initialised = true;
+	return 0;
+}
+
+void bvapm_agent_shutdown(void)
+{
+	if (g.ring != NULL)
+		bvapm_ring_close(g.ring);
+	g.ring = NULL;
+	free(g.encode_buf);
+	free(g.arena.base);
+	g.encode_buf = NULL;
+	g.arena.base = NULL;
+	g.initialised = false;
+	g.active = false;
+}
+
+/* ---- request ------------------------------------------------------------- */
+
+static void cpu_now(uint64_t *user_us, uint64_t *sys_us)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0) {
+		*user_us = *sys_us = 0;
+		return;
+	}
+	*user_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
+	*sys_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
+}
+
+void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
+{
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+
+	g.active = false;
+	g.trace_hex[0] = '\0';
+	if (!g.initialised || !g.cfg.enabled)
+		return;
+	if (g.identity_stale)
+		refresh_identity();
+	ensure_attached(t0);
+	/* The host-wide kill switch: one relaxed load, the request is untouched. */
+	if (g.ring != NULL && bvapm_ring_disabled(g.ring))
+		return;
+	g.stats.requests++;
+
+	enum bvapm_agent_mode mode = g.cfg.mode;
+	uint32_t override = g.ring != NULL ? bvapm_ring_mode_override(g.ring) : 0;
+	if (override >= BVAPM_MODE_LIGHT && override <= BVAPM_MODE_TARGETED)
+		mode = (enum bvapm_agent_mode)override;
+
+	g.mode = mode;
+	g.forced = s->forced;
+	g.reduced = g.reduced_remaining > 0;
+	if (g.reduced)
+		g.reduced_remaining--;
+	if (s->forced || mode == BVAPM_MODE_AGGRESSIVE) {
+		g.keep_drawn = true;
+		g.full_detail = !g.reduced;
+	} else if (mode == BVAPM_MODE_LIGHT) {
+		double draw = (double)(rng_next() >> 11) / (double)(UINT64_C(1) << 53);
+		g.keep_drawn = draw < g.cfg.sample_rate;
+		g.full_detail = false;
+	} else {
+		g.keep_drawn = false;
+		g.full_detail = false;
+	}
+
+	g.arena.used = 0;
+	g.checkpoint_count = g.checkpoints_dropped = 0;
+	g.tag_count = g.counter_count = g.error_count = 0;
+	g.start_wall_ns = clock_ns(CLOCK_REALTIME);
+	g.start_mono_ns = t0;
+	g.mem_start = s->mem_bytes;
+	cpu_now(&g.cpu_user_us, &g.cpu_sys_us);
+	g.method = arena_str(s->method, s->method ? strlen(s->method) : 0).ptr;
+	g.uri = arena_str(s->uri, s->uri ? strlen(s->uri) : 0).ptr;
+	g.script = arena_str(s->script, s->script ? strlen(s->script) : 0).ptr;
+	g.sapi = arena_str(s->sapi, s->sapi ? strlen(s->sapi) : 0).ptr;
+
+	/* Continue an incoming trace, or start one. */
+	g.has_parent = bvapm_agent_parse_traceparent(s->traceparent, g.trace_id, g.parent_span_id,
+	                                             &g.trace_sampled);
+	if (!g.has_parent) {
+		random_bytes(g.trace_id, 16);
+		g.trace_sampled = g.keep_drawn;
+	}
+	random_bytes(g.span_id, 8);
+	hex(g.trace_id, 16, g.trace_hex);
+
+	if (g.ring != NULL)
+		bvapm_ring_slot_request_begin(g.ring, g.trace_hex, g.method, g.uri, g.start_wall_ns, t0);
+	g.active = true;
+	g.agent_ns = clock_ns(CLOCK_MONOTONIC) - t0;
+}
+
+void bvapm_agent_checkpoint(const char *label, size_t len, uint64_t mem, uint64_t peak)
+{
+	if (!g.active)
+		return;
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	if (g.checkpoint_count >= g.cfg.max_checkpoints) {
+		g.checkpoints_dropped++;
+	} else {
+		struct bvapm_rec_checkpoint *c = &g.checkpoints[g.checkpoint_count];
+		uint64_t prev = g.checkpoint_count ? g.checkpoints[g.checkpoint_count - 1].mem_bytes
+		                                   : g.mem_start;
+		c->label = arena_str(label, len > 200 ? 200 : len);
+		if (c->label.ptr == NULL) {
+			g.checkpoints_dropped++;
+		} else {
+			c->offset_ns = t0 - g.start_mono_ns;
+			c->mem_bytes = mem;
+			c->mem_delta_bytes = (int64_t)(mem - prev);
+			c->peak_bytes = peak;
+			g.checkpoint_count++;
+		}
+	}
+	if (g.ring != NULL && g.checkpoint_count > 0)
+		bvapm_ring_slot_checkpoint(g.ring, g.checkpoints[g.checkpoint_count - 1].label.ptr,
+		                           (int64_t)mem, t0);
+	g.agent_ns += clock_ns(CLOCK_MONOTONIC) - t0;
+}
+
+void bvapm_agent_tag(const char *key, size_t klen, const char *value, size_t vlen)
+{
+	if (!g.active || klen == 0)
+		return;
+	for (uint32_t i = 0; i < g.tag_count; i++) {
+		if (g.tags[i].key.len == klen && memcmp(g.tags[i].key.ptr, key, klen) == 0) {
+			bvapm_rec_str v = arena_str(value, vlen > 1024 ? 1024 : vlen);
+			if (v.ptr != NULL)
+				g.tags[i].value = v; /* last value wins */
+			return;
+		}
+	}
+	if (g.tag_count >= BVAPM_AGENT_MAX_TAGS)
+		return;
+	struct bvapm_rec_tag *t = &g.tags[g.tag_count];
+	t->key = arena_str(key, klen > 128 ? 128 : klen);
+	t->value = arena_str(value, vlen > 1024 ? 1024 : vlen);
+	if (t->key.ptr != NULL && t->value.ptr != NULL)
+		g.tag_count++;
+}
+
+void bvapm_agent_count(const char *name, size_t len, int64_t by)
+{
+	if (!g.active || len == 0)
+		return;
+	for (uint32_t i = 0; i < g.counter_count; i++) {
+		if (g.counters[i].name.len == len && memcmp(g.counters[i].name.ptr, name, len) == 0) {
+			g.counters[i].value += by;
+			return;
+		}
+	}
+	if (g.counter_count >= BVAPM_AGENT_MAX_COUNTERS)
+		return;
+	struct bvapm_rec_counter *c = &g.counters[g.counter_count];
+	c->name = arena_str(name, len > 128 ? 128 : len);
+	c->value = by;
+	if (c->name.ptr != NULL)
+		g.counter_count++;
+}
+
+void bvapm_agent_error(const char *type, const char *message, size_t mlen, const char *file,
+                       uint32_t line)
+{
+	if (!g.active)
+		return;
+	for (uint32_t i = 0; i < g.error_count; i++) {
+		struct bvapm_rec_error *e = &g.errors[i];
+		if (e->line == line && e->file.ptr != NULL && file != NULL && strcmp(e->file.ptr, file) == 0 &&
+		    e->type.ptr != NULL && type != NULL && strcmp(e->type.ptr, type) == 0) {
+			e->count++;
+			return;
+		}
+	}
+	if (g.error_count >= BVAPM_AGENT_MAX_ERRORS)
+		return;
+	struct bvapm_rec_error *e = &g.errors[g.error_count];
+	e->type = arena_str(type, type ? strlen(type) : 0);
+	e->message = arena_str(message, mlen > 1024 ? 1024 : mlen);
+	e->file = arena_str(file, file ? strlen(file) : 0);
+	e->line = line;
+	e->count = 1;
+	g.error_count++;
+}
+
+const char *bvapm_agent_trace_id(void) { return g.active ? g.trace_hex : ""; }
+bool bvapm_agent_enabled(void) { return g.initialised && g.cfg.enabled; }
+bool bvapm_agent_active(void) { return g.active; }
+bool bvapm_agent_attached(void) { return g.ring != NULL; }
+void bvapm_agent_get_stats(struct bvapm_agent_stats *out) { *out = g.stats; }
+
+static void write_record(const struct bvapm_rec_envelope *env, const struct bvapm_rec_request *req)
+{
+	ssize_t len = bvapm_rec_encode_request(g.encode_buf, g.cfg.record_buffer_size, env, req);
+
+	if (len < 0) {
+		/* even the essentials did not fit the buffer */
+		g.stats.dropped++;
+		bvapm_ring_count_loss(g.ring, BVAPM_LOSS_TOO_BIG, 1);
+		if (!g.logged_too_big)
+			logf_("bvapm: pid %u: a request record does not fit bvapm.record_buffer_size "
+			      "(%u bytes); such records are dropped and counted",
+			      g.pid, g.cfg.record_buffer_size);
+		g.logged_too_big = true;
+		return;
+	}
+	int rc = bvapm_ring_write(g.ring, BVAPM_REC_KIND_REQUEST, g.encode_buf, (uint32_t)len);
+	if (rc == 0) {
+		g.stats.recorded++;
+		return;
+	}
+	g.stats.dropped++; /* the ring counted it by reason */
+	if (rc == -EBADF) {
+		bvapm_ring_close(g.ring);
+		g.ring = NULL;
+	} else if (!g.logged_full) {
+		logf_("bvapm: pid %u: ring %s dropped a record (%s); drops are counted in "
+		      "`bvapm-shm stat`, this is logged once per worker",
+		      g.pid, g.ring_name, strerror(-rc));
+		g.logged_full = true;
+	}
+}
+
+void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
+{
+	if (!g.active)
+		return;
+	g.active = false;
+	uint64_t t1 = clock_ns(CLOCK_MONOTONIC);
+	uint64_t wall = t1 - g.start_mono_ns;
+	bool failed = e->failed || e->status >= 500;
+	bool slow = g.cfg.slow_threshold_ms > 0 && wall >= (uint64_t)g.cfg.slow_threshold_ms * 1000000u;
+	bool keep = g.keep_drawn || failed || slow;
+
+	if (g.ring != NULL)
+		bvapm_ring_slot_request_end(g.ring);
+	if (!keep)
+		return;
+
+	uint64_t user, sys;
+	cpu_now(&user, &sys);
+	g.sequence++; /* every kept request consumes one: gaps downstream are losses */
+	if (g.ring == NULL || bvapm_ring_disabled(g.ring)) {
+		if (g.ring == NULL) {
+			g.pending_not_attached++;
+			g.stats.not_attached++;
+		}
+		return;
+	}
+
+	struct bvapm_rec_envelope env = {
+		.host = bvapm_rec_cstr(g.host),
+		.service = bvapm_rec_cstr(g.service[0] ? g.service : NULL),
+		.pid = g.pid,
+		.producer_start_unix_ns = g.producer_start_unix_ns,
+		.sequence = g.sequence,
+		.wall_unix_ns = g.start_wall_ns + wall,
+		.mono_ns = t1,
+		.has_trace = true,
+		.has_parent = g.has_parent,
+		.sampled = g.trace_sampled,
+	};
+	memcpy(env.trace_id, g.trace_id, 16);
+	memcpy(env.span_id, g.span_id, 8);
+	memcpy(env.parent_span_id, g.parent_span_id, 8);
+
+	uint8_t reason = g.forced ? BVAPM_REC_KEEP_FORCED
+	                 : failed ? BVAPM_REC_KEEP_ERROR
+	                 : slow   ? BVAPM_REC_KEEP_SLOW
+	                          : BVAPM_REC_KEEP_SAMPLED;
+	struct bvapm_rec_request req = {
+		.method = bvapm_rec_cstr(g.method),
+		.uri = bvapm_rec_cstr(g.uri),
+		.route = bvapm_rec_cstr(g.script),
+		.sapi = bvapm_rec_cstr(g.sapi),
+		.status = e->status,
+		.mode = (uint8_t)g.mode,
+		.keep_reason = reason,
+		.detail_reduced = g.reduced,
+		.start_unix_ns = g.start_wall_ns,
+		.wall_ns = wall,
+		.cpu_user_us = user - g.cpu_user_us,
+		.cpu_sys_us = sys - g.cpu_sys_us,
+		.mem_start_bytes = g.mem_start,
+		.mem_end_bytes = e->mem_bytes,
+		.mem_peak_bytes = e->mem_peak_bytes,
+		.mem_limit_bytes = e->mem_limit_bytes,
+		.checkpoints = g.checkpoints,
+		.checkpoint_count = g.checkpoint_count,
+		.errors = g.errors,
+		.error_count = g.error_count,
+		.tags = g.tags,
+		.tag_count = g.tag_count,
+		.counters = g.counters,
+		.counter_count = g.counter_count,
+	};
+	uint64_t t_enc = clock_ns(CLOCK_MONOTONIC);
+	req.agent_ns = g.agent_ns + (t_enc - t1);
+	write_record(&env, &req);
+
+	/* Overhead guard: the agent's own time for this request, encode and
+	 * write included; past the budget, the next requests run with less
+	 * detail, and their records say so. */
+	uint64_t spent = req.agent_ns + (clock_ns(CLOCK_MONOTONIC) - t_enc);
+	if (g.cfg.overhead_budget_us > 0 && spent > (uint64_t)g.cfg.overhead_budget_us * 1000u) {
+		g.reduced_remaining = BVAPM_AGENT_REDUCED_REQUESTS;
+		if (!g.logged_budget)
+			logf_("bvapm: pid %u: agent time %llu us passed bvapm.overhead_budget (%u us): "
+			      "detail reduced for the next %u requests",
+			      g.pid, (unsigned long long)(spent / 1000), g.cfg.overhead_budget_us,
+			      BVAPM_AGENT_REDUCED_REQUESTS);
+		g.logged_budget = true;
+	}
+}

@@ -1,0 +1,112 @@
+/*
+ * agent_core.h — what bvapm.so does for each request, in plain C (no Zend
+ * headers), so it can be tested with cmocka against a real ring.
+ *
+ * The Zend glue (bvapm_module.c, bvapm_hooks.c) feeds it facts — request
+ * start and end, memory figures the engine reports, checkpoints, tags,
+ * counters, errors — and the core decides whether to keep the request, builds
+ * the FlatBuffers record into a per-worker buffer and writes it into the ring.
+ *
+ * Threads: one core per worker process, used by the PHP thread only (NTS).
+ * Guarantees: never fails the request — every problem (no ring, ring full,
+ * incompatible ABI, permission denied, corrupt header) ends in a counted loss
+ * and at most one log line per worker and kind of problem; no allocation after
+ * bvapm_agent_init(); between request end and the record's commit, no system
+ * call but the getrusage() that measures CPU time.
+ */
+#ifndef BVAPM_AGENT_CORE_H
+#define BVAPM_AGENT_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "ring.h"
+
+enum bvapm_agent_mode {
+	BVAPM_MODE_LIGHT = 1,      /* sampled summaries (sample_rate) */
+	BVAPM_MODE_AGGRESSIVE = 2, /* every request, full detail */
+	BVAPM_MODE_TARGETED = 3,   /* only forced requests */
+};
+
+#define BVAPM_AGENT_MAX_CHECKPOINTS 64
+#define BVAPM_AGENT_MAX_TAGS 32
+#define BVAPM_AGENT_MAX_COUNTERS 32
+#define BVAPM_AGENT_MAX_ERRORS 8
+#define BVAPM_AGENT_ARENA 16384     /* bytes for request strings */
+#define BVAPM_AGENT_ATTACH_RETRY_MS 5000u
+#define BVAPM_AGENT_REDUCED_REQUESTS 100 /* requests run with less detail after a budget overrun */
+
+struct bvapm_agent_config {
+	bool enabled;
+	const char *ring_name;
+	enum bvapm_agent_mode mode;
+	double sample_rate;           /* 0..1, light mode */
+	uint32_t slow_threshold_ms;   /* slower requests always kept (summary) */
+	uint32_t overhead_budget_us;  /* agent time per request before detail is reduced */
+	uint32_t max_checkpoints;     /* <= BVAPM_AGENT_MAX_CHECKPOINTS */
+	uint32_t record_buffer_size;  /* bytes of the per-worker encode buffer */
+	const char *service;          /* service / application name */
+	const char *host;             /* host name (NULL: gethostname at init) */
+	uint32_t attach_retry_ms;     /* between attach attempts while no ring (0: 5000) */
+};
+
+/* Where a log line goes (the module sends it to PHP's error log). */
+typedef void (*bvapm_agent_log_fn)(const char *line);
+
+/* Facts about a request at its start, from the SAPI. */
+struct bvapm_agent_request_start {
+	const char *method, *uri, *script, *sapi;
+	const char *traceparent;      /* incoming W3C header, or NULL */
+	bool forced;                  /* force header or cookie present */
+	uint64_t mem_bytes;           /* zend_memory_usage(0) */
+};
+
+/* Facts at its end. */
+struct bvapm_agent_request_end {
+	uint16_t status;              /* HTTP status (0 for CLI) */
+	bool failed;                  /* uncaught exception or fatal error */
+	uint64_t mem_bytes, mem_peak_bytes, mem_limit_bytes;
+};
+
+struct bvapm_agent_stats {
+	uint64_t requests, recorded, dropped, not_attached, attach_failures;
+};
+
+/* One-time set-up (MINIT): copies the config, allocates the encode buffer and
+ * the string arena. Returns 0 or -ENOMEM; on failure the agent stays off. */
+int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn log);
+void bvapm_agent_shutdown(void); /* MSHUTDOWN: detaches, frees */
+
+/* Request hooks (RINIT / RSHUTDOWN). request_begin is cheap for requests
+ * that will not be kept: a sampling draw, clock reads, one getrusage. */
+void bvapm_agent_request_begin(const struct bvapm_agent_request_start *start);
+void bvapm_agent_request_end(const struct bvapm_agent_request_end *end);
+
+/* PHP API (bvapm_checkpoint, bvapm_tag, bvapm_count, bvapm_trace_id) and
+ * engine facts. All are bounded: past the limits entries are dropped and the
+ * record says how many. */
+void bvapm_agent_checkpoint(const char *label, size_t len, uint64_t mem_bytes, uint64_t peak_bytes);
+void bvapm_agent_tag(const char *key, size_t klen, const char *value, size_t vlen);
+void bvapm_agent_count(const char *name, size_t len, int64_t by);
+void bvapm_agent_error(const char *type, const char *message, size_t mlen, const char *file,
+                       uint32_t line);
+/* 32 lowercase hex digits of the current trace id ("" outside a request). */
+const char *bvapm_agent_trace_id(void);
+
+bool bvapm_agent_enabled(void);           /* configured on (INI, SAPI) */
+bool bvapm_agent_active(void);            /* inside a request that records */
+bool bvapm_agent_attached(void);
+void bvapm_agent_get_stats(struct bvapm_agent_stats *out);
+
+/* Parses "00-<32 hex>-<16 hex>-<2 hex>"; returns true and fills the ids when
+ * valid (all-zero ids are invalid, as the W3C spec says). */
+bool bvapm_agent_parse_traceparent(const char *header, uint8_t trace_id[16], uint8_t span_id[8],
+                                   bool *sampled);
+
+/* Parses a mode name ("light", "aggressive", "targeted"); 0 if unknown. */
+enum bvapm_agent_mode bvapm_agent_mode_parse(const char *name);
+const char *bvapm_agent_mode_name(enum bvapm_agent_mode mode);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * php_bvapm.h — the extension's module entry and INI-bound globals, shared by
+ * the two files that include Zend headers (bvapm_module.c, bvapm_hooks.c).
+ */
+#ifndef PHP_BVAPM_H
+#define PHP_BVAPM_H
+
+#include "php.h"
+
+#define PHP_BVAPM_VERSION "0.1.0"
+
+extern zend_module_entry bvapm_module_entry;
+#define phpext_bvapm_ptr &bvapm_module_entry
+
+ZEND_BEGIN_MODULE_GLOBALS(bvapm)
+	bool enabled;
+	bool cli_enabled;
+	char *ring;
+	char *mode;
+	double sample_rate;
+	zend_long slow_threshold_ms;
+	zend_long overhead_budget_us;
+	zend_long max_checkpoints;
+	zend_long record_buffer_size;
+	char *service;
+	char *force_header;
+	char *force_cookie;
+	bool ini_changed;      /* an INI value changed since the core was configured */
+	bool request_failed;   /* a fatal error or uncaught exception in this request */
+	bool recording;        /* bvapm_agent_request_begin ran for this request */
+ZEND_END_MODULE_GLOBALS(bvapm)
+
+ZEND_EXTERN_MODULE_GLOBALS(bvapm)
+#define BVAPM_G(v) ZEND_MODULE_GLOBALS_ACCESSOR(bvapm, v)
+
+/* bvapm_hooks.c */
+void bvapm_hooks_install(void);
+void bvapm_hooks_remove(void);
+void bvapm_hooks_request_begin(void);
+void bvapm_hooks_request_end(void);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * ring_tool.c — bvapm-test-ring, a test helper for the extension's .phpt
+ * tests: creates a ring as the drainer would, drains it printing each record
+ * as one line of JSON (verified with the record codec), or fills it up.
+ *
+ *   bvapm-test-ring create NAME [CAPACITY]
+ *   bvapm-test-ring dump NAME        one JSON object per record, then exits
+ *   bvapm-test-ring fill NAME        writes until the ring is full
+ *   bvapm-test-ring drain NAME SECS  discards records for SECS seconds (a
+ *                                    stand-in drainer for benchmarks)
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "ring.h"
+
+static int create(const char *name, const char *cap)
+{
+	struct bvapm_ring_create_opts o = {.name = name, .group = (gid_t)-1,
+	                                   .capacity = cap ? strtoull(cap, NULL, 0) : (1u << 20)};
+	struct bvapm_ring_error err;
+	bvapm_ring *r = NULL;
+
+	bvapm_ring_unlink(name);
+	if (bvapm_ring_create(&o, &r, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	bvapm_ring_close(r);
+	return 0;
+}
+
+static int dump(const char *name)
+{
+	struct bvapm_ring_error err;
+	struct bvapm_ring_record recs[64];
+	bvapm_ring *r = NULL;
+	int n;
+
+	if (bvapm_ring_open(name, BVAPM_RING_CONSUMER, &r, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	while ((n = bvapm_ring_peek(r, recs, 64)) > 0) {
+		for (int i = 0; i < n; i++) {
+			struct json_object *j = bvapm_rec_to_json(recs[i].data, recs[i].len,
+			                                          BVAPM_REC_JSON_HEX_IDS);
+			if (j == NULL) {
+				printf("{\"invalid\":true,\"type\":%u,\"len\":%u}\n", recs[i].type, recs[i].len);
+				continue;
+			}
+			printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+			json_object_put(j);
+		}
+		bvapm_ring_release(r, recs[n - 1].end);
+	}
+	bvapm_ring_close(r);
+	return 0;
+}
+
+static int fill(const char *name)
+{
+	static char buf[512];
+	struct bvapm_ring_error err;
+	bvapm_ring *r = NULL;
+
+	if (bvapm_ring_attach(name, &r, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	while (bvapm_ring_write(r, 99, buf, sizeof(buf)) == 0)
+		;
+	bvapm_ring_close(r);
+	return 0;
+}
+
+static int drain(const char *name, double seconds)
+{
+	struct bvapm_ring_error err;
+	struct bvapm_ring_record recs[256];
+	bvapm_ring *r = NULL;
+	unsigned long long n = 0;
+	time_t end = time(NULL) + (time_t)seconds;
+
+	if (bvapm_ring_open(name, BVAPM_RING_CONSUMER, &r, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	while (time(NULL) < end) {
+		int k = bvapm_ring_peek(r, recs, 256);
+		if (k > 0) {
+			n += (unsigned long long)k;
+			bvapm_ring_release(r, recs[k - 1].end);
+		} else {
+			usleep(1000);
+		}
+	}
+	printf("%llu\n", n);
+	bvapm_ring_close(r);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "create") == 0)
+		return create(argv[2], argc > 3 ? argv[3] : NULL);
+	if (argc == 3 && strcmp(argv[1], "dump") == 0)
+		return dump(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "fill") == 0)
+		return fill(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "drain") == 0)
+		return drain(argv[2], atof(argv[3]));
+	fprintf(stderr, "usage: bvapm-test-ring create NAME [CAPACITY] | dump NAME | fill NAME | "
+	                "drain NAME SECONDS\n");
+	return 2;
+}

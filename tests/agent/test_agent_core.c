@@ -1,0 +1,281 @@
+/*
+ * test_agent_core.c — cmocka tests of the agent's plain-C core against a real
+ * ring: keep decisions per mode, sequence numbers with no gaps, losses while
+ * no ring is attached counted once it attaches, one log line per problem,
+ * the overhead guard, a new producer identity after fork, traceparent parsing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent_core.h"
+
+static int log_lines;
+static char last_log[512];
+
+static void test_log(const char *line)
+{
+	log_lines++;
+	snprintf(last_log, sizeof(last_log), "%s", line);
+}
+
+static char shm_dir[64];
+
+static bvapm_ring *make_ring(const char *name)
+{
+	struct bvapm_ring_create_opts o = {.name = name, .capacity = 1 << 20, .group = (gid_t)-1};
+	struct bvapm_ring_error err;
+	bvapm_ring *r = NULL;
+
+	bvapm_ring_unlink(name);
+	assert_int_equal(bvapm_ring_create(&o, &r, &err), 0);
+	return r;
+}
+
+static uint32_t attach_retry_ms;
+
+static void init(const char *ring, enum bvapm_agent_mode mode, double rate, uint32_t budget_us)
+{
+	struct bvapm_agent_config cfg = {
+		.enabled = true, .ring_name = ring, .mode = mode, .sample_rate = rate,
+		.slow_threshold_ms = 1000, .overhead_budget_us = budget_us, .max_checkpoints = 4,
+		.record_buffer_size = 65536, .service = "svc", .host = "testhost",
+		.attach_retry_ms = attach_retry_ms,
+	};
+	log_lines = 0;
+	assert_int_equal(bvapm_agent_init(&cfg, test_log), 0);
+}
+
+static void one_request(bool forced, bool failed)
+{
+	struct bvapm_agent_request_start s = {.method = "GET", .uri = "/x", .script = "/x.php",
+	                                       .sapi = "test", .forced = forced, .mem_bytes = 1000};
+	struct bvapm_agent_request_end e = {.status = 200, .failed = failed, .mem_bytes = 2000,
+	                                   .mem_peak_bytes = 3000};
+	bvapm_agent_request_begin(&s);
+	bvapm_agent_checkpoint("a", 1, 1500, 1500);
+	bvapm_agent_request_end(&e);
+}
+
+/* Drains the ring; returns the number of records and checks sequences. */
+static int drain(bvapm_ring *c, uint64_t *first_seq, uint64_t *last_seq, bool *reduced)
+{
+	struct bvapm_ring_record recs[64];
+	int total = 0, n;
+
+	while ((n = bvapm_ring_peek(c, recs, 64)) > 0) {
+		for (int i = 0; i < n; i++) {
+			assert_int_equal(bvapm_rec_verify(recs[i].data, recs[i].len, NULL, NULL), 0);
+			bvapm_rec_record_ref r = bvapm_rec_root(recs[i].data);
+			uint64_t seq = bvapm_rec_record_sequence(r);
+			if (total == 0 && first_seq)
+				*first_seq = seq;
+			if (last_seq) {
+				if (total > 0)
+					assert_int_equal(seq, *last_seq + 1);
+				*last_seq = seq;
+			}
+			if (reduced)
+				*reduced = bvapm_rec_request_detail_reduced(
+				    bvapm_rec_record_body_request(r));
+			total++;
+		}
+		bvapm_ring_release(c, recs[n - 1].end);
+	}
+	return total;
+}
+
+static void test_modes_and_keep_decisions(void **state)
+{
+	bvapm_ring *c = make_ring("modes");
+	uint64_t first = 0, last = 0;
+
+	init("modes", BVAPM_MODE_AGGRESSIVE, 0, 0);
+	for (int i = 0; i < 10; i++)
+		one_request(false, false);
+	assert_int_equal(drain(c, &first, &last, NULL), 10);
+	assert_int_equal(first, 1);
+	assert_int_equal(last, 10);
+
+	init("modes", BVAPM_MODE_LIGHT, 0, 0);
+	for (int i = 0; i < 10; i++)
+		one_request(false, false);
+	assert_int_equal(drain(c, NULL, NULL, NULL), 0);
+	one_request(false, true); /* failed: always kept */
+	one_request(true, false); /* forced */
+	assert_int_equal(drain(c, NULL, NULL, NULL), 2);
+
+	init("modes", BVAPM_MODE_LIGHT, 0.25, 0);
+	for (int i = 0; i < 4000; i++)
+		one_request(false, false);
+	int kept = drain(c, NULL, NULL, NULL);
+	assert_in_range(kept, 800, 1200); /* 25% of 4000, give or take */
+
+	init("modes", BVAPM_MODE_TARGETED, 1, 0);
+	one_request(false, false);
+	assert_int_equal(drain(c, NULL, NULL, NULL), 0);
+	one_request(true, false);
+	assert_int_equal(drain(c, NULL, NULL, NULL), 1);
+	bvapm_agent_shutdown();
+	bvapm_ring_close(c);
+}
+
+static void test_not_attached_losses_counted_on_attach(void **state)
+{
+	attach_retry_ms = 50;
+	init("late", BVAPM_MODE_AGGRESSIVE, 0, 0);
+	for (int i = 0; i < 5; i++)
+		one_request(false, false);
+	assert_false(bvapm_agent_attached());
+	assert_int_equal(log_lines, 1); /* one line, not one per request */
+	assert_non_null(strstr(last_log, "no ring at"));
+
+	bvapm_ring *c = make_ring("late");
+	one_request(false, false); /* within the retry interval: not attached yet */
+	assert_false(bvapm_agent_attached());
+	usleep(60000);
+	one_request(false, false); /* attaches, reports the 6 lost, writes this one */
+	assert_true(bvapm_agent_attached());
+	assert_int_equal(log_lines, 2);
+	assert_non_null(strstr(last_log, "6 records were lost"));
+	struct bvapm_agent_stats st;
+	bvapm_agent_get_stats(&st);
+	assert_int_equal(st.not_attached, 6);
+	struct bvapm_ring_stats rs;
+	bvapm_ring_stats(c, &rs);
+	assert_int_equal(rs.lost[BVAPM_LOSS_NOT_ATTACHED], 6);
+	/* the sequence tells the same story downstream: the record is number 7 */
+	uint64_t first = 0, last = 0;
+	assert_int_equal(drain(c, &first, &last, NULL), 1);
+	assert_int_equal(first, 7);
+	attach_retry_ms = 0;
+	bvapm_agent_shutdown();
+	bvapm_ring_close(c);
+}
+
+static void test_overhead_guard_reduces_detail(void **state)
+{
+	bvapm_ring *c = make_ring("budget");
+	bool reduced = false;
+
+	init("budget", BVAPM_MODE_AGGRESSIVE, 0, 1); /* 1 us: every request exceeds it */
+	one_request(false, false);
+	assert_int_equal(drain(c, NULL, NULL, &reduced), 1);
+	assert_false(reduced);
+	one_request(false, false);
+	assert_int_equal(drain(c, NULL, NULL, &reduced), 1);
+	assert_true(reduced);
+	assert_int_equal(log_lines, 1);
+	assert_non_null(strstr(last_log, "overhead_budget"));
+	bvapm_agent_shutdown();
+	bvapm_ring_close(c);
+}
+
+static void test_checkpoints_bounded(void **state)
+{
+	bvapm_ring *c = make_ring("bounded");
+	struct bvapm_agent_request_start s = {.method = "GET", .uri = "/", .mem_bytes = 100};
+	struct bvapm_agent_request_end e = {.status = 200};
+	struct bvapm_ring_record rec;
+
+	init("bounded", BVAPM_MODE_AGGRESSIVE, 0, 0);
+	bvapm_agent_request_begin(&s);
+	for (int i = 0; i < 100000; i++)
+		bvapm_agent_checkpoint("cp", 2, (uint64_t)i, (uint64_t)i);
+	for (int i = 0; i < 1000; i++) {
+		char name[16];
+		int n = snprintf(name, sizeof(name), "c%d", i);
+		bvapm_agent_count(name, (size_t)n, 1);
+		bvapm_agent_tag(name, (size_t)n, "v", 1);
+	}
+	bvapm_agent_request_end(&e);
+	assert_int_equal(bvapm_ring_peek(c, &rec, 1), 1);
+	bvapm_rec_request_ref req =
+	    bvapm_rec_record_body_request(bvapm_rec_root(rec.data));
+	assert_int_equal(bvapm_rec_request_checkpoints(req).len, 4);
+	assert_int_equal(bvapm_rec_request_counters(req).len, BVAPM_AGENT_MAX_COUNTERS);
+	assert_int_equal(bvapm_rec_request_tags(req).len, BVAPM_AGENT_MAX_TAGS);
+	bvapm_agent_shutdown();
+	bvapm_ring_close(c);
+}
+
+static void test_new_identity_after_fork(void **state)
+{
+	bvapm_ring *c = make_ring("fork");
+	uint64_t first = 0, last = 0;
+
+	init("fork", BVAPM_MODE_AGGRESSIVE, 0, 0);
+	one_request(false, false);
+	one_request(false, false);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* a php-fpm worker: its own pid, producer identity and sequence */
+		one_request(false, false);
+		_exit(bvapm_agent_attached() ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	struct bvapm_ring_record recs[8];
+	int n = bvapm_ring_peek(c, recs, 8);
+	assert_int_equal(n, 3);
+	bvapm_rec_record_ref child = bvapm_rec_root(recs[2].data);
+	assert_int_equal(bvapm_rec_record_pid(child), (uint32_t)pid);
+	assert_int_equal(bvapm_rec_record_sequence(child), 1);
+	bvapm_ring_rewind(c);
+	(void)first;
+	(void)last;
+	bvapm_agent_shutdown();
+	bvapm_ring_close(c);
+}
+
+static void test_traceparent(void **state)
+{
+	uint8_t t[16], s[8];
+	bool sampled;
+
+	assert_true(bvapm_agent_parse_traceparent(
+	    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", t, s, &sampled));
+	assert_true(sampled);
+	assert_int_equal(t[0], 0x0a);
+	assert_int_equal(s[7], 0x31);
+	assert_false(bvapm_agent_parse_traceparent(
+	    "00-00000000000000000000000000000000-b7ad6b7169203331-01", t, s, &sampled));
+	assert_false(bvapm_agent_parse_traceparent(
+	    "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01", t, s, &sampled));
+	assert_false(bvapm_agent_parse_traceparent("00-0AF7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+	                                           t, s, &sampled));
+	assert_false(bvapm_agent_parse_traceparent("garbage", t, s, &sampled));
+	assert_false(bvapm_agent_parse_traceparent(NULL, t, s, &sampled));
+	assert_int_equal(bvapm_agent_mode_parse("aggressive"), BVAPM_MODE_AGGRESSIVE);
+	assert_int_equal(bvapm_agent_mode_parse("bogus"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_modes_and_keep_decisions),
+		cmocka_unit_test(test_not_attached_losses_counted_on_attach),
+		cmocka_unit_test(test_overhead_guard_reduces_detail),
+		cmocka_unit_test(test_checkpoints_bounded),
+		cmocka_unit_test(test_new_identity_after_fork),
+		cmocka_unit_test(test_traceparent),
+	};
+	snprintf(shm_dir, sizeof(shm_dir), "/dev/shm/bvapm-agent-test-XXXXXX");
+	if (mkdtemp(shm_dir) == NULL)
+		return 1;
+	setenv("BVAPM_SHM_DIR", shm_dir, 1);
+	int rc = cmocka_run_group_tests_name("agent core", tests, NULL, NULL);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", shm_dir);
+	if (system(cmd) != 0)
+		return 1;
+	return rc;
+}

@@ -1,0 +1,88 @@
+# stack.sh — sourced by end-to-end tests: starts php-fpm (with bvapm.so,
+# opcache and JIT on) and nginx on 127.0.0.1 under a temporary prefix, and
+# stops them. Every process is started by the test and killed at exit.
+#
+#   stack_start DIR PORT EXTENSION RING MODE [extra php -d settings...]
+#   stack_stop
+# Needs: php-fpm8.2, nginx (Debian packages, installed by scripts/install-deps).
+
+stack_start() {
+  local dir=$1 port=$2 ext=$3 ring=$4 mode=$5; shift 5
+  local www; www=$(cd "$(dirname "${BASH_SOURCE[0]}")/www" && pwd)
+  mkdir -p "$dir/tmp"
+  local as_root=""
+  [ "$(id -u)" -eq 0 ] && as_root="-R"
+  cat > "$dir/php-fpm.conf" <<CONF
+[global]
+error_log = $dir/php-fpm.log
+pid = $dir/php-fpm.pid
+daemonize = no
+[www]
+listen = $dir/php-fpm.sock
+listen.mode = 0666
+pm = static
+pm.max_children = 2
+catch_workers_output = yes
+clear_env = no
+decorate_workers_output = no
+php_admin_value[error_log] = $dir/php-errors.log
+php_admin_flag[log_errors] = on
+CONF
+  local d=(-d "extension=$ext" -d "bvapm.ring=$ring" -d "bvapm.mode=$mode"
+           -d zend_extension=opcache.so -d opcache.enable=1 -d opcache.jit=tracing
+           -d opcache.jit_buffer_size=16M -d memory_limit=128M -d display_errors=0)
+  for s in "$@"; do d+=(-d "$s"); done
+  [ -n "$ext" ] || d=("${d[@]:2}")
+  php-fpm8.2 -n $as_root -y "$dir/php-fpm.conf" -p "$dir" "${d[@]}" &
+  STACK_FPM=$!
+  cat > "$dir/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+error_log $dir/nginx-error.log;
+pid $dir/nginx.pid;
+$( [ "$(id -u)" -eq 0 ] && echo "user root root;" )
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp; proxy_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
+  server {
+    listen 127.0.0.1:$port;
+    root $www;
+    # a front controller, as Laravel and WordPress use
+    location /app/ {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME \$document_root/plain.php;
+      fastcgi_pass unix:$dir/php-fpm.sock;
+    }
+    location ~ \.php\$ {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
+      fastcgi_pass unix:$dir/php-fpm.sock;
+    }
+  }
+}
+CONF
+  nginx -p "$dir" -c "$dir/nginx.conf" &
+  STACK_NGINX=$!
+  for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/plain.php" && return 0
+    sleep 0.1
+  done
+  echo "stack did not come up; logs:" >&2
+  cat "$dir"/*.log >&2 2>/dev/null
+  return 1
+}
+
+stack_stop() {
+  local pids=()
+  [ -n "${STACK_NGINX:-}" ] && kill "$STACK_NGINX" 2>/dev/null && pids+=("$STACK_NGINX")
+  [ -n "${STACK_FPM:-}" ] && kill "$STACK_FPM" 2>/dev/null && pids+=("$STACK_FPM")
+  [ ${#pids[@]} -gt 0 ] && wait "${pids[@]}" 2>/dev/null
+  STACK_NGINX="" STACK_FPM=""
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
