@@ -32,6 +32,7 @@
 
 #ifdef BVAPM_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
+#include "clock.h"
 #else
 static int sd_notify(int unset, const char *state) { (void)unset; (void)state; return 0; }
 static int sd_watchdog_enabled(int unset, uint64_t *usec) { (void)unset; (void)usec; return 0; }
@@ -45,19 +46,6 @@ static void on_signal(int sig)
 		got_hup = 1;
 	else
 		got_term = 1;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
 }
 
 static void install_signals(void)
@@ -180,10 +168,10 @@ int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
 	LOG_I("draining ring %s into %d sink(s); spool %s", cfg->ring_name, nsinks, cfg->spool_dir);
 
 	while (!got_term && !bvapm_pipeline_replayed(p))
-		sleep_ms(cfg->poll_interval_ms);
+		bvapm_sleep_ms(cfg->poll_interval_ms);
 
 	while (!got_term) {
-		uint64_t now = mono_ms();
+		uint64_t now = bvapm_mono_ms();
 		if (watchdog && now - wd_last >= wd_period) {
 			sd_notify(0, "WATCHDOG=1");
 			wd_last = now;
@@ -226,7 +214,7 @@ int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
 		bvapm_pipeline_set_pressure(p, false);
 		struct bvapm_batch *b = bvapm_reader_next(&rd, room);
 		if (!b) {
-			sleep_ms(cfg->poll_interval_ms);
+			bvapm_sleep_ms(cfg->poll_interval_ms);
 			continue;
 		}
 		if (b->n)

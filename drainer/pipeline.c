@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 
 struct sink_thread {
 	struct bvapm_pipeline *p;
@@ -49,19 +50,6 @@ struct bvapm_pipeline {
 	struct sink_thread t[BVAPM_MAX_SINKS];
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
-}
-
 /* ---- retry policy: the per-sink circuit breaker ------------------------- */
 
 /* May a send go out now? Only called right before a send (allow() may turn
@@ -86,7 +74,7 @@ static void sink_failed(struct sink_thread *t, uint64_t now, uint32_t retry_afte
 
 static void sink_succeeded(struct sink_thread *t)
 {
-	bvapm_breaker_success(&t->breaker, now_ms());
+	bvapm_breaker_success(&t->breaker, bvapm_mono_ms());
 	BVAPM_M_SET(t->p->m->sink[t->idx].up, 1);
 }
 
@@ -144,7 +132,7 @@ static bool account(struct sink_thread *t, const struct bvapm_sink_result *r, si
 	case BVAPM_SINK_RETRY:
 	default:
 		LOG_W("sink %s: delivery failed, will retry: %s", t->sink->name, r->message);
-		sink_failed(t, now_ms(), r->retry_after_ms);
+		sink_failed(t, bvapm_mono_ms(), r->retry_after_ms);
 		return false;
 	}
 }
@@ -174,7 +162,7 @@ static int spool_held(struct sink_thread *t)
 
 static void process_held(struct sink_thread *t, bool stopping)
 {
-	uint64_t now = now_ms();
+	uint64_t now = bvapm_mono_ms();
 	bool pressure = __atomic_load_n(&t->p->pressure, __ATOMIC_RELAXED);
 	if (!stopping && !pressure && sink_may_send(t, now) && sink_ready(t, now)) {
 		while (t->nheld) {
@@ -188,7 +176,7 @@ static void process_held(struct sink_thread *t, bool stopping)
 		}
 		if (!t->nheld)
 			return;
-		now = now_ms();
+		now = bvapm_mono_ms();
 	}
 	if (!stopping && now < t->next_spool_ms)
 		return;
@@ -202,7 +190,7 @@ static bool replay_one(struct sink_thread *t)
 	struct bvapm_spool_segment *seg;
 	if (bvapm_spool_oldest(t->spool, &seg) != 1)
 		return false;
-	if (!sink_ready(t, now_ms())) {
+	if (!sink_ready(t, bvapm_mono_ms())) {
 		bvapm_spool_done(t->spool, seg, 0);
 		return false;
 	}
@@ -246,7 +234,7 @@ static void *sink_main(void *arg)
 		}
 		if (stopping)
 			break;
-		if (bvapm_spool_segments(t->spool) && sink_may_send(t, now_ms()) &&
+		if (bvapm_spool_segments(t->spool) && sink_may_send(t, bvapm_mono_ms()) &&
 		    !__atomic_load_n(&p->pressure, __ATOMIC_RELAXED) && replay_one(t))
 			continue;
 		/* Nothing to do: sleep until the reader queues a batch. */
@@ -351,14 +339,14 @@ int bvapm_pipeline_stop(struct bvapm_pipeline *p, unsigned timeout_ms)
 	for (int i = 0; i < p->nsinks; i++)
 		if (p->t[i].started)
 			bvapm_wake_signal(&p->t[i].wake);
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = bvapm_mono_ms() + timeout_ms;
 	int rc = 0;
 	for (int i = 0; i < p->nsinks; i++) {
 		struct sink_thread *t = &p->t[i];
 		if (!t->started)
 			continue;
-		while (!__atomic_load_n(&t->exited, __ATOMIC_ACQUIRE) && now_ms() < deadline)
-			sleep_ms(2);
+		while (!__atomic_load_n(&t->exited, __ATOMIC_ACQUIRE) && bvapm_mono_ms() < deadline)
+			bvapm_sleep_ms(2);
 		if (__atomic_load_n(&t->exited, __ATOMIC_ACQUIRE)) {
 			pthread_join(t->th, NULL);
 			t->started = false;

@@ -16,13 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "clock.h"
 
 int bvapm_reader_open(struct bvapm_reader *r, const struct bvapm_drainer_config *cfg,
                       struct bvapm_metrics *m, int nsinks, char *err, size_t errlen)
@@ -98,7 +92,7 @@ void bvapm_reader_close(struct bvapm_reader *r)
 static void log_invalid(struct bvapm_reader *r, const struct bvapm_ring_record *rec,
                         const struct bvapm_rec_verify_error *ve, int rc)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = bvapm_mono_ms();
 	if (now - r->log_window_ms >= 60000) {
 		if (r->log_count > r->invalid_log_per_min)
 			LOG_W("%u more invalid records in the last minute (not logged)",

@@ -7,13 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "../clock.h"
 
 const char *bvapm_sink_status_name(enum bvapm_sink_status status)
 {
@@ -46,9 +40,9 @@ bool bvapm_sink_deliver_counted(struct bvapm_sink *sink, struct bvapm_breaker *b
 		return false;
 	}
 
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = bvapm_mono_ms();
 	sink->send(sink, recs, n, result);
-	uint64_t took = mono_ms() - t0;
+	uint64_t took = bvapm_mono_ms() - t0;
 	uint64_t end = now_ms + took;
 	c->attempts++;
 	c->last_send_ms = took;
