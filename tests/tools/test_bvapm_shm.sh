@@ -18,10 +18,17 @@ expect() { # description, expected exit code, command...
 }
 json_get() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
 
-# a live ring: producers writing while we look
-"$demo" --ring live --producers 2 --rate 5000 --seconds 2 --keep >/dev/null &
+# a live ring: producers writing while we look. The producers may start late
+# on a loaded machine, so wait (bounded) until both are attached.
+"$demo" --ring live --producers 2 --rate 5000 --seconds 5 --keep >/dev/null &
 demo_pid=$!
-sleep 0.7
+out=""
+for _ in $(seq 1 100); do
+  out=$("$shm" --ring live stat 2>&1) &&
+    echo "$out" | grep -q "agents     2 attached" &&
+    echo "$out" | grep -q "drainer    pid $demo_pid, alive" && break
+  sleep 0.05
+done
 expect "stat on a live ring" 0 "$shm" --ring live stat
 echo "$out" | grep -q "drainer    pid $demo_pid, alive" && ok "stat shows the drainer alive" || not_ok "drainer liveness: $out"
 echo "$out" | grep -q "agents     2 attached" && ok "stat shows 2 attached agents" || not_ok "agents: $out"
@@ -30,7 +37,8 @@ json=$("$shm" --ring live --json stat)
 [ "$(echo "$json" | json_get '["drainer"]["alive"]')" = True ] && ok "stat --json drainer alive" || not_ok "json drainer: $json"
 [ "$(echo "$json" | json_get '["lost"]["total"]')" = 0 ] && ok "stat --json no loss" || not_ok "json lost: $json"
 expect "check on a live ring" 0 "$shm" --ring live check
-[ "$("$shm" --ring live --json check | json_get '["healthy"]')" = True ] && ok "check --json healthy" || not_ok "check json"
+json=$("$shm" --ring live --json check)
+[ "$(echo "$json" | json_get '["healthy"]')" = True ] && ok "check --json healthy" || not_ok "check json: $json"
 wait $demo_pid; demo_rc=$?
 [ "$demo_rc" -eq 0 ] && ok "demo delivered every record intact" || not_ok "demo exit $demo_rc"
 
