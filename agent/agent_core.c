@@ -64,6 +64,7 @@ static struct {
 	bool active, keep_drawn, full_detail, forced, reduced;
 	enum bvapm_agent_mode mode; /* effective: INI or the ring's override */
 	uint64_t start_wall_ns, start_mono_ns, agent_ns;
+	uint64_t attach_ns; /* part of agent_ns spent attaching to the ring */
 	uint64_t cpu_user_us, cpu_sys_us;
 	uint64_t mem_start;
 	const char *method, *uri, *script, *sapi;
@@ -249,16 +250,20 @@ static void refresh_identity(void)
 	g.logged_full = g.logged_too_big = g.logged_budget = false;
 }
 
-static void ensure_attached(uint64_t now)
+/* Attaches when not attached (at most every attach_retry_ms). Returns the
+ * nanoseconds spent trying (mapping and pre-faulting the ring: a one-time
+ * cost per worker), 0 when no attempt was made. */
+static uint64_t ensure_attached(uint64_t now)
 {
 	struct bvapm_ring_error err = {0};
 
 	if (g.ring != NULL)
-		return;
+		return 0;
 	if (g.last_attach_ns != 0 && now - g.last_attach_ns < (uint64_t)g.cfg.attach_retry_ms * 1000000u)
-		return;
+		return 0;
 	g.last_attach_ns = now;
 	int rc = bvapm_ring_attach(g.ring_name, &g.ring, &err);
+	uint64_t spent = clock_ns(CLOCK_MONOTONIC) - now;
 	if (rc != 0) {
 		g.stats.attach_failures++;
 		/* one line per worker and kind of problem, not per request */
@@ -267,7 +272,7 @@ static void ensure_attached(uint64_t now)
 			      g.cfg.attach_retry_ms);
 		g.last_attach_error = rc;
 		g.ring = NULL;
-		return;
+		return spent;
 	}
 	if (g.last_attach_error != 0)
 		logf_("bvapm: pid %u attached to the ring; %llu records were lost meanwhile", g.pid,
@@ -277,6 +282,7 @@ static void ensure_attached(uint64_t now)
 		bvapm_ring_count_loss(g.ring, BVAPM_LOSS_NOT_ATTACHED, g.pending_not_attached);
 		g.pending_not_attached = 0;
 	}
+	return spent;
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -359,7 +365,9 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 		return;
 	if (g.identity_stale)
 		refresh_identity();
-	ensure_attached(t0);
+	/* Recorded in agent_ns, but not charged to the overhead budget: a
+	 * worker's first request would otherwise always pass it. */
+	g.attach_ns = ensure_attached(t0);
 	/* The host-wide kill switch: one relaxed load, the request is untouched. */
 	if (g.ring != NULL && bvapm_ring_disabled(g.ring))
 		return;
@@ -625,7 +633,7 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 	/* Overhead guard: the agent's own time for this request, encode and
 	 * write included; past the budget, the next requests run with less
 	 * detail, and their records say so. */
-	uint64_t spent = req.agent_ns + (clock_ns(CLOCK_MONOTONIC) - t_enc);
+	uint64_t spent = req.agent_ns + (clock_ns(CLOCK_MONOTONIC) - t_enc) - g.attach_ns;
 	if (g.cfg.overhead_budget_us > 0 && spent > (uint64_t)g.cfg.overhead_budget_us * 1000u) {
 		g.reduced_remaining = BVAPM_AGENT_REDUCED_REQUESTS;
 		if (!g.logged_budget)
