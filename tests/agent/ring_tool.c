@@ -6,10 +6,15 @@
  *   bvapm-test-ring create NAME [CAPACITY]
  *   bvapm-test-ring dump NAME        one JSON object per record, then exits
  *   bvapm-test-ring fill NAME        writes until the ring is full
- *   bvapm-test-ring drain NAME SECS  discards records for SECS seconds (a
- *                                    stand-in drainer for benchmarks)
+ *   bvapm-test-ring drain NAME SECS  discards records for SECS seconds or
+ *                                    until SIGTERM/SIGINT (a stand-in drainer
+ *                                    for benchmarks and the engine tests),
+ *                                    then prints how many it consumed
+ *   bvapm-test-ring stat NAME        losses by reason and records consumed,
+ *                                    one "key value" line each
  */
 #include <errno.h>
+#include <signal.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +85,14 @@ static int fill(const char *name)
 	return 0;
 }
 
+static volatile sig_atomic_t drain_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	drain_stop = 1;
+}
+
 static int drain(const char *name, double seconds)
 {
 	struct bvapm_ring_error err;
@@ -87,21 +100,49 @@ static int drain(const char *name, double seconds)
 	bvapm_ring *r = NULL;
 	unsigned long long n = 0;
 	time_t end = time(NULL) + (time_t)seconds;
+	struct sigaction sa = {.sa_handler = on_stop};
 
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	if (bvapm_ring_open(name, BVAPM_RING_CONSUMER, &r, &err) != 0) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
 	}
-	while (time(NULL) < end) {
+	for (;;) {
+		/* Read the flag before peeking, so what was committed before the
+		 * signal is still consumed by this last pass. */
+		int last = drain_stop || time(NULL) >= end;
 		int k = bvapm_ring_peek(r, recs, 256);
 		if (k > 0) {
 			n += (unsigned long long)k;
 			bvapm_ring_release(r, recs[k - 1].end);
+		} else if (last) {
+			break;
 		} else {
 			usleep(1000);
 		}
 	}
 	printf("%llu\n", n);
+	bvapm_ring_close(r);
+	return 0;
+}
+
+static int stat_ring(const char *name)
+{
+	struct bvapm_ring_error err;
+	struct bvapm_ring_stats st;
+	bvapm_ring *r = NULL;
+
+	if (bvapm_ring_open(name, BVAPM_RING_READONLY, &r, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	bvapm_ring_stats(r, &st);
+	printf("lost_total %llu\n", (unsigned long long)st.lost_total);
+	for (int i = 0; i < BVAPM_LOSS__COUNT; i++)
+		printf("lost_%s %llu\n", bvapm_ring_loss_name((enum bvapm_ring_loss)i),
+		       (unsigned long long)st.lost[i]);
+	printf("consumed_records %llu\n", (unsigned long long)st.consumed_records);
 	bvapm_ring_close(r);
 	return 0;
 }
@@ -116,7 +157,9 @@ int main(int argc, char **argv)
 		return fill(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "drain") == 0)
 		return drain(argv[2], atof(argv[3]));
+	if (argc == 3 && strcmp(argv[1], "stat") == 0)
+		return stat_ring(argv[2]);
 	fprintf(stderr, "usage: bvapm-test-ring create NAME [CAPACITY] | dump NAME | fill NAME | "
-	                "drain NAME SECONDS\n");
+	                "drain NAME SECONDS | stat NAME\n");
 	return 2;
 }
