@@ -4,9 +4,7 @@
 #   run-phpt.sh BVAPM_SO RING_TOOL PHPT_DIR
 set -u
 so=$1 tool=$2 dir=$3
-run_tests=$(php-config --extension-dir)/build/run-tests.php
-[ -f "$run_tests" ] || run_tests=$(dirname "$(php-config --extension-dir)")/$(basename "$(php-config --extension-dir)")/build/run-tests.php
-[ -f "$run_tests" ] || run_tests=/usr/lib/php/$(php-config --phpapi)/build/run-tests.php
+. "$(dirname "$0")/php-run-tests.sh"
 shm=$(mktemp -d /dev/shm/bvapm-phpt-XXXXXX)
 work=$(mktemp -d)
 trap 'rm -rf "$shm" "$work"' EXIT
@@ -14,7 +12,7 @@ chmod 0777 "$shm"
 cp "$dir"/*.phpt "$dir"/*.inc "$work"/
 export BVAPM_SHM_DIR=$shm BVAPM_TEST_RING_TOOL=$tool BVAPM_TEST_EXTENSION=$so
 export TEST_PHP_EXECUTABLE=$(command -v php) NO_INTERACTION=1 REPORT_EXIT_STATUS=1
-out=$(php -n -d variables_order=EGPCS "$run_tests" -q --no-color --show-diff -p "$TEST_PHP_EXECUTABLE" \
+out=$(php -n -d variables_order=EGPCS "$RUN_TESTS" -q --no-color --show-diff -p "$TEST_PHP_EXECUTABLE" \
       -d "extension=$so" "$work" 2>&1)
 rc=$?
 echo "$out"
