@@ -14,6 +14,7 @@ set -u
 so=$1 tool=$2 secs=${3:-5} rounds=${4:-5} script=${5:-plain.php}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/e2e/stack.sh"
+. "$here/wrk.sh"
 dir=$(mktemp -d); shm=$(mktemp -d /dev/shm/bvapm-bench-XXXXXX)
 chmod 0777 "$dir" "$shm"
 export BVAPM_SHM_DIR=$shm
@@ -34,12 +35,9 @@ for ((r = 1; r <= rounds; r++)); do
       aggressive) stack_start "$dir" "$port" "$so" bench aggressive ;;
     esac || exit 1
     wrk -t1 -c$conns -d1s "http://127.0.0.1:$port/$script" > /dev/null  # warm-up (opcache, JIT)
-    out=$(wrk -t2 -c$conns -d"${secs}s" --latency "http://127.0.0.1:$port/$script")
+    wrk_measure "http://127.0.0.1:$port/$script" "$secs" "$conns"
     stack_stop
-    rate=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-    mean=$(echo "$out" | awk '$1 == "Latency" {print $2; exit}')
-    # wrk prints e.g. 512.33us or 1.02ms: to microseconds
-    mean_us=$(python3 -c "s='$mean'; print(float(s[:-2])*1000 if s.endswith('ms') else float(s[:-2]) if s.endswith('us') else float(s[:-1])*1e6)")
+    rate=$WRK_RPS mean_us=$WRK_MEAN_US
     rps[$c]+="$rate "; lat[$c]+="$mean_us "
     printf 'round %d %-10s %10s req/s  mean latency %8.1f us\n' "$r" "$c" "$rate" "$mean_us"
   done

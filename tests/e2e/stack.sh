@@ -4,11 +4,12 @@
 #
 #   stack_start DIR PORT EXTENSION RING MODE [extra php -d settings...]
 #   stack_stop
+# STACK_WWW, when set, is the document root instead of tests/e2e/www.
 # Needs: php-fpm8.2, nginx (Debian packages, installed by scripts/install-deps).
 
 stack_start() {
   local dir=$1 port=$2 ext=$3 ring=$4 mode=$5; shift 5
-  local www; www=$(cd "$(dirname "${BASH_SOURCE[0]}")/www" && pwd)
+  local www; www=${STACK_WWW:-$(cd "$(dirname "${BASH_SOURCE[0]}")/www" && pwd)}
   mkdir -p "$dir/tmp"
   local as_root=""
   [ "$(id -u)" -eq 0 ] && as_root="-R"
