@@ -80,7 +80,11 @@ for ((r = 1; r <= rounds; r++)); do
       port=$(free_port)
       start "$c" "$port" || exit 1
       url=http://127.0.0.1:$port/$page
-      body=$(curl -s "$url")
+      for _ in $(seq 100); do # php-fpm may still be starting: wait for a right answer
+        body=$(curl -s "$url")
+        [[ $body =~ ^[0-9]+$ ]] && break
+        sleep 0.1
+      done
       [[ $body =~ ^[0-9]+$ ]] || { echo "$c $page: unexpected response: $body"; cat "$dir"/stack/*.log; exit 1; }
       wrk -t1 -c$conns -d1s "$url" > /dev/null # warm-up (opcache, JIT)
       wrk_measure "$url" "$secs" "$conns" || { echo "wrk failed"; exit 1; }
