@@ -15,7 +15,7 @@
 # Exit status: 0 and the folder on stdout; 1 (reason on stderr) if no source
 # could be fetched.
 set -euo pipefail
-cache=${BVAPM_PHP_TESTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bvapm/php-tests}
+cache=${BVAPM_PHP_TESTS_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/bvapm/php-tests}
 mkdir -p "$cache"
 exec 9> "$cache/.lock"
 flock 9 # one fetch at a time (parallel build dirs share the cache)
