@@ -18,8 +18,11 @@
 # Conditions and pages are interleaved, ROUNDS times, the order of the
 # conditions rotating each round; every run starts a fresh stack and warms it
 # up for a second. Prints each run, then per page the median requests/s,
-# latency p50/p99, the overhead against "none" (added time per request, from
-# throughput), and one SUMMARY line; the same text and a JSON file go to
+# latency p50/p99, and the overhead against "none": the time added per
+# request, from throughput, rps(none) / rps(condition) - 1, computed within
+# each round and the median taken over rounds (the machine's load drifts
+# between rounds more than between neighbouring runs); a run with failed
+# requests is left out. One SUMMARY line; the same text and a JSON file go to
 # bench/results/ (or $BENCH_RESULTS).
 #   bench/profile_overhead.sh BVAPM_SO BVAPM_DRAINER [SECONDS] [ROUNDS] [CONDITIONS]
 # e.g. bench/profile_overhead.sh build/release/agent/bvapm.so \
@@ -89,6 +92,10 @@ for ((r = 1; r <= rounds; r++)); do
       wrk -t1 -c$conns -d1s "$url" > /dev/null # warm-up (opcache, JIT)
       wrk_measure "$url" "$secs" "$conns" || { echo "wrk failed"; exit 1; }
       stack_stop
+      if [ "$WRK_ERRORS" -gt 0 ]; then # a run with failed requests measures nothing: say why
+        echo "$c $page: $WRK_ERRORS failed requests; the stack's logs:"
+        tail -n 5 "$dir"/stack/*.log
+      fi
       printf 'round %d %-8s %-17s %9.1f req/s  p50 %9.1f us  p99 %9.1f us  errors %s\n' \
         "$r" "$page" "$c" "$WRK_RPS" "$WRK_P50_US" "$WRK_P99_US" "$WRK_ERRORS"
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$page" "$c" "$WRK_RPS" "$WRK_P50_US" \
@@ -98,7 +105,8 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 kill -TERM "$drainer"; wait "$drainer"; drainer=""
-stored=$(sqlite3 "$dir/store.db" 'SELECT COUNT(*) FROM requests' 2>/dev/null)
+stored=$(sqlite3 "$dir/store.db" 'SELECT COUNT(*) FROM requests' 2>&1) ||
+  { echo "the store cannot be read ($stored); the drainer's log:"; tail -n 5 "$dir/drainer.log"; }
 profiles=$(cat "$dir"/profiles/*.ser 2>/dev/null | wc -l)
 echo "records stored by bvapm-drainer: ${stored:-?}; tideways profiles kept: $profiles"
 python3 "$here/profile_report.py" "$runs" "$results/profile_overhead-$stamp.json" "${conds[@]}"

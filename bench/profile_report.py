@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Summary of bench/profile_overhead.sh: reads its runs (TSV: round, page,
-condition, req/s, p50 us, p99 us, errors), prints per page and condition the
-median req/s, p50 and p99 latency, and the overhead against "none" — the time
-added per request, from throughput: rps(none) / rps(condition) - 1 — and one
-SUMMARY line; writes the same figures as JSON.
+condition, req/s, p50 us, p99 us, errors) and prints per page and condition
+the median req/s, p50 and p99 latency over rounds, and the overhead against
+"none": the time added per request, from throughput, rps(none) /
+rps(condition) - 1, taken within each round (runs of one round are
+neighbours in time, so a drifting machine load cancels out) and the median
+of those over rounds. Runs with failed requests are left out and counted.
+Prints one SUMMARY line; writes the same figures as JSON.
 
   profile_report.py RUNS_TSV OUT_JSON CONDITION...
 """
@@ -14,44 +17,47 @@ import sys
 
 def main():
     runs_tsv, out_json, conds = sys.argv[1], sys.argv[2], sys.argv[3:]
-    runs = {}
+    runs = {}  # page -> round -> condition -> (rps, p50, p99)
+    dropped = {}
     for line in open(runs_tsv):
-        _, page, cond, rps, p50, p99, errors = line.rstrip("\n").split("\t")
-        r = runs.setdefault(page, {}).setdefault(cond, {"rps": [], "p50": [], "p99": [],
-                                                         "errors": 0})
-        r["rps"].append(float(rps))
-        r["p50"].append(float(p50))
-        r["p99"].append(float(p99))
-        r["errors"] += int(errors)
+        rnd, page, cond, rps, p50, p99, errors = line.rstrip("\n").split("\t")
+        if int(errors) > 0:
+            dropped[(page, cond)] = dropped.get((page, cond), 0) + 1
+            continue
+        runs.setdefault(page, {}).setdefault(rnd, {})[cond] = (float(rps), float(p50), float(p99))
     out, summary = {}, []
-    for page, by_cond in runs.items():
-        base = by_cond.get("none")
-        base_rps = statistics.median(base["rps"]) if base else None
-        print(f"\n{page}: medians of {len(next(iter(by_cond.values()))['rps'])} runs")
-        print(f"{'condition':<17} {'req/s':>9} {'ratio':>6} {'overhead':>9} "
-              f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    for page, rounds in runs.items():
+        name = page.removesuffix(".php")
+        print(f"\n{page}: medians over rounds; overhead = rps(none)/rps - 1 per round")
+        print(f"{'condition':<17} {'runs':>4} {'req/s':>9} {'overhead':>9} "
+              f"{'p50 ms':>8} {'p99 ms':>8} {'dropped':>7}")
         out[page] = {}
         for cond in conds:
-            if cond not in by_cond:
+            mine = [r[cond] for r in rounds.values() if cond in r]
+            if not mine:
                 continue
-            r = by_cond[cond]
-            rps = statistics.median(r["rps"])
-            p50, p99 = statistics.median(r["p50"]), statistics.median(r["p99"])
-            ratio = rps / base_rps if base_rps else float("nan")
-            overhead = (base_rps / rps - 1) * 100 if base_rps else float("nan")
-            print(f"{cond:<17} {rps:>9.1f} {ratio:>6.3f} {overhead:>+8.1f}% "
-                  f"{p50 / 1000:>8.2f} {p99 / 1000:>8.2f} {r['errors']:>6}")
-            out[page][cond] = {"rps_median": rps, "ratio": ratio, "overhead_pct": overhead,
+            paired = [r["none"][0] / r[cond][0] - 1 for r in rounds.values()
+                      if cond in r and "none" in r]
+            rps = statistics.median(m[0] for m in mine)
+            p50 = statistics.median(m[1] for m in mine)
+            p99 = statistics.median(m[2] for m in mine)
+            overhead = statistics.median(paired) * 100 if paired else float("nan")
+            print(f"{cond:<17} {len(mine):>4} {rps:>9.1f} {overhead:>+8.1f}% "
+                  f"{p50 / 1000:>8.2f} {p99 / 1000:>8.2f} {dropped.get((page, cond), 0):>7}")
+            out[page][cond] = {"runs": len(mine), "rps_median": rps, "overhead_pct": overhead,
+                               "overhead_pct_rounds": [p * 100 for p in paired],
                                "p50_us_median": p50, "p99_us_median": p99,
-                               "errors": r["errors"], "rps_runs": r["rps"]}
+                               "rps_runs": [m[0] for m in mine],
+                               "dropped_runs": dropped.get((page, cond), 0)}
             if cond != "none":
-                summary.append(f"{page.removesuffix('.php')}.{cond}={overhead:+.1f}%")
+                summary.append(f"{name}.{cond}={overhead:+.1f}%")
         agg = out[page].get("bvapm-aggressive", {}).get("overhead_pct")
         tw = out[page].get("tideways", {}).get("overhead_pct")
         if agg is not None and tw is not None:
-            met = "met" if agg < tw else "NOT met"
-            print(f"goal (bvapm aggressive costs less than tideways_xhprof): {met}")
-            summary.append(f"{page.removesuffix('.php')}.goal={'met' if agg < tw else 'not-met'}")
+            met = agg < tw
+            print("goal (bvapm aggressive costs less than tideways_xhprof): "
+                  + ("met" if met else "NOT met"))
+            summary.append(f"{name}.goal={'met' if met else 'not-met'}")
     with open(out_json, "w") as f:
         json.dump(out, f, indent=1)
     print("\nSUMMARY bench=profile-overhead overhead_vs_none " + " ".join(summary))
