@@ -74,6 +74,11 @@ start() {
   esac
 }
 
+# CPU time (user + system, clock ticks) the drainer has used so far: its
+# share of the 2 cores during a run is part of what recording costs.
+tck=$(getconf CLK_TCK)
+drainer_ticks() { awk '{print $14 + $15}' "/proc/$drainer/stat"; }
+
 runs=$dir/runs.tsv
 for ((r = 1; r <= rounds; r++)); do
   # rotate the order each round, so no condition always runs first
@@ -90,14 +95,16 @@ for ((r = 1; r <= rounds; r++)); do
       done
       [[ $body =~ ^[0-9]+$ ]] || { echo "$c $page: unexpected response: $body"; cat "$dir"/stack/*.log; exit 1; }
       wrk -t1 -c$conns -d1s "$url" > /dev/null # warm-up (opcache, JIT)
+      t0=$(drainer_ticks)
       wrk_measure "$url" "$secs" "$conns" || { echo "wrk failed"; exit 1; }
+      busy=$(( ($(drainer_ticks) - t0) * 100 / (tck * secs) ))
       stack_stop
       if [ "$WRK_ERRORS" -gt 0 ]; then # a run with failed requests measures nothing: say why
         echo "$c $page: $WRK_ERRORS failed requests; the stack's logs:"
         tail -n 5 "$dir"/stack/*.log
       fi
-      printf 'round %d %-8s %-17s %9.1f req/s  p50 %9.1f us  p99 %9.1f us  errors %s\n' \
-        "$r" "$page" "$c" "$WRK_RPS" "$WRK_P50_US" "$WRK_P99_US" "$WRK_ERRORS"
+      printf 'round %d %-8s %-17s %9.1f req/s  p50 %9.1f us  p99 %9.1f us  errors %s  drainer CPU %d%%\n' \
+        "$r" "$page" "$c" "$WRK_RPS" "$WRK_P50_US" "$WRK_P99_US" "$WRK_ERRORS" "$busy"
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$page" "$c" "$WRK_RPS" "$WRK_P50_US" \
         "$WRK_P99_US" "$WRK_ERRORS" >> "$runs"
     done
