@@ -117,7 +117,7 @@ int shm_cmd_stat(const struct shm_opts *global, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct shm_opts o = *global;
-	struct watch_opts w = {.interval_s = 1.0};
+	struct watch_opts w = {.interval_s = 0};
 	struct bvapm_ring_stats st;
 	bvapm_ring *r = NULL;
 	int rc = shm_parse_common(&o, argc, argv, "wi:c:", opts, stat_option, &w);
@@ -126,10 +126,10 @@ int shm_cmd_stat(const struct shm_opts *global, int argc, char **argv)
 		return rc;
 	if (optind < argc)
 		return shm_fail(&o, SHM_USAGE, "stat takes no arguments");
-	if (!w.watch && (w.count != 0 || w.interval_s != 1.0))
+	if (!w.watch && (w.count != 0 || w.interval_s != 0))
 		return shm_fail(&o, SHM_USAGE, "-i and --count go with --watch");
 	if (w.watch)
-		return shm_stat_watch(&o, w.interval_s, w.count);
+		return shm_stat_watch(&o, w.interval_s != 0 ? w.interval_s : 1.0, w.count);
 	rc = shm_open_ring(&o, BVAPM_RING_READONLY, &r);
 	if (rc != SHM_OK)
 		return rc;

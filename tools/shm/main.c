@@ -135,6 +135,10 @@ int shm_parse_common(struct shm_opts *o, int argc, char **argv, const char *shor
 	all[n] = (struct option){NULL, 0, NULL, 0};
 	snprintf(shorts, sizeof(shorts), "+%sjh", shortopts != NULL ? shortopts : "");
 
+	/* --json first, so an error about an earlier option is JSON too */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			o->json = true;
 	optind = 0; /* glibc: start over, argv[0] is the command name */
 	while ((c = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
 		if (c == 'j') {
