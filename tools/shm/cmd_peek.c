@@ -92,14 +92,14 @@ static void print_record(struct peek *p, const struct kept *k)
 	json_object *j = record_json(k);
 
 	if (p->o->json && p->streaming) {
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
 		char size[32];
 		json_object *rec = json_object_object_get(j, "record");
 		printf("--- position %llu, pid %u, %s, %s\n%s\n", (unsigned long long)k->pos, k->pid,
 		       k->type >= 1 && k->type <= BVAPM_REC_KIND_MAX ? kind_names[k->type] : "unknown kind",
 		       shm_bytes(k->len, size, sizeof(size)),
-		       json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PRETTY));
+		       json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	}
 	json_object_put(j);
 	p->printed++;
@@ -252,7 +252,7 @@ static void print_result(struct peek *p)
 	} else if (p->o->json) {
 		json_object *j = json_object_new_object();
 		json_object_object_add(j, "summary", summary_json(p, &st));
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
 		if (!p->streaming)
@@ -275,9 +275,9 @@ static int run(struct peek *p)
 		return rc;
 	if (p->follow) {
 		/* like tail -f: the newest N pending first, then each new one */
+		p->streaming = true;
 		print_kept(p);
 		p->kept_count = 0;
-		p->streaming = true;
 	}
 	if (!p->follow && p->wait_s == 0)
 		return 0;

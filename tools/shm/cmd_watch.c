@@ -111,7 +111,7 @@ static void print_json_line(const struct snapshot *b, const struct rates *rt)
 	                       json_object_new_double((double)b->st.used_bytes / (double)b->st.capacity));
 	json_object_object_add(j, "workers_in_request", json_object_new_int((int)b->st.slots_in_request));
 	json_object_object_add(j, "drainer_alive", json_object_new_boolean(b->st.consumer_alive));
-	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(j);
 }
 

@@ -68,7 +68,7 @@ const char *shm_bytes(unsigned long long n, char *buf, unsigned len)
 
 void shm_print_json(json_object *j)
 {
-	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY));
+	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(j);
 }
 
