@@ -323,7 +323,8 @@ int shm_cmd_top(const struct shm_opts *global, int argc, char **argv)
 		if (o.json) {
 			json_object *j = table_json(st.path, rows, n, now);
 			printf("%s\n", json_object_to_json_string_ext(
-				j, t.once ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+				j, (t.once ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
+				           JSON_C_TO_STRING_NOSLASHESCAPE));
 			json_object_put(j);
 		} else {
 			if (screen)
