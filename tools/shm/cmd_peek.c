@@ -164,6 +164,12 @@ static int read_available(struct peek *p, uint64_t limit, bool pass_busy)
 	return 0;
 }
 
+/* Records shown: printed ones, or (JSON document) the ones kept for it. */
+static uint64_t shown(const struct peek *p)
+{
+	return p->o->json && !p->streaming ? p->kept_count : p->printed;
+}
+
 static json_object *summary_json(const struct peek *p, const struct bvapm_ring_stats *st)
 {
 	json_object *j = json_object_new_object();
@@ -175,7 +181,7 @@ static json_object *summary_json(const struct peek *p, const struct bvapm_ring_s
 	json_object_object_add(j, "kind", p->kind ? kind_json((uint16_t)p->kind) : NULL);
 	json_object_object_add(j, "read", json_object_new_uint64(p->cur.records));
 	json_object_object_add(j, "matched", json_object_new_uint64(p->matched));
-	json_object_object_add(j, "shown", json_object_new_uint64(p->printed + p->kept_count));
+	json_object_object_add(j, "shown", json_object_new_uint64(shown(p)));
 	json_object_object_add(j, "undecodable", json_object_new_uint64(p->undecodable));
 	json_object_object_add(j, "missed", json_object_new_uint64(p->cur.missed));
 	json_object_object_add(j, "in_progress", json_object_new_uint64(p->cur.in_progress));
@@ -191,7 +197,7 @@ static void summary_text(const struct peek *p, const struct bvapm_ring_stats *st
 	fprintf(stderr,
 	        "peek: %llu shown of %llu matching (%s), %llu records read; %llu undecodable, "
 	        "%llu in progress, %llu missed, %llu bytes consumed before read, %llu invalid\n",
-	        (unsigned long long)(p->printed + p->kept_count), (unsigned long long)p->matched,
+	        (unsigned long long)shown(p), (unsigned long long)p->matched,
 	        p->kind ? kind_names[p->kind] : "any kind", (unsigned long long)p->cur.records,
 	        (unsigned long long)p->undecodable, (unsigned long long)p->cur.in_progress,
 	        (unsigned long long)p->cur.missed, (unsigned long long)p->cur.overtaken_bytes,
