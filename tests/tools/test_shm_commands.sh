@@ -108,6 +108,43 @@ check "echo \"\$out\" | grep -q \"^$h1 *request .*POST *\\/checkout?step=2 *cart
 check "echo \"\$out\" | grep -q 'SELECT \\* FROM carts'" "top text: current SQL"
 expect "top --count 2 -d 0.2 --json" 0 "$shm" --ring top top --count 2 -d 0.2 --json
 check "[ \"$(echo "$out" | wc -l)\" = 2 ] && echo \"\$out\" | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]'" "two refreshes, one JSON document per line"
+# on a terminal: screen cleared and redrawn, q quits, Ctrl-C restores the terminal
+python3 - "$shm" "$h1" <<'PY' && ok "top on a terminal: redraws, q quits, Ctrl-C restores the terminal" || not_ok "top on a terminal"
+import os, pty, select, signal, sys, termios, time
+shm, pid1 = sys.argv[1], sys.argv[2]
+def start():
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(shm, [shm, "--ring", "top", "top", "-d", "0.1"])
+    return pid, fd
+def read_until(fd, want, seconds):
+    out, end = b"", time.time() + seconds
+    while time.time() < end and out.count(want) < 2:
+        if select.select([fd], [], [], 0.1)[0]:
+            out += os.read(fd, 65536)
+    return out
+def wait_exit(pid, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    return None
+pid, fd = start()
+out = read_until(fd, b"\x1b[H", 10)
+assert out.startswith(b"\x1b[H\x1b[2J") and out.count(b"\x1b[H") >= 2, out[:200]
+assert pid1.encode() + b" " in out and b"/checkout?step=2" in out, out[-400:]
+assert not termios.tcgetattr(fd)[3] & termios.ICANON   # keys without Enter
+os.write(fd, b"q")
+assert wait_exit(pid, 5) == 0
+pid, fd = start()
+read_until(fd, b"\x1b[H", 10)
+os.kill(pid, signal.SIGINT)
+assert wait_exit(pid, 5) == 0
+assert termios.tcgetattr(fd)[3] & termios.ICANON     # restored
+PY
 kill -9 "$h1"; wait "$h1" 2>/dev/null
 out=$("$shm" --ring top --json top --once)
 check "echo \"\$out\" | py 'import json,sys; s=[x for x in json.load(sys.stdin)[\"slots\"] if x[\"pid\"] == $h1]; assert s and s[0][\"state\"] == \"dead-req\" and not s[0][\"alive\"], s'" \

@@ -119,7 +119,8 @@ static const char *duration(int64_t ns, char *buf, size_t len)
 	return buf;
 }
 
-/* Prints one line, cut to `width` columns when width > 0. */
+/* Prints one line, cut to `width` columns when width > 0; on a screen
+ * (width != 0) also erases what the last frame left on that line. */
 static void line(int width, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void line(int width, const char *fmt, ...)
 {
@@ -132,9 +133,10 @@ static void line(int width, const char *fmt, ...)
 	if (width > 0 && (size_t)width < strlen(buf))
 		buf[width] = '\0';
 	fputs(buf, stdout);
-	fputs(width > 0 ? "\033[K\n" : "\n", stdout);
+	fputs(width != 0 ? "\033[K\n" : "\n", stdout);
 }
 
+/* width: terminal columns, 0 for plain output, -1 for a screen of unknown width */
 static void print_table(const char *path, const struct row *rows, int n, uint64_t now, int width)
 {
 	int in_request = 0, dead = 0;
@@ -331,7 +333,8 @@ int shm_cmd_top(const struct shm_opts *global, int argc, char **argv)
 				fputs("\033[H", stdout);
 			else if (shown > 0)
 				fputs("\n", stdout);
-			print_table(st.path, rows, n, now, screen ? terminal_width() : 0);
+			int width = screen ? terminal_width() : 0;
+			print_table(st.path, rows, n, now, screen && width == 0 ? -1 : width);
 			if (screen)
 				fputs("\033[J", stdout); /* clear what the last frame left below */
 		}
