@@ -341,7 +341,7 @@ static void test_garbage_data_area(void **state)
 		while ((k = bvapm_ring_peek(c, recs, 64)) > 0)
 			bvapm_ring_release(c, recs[k - 1].end);
 	}
-	print_message("garbage: %llu records read, %llu invalid stretches skipped\n",
+	print_message("# garbage: %llu records read, %llu invalid stretches skipped\n",
 	              (unsigned long long)records, (unsigned long long)invalid);
 	assert_true(invalid > 0);
 	munmap(m, len);
@@ -416,7 +416,7 @@ static void test_live_never_torn(void **state)
 	ck_pr_store_int(&stop_threads, 1);
 	for (int i = 0; i < 3; i++)
 		pthread_join(threads[i], NULL);
-	print_message("observed %llu whole records, missed %llu, overtaken %llu bytes\n",
+	print_message("# observed %llu whole records, missed %llu, overtaken %llu bytes\n",
 	              (unsigned long long)good, (unsigned long long)cur.missed,
 	              (unsigned long long)cur.overtaken_bytes);
 	assert_true(good > 0);
