@@ -91,6 +91,8 @@ static bool chains_to(const struct bvapm_ring *r, uint64_t pos, uint64_t tail)
 	for (int hop = 0; hop < BVAPM_RING_RESYNC_HOPS; hop++) {
 		if (pos == tail)
 			return true;
+		/* Relaxed: only the framing is looked at, and a word that
+		 * changes under us only ends the chain early. */
 		uint64_t cw = ck_pr_load_64(bvapm_ring_word(r, pos));
 		if (!bvapm_ring_frame_ok(r, cw, pos, tail))
 			return false;
@@ -106,7 +108,7 @@ static uint64_t resync(const struct bvapm_ring *r, struct bvapm_ring_cursor *c, 
 	uint64_t p;
 
 	for (p = pos + 8; p < tail; p += 8) {
-		uint64_t cw = ck_pr_load_64(bvapm_ring_word(r, p));
+		uint64_t cw = ck_pr_load_64(bvapm_ring_word(r, p)); /* relaxed, as in chains_to */
 		if (bvapm_ring_frame_ok(r, cw, p, tail) && chains_to(r, p, tail))
 			break;
 	}
@@ -142,6 +144,8 @@ int bvapm_ring_observe(const struct bvapm_ring *r, struct bvapm_ring_cursor *c, 
 		ck_pr_fence_load();
 
 		if (!bvapm_ring_frame_ok(r, cw, pos, tail)) {
+			/* Ordered after the control word by the fence above: a
+			 * release publishes the head after its FREE markers. */
 			uint64_t now_head = ck_pr_load_64(&r->hdr->head);
 			if (now_head > pos) {
 				/* Released under us: start again from the new head. */
@@ -168,6 +172,7 @@ int bvapm_ring_observe(const struct bvapm_ring *r, struct bvapm_ring_cursor *c, 
 			break;
 		}
 
+		/* After the COMMITTED control word (fence above): complete. */
 		uint64_t w1 = ck_pr_load_64(word + 1);
 		uint32_t payload = bvapm_w1_payload_len(w1);
 		uint16_t type = bvapm_w1_type(w1);
@@ -228,7 +233,8 @@ void bvapm_ring_cursor_pass(const struct bvapm_ring *r, struct bvapm_ring_cursor
 	if (c->busy_cw == 0 || c->pos % 8 != 0)
 		return;
 	/* Still the same reservation? Its length is the producer's claim,
-	 * already checked by bvapm_ring_frame_ok when the cursor stopped. */
+	 * already checked by bvapm_ring_frame_ok when the cursor stopped.
+	 * Relaxed: nothing is read through it. */
 	if (ck_pr_load_64(bvapm_ring_word(r, c->pos)) == c->busy_cw) {
 		c->pos += bvapm_cw_len(c->busy_cw);
 		c->in_progress++;

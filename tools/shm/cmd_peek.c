@@ -134,13 +134,16 @@ static void take(struct peek *p, const struct bvapm_ring_record *rec)
 }
 
 /* Reads what is committed now, up to `limit` (a ring position; UINT64_MAX:
- * no limit). A reservation is stepped over at once when pass_busy, else once
+ * no limit) or the CLOCK_MONOTONIC deadline (producers may write faster than
+ * we read). A reservation is stepped over at once when pass_busy, else once
  * it has been seen for BUSY_WAIT_MS. Returns 0 or -EIO. */
-static int read_available(struct peek *p, uint64_t limit, bool pass_busy)
+static int read_available(struct peek *p, uint64_t limit, uint64_t deadline_ns, bool pass_busy)
 {
 	struct bvapm_ring_record rec;
 
-	while (p->cur.pos < limit && !shm_stop_requested()) {
+	for (unsigned n = 0; p->cur.pos < limit && !shm_stop_requested(); n++) {
+		if (n % 64 == 63 && shm_now_ns(CLOCK_MONOTONIC) >= deadline_ns)
+			break;
 		int got = bvapm_ring_observe(p->ring, &p->cur, p->buf, p->cap, &rec);
 
 		if (got < 0)
@@ -276,7 +279,7 @@ static int run(struct peek *p)
 	if (bvapm_ring_cursor_at_head(p->ring, &p->cur) != 0)
 		return -EIO;
 	/* What is pending now: up to the tail as it is at the start. */
-	rc = read_available(p, st.tail, !p->follow && p->wait_s == 0);
+	rc = read_available(p, st.tail, UINT64_MAX, !p->follow && p->wait_s == 0);
 	if (rc != 0)
 		return rc;
 	if (p->follow) {
@@ -293,7 +296,7 @@ static int run(struct peek *p)
 		uint64_t now = shm_now_ns(CLOCK_MONOTONIC);
 		if (now >= end)
 			break;
-		rc = read_available(p, UINT64_MAX, false);
+		rc = read_available(p, UINT64_MAX, end, false);
 		if (rc != 0)
 			return rc;
 		shm_sleep_until(now + FOLLOW_POLL_NS < end ? now + FOLLOW_POLL_NS : end);
