@@ -156,7 +156,7 @@ static void test_recursion(void **st)
 	assert_int_equal(fn("main")->inclusive_ns, 12);
 	assert_int_equal(sum_exclusive(), 12);
 	assert_int_equal(path("main;fib;fib;fib;fib")->calls, 2); /* fib(1), fib(0) under fib(2) under fib(3) */
-	assert_int_equal(path("main;fib;fib;fib")->calls, 3);
+	assert_int_equal(path("main;fib;fib;fib")->calls, 4);
 	bvapm_profile_shutdown();
 }
 
