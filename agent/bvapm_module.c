@@ -70,6 +70,12 @@ PHP_INI_BEGIN()
 	                  force_header, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.force_cookie", "bvapm_profile", PHP_INI_SYSTEM, on_update_string,
 	                  force_cookie, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.profile", "1", PHP_INI_SYSTEM, on_update_bool, profile,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.profile_top_n", "50", PHP_INI_SYSTEM, on_update_long,
+	                  profile_top_n, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.profile_max_functions", "1000", PHP_INI_SYSTEM, on_update_long,
+	                  profile_max_functions, zend_bvapm_globals, bvapm_globals)
 PHP_INI_END()
 
 static void log_line(const char *line)
@@ -96,6 +102,9 @@ static void configure_core(void)
 		.max_checkpoints = (uint32_t)clamp(BVAPM_G(max_checkpoints), 1, BVAPM_AGENT_MAX_CHECKPOINTS),
 		.record_buffer_size = (uint32_t)clamp(BVAPM_G(record_buffer_size), 4096, 16 << 20),
 		.service = BVAPM_G(service),
+		.profile = BVAPM_G(profile),
+		.profile_top_n = (uint32_t)clamp(BVAPM_G(profile_top_n), 1, 10000),
+		.profile_max_functions = (uint32_t)clamp(BVAPM_G(profile_max_functions), 16, 100000),
 	};
 
 	if (mode == 0) {
@@ -121,6 +130,7 @@ static PHP_MINIT_FUNCTION(bvapm)
 	REGISTER_INI_ENTRIES();
 	configure_core();
 	bvapm_hooks_install();
+	bvapm_observer_register();
 	return SUCCESS;
 }
 
@@ -139,6 +149,7 @@ static PHP_RINIT_FUNCTION(bvapm)
 #endif
 	if (BVAPM_G(ini_changed))
 		configure_core();
+	bvapm_observer_request_begin();
 	bvapm_hooks_request_begin();
 	return SUCCESS;
 }

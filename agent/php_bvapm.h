@@ -25,6 +25,9 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	char *service;
 	char *force_header;
 	char *force_cookie;
+	bool profile;
+	zend_long profile_top_n;
+	zend_long profile_max_functions;
 	bool ini_changed;      /* an INI value changed since the core was configured */
 	bool request_failed;   /* a fatal error or uncaught exception in this request */
 	bool recording;        /* bvapm_agent_request_begin ran for this request */
@@ -38,5 +41,13 @@ void bvapm_hooks_install(void);
 void bvapm_hooks_remove(void);
 void bvapm_hooks_request_begin(void);
 void bvapm_hooks_request_end(void);
+
+/* bvapm_observer.c */
+void bvapm_observer_register(void);
+void bvapm_observer_request_begin(void);
+/* Fatal errors and uncaught exceptions seen by zend_error_cb; true when it
+ * recorded the error itself. */
+bool bvapm_observer_error(int type, const char *type_name, zend_string *file, uint32_t line,
+                          zend_string *message);
 
 #endif
