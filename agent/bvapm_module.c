@@ -2,8 +2,8 @@
  * bvapm_module.c — the PHP extension's entry: INI settings, globals, module
  * and request lifecycle, the PHP functions, and `php --ri bvapm`.
  *
- * PHP at the edges: this file and bvapm_hooks.c are the only ones that
- * include Zend headers; recording, encoding and the ring are plain C
+ * PHP at the edges: this file, bvapm_hooks.c and bvapm_observer.c are the
+ * only ones that include Zend headers; recording, encoding and the ring are plain C
  * (agent_core.c, record/, ring/). INI values are read into the core at MINIT
  * and again at the first request after any change (php-fpm applies a pool's
  * php_admin_value in the worker, after MINIT).
@@ -130,7 +130,11 @@ static PHP_MINIT_FUNCTION(bvapm)
 	REGISTER_INI_ENTRIES();
 	configure_core();
 	bvapm_hooks_install();
-	bvapm_observer_register();
+	/* Once registered, the engine checks every call for observers (a few ns
+	 * per call, whether or not this request is profiled), so a process whose
+	 * agent is off or has no function profile does not register at all. */
+	if (bvapm_agent_enabled() && BVAPM_G(profile))
+		bvapm_observer_register();
 	return SUCCESS;
 }
 
