@@ -177,8 +177,14 @@ static void copy_string(char *dst, size_t cap, size_t *len, zval *v)
 static void note_uncaught(zend_object *ex)
 {
 	zval rv, *v;
-	zend_class_entry *base = zend_get_exception_base(ex);
 	size_t file_len;
+
+	/* exit() and a fiber's destruction unwind with internal objects that are
+	 * not exceptions */
+	if (zend_is_unwind_exit(ex) || zend_is_graceful_exit(ex) ||
+	    !instanceof_function(ex->ce, zend_ce_throwable))
+		return;
+	zend_class_entry *base = zend_get_exception_base(ex);
 
 	uncaught.set = true;
 	uncaught.strings_used = 0;
@@ -344,6 +350,11 @@ bool bvapm_observer_error(int type, const char *type_name, zend_string *file, ui
 	/* an uncaught exception: its class, message, where it was thrown, its stack */
 	if (kind == E_ERROR && starts_with(message, "Uncaught ") && uncaught.set) {
 		uncaught.set = false;
+		/* the one we noted: "Uncaught <class>..." (not one thrown later by an
+		 * exception handler) */
+		if (ZSTR_LEN(message) < 9 + uncaught.type_len ||
+		    memcmp(ZSTR_VAL(message) + 9, uncaught.type, uncaught.type_len) != 0)
+			return false;
 		bvapm_agent_error_stack(uncaught.type, uncaught.message, uncaught.message_len,
 		                        uncaught.file[0] ? uncaught.file : NULL, uncaught.line,
 		                        uncaught.frames, uncaught.nframes, uncaught.depth);
