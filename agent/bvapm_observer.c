@@ -174,9 +174,23 @@ static void copy_string(char *dst, size_t cap, size_t *len, zval *v)
 	dst[*len] = '\0';
 }
 
+/* A declared property of Exception / Error read from its slot: no __get,
+ * no allocation, no user code run (an application class may define __get
+ * and unset the property). NULL when missing or unset. */
+static zval *exception_prop(zend_object *ex, zend_class_entry *base, zend_string *name)
+{
+	zend_property_info *info = zend_hash_find_ptr(&base->properties_info, name);
+
+	if (info == NULL || (info->flags & ZEND_ACC_STATIC))
+		return NULL;
+	zval *v = OBJ_PROP(ex, info->offset);
+	ZVAL_DEREF(v);
+	return Z_TYPE_P(v) == IS_UNDEF ? NULL : v;
+}
+
 static void note_uncaught(zend_object *ex)
 {
-	zval rv, *v;
+	zval *v;
 	size_t file_len;
 
 	/* exit() and a fiber's destruction unwind with internal objects that are
@@ -192,19 +206,18 @@ static void note_uncaught(zend_object *ex)
 	                                                                       : sizeof(uncaught.type) - 1;
 	memcpy(uncaught.type, ZSTR_VAL(ex->ce->name), uncaught.type_len);
 	uncaught.type[uncaught.type_len] = '\0';
-	/* declared properties of Exception / Error: read in place, no allocation */
-	v = zend_read_property_ex(base, ex, ZSTR_KNOWN(ZEND_STR_MESSAGE), 1, &rv);
+	v = exception_prop(ex, base, ZSTR_KNOWN(ZEND_STR_MESSAGE));
 	copy_string(uncaught.message, sizeof(uncaught.message), &uncaught.message_len, v);
-	v = zend_read_property_ex(base, ex, ZSTR_KNOWN(ZEND_STR_FILE), 1, &rv);
+	v = exception_prop(ex, base, ZSTR_KNOWN(ZEND_STR_FILE));
 	copy_string(uncaught.file, sizeof(uncaught.file), &file_len, v);
-	v = zend_read_property_ex(base, ex, ZSTR_KNOWN(ZEND_STR_LINE), 1, &rv);
+	v = exception_prop(ex, base, ZSTR_KNOWN(ZEND_STR_LINE));
 	uncaught.line = v != NULL && Z_TYPE_P(v) == IS_LONG ? (uint32_t)Z_LVAL_P(v) : 0;
 
 	/* The trace lists calls innermost first, each with the file:line it was
 	 * called from; a stack lists functions with the file:line they were at:
 	 * frame 0 is trace[0]'s function at the throw, frame i trace[i]'s
 	 * function at trace[i-1]'s call site, the last one {main}. */
-	v = zend_read_property_ex(base, ex, ZSTR_KNOWN(ZEND_STR_TRACE), 1, &rv);
+	v = exception_prop(ex, base, ZSTR_KNOWN(ZEND_STR_TRACE));
 	HashTable *trace = v != NULL && Z_TYPE_P(v) == IS_ARRAY ? Z_ARRVAL_P(v) : NULL;
 	uint32_t calls = trace ? zend_hash_num_elements(trace) : 0;
 	bvapm_rec_str at_file = keep_string(uncaught.file, file_len);
