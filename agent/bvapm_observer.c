@@ -92,12 +92,16 @@ static size_t profile_name(const void *key, const void *arg, char *out, size_t c
 	return function_name(ex->func, ex->prev_execute_data == NULL, out, cap);
 }
 
-/* What identifies a function for the profile: user functions by their
- * opcodes, which every closure object made from one declaration shares (so
- * they add up as one "{closure}"); internal functions by their entry. */
+/* What identifies a function for the profile: its zend_function (shared by
+ * a parent class and the children that inherit the method; a trait method
+ * gets one per using class, as its scope differs), except closures: every
+ * closure object carries its own copy, so they are keyed by the opcodes all
+ * copies of one declaration share, and add up as one "{closure}". */
 static const void *profile_key(const zend_function *fn)
 {
-	return fn->type == ZEND_USER_FUNCTION ? (const void *)fn->op_array.opcodes : (const void *)fn;
+	if (fn->type == ZEND_USER_FUNCTION && (fn->common.fn_flags & ZEND_ACC_CLOSURE))
+		return fn->op_array.opcodes;
+	return fn;
 }
 
 /* ---- uncaught exceptions ------------------------------------------------------ */
