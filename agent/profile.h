@@ -16,7 +16,9 @@
  *     all functions (or all paths) it gives the profiled wall time once.
  *   - A function's inclusive time and memory delta count only its outermost
  *     activation: under recursion (fib calling fib) the inner calls add to
- *     `calls` and `exclusive`, not again to `inclusive`.
+ *     `calls` and `exclusive`, not again to `inclusive`. (Activations open in
+ *     a suspended fiber count as open: a call of the same function meanwhile
+ *     adds no inclusive time.)
  *   - Fibers: each fiber has its own stack. While a fiber runs, the frame that
  *     resumed it (Fiber::start / resume) is its caller for time accounting
  *     (the fiber's run is child time there); while a fiber is suspended its
