@@ -723,7 +723,8 @@ void bvapm_agent_error_stack(const char *type, const char *message, size_t mlen,
 		const struct bvapm_rec_frame *f = &frames[i];
 		dst[kept].function = arena_str(f->function.ptr, f->function.len > 256 ? 256 : f->function.len);
 		uint32_t flen = f->file.len > 512 ? 512 : f->file.len;
-		if (kept > 0 && dst[kept - 1].file.ptr != NULL && dst[kept - 1].file.len == flen &&
+		if (kept > 0 && f->file.ptr != NULL && dst[kept - 1].file.ptr != NULL &&
+		    dst[kept - 1].file.len == flen &&
 		    memcmp(dst[kept - 1].file.ptr, f->file.ptr, flen) == 0)
 			dst[kept].file = dst[kept - 1].file; /* same file as the frame before: shared */
 		else
