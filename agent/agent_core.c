@@ -554,6 +554,8 @@ void bvapm_agent_error(const char *type, const char *message, size_t mlen, const
 	e->file = arena_str(file, file ? strlen(file) : 0);
 	e->line = line;
 	e->count = 1;
+	e->stack = NULL; /* bvapm_agent_error_stack attaches one */
+	e->frame_count = e->stack_depth = 0;
 	g.error_count++;
 }
 

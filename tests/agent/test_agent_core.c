@@ -308,6 +308,18 @@ static void test_profile_errors_and_fatal(void **state)
 	assert_int_equal(bvapm_rec_error_event_stack_depth(err), 101);
 	bvapm_ring_release(c, recs[1].end);
 
+	/* the next request's plain error carries no stack of the last one */
+	bvapm_agent_request_begin(&s);
+	bvapm_agent_error("E_WARNING", "w", 1, "/b.php", 3);
+	bvapm_agent_request_end(&e);
+	assert_int_equal(bvapm_ring_peek(c, recs, 8), 1);
+	q = bvapm_rec_record_body_request(bvapm_rec_root(recs[0].data));
+	err = bvapm_rec_error_event_at(bvapm_rec_request_errors(q), 0);
+	assert_int_equal(bvapm_rec_error_event_line(err), 3);
+	assert_int_equal(bvapm_rec_error_event_stack(err).len, 0);
+	assert_int_equal(bvapm_rec_error_event_stack_depth(err), 0);
+	bvapm_ring_release(c, recs[0].end);
+
 	/* light mode, sampled: recorded without a profile */
 	cfg.mode = BVAPM_MODE_LIGHT;
 	cfg.sample_rate = 1;
