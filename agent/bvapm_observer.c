@@ -396,5 +396,8 @@ bool bvapm_observer_error(int type, const char *type_name, zend_string *file, ui
 	f.frame_count = walk_stack(line, &f.stack_depth);
 	f.stack = fatal_frames;
 	bvapm_agent_fatal(&f);
-	return false; /* the request's error list gets it too */
+	/* the request's error list gets it too, with the same stack */
+	bvapm_agent_error_stack(type_name, f.message ? f.message : "", f.mlen, f.file, line,
+	                        fatal_frames, f.frame_count, f.stack_depth);
+	return true;
 }

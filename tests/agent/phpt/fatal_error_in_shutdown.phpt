@@ -18,7 +18,8 @@ var_dump(array_column($recs, 'body_type'));
 $f = $recs[0]['body'];
 var_dump($f['type'], $f['message'], $f['out_of_memory'], $f['line']);
 var_dump(array_column($f['stack'], 'function'), array_column($f['checkpoints'], 'label'));
-var_dump($recs[1]['body']['keep_reason']);
+$e = $recs[1]['body']['errors'][0];
+var_dump($recs[1]['body']['keep_reason'], $e['type'], array_column($e['stack'], 'function'));
 ?>
 --EXPECT--
 bool(true)
@@ -45,3 +46,12 @@ array(1) {
   string(9) "body-done"
 }
 string(5) "Error"
+string(7) "E_ERROR"
+array(3) {
+  [0]=>
+  string(13) "trigger_error"
+  [1]=>
+  string(7) "cleanup"
+  [2]=>
+  string(9) "{closure}"
+}
