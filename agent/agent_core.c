@@ -454,13 +454,14 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 	random_bytes(g.span_id, 8);
 	hex(g.trace_id, 16, g.trace_hex);
 
-	if (g.ring != NULL)
-		bvapm_ring_slot_request_begin(g.ring, g.trace_hex, g.method, g.uri, g.start_wall_ns, t0);
 	g.fatal_written = false;
 	g.error_frames_used = 0;
 	g.profiling = g.profile_ok && g.full_detail;
 	if (g.profiling)
 		bvapm_profile_request_begin(t0, s->mem_bytes);
+
+	if (g.ring != NULL)
+		bvapm_ring_slot_request_begin(g.ring, g.trace_hex, g.method, g.uri, g.start_wall_ns, t0);
 	g.active = true;
 	g.agent_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 }

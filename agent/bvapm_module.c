@@ -64,18 +64,18 @@ PHP_INI_BEGIN()
 	                  max_checkpoints, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.record_buffer_size", "262144", PHP_INI_SYSTEM, on_update_long,
 	                  record_buffer_size, zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.service", "", PHP_INI_SYSTEM, on_update_string, service,
-	                  zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.force_header", "X-Bvapm-Profile", PHP_INI_SYSTEM, on_update_string,
-	                  force_header, zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.force_cookie", "bvapm_profile", PHP_INI_SYSTEM, on_update_string,
-	                  force_cookie, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_BOOLEAN("bvapm.profile", "1", PHP_INI_SYSTEM, on_update_bool, profile,
 	                    zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.profile_top_n", "50", PHP_INI_SYSTEM, on_update_long,
 	                  profile_top_n, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.profile_max_functions", "1000", PHP_INI_SYSTEM, on_update_long,
 	                  profile_max_functions, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.service", "", PHP_INI_SYSTEM, on_update_string, service,
+	                  zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.force_header", "X-Bvapm-Profile", PHP_INI_SYSTEM, on_update_string,
+	                  force_header, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.force_cookie", "bvapm_profile", PHP_INI_SYSTEM, on_update_string,
+	                  force_cookie, zend_bvapm_globals, bvapm_globals)
 PHP_INI_END()
 
 static void log_line(const char *line)
@@ -101,10 +101,10 @@ static void configure_core(void)
 		.overhead_budget_us = (uint32_t)clamp(BVAPM_G(overhead_budget_us), 0, 60000000),
 		.max_checkpoints = (uint32_t)clamp(BVAPM_G(max_checkpoints), 1, BVAPM_AGENT_MAX_CHECKPOINTS),
 		.record_buffer_size = (uint32_t)clamp(BVAPM_G(record_buffer_size), 4096, 16 << 20),
-		.service = BVAPM_G(service),
 		.profile = BVAPM_G(profile),
 		.profile_top_n = (uint32_t)clamp(BVAPM_G(profile_top_n), 1, 10000),
 		.profile_max_functions = (uint32_t)clamp(BVAPM_G(profile_max_functions), 16, 100000),
+		.service = BVAPM_G(service),
 	};
 
 	if (mode == 0) {
@@ -129,12 +129,12 @@ static PHP_MINIT_FUNCTION(bvapm)
 {
 	REGISTER_INI_ENTRIES();
 	configure_core();
-	bvapm_hooks_install();
 	/* Once registered, the engine checks every call for observers (a few ns
 	 * per call, whether or not this request is profiled), so a process whose
 	 * agent is off or has no function profile does not register at all. */
 	if (bvapm_agent_enabled() && BVAPM_G(profile))
 		bvapm_observer_register();
+	bvapm_hooks_install();
 	return SUCCESS;
 }
 
