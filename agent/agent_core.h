@@ -50,12 +50,12 @@ struct bvapm_agent_config {
 	uint32_t overhead_budget_us;  /* agent time per request before detail is reduced */
 	uint32_t max_checkpoints;     /* <= BVAPM_AGENT_MAX_CHECKPOINTS */
 	uint32_t record_buffer_size;  /* bytes of the per-worker encode buffer */
-	const char *service;          /* service / application name */
-	const char *host;             /* host name (NULL: gethostname at init) */
-	uint32_t attach_retry_ms;     /* between attach attempts while no ring (0: 5000) */
 	bool profile;                 /* function profile in full-detail requests (aggressive, forced) */
 	uint32_t profile_top_n;       /* functions in the record (0: 50) */
 	uint32_t profile_max_functions; /* distinct functions tracked per request (0: 1000) */
+	const char *service;          /* service / application name */
+	const char *host;             /* host name (NULL: gethostname at init) */
+	uint32_t attach_retry_ms;     /* between attach attempts while no ring (0: 5000) */
 };
 
 /* Where a log line goes (the module sends it to PHP's error log). */
