@@ -7,7 +7,8 @@
 # one taken and its stack; the CPU page's known hot function is first in
 # functions by exclusive_ns and its call paths are there, also when the
 # worker served unprofiled requests first; the uncaught exception's stack is
-# stored. Prints TAP.
+# stored; a page leaving with exit() keeps its status and closed frames.
+# Prints TAP.
 #   test_fpm_profile.sh BVAPM_SO BVAPM_DRAINER
 set -u
 so=$1 drainer=$2
@@ -38,6 +39,7 @@ for _ in 1 2 3; do curl -s -o "$dir/cpu.out" -H 'X-Bvapm-Profile: 1' "$url/cpu.p
 curl -s -o /dev/null -w '%{http_code}\n' -H 'X-Bvapm-Profile: 1' "$url/oom.php" > "$dir/oom.code"
 curl -s -o /dev/null -w '%{http_code}\n' "$url/oom.php" >> "$dir/oom.code"
 curl -s -o /dev/null "$url/exception.php"
+curl -s -o "$dir/exit.out" -w '%{http_code}\n' -H 'X-Bvapm-Profile: 1' "$url/exit.php" > "$dir/exit.code"
 stack_stop
 kill -TERM "$drainer_pid"; wait "$drainer_pid"; drainer_rc=$?; drainer_pid=""
 
@@ -109,5 +111,13 @@ stack = (exc["stack"] if exc else "") or ""
 check(exc is not None and exc["type"] == "RuntimeException" and exc["message"] == "order 42 not found"
       and stack.splitlines()[:1] and stack.splitlines()[0].startswith("{main} ") and "load_order " in stack,
       f"uncaught exception: class, message and stack stored ({stack!r})")
+ex = db.execute("SELECT * FROM requests WHERE uri = '/exit.php'").fetchone()
+check(open(f"{d}/exit.code").read().strip() == "503" and open(f"{d}/exit.out").read() == "maintenance\n"
+      and ex is not None and ex["status"] == 503,
+      "exit() two frames deep: the client gets 503 and the page's output, the record status 503")
+if ex is not None:
+    fns = {r[0]: r[1] for r in db.execute("SELECT name, calls FROM functions WHERE request_id = ?", (ex["id"],))}
+    check(fns.get("leave") == 1 and fns.get("handle") == 1 and "main" in fns,
+          f"exit(): the frames it left open are closed and counted ({fns})")
 print(f"1..{n}")
 PY
