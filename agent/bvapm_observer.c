@@ -245,6 +245,121 @@ static void note_uncaught(zend_object *ex)
 	uncaught.nframes = n + 1;
 }
 
+/* First occurrence of needle in [h, h+hl), or NULL. */
+static const char *find(const char *h, size_t hl, const char *needle)
+{
+	size_t nl = strlen(needle);
+	for (size_t i = 0; i + nl <= hl; i++)
+		if (memcmp(h + i, needle, nl) == 0)
+			return h + i;
+	return NULL;
+}
+
+static uint32_t parse_line(const char *p, const char *end)
+{
+	uint32_t v = 0;
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (uint32_t)(*p - '0');
+	return v;
+}
+
+/*
+ * Without the observer (light mode, bvapm.profile=auto) no frame end sees
+ * the exception: read it from the engine's own report instead,
+ *   "Uncaught <Class>: <message> in <file>:<line>\nStack trace:\n
+ *    #0 <file>(<line>): <function>(<args>)\n#1 [internal function]: ...\n
+ *    #2 {main}\n  thrown"
+ * taking the last "\n\nNext " block when exceptions are chained (that one was
+ * uncaught). Best effort and bounded: a class whose __toString prints
+ * something else gives no stack, and the caller keeps the plain message.
+ */
+static bool note_uncaught_from_report(const char *m, size_t len)
+{
+	const char *end = m + len, *p = m + 9, *q;
+
+	for (q = p; (q = find(q, (size_t)(end - q), "\n\nNext ")) != NULL; q += 7)
+		p = q + 7;
+	const char *st = find(p, (size_t)(end - p), "\nStack trace:\n");
+	if (st == NULL)
+		return false;
+	const char *in = NULL;
+	for (q = p; (q = find(q, (size_t)(st - q), " in ")) != NULL; q += 4)
+		in = q;
+	if (in == NULL)
+		return false;
+	const char *colon = NULL;
+	for (q = in + 4; q < st; q++)
+		if (*q == ':')
+			colon = q;
+	if (colon == NULL)
+		return false;
+	const char *sep = find(p, (size_t)(in - p), ": ");
+	const char *type_end = sep != NULL ? sep : in;
+
+	uncaught.strings_used = 0;
+	uncaught.type_len = (size_t)(type_end - p) < sizeof(uncaught.type) - 1 ? (size_t)(type_end - p)
+	                                                                      : sizeof(uncaught.type) - 1;
+	memcpy(uncaught.type, p, uncaught.type_len);
+	uncaught.type[uncaught.type_len] = '\0';
+	uncaught.message_len = 0;
+	if (sep != NULL) {
+		size_t n = (size_t)(in - sep - 2);
+		uncaught.message_len = n < sizeof(uncaught.message) - 1 ? n : sizeof(uncaught.message) - 1;
+		memcpy(uncaught.message, sep + 2, uncaught.message_len);
+	}
+	uncaught.message[uncaught.message_len] = '\0';
+	size_t file_len = (size_t)(colon - in - 4);
+	if (file_len > sizeof(uncaught.file) - 1)
+		file_len = sizeof(uncaught.file) - 1;
+	memcpy(uncaught.file, in + 4, file_len);
+	uncaught.file[file_len] = '\0';
+	uncaught.line = parse_line(colon + 1, st);
+
+	bvapm_rec_str at_file = keep_string(uncaught.file, file_len);
+	uint32_t at_line = uncaught.line, n = 0, calls = 0;
+	for (q = st + 14; q < end && *q == '#';) {
+		const char *eol = memchr(q, '\n', (size_t)(end - q));
+		if (eol == NULL)
+			eol = end;
+		const char *rest = memchr(q, ' ', (size_t)(eol - q));
+		if (rest == NULL || eol - rest < 2 || find(rest + 1, (size_t)(eol - rest - 1), "{main}") == rest + 1)
+			break;
+		rest++;
+		const char *call = find(rest, (size_t)(eol - rest), "): ");
+		const char *fn = rest, *call_file = NULL, *paren = NULL;
+		if (strncmp(rest, "[internal function]: ", 21) == 0) {
+			fn = rest + 21;
+		} else if (call != NULL) {
+			for (const char *r = rest; r < call; r++)
+				if (*r == '(')
+					paren = r;
+			if (paren != NULL)
+				call_file = rest;
+			fn = call + 3;
+		}
+		const char *fn_end = memchr(fn, '(', (size_t)(eol - fn));
+		if (fn_end == NULL)
+			fn_end = eol;
+		calls++;
+		if (n < EXCEPTION_FRAMES - 1) {
+			struct bvapm_rec_frame *f = &uncaught.frames[n++];
+			f->function = keep_string(fn, (size_t)(fn_end - fn));
+			f->file = at_file;
+			f->line = at_line;
+		}
+		at_file = call_file != NULL ? keep_string(call_file, (size_t)(paren - call_file))
+		                            : (bvapm_rec_str){NULL, 0};
+		at_line = paren != NULL ? parse_line(paren + 1, call) : 0;
+		q = eol + 1;
+	}
+	uncaught.frames[n].function = keep_string("{main}", 6);
+	uncaught.frames[n].file = at_file;
+	uncaught.frames[n].line = at_line;
+	uncaught.nframes = n + 1;
+	uncaught.depth = calls + 1;
+	return true;
+}
+
 /* ---- fcall observer ----------------------------------------------------------- */
 
 static void profile_begin(zend_execute_data *ex)
@@ -365,6 +480,13 @@ bool bvapm_observer_error(int type, const char *type_name, zend_string *file, ui
 	if (!bvapm_agent_active())
 		return false;
 	/* an uncaught exception: its class, message, where it was thrown, its stack */
+	if (kind == E_ERROR && starts_with(message, "Uncaught ") && !uncaught.set &&
+	    note_uncaught_from_report(ZSTR_VAL(message), ZSTR_LEN(message))) {
+		bvapm_agent_error_stack(uncaught.type, uncaught.message, uncaught.message_len,
+		                        uncaught.file[0] ? uncaught.file : NULL, uncaught.line,
+		                        uncaught.frames, uncaught.nframes, uncaught.depth);
+		return true;
+	}
 	if (kind == E_ERROR && starts_with(message, "Uncaught ") && uncaught.set) {
 		uncaught.set = false;
 		/* the one we noted: "Uncaught <class>..." (not one thrown later by an

@@ -22,7 +22,7 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	zend_long overhead_budget_us;
 	zend_long max_checkpoints;
 	zend_long record_buffer_size;
-	bool profile;
+	char *profile; /* "auto", "1"/"on", "0"/"off" */
 	zend_long profile_top_n;
 	zend_long profile_max_functions;
 	char *service;

@@ -29,7 +29,7 @@ for _ in $(seq 100); do [ -e "$shm/bvapm-e2eprof" ] && break; sleep 0.05; done
 
 port=$(free_port)
 # overhead_budget_us=0: the guard must not turn detail down on a loaded machine
-stack_start "$dir/stack" "$port" "$so" e2eprof light bvapm.sample_rate=0 \
+stack_start "$dir/stack" "$port" "$so" e2eprof light bvapm.sample_rate=0 bvapm.profile=1 \
   bvapm.overhead_budget_us=0 || { echo "not ok 1 - stack start"; exit 1; }
 url=http://127.0.0.1:$port
 # unprofiled first (both workers, most likely): the observer's per-request

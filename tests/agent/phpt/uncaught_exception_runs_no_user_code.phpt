@@ -1,5 +1,5 @@
 --TEST--
-An uncaught exception whose class defines __isset and __get and unsets its message: the agent reads it without running any user code (output identical), in light and aggressive mode
+An uncaught exception whose class defines __isset and __get and unsets its message: the agent reads it without running any user code (output identical), in light and aggressive mode (light mode, without the observer, takes the message the engine itself reported)
 --INI--
 bvapm.enabled=0
 --FILE--
@@ -23,7 +23,7 @@ foreach (['light', 'aggressive'] as $mode) {
 --EXPECT--
 bool(true)
 string(5) "Weird"
-string(0) ""
+string(10) "from __get"
 array(2) {
   [0]=>
   string(7) "thrower"
