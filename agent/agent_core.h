@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent_sql.h"
 #include "record.h"
 #include "ring.h"
 
@@ -50,6 +51,7 @@ struct bvapm_agent_config {
 	const char *service;          /* service / application name */
 	const char *host;             /* host name (NULL: gethostname at init) */
 	uint32_t attach_retry_ms;     /* between attach attempts while no ring (0: 5000) */
+	struct bvapm_agent_sql_config sql; /* SQL capture (agent_sql.h) */
 };
 
 /* Where a log line goes (the module sends it to PHP's error log). */

@@ -70,6 +70,14 @@ PHP_INI_BEGIN()
 	                  force_header, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.force_cookie", "bvapm_profile", PHP_INI_SYSTEM, on_update_string,
 	                  force_cookie, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.sql_capture", "1", PHP_INI_SYSTEM, on_update_bool, sql_capture,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.sql_keep_literals", "0", PHP_INI_SYSTEM, on_update_bool,
+	                    sql_keep_literals, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.sql_n_plus_one_threshold", "10", PHP_INI_SYSTEM, on_update_long,
+	                  sql_n_plus_one_threshold, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.sql_max_statements", "100", PHP_INI_SYSTEM, on_update_long,
+	                  sql_max_statements, zend_bvapm_globals, bvapm_globals)
 PHP_INI_END()
 
 static void log_line(const char *line)
@@ -96,6 +104,12 @@ static void configure_core(void)
 		.max_checkpoints = (uint32_t)clamp(BVAPM_G(max_checkpoints), 1, BVAPM_AGENT_MAX_CHECKPOINTS),
 		.record_buffer_size = (uint32_t)clamp(BVAPM_G(record_buffer_size), 4096, 16 << 20),
 		.service = BVAPM_G(service),
+		.sql = {
+			.capture = BVAPM_G(sql_capture),
+			.keep_literals = BVAPM_G(sql_keep_literals),
+			.n_plus_one_threshold = (uint32_t)clamp(BVAPM_G(sql_n_plus_one_threshold), 0, 1000000),
+			.max_statements = (uint32_t)clamp(BVAPM_G(sql_max_statements), 1, BVAPM_SQL_MAX_STATEMENTS),
+		},
 	};
 
 	if (mode == 0) {
@@ -121,6 +135,7 @@ static PHP_MINIT_FUNCTION(bvapm)
 	REGISTER_INI_ENTRIES();
 	configure_core();
 	bvapm_hooks_install();
+	bvapm_sql_hooks_install();
 	return SUCCESS;
 }
 

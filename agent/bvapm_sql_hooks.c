@@ -1,0 +1,239 @@
+/*
+ * bvapm_sql_hooks.c — SQL capture at the engine edge: wraps the internal
+ * handlers of PDO, PDOStatement, mysqli and mysqli_stmt methods (and the
+ * procedural mysqli functions) and reports each statement to agent_sql.c.
+ *
+ * Installed once per process from zend_post_startup_cb, i.e. after every
+ * extension's MINIT — bvapm may load before pdo or mysqli — and before the
+ * first request and the php-fpm fork, so all workers share the patched
+ * tables and JIT code compiled later calls the wrappers. An absent class is
+ * skipped. Handlers are not restored at shutdown: the classes may already be
+ * gone by then, and no PHP code runs after it.
+ *
+ * Each wrapper: when the request is not recording, one load and branch, then
+ * the original handler. Otherwise it normalizes the statement (agent_sql.c),
+ * shows it in the live slot, calls the original handler exactly as PHP would
+ * (same execute_data, same return_value), then records time and rows. It
+ * never touches EG(exception): an exception thrown by the driver propagates
+ * unchanged, and its statement is still counted with its time.
+ *
+ * Rows (what `rows` means per call):
+ *   PDO::exec                    its return value (rows affected)
+ *   PDO::query, PDOStatement::execute
+ *                                no result columns (INSERT/UPDATE/DELETE):
+ *                                the driver's row count (rows affected);
+ *                                with result columns (SELECT): rows fetched
+ *                                later by fetch, fetchColumn, fetchObject
+ *                                (one per row) and fetchAll (the array's
+ *                                elements). Rows read by iterating the
+ *                                statement with foreach are not counted.
+ *   mysqli query / real_query / stmt execute
+ *                                affected rows for DML; for a SELECT through
+ *                                query(), the result's row count when it is
+ *                                buffered (the default), else 0.
+ * Threads: the PHP thread (NTS); the tables are patched before any request.
+ */
+#include "php.h"
+#include "zend_exceptions.h"
+#include "ext/pdo/php_pdo_driver.h"
+
+#include "agent_sql.h"
+#include "php_bvapm.h"
+
+static zend_result (*previous_post_startup)(void);
+
+/* ---- PDO ------------------------------------------------------------------ */
+
+static zif_handler orig_pdo_exec, orig_pdo_query, orig_pdo_prepare;
+static zif_handler orig_stmt_execute, orig_stmt_fetch, orig_stmt_fetch_all, orig_stmt_fetch_column,
+	orig_stmt_fetch_object;
+
+/* The n-th argument when it is a string (PHP passes it as given: a non-string
+ * is left to the original handler, which reports the type error). */
+static zend_string *string_arg(zend_execute_data *execute_data, uint32_t n)
+{
+	if (ZEND_CALL_NUM_ARGS(execute_data) < n)
+		return NULL;
+	zval *arg = ZEND_CALL_ARG(execute_data, n);
+	ZVAL_DEREF(arg);
+	return Z_TYPE_P(arg) == IS_STRING ? Z_STR_P(arg) : NULL;
+}
+
+static unsigned pdo_dialect(zend_object *dbh_obj)
+{
+	pdo_dbh_t *dbh = php_pdo_dbh_fetch_inner(dbh_obj);
+
+	if (dbh != NULL && dbh->driver != NULL && dbh->driver->driver_name != NULL &&
+	    dbh->driver->driver_name_len == 5 && memcmp(dbh->driver->driver_name, "mysql", 5) == 0)
+		return BVAPM_SQL_MYSQL;
+	return 0;
+}
+
+/* Rows for a statement that just ran: affected rows when it has no result
+ * columns; 0 for a SELECT (rows are counted as they are fetched). */
+static uint64_t pdo_stmt_rows(zend_object *obj)
+{
+	pdo_stmt_t *stmt = php_pdo_stmt_fetch_object(obj);
+
+	if (stmt->column_count == 0 && stmt->row_count > 0)
+		return (uint64_t)stmt->row_count;
+	return 0;
+}
+
+static ZEND_NAMED_FUNCTION(hook_pdo_exec)
+{
+	if (EXPECTED(!bvapm_agent_sql_on())) {
+		orig_pdo_exec(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+		return;
+	}
+	zend_string *sql = string_arg(execute_data, 1);
+	int32_t id = sql ? bvapm_agent_sql_statement(ZSTR_VAL(sql), ZSTR_LEN(sql),
+	                                             pdo_dialect(Z_OBJ_P(ZEND_THIS)))
+	                 : BVAPM_SQL_UNTRACKED;
+	uint64_t t0 = bvapm_agent_sql_start(id);
+	orig_pdo_exec(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+	uint64_t rows = Z_TYPE_P(return_value) == IS_LONG && Z_LVAL_P(return_value) > 0
+	                    ? (uint64_t)Z_LVAL_P(return_value) : 0;
+	bvapm_agent_sql_done(id, t0, rows);
+}
+
+static ZEND_NAMED_FUNCTION(hook_pdo_query)
+{
+	if (EXPECTED(!bvapm_agent_sql_on())) {
+		orig_pdo_query(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+		return;
+	}
+	zend_string *sql = string_arg(execute_data, 1);
+	int32_t id = sql ? bvapm_agent_sql_statement(ZSTR_VAL(sql), ZSTR_LEN(sql),
+	                                             pdo_dialect(Z_OBJ_P(ZEND_THIS)))
+	                 : BVAPM_SQL_UNTRACKED;
+	uint64_t t0 = bvapm_agent_sql_start(id);
+	orig_pdo_query(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+	uint64_t rows = 0;
+	if (Z_TYPE_P(return_value) == IS_OBJECT) {
+		rows = pdo_stmt_rows(Z_OBJ_P(return_value));
+		bvapm_agent_sql_stmt_set(Z_OBJ_P(return_value)->handle, id);
+	}
+	bvapm_agent_sql_done(id, t0, rows);
+}
+
+static ZEND_NAMED_FUNCTION(hook_pdo_prepare)
+{
+	if (EXPECTED(!bvapm_agent_sql_on())) {
+		orig_pdo_prepare(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+		return;
+	}
+	/* Not an execution: only remembers the statement for execute(). */
+	zend_string *sql = string_arg(execute_data, 1);
+	int32_t id = sql ? bvapm_agent_sql_statement(ZSTR_VAL(sql), ZSTR_LEN(sql),
+	                                             pdo_dialect(Z_OBJ_P(ZEND_THIS)))
+	                 : BVAPM_SQL_UNTRACKED;
+	orig_pdo_prepare(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+	if (Z_TYPE_P(return_value) == IS_OBJECT)
+		bvapm_agent_sql_stmt_set(Z_OBJ_P(return_value)->handle, id);
+}
+
+static ZEND_NAMED_FUNCTION(hook_stmt_execute)
+{
+	if (EXPECTED(!bvapm_agent_sql_on())) {
+		orig_stmt_execute(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+		return;
+	}
+	zend_object *obj = Z_OBJ_P(ZEND_THIS);
+	int32_t id = bvapm_agent_sql_stmt_get(obj->handle);
+	if (id == BVAPM_SQL_NO_STMT) {
+		/* not seen at prepare (evicted, or prepared in a request that did
+		 * not record): the statement keeps its text */
+		pdo_stmt_t *stmt = php_pdo_stmt_fetch_object(obj);
+		id = stmt->query_string && stmt->dbh
+		         ? bvapm_agent_sql_statement(ZSTR_VAL(stmt->query_string),
+		                                     ZSTR_LEN(stmt->query_string),
+		                                     stmt->dbh->driver && stmt->dbh->driver->driver_name_len == 5 &&
+		                                             memcmp(stmt->dbh->driver->driver_name, "mysql", 5) == 0
+		                                         ? BVAPM_SQL_MYSQL : 0)
+		         : BVAPM_SQL_UNTRACKED;
+		bvapm_agent_sql_stmt_set(obj->handle, id);
+	}
+	uint64_t t0 = bvapm_agent_sql_start(id);
+	orig_stmt_execute(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+	bvapm_agent_sql_done(id, t0, pdo_stmt_rows(obj));
+}
+
+/* fetch / fetchColumn / fetchObject: one row unless they returned false
+ * (no more rows) or threw. */
+#define FETCH_ONE_HOOK(name)                                                             \
+	static ZEND_NAMED_FUNCTION(hook_##name)                                           \
+	{                                                                                  \
+		orig_##name(INTERNAL_FUNCTION_PARAM_PASSTHRU);                             \
+		if (EXPECTED(!bvapm_agent_sql_on()))                                       \
+			return;                                                            \
+		if (Z_TYPE_P(return_value) != IS_FALSE && Z_TYPE_P(return_value) != IS_UNDEF && \
+		    EG(exception) == NULL)                                                 \
+			bvapm_agent_sql_rows(bvapm_agent_sql_stmt_get(Z_OBJ_P(ZEND_THIS)->handle), 1); \
+	}
+FETCH_ONE_HOOK(stmt_fetch)
+FETCH_ONE_HOOK(stmt_fetch_column)
+FETCH_ONE_HOOK(stmt_fetch_object)
+
+static ZEND_NAMED_FUNCTION(hook_stmt_fetch_all)
+{
+	orig_stmt_fetch_all(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+	if (EXPECTED(!bvapm_agent_sql_on()))
+		return;
+	if (Z_TYPE_P(return_value) == IS_ARRAY)
+		bvapm_agent_sql_rows(bvapm_agent_sql_stmt_get(Z_OBJ_P(ZEND_THIS)->handle),
+		                     zend_hash_num_elements(Z_ARRVAL_P(return_value)));
+}
+
+/* ---- installation ------------------------------------------------------------ */
+
+struct hook {
+	const char *class_name; /* lowercase; NULL: a global function */
+	const char *function;   /* lowercase */
+	zif_handler *original;
+	zif_handler wrapper;
+};
+
+static const struct hook hooks[] = {
+	{"pdo", "exec", &orig_pdo_exec, hook_pdo_exec},
+	{"pdo", "query", &orig_pdo_query, hook_pdo_query},
+	{"pdo", "prepare", &orig_pdo_prepare, hook_pdo_prepare},
+	{"pdostatement", "execute", &orig_stmt_execute, hook_stmt_execute},
+	{"pdostatement", "fetch", &orig_stmt_fetch, hook_stmt_fetch},
+	{"pdostatement", "fetchall", &orig_stmt_fetch_all, hook_stmt_fetch_all},
+	{"pdostatement", "fetchcolumn", &orig_stmt_fetch_column, hook_stmt_fetch_column},
+	{"pdostatement", "fetchobject", &orig_stmt_fetch_object, hook_stmt_fetch_object},
+};
+
+static void install_one(const struct hook *h)
+{
+	HashTable *table = CG(function_table);
+
+	if (*h->original != NULL)
+		return; /* already installed */
+	if (h->class_name != NULL) {
+		zend_class_entry *ce = zend_hash_str_find_ptr(CG(class_table), h->class_name,
+		                                              strlen(h->class_name));
+		if (ce == NULL || ce->type != ZEND_INTERNAL_CLASS)
+			return;
+		table = &ce->function_table;
+	}
+	zend_function *fn = zend_hash_str_find_ptr(table, h->function, strlen(h->function));
+	if (fn == NULL || fn->type != ZEND_INTERNAL_FUNCTION || fn->internal_function.handler == NULL)
+		return;
+	*h->original = fn->internal_function.handler;
+	fn->internal_function.handler = h->wrapper;
+}
+
+static zend_result post_startup(void)
+{
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		install_one(&hooks[i]);
+	return previous_post_startup != NULL ? previous_post_startup() : SUCCESS;
+}
+
+void bvapm_sql_hooks_install(void)
+{
+	previous_post_startup = zend_post_startup_cb;
+	zend_post_startup_cb = post_startup;
+}
