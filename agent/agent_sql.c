@@ -27,7 +27,6 @@ static struct {
 	bvapm_ring *ring;            /* for the live slot; NULL: none */
 	uint32_t request;            /* request number, never 0 */
 	uint64_t agent_ns;           /* own time this request */
-	uint64_t pending_since;      /* clock at the start of statement() */
 	char text[BVAPM_SQL_MAX_TEXT + 1];
 	struct stmt_slot stmts[BVAPM_SQL_STMT_SLOTS];
 } s;
@@ -77,7 +76,6 @@ void bvapm_agent_sql_request_begin(bool full_detail, bvapm_ring *ring, uint64_t 
 	if (++s.request == 0)
 		s.request = 1; /* 0 marks a never-used statement slot */
 	s.agent_ns = 0;
-	s.pending_since = 0;
 	s.ring = ring;
 	bvapm_sql_level_now = full_detail ? BVAPM_SQL_FULL : BVAPM_SQL_TOTALS;
 }
@@ -104,21 +102,19 @@ int32_t bvapm_agent_sql_statement(const char *sql, size_t len, unsigned flags)
 {
 	if (bvapm_sql_level_now != BVAPM_SQL_FULL || sql == NULL)
 		return BVAPM_SQL_UNTRACKED;
-	s.pending_since = now_ns();
+	uint64_t t0 = now_ns();
 	if (s.cfg.keep_literals)
 		flags |= BVAPM_SQL_KEEP_LITERALS;
 	size_t n = bvapm_sql_normalize(sql, len, s.text, sizeof(s.text), flags);
-	return bvapm_sql_stats_intern(&s.stats, s.text, n);
+	int32_t id = bvapm_sql_stats_intern(&s.stats, s.text, n);
+	s.agent_ns += now_ns() - t0;
+	return id;
 }
 
 uint64_t bvapm_agent_sql_start(int32_t id)
 {
 	uint64_t t0 = now_ns();
 
-	if (s.pending_since != 0) {
-		s.agent_ns += t0 - s.pending_since;
-		s.pending_since = 0;
-	}
 	if (s.ring != NULL && id >= 0)
 		bvapm_ring_slot_sql(s.ring, bvapm_sql_stats_text(&s.stats, id), t0);
 	return t0;

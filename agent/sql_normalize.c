@@ -57,7 +57,7 @@ static void put(struct out *o, char c)
 		o->full = true;
 		return;
 	}
-	o->buf[o->len++] = c;
+	o->buf[o->len++] = c != '\0' ? c : ' '; /* a NUL inside a copied quote */
 }
 
 static void put_span(struct out *o, const char *s, size_t n)
@@ -235,8 +235,9 @@ size_t bvapm_sql_normalize(const char *in, size_t len, char *out, size_t out_cap
 		                           (o.len == 0 || (!is_word((unsigned char)o.buf[o.len - 1]) &&
 		                                           o.buf[o.len - 1] != ')')))) {
 			j = number_end(in, len, i);
-			if (j < len && is_word((unsigned char)in[j])) {
-				j = word_end(in, len, i); /* a name that starts with digits (MySQL) */
+			size_t w = word_end(in, len, i);
+			if (j < len && is_word((unsigned char)in[j]) && w >= j) {
+				j = w; /* a name that starts with digits (MySQL): "1_t", "1e5x" */
 				put_span(&o, in + i, j - i);
 			} else if (keep) {
 				put_span(&o, in + i, j - i);

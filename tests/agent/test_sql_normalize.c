@@ -47,6 +47,7 @@ static void names_kept(void **state)
 	EXPECT("SELECT * FROM t WHERE a = ? AND b = :name AND c = $1", "SELECT * FROM t WHERE a = ? AND b = :name AND c = $1");
 	EXPECT("SELECT * FROM 1_table", "SELECT * FROM 1_table");
 	EXPECT("SELECT a.b FROM c", "SELECT a.b FROM c");
+	EXPECT("SELECT .5x, 0.e'v', 1e5x", "SELECT ?x, ??, 1e5x");
 }
 
 static void in_lists(void **state)
