@@ -185,6 +185,113 @@ static ZEND_NAMED_FUNCTION(hook_stmt_fetch_all)
 		                     zend_hash_num_elements(Z_ARRVAL_P(return_value)));
 }
 
+/* ---- mysqli ---------------------------------------------------------------- */
+
+/* What a mysqli function or method does with its statement. Procedural forms
+ * take the link or statement as their first argument, methods as $this. */
+enum mysqli_kind {
+	MY_QUERY,          /* query, real_query: runs the SQL argument */
+	MY_EXECUTE_QUERY,  /* execute_query (PHP 8.2): prepares and runs it */
+	MY_PREPARE,        /* link prepare: remembers the SQL for the statement returned */
+	MY_STMT_PREPARE,   /* stmt prepare, new mysqli_stmt($link, $sql): on the statement itself */
+	MY_STMT_EXECUTE,   /* stmt execute: runs the remembered SQL */
+};
+
+/* A count-like property (affected_rows, num_rows) read as PHP would with
+ * isset-style quietness: no warning, no exception, 0 when unavailable. */
+static uint64_t count_property(zend_object *obj, const char *name, size_t len)
+{
+	zval rv;
+
+	if (obj == NULL || EG(exception) != NULL)
+		return 0;
+	ZVAL_UNDEF(&rv);
+	zval *v = zend_read_property(obj->ce, obj, name, len, 1, &rv);
+	uint64_t n = v != NULL && Z_TYPE_P(v) == IS_LONG && Z_LVAL_P(v) > 0 ? (uint64_t)Z_LVAL_P(v) : 0;
+	if (v == &rv)
+		zval_ptr_dtor(&rv);
+	return n;
+}
+
+static void mysqli_call(zif_handler orig, enum mysqli_kind kind, INTERNAL_FUNCTION_PARAMETERS)
+{
+	bool method = Z_TYPE(EX(This)) == IS_OBJECT;
+	zend_object *self = NULL;
+	uint32_t sql_arg = method ? 1 : 2;
+	int32_t id = BVAPM_SQL_UNTRACKED;
+
+	if (method) {
+		self = Z_OBJ(EX(This));
+	} else if (ZEND_CALL_NUM_ARGS(execute_data) >= 1) {
+		zval *first = ZEND_CALL_ARG(execute_data, 1);
+		ZVAL_DEREF(first);
+		self = Z_TYPE_P(first) == IS_OBJECT ? Z_OBJ_P(first) : NULL;
+	}
+	if (kind == MY_STMT_PREPARE && method && EX(func)->common.function_name != NULL &&
+	    zend_string_equals_literal_ci(EX(func)->common.function_name, "__construct"))
+		sql_arg = 2; /* new mysqli_stmt($link, $sql) */
+
+	if (kind == MY_STMT_EXECUTE) {
+		id = self != NULL ? bvapm_agent_sql_stmt_get(self->handle) : BVAPM_SQL_NO_STMT;
+		if (id == BVAPM_SQL_NO_STMT)
+			id = BVAPM_SQL_UNTRACKED; /* its text is not kept by mysqli: totals only */
+	} else {
+		zend_string *sql = string_arg(execute_data, sql_arg);
+		if (sql == NULL) {
+			orig(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+			return; /* no statement (or a type error the original reports) */
+		}
+		id = bvapm_agent_sql_statement(ZSTR_VAL(sql), ZSTR_LEN(sql), BVAPM_SQL_MYSQL);
+	}
+
+	if (kind == MY_PREPARE || kind == MY_STMT_PREPARE) {
+		orig(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+		if (kind == MY_PREPARE && Z_TYPE_P(return_value) == IS_OBJECT)
+			bvapm_agent_sql_stmt_set(Z_OBJ_P(return_value)->handle, id);
+		else if (kind == MY_STMT_PREPARE && self != NULL)
+			bvapm_agent_sql_stmt_set(self->handle, id);
+		return;
+	}
+
+	uint64_t t0 = bvapm_agent_sql_start(id);
+	orig(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+	uint64_t rows = 0;
+	if (Z_TYPE_P(return_value) == IS_OBJECT) {
+		/* a result set; its row count is known when buffered (the default):
+		 * query()'s result_mode argument is MYSQLI_STORE_RESULT (0) or absent */
+		zval *mode = ZEND_CALL_NUM_ARGS(execute_data) > sql_arg ? ZEND_CALL_ARG(execute_data, sql_arg + 1) : NULL;
+		if (kind == MY_EXECUTE_QUERY || mode == NULL || (Z_TYPE_P(mode) == IS_LONG && Z_LVAL_P(mode) == 0))
+			rows = count_property(Z_OBJ_P(return_value), "num_rows", sizeof("num_rows") - 1);
+	} else if (Z_TYPE_P(return_value) == IS_TRUE) {
+		rows = count_property(self, "affected_rows", sizeof("affected_rows") - 1);
+	}
+	bvapm_agent_sql_done(id, t0, rows);
+}
+
+#define MYSQLI_HOOK(name, kind)                                                      \
+	static zif_handler orig_##name;                                               \
+	static ZEND_NAMED_FUNCTION(hook_##name)                                       \
+	{                                                                              \
+		if (EXPECTED(!bvapm_agent_sql_on())) {                                 \
+			orig_##name(INTERNAL_FUNCTION_PARAM_PASSTHRU);                 \
+			return;                                                        \
+		}                                                                      \
+		mysqli_call(orig_##name, kind, INTERNAL_FUNCTION_PARAM_PASSTHRU);      \
+	}
+MYSQLI_HOOK(mysqli_query, MY_QUERY)
+MYSQLI_HOOK(mysqli_real_query, MY_QUERY)
+MYSQLI_HOOK(mysqli_execute_query, MY_EXECUTE_QUERY)
+MYSQLI_HOOK(mysqli_prepare, MY_PREPARE)
+MYSQLI_HOOK(mysqli_stmt_prepare, MY_STMT_PREPARE)
+MYSQLI_HOOK(mysqli_stmt_execute, MY_STMT_EXECUTE)
+MYSQLI_HOOK(link_query, MY_QUERY)
+MYSQLI_HOOK(link_real_query, MY_QUERY)
+MYSQLI_HOOK(link_execute_query, MY_EXECUTE_QUERY)
+MYSQLI_HOOK(link_prepare, MY_PREPARE)
+MYSQLI_HOOK(stmt_construct, MY_STMT_PREPARE)
+MYSQLI_HOOK(stmt_prepare, MY_STMT_PREPARE)
+MYSQLI_HOOK(stmt_execute_method, MY_STMT_EXECUTE)
+
 /* ---- installation ------------------------------------------------------------ */
 
 struct hook {
@@ -203,6 +310,19 @@ static const struct hook hooks[] = {
 	{"pdostatement", "fetchall", &orig_stmt_fetch_all, hook_stmt_fetch_all},
 	{"pdostatement", "fetchcolumn", &orig_stmt_fetch_column, hook_stmt_fetch_column},
 	{"pdostatement", "fetchobject", &orig_stmt_fetch_object, hook_stmt_fetch_object},
+	{NULL, "mysqli_query", &orig_mysqli_query, hook_mysqli_query},
+	{NULL, "mysqli_real_query", &orig_mysqli_real_query, hook_mysqli_real_query},
+	{NULL, "mysqli_execute_query", &orig_mysqli_execute_query, hook_mysqli_execute_query},
+	{NULL, "mysqli_prepare", &orig_mysqli_prepare, hook_mysqli_prepare},
+	{NULL, "mysqli_stmt_prepare", &orig_mysqli_stmt_prepare, hook_mysqli_stmt_prepare},
+	{NULL, "mysqli_stmt_execute", &orig_mysqli_stmt_execute, hook_mysqli_stmt_execute},
+	{"mysqli", "query", &orig_link_query, hook_link_query},
+	{"mysqli", "real_query", &orig_link_real_query, hook_link_real_query},
+	{"mysqli", "execute_query", &orig_link_execute_query, hook_link_execute_query},
+	{"mysqli", "prepare", &orig_link_prepare, hook_link_prepare},
+	{"mysqli_stmt", "__construct", &orig_stmt_construct, hook_stmt_construct},
+	{"mysqli_stmt", "prepare", &orig_stmt_prepare, hook_stmt_prepare},
+	{"mysqli_stmt", "execute", &orig_stmt_execute_method, hook_stmt_execute_method},
 };
 
 static void install_one(const struct hook *h)
