@@ -27,10 +27,15 @@
  *                                (one per row) and fetchAll (the array's
  *                                elements). Rows read by iterating the
  *                                statement with foreach are not counted.
- *   mysqli query / real_query / stmt execute
- *                                affected rows for DML; for a SELECT through
- *                                query(), the result's row count when it is
- *                                buffered (the default), else 0.
+ *   mysqli query / real_query / execute_query / stmt execute
+ *                                true returned (DML): the link's or the
+ *                                statement's affected_rows; a result returned
+ *                                by query() or execute_query(): its num_rows
+ *                                when buffered (the default), else 0. Rows of
+ *                                a prepared SELECT are not counted (0), nor
+ *                                those of an asynchronous query. Both are
+ *                                read as properties, quietly (no warning).
+ *   mysqli multi_query and PDO/mysqli transactions are not captured.
  * Threads: the PHP thread (NTS); the tables are patched before any request.
  */
 #include "php.h"
@@ -213,6 +218,16 @@ static uint64_t count_property(zend_object *obj, const char *name, size_t len)
 	return n;
 }
 
+/* query(..., MYSQLI_ASYNC): it returned before the server answered; its
+ * affected rows are not known yet (and are not asked for). */
+static bool async_query(zend_execute_data *execute_data, enum mysqli_kind kind, uint32_t sql_arg)
+{
+	if (kind != MY_QUERY || ZEND_CALL_NUM_ARGS(execute_data) <= sql_arg)
+		return false;
+	zval *mode = ZEND_CALL_ARG(execute_data, sql_arg + 1);
+	return Z_TYPE_P(mode) == IS_LONG && (Z_LVAL_P(mode) & 8) != 0; /* MYSQLI_ASYNC */
+}
+
 static void mysqli_call(zif_handler orig, enum mysqli_kind kind, INTERNAL_FUNCTION_PARAMETERS)
 {
 	bool method = Z_TYPE(EX(This)) == IS_OBJECT;
@@ -262,7 +277,7 @@ static void mysqli_call(zif_handler orig, enum mysqli_kind kind, INTERNAL_FUNCTI
 		zval *mode = ZEND_CALL_NUM_ARGS(execute_data) > sql_arg ? ZEND_CALL_ARG(execute_data, sql_arg + 1) : NULL;
 		if (kind == MY_EXECUTE_QUERY || mode == NULL || (Z_TYPE_P(mode) == IS_LONG && Z_LVAL_P(mode) == 0))
 			rows = count_property(Z_OBJ_P(return_value), "num_rows", sizeof("num_rows") - 1);
-	} else if (Z_TYPE_P(return_value) == IS_TRUE) {
+	} else if (Z_TYPE_P(return_value) == IS_TRUE && !async_query(execute_data, kind, sql_arg)) {
 		rows = count_property(self, "affected_rows", sizeof("affected_rows") - 1);
 	}
 	bvapm_agent_sql_done(id, t0, rows);
