@@ -23,10 +23,9 @@
  *                                no result columns (INSERT/UPDATE/DELETE):
  *                                the driver's row count (rows affected);
  *                                with result columns (SELECT): rows fetched
- *                                later by fetch, fetchColumn, fetchObject
- *                                (one per row) and fetchAll (the array's
- *                                elements). Rows read by iterating the
- *                                statement with foreach are not counted.
+ *                                later by fetch, fetchColumn, fetchObject,
+ *                                foreach (one per row) and fetchAll (the
+ *                                array's elements).
  *   mysqli query / real_query / execute_query / stmt execute
  *                                true returned (DML): the link's or the
  *                                statement's affected_rows; a result returned
@@ -188,6 +187,58 @@ static ZEND_NAMED_FUNCTION(hook_stmt_fetch_all)
 	if (Z_TYPE_P(return_value) == IS_ARRAY)
 		bvapm_agent_sql_rows(bvapm_agent_sql_stmt_get(Z_OBJ_P(ZEND_THIS)->handle),
 		                     zend_hash_num_elements(Z_ARRVAL_P(return_value)));
+}
+
+/* foreach over a PDOStatement: the class's get_iterator is wrapped; the
+ * iterator it returns gets a copy of PDO's iterator functions whose
+ * move_forward counts a row when one was fetched. PDO fetches the first row
+ * when the iterator is created. Only iterators whose functions are PDO's
+ * (learned from the first one) are touched. */
+static zend_object_iterator *(*orig_stmt_get_iterator)(zend_class_entry *ce, zval *object, int by_ref);
+static const zend_object_iterator_funcs *pdo_iterator_funcs;
+static zend_object_iterator_funcs counting_iterator_funcs;
+
+static void count_iterator_row(zend_object_iterator *iter)
+{
+	if (Z_TYPE(iter->data) == IS_OBJECT && pdo_iterator_funcs->valid(iter) == SUCCESS)
+		bvapm_agent_sql_rows(bvapm_agent_sql_stmt_get(Z_OBJ(iter->data)->handle), 1);
+}
+
+static void counting_move_forward(zend_object_iterator *iter)
+{
+	pdo_iterator_funcs->move_forward(iter);
+	if (bvapm_agent_sql_on() && EG(exception) == NULL)
+		count_iterator_row(iter);
+}
+
+static zend_object_iterator *stmt_get_iterator(zend_class_entry *ce, zval *object, int by_ref)
+{
+	zend_object_iterator *iter = orig_stmt_get_iterator(ce, object, by_ref);
+
+	if (iter == NULL || !bvapm_agent_sql_on() || EG(exception) != NULL)
+		return iter;
+	if (pdo_iterator_funcs == NULL && iter->funcs != NULL && iter->funcs->move_forward != NULL &&
+	    iter->funcs->valid != NULL) {
+		pdo_iterator_funcs = iter->funcs;
+		counting_iterator_funcs = *iter->funcs;
+		counting_iterator_funcs.move_forward = counting_move_forward;
+	}
+	if (pdo_iterator_funcs == NULL || iter->funcs != pdo_iterator_funcs)
+		return iter;
+	iter->funcs = &counting_iterator_funcs;
+	count_iterator_row(iter); /* the row fetched ahead */
+	return iter;
+}
+
+static void install_stmt_iterator(void)
+{
+	zend_class_entry *ce = zend_hash_str_find_ptr(CG(class_table), "pdostatement",
+	                                              sizeof("pdostatement") - 1);
+
+	if (ce == NULL || ce->get_iterator == NULL || orig_stmt_get_iterator != NULL)
+		return;
+	orig_stmt_get_iterator = ce->get_iterator;
+	ce->get_iterator = stmt_get_iterator;
 }
 
 /* ---- mysqli ---------------------------------------------------------------- */
@@ -364,6 +415,7 @@ static zend_result post_startup(void)
 {
 	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
 		install_one(&hooks[i]);
+	install_stmt_iterator();
 	return previous_post_startup != NULL ? previous_post_startup() : SUCCESS;
 }
 

@@ -30,6 +30,9 @@ var_dump($db->query("SELECT * FROM t WHERE id = 1")->fetchObject());
 $db->setAttribute(PDO::ATTR_STATEMENT_CLASS, ['MyStmt', ['tagged']]);
 $s = $db->prepare("SELECT count(*) FROM t WHERE score > ?");
 var_dump(get_class($s), $s->tag, $s->execute([2]), $s->fetchColumn());
+$s->execute([0]);
+foreach ($s as $k => $r) { echo $k, json_encode($r), "\n"; break; }
+try { foreach ($db->query("SELECT 1") as &$r) {} } catch (Error $e) { echo get_class($e), ": ", $e->getMessage(), "\n"; }
 var_dump($db->exec("UPDATE t SET score = score * 2"));
 try { $db->query("BROKEN SQL"); } catch (PDOException $e) { echo $e->getMessage(), "\n"; }
 var_dump($db->errorCode());
@@ -44,4 +47,4 @@ var_dump($b['sql_total_count']);
 --EXPECT--
 bool(true)
 end
-int(12)
+int(14)

@@ -1,5 +1,5 @@
 --TEST--
-SQL: PDO exec, query and prepare+execute are recorded per normalized statement with count, time and rows
+SQL: PDO exec, query and prepare+execute are recorded per normalized statement with count, time and rows (fetched, iterated, affected)
 --INI--
 bvapm.enabled=0
 --FILE--
@@ -19,6 +19,8 @@ foreach ([1, 2, 3] as $id) { $st->execute(['id' => $id]); echo $st->fetchColumn(
 $all = $db->query("SELECT * FROM users WHERE age > 21 ORDER BY id")->fetchAll();
 $one = $db->query("SELECT   *\n FROM users  -- first\n WHERE id = 1");
 while ($one->fetch()) {}
+foreach ($db->query("SELECT id FROM users WHERE id <= 2") as $row) { echo "row ", $row['id'], "\n"; }
+foreach ($db->query("SELECT id FROM users WHERE id > 100") as $row) { echo "never\n"; }
 echo $db->exec("UPDATE users SET age = age + 1 WHERE id IN (1, 2, 3, 4)"), "\n";
 $upd = $db->prepare("DELETE FROM users WHERE id = ?");
 $upd->execute([5]);
@@ -43,6 +45,8 @@ var_dump($b['sql_total_ns'] === $sum, $b['sql_total_ns'] < $b['wall_ns']);
 user1
 user2
 user3
+row 1
+row 2
 4
 1
 CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INT) count=1 rows=0 n+1=false time=ok
@@ -50,8 +54,10 @@ DELETE FROM users WHERE id = ?                               count=1 rows=1 n+1=
 INSERT INTO users (name, age) VALUES (?, ?)                  count=5 rows=5 n+1=false time=ok
 SELECT * FROM users WHERE age > ? ORDER BY id                count=1 rows=4 n+1=false time=ok
 SELECT * FROM users WHERE id = ?                             count=1 rows=1 n+1=false time=ok
+SELECT id FROM users WHERE id <= ?                           count=1 rows=2 n+1=false time=ok
+SELECT id FROM users WHERE id > ?                            count=1 rows=0 n+1=false time=ok
 SELECT name FROM users WHERE id = :id                        count=3 rows=3 n+1=false time=ok
 UPDATE users SET age = age + ? WHERE id IN (?)               count=1 rows=4 n+1=false time=ok
-int(13)
+int(15)
 bool(true)
 bool(true)
