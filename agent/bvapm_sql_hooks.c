@@ -63,14 +63,18 @@ static zend_string *string_arg(zend_execute_data *execute_data, uint32_t n)
 	return Z_TYPE_P(arg) == IS_STRING ? Z_STR_P(arg) : NULL;
 }
 
-static unsigned pdo_dialect(zend_object *dbh_obj)
+/* Normalizer flags for a connection's driver (NULL until PDO's constructor ran). */
+static unsigned pdo_dbh_dialect(const pdo_dbh_t *dbh)
 {
-	pdo_dbh_t *dbh = php_pdo_dbh_fetch_inner(dbh_obj);
-
 	if (dbh != NULL && dbh->driver != NULL && dbh->driver->driver_name != NULL &&
 	    dbh->driver->driver_name_len == 5 && memcmp(dbh->driver->driver_name, "mysql", 5) == 0)
 		return BVAPM_SQL_MYSQL;
 	return 0;
+}
+
+static unsigned pdo_dialect(zend_object *dbh_obj)
+{
+	return pdo_dbh_dialect(php_pdo_dbh_fetch_inner(dbh_obj));
 }
 
 /* Rows for a statement that just ran: affected rows when it has no result
@@ -149,12 +153,10 @@ static ZEND_NAMED_FUNCTION(hook_stmt_execute)
 		/* not seen at prepare (evicted, or prepared in a request that did
 		 * not record): the statement keeps its text */
 		pdo_stmt_t *stmt = php_pdo_stmt_fetch_object(obj);
-		id = stmt->query_string && stmt->dbh
+		id = stmt->query_string != NULL
 		         ? bvapm_agent_sql_statement(ZSTR_VAL(stmt->query_string),
 		                                     ZSTR_LEN(stmt->query_string),
-		                                     stmt->dbh->driver && stmt->dbh->driver->driver_name_len == 5 &&
-		                                             memcmp(stmt->dbh->driver->driver_name, "mysql", 5) == 0
-		                                         ? BVAPM_SQL_MYSQL : 0)
+		                                     pdo_dbh_dialect(stmt->dbh))
 		         : BVAPM_SQL_UNTRACKED;
 		bvapm_agent_sql_stmt_set(obj->handle, id);
 	}
