@@ -30,6 +30,6 @@ echo "total ", $b['sql_total_count'], "\n";
 --EXPECT--
 first
 done
-SELECT ? AS which, ? AS n count=1500
 SELECT ? AS which WHERE ? > ? count=2
+SELECT ? AS which, ? AS n count=1500
 total 1502
