@@ -50,8 +50,8 @@ struct bvapm_agent_sql_config {
 };
 
 /* The current level; what the hooks test first. Written by the core at
- * request start and end only. */
-extern enum bvapm_sql_level bvapm_sql_level_now;
+ * request start and end only. Hidden: one direct load, no GOT. */
+extern enum bvapm_sql_level bvapm_sql_level_now __attribute__((visibility("hidden")));
 static inline bool bvapm_agent_sql_on(void) { return bvapm_sql_level_now != BVAPM_SQL_OFF; }
 
 /* Core side. init returns 0, -EINVAL or -ENOMEM. */

@@ -38,12 +38,12 @@ static bool is_space(unsigned char c)
 	return c <= ' ' || c == 0x7f;
 }
 
-static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static bool is_digit(unsigned char c) { return (unsigned)(c - '0') < 10u; }
 
 static bool is_word(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
-	       c == '$' || c >= 0x80;
+	/* letters by folding case: one subtraction and compare */
+	return (unsigned)((c | 0x20) - 'a') < 26u || is_digit(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
 static bool is_hex(unsigned char c)
@@ -62,8 +62,16 @@ static void put(struct out *o, char c)
 
 static void put_span(struct out *o, const char *s, size_t n)
 {
-	for (size_t k = 0; k < n && !o->full; k++)
-		put(o, s[k]);
+	size_t room = o->cap - o->len;
+
+	if (n > room) {
+		n = room;
+		o->full = true;
+	}
+	char *dst = o->buf + o->len;
+	for (size_t k = 0; k < n; k++)
+		dst[k] = s[k] != '\0' ? s[k] : ' '; /* a NUL inside a copied quote */
+	o->len += n;
 }
 
 /* End of a quoted run starting at in[i] == q; one past the closing quote, or
