@@ -49,9 +49,9 @@ struct bvapm_agent_config {
 	uint32_t max_checkpoints;     /* <= BVAPM_AGENT_MAX_CHECKPOINTS */
 	uint32_t record_buffer_size;  /* bytes of the per-worker encode buffer */
 	const char *service;          /* service / application name */
+	struct bvapm_agent_sql_config sql; /* SQL capture (agent_sql.h) */
 	const char *host;             /* host name (NULL: gethostname at init) */
 	uint32_t attach_retry_ms;     /* between attach attempts while no ring (0: 5000) */
-	struct bvapm_agent_sql_config sql; /* SQL capture (agent_sql.h) */
 };
 
 /* Where a log line goes (the module sends it to PHP's error log). */
