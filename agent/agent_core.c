@@ -413,7 +413,7 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 
 	if (g.ring != NULL)
 		bvapm_ring_slot_request_begin(g.ring, g.trace_hex, g.method, g.uri, g.start_wall_ns, t0);
-	bvapm_agent_sql_request_begin(!g.reduced, g.ring, t0);
+	bvapm_agent_sql_request_begin(!g.reduced, g.ring);
 	g.active = true;
 	g.agent_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 }

@@ -3,7 +3,7 @@
  *
  * One static struct, used by the PHP thread only. The statement table and
  * its arena are allocated once at init (sql_max_statements entries, 512 bytes
- * of text each on average, statements up to 1 KiB), so a script running
+ * of text each on average but at least 8 KiB, statements up to 1 KiB), so a script running
  * 100 000 queries uses exactly the memory of one running ten.
  */
 #include <errno.h>
@@ -49,9 +49,11 @@ int bvapm_agent_sql_init(const struct bvapm_agent_sql_config *cfg)
 		s.cfg.max_statements = BVAPM_SQL_MAX_STATEMENTS;
 	if (!s.cfg.capture)
 		return 0; /* nothing to hold */
-	int rc = bvapm_sql_stats_init(&s.stats, s.cfg.max_statements,
-	                              (size_t)s.cfg.max_statements * BVAPM_SQL_ARENA_PER_STATEMENT,
-	                              s.cfg.n_plus_one_threshold);
+	/* at least a few statements of the longest kind, whatever the count */
+	size_t arena = (size_t)s.cfg.max_statements * BVAPM_SQL_ARENA_PER_STATEMENT;
+	if (arena < 8 * (BVAPM_SQL_MAX_TEXT + 1))
+		arena = 8 * (BVAPM_SQL_MAX_TEXT + 1);
+	int rc = bvapm_sql_stats_init(&s.stats, s.cfg.max_statements, arena, s.cfg.n_plus_one_threshold);
 	if (rc != 0)
 		return rc;
 	s.initialised = true;
@@ -66,9 +68,8 @@ void bvapm_agent_sql_shutdown(void)
 	memset(&s, 0, sizeof(s));
 }
 
-void bvapm_agent_sql_request_begin(bool full_detail, bvapm_ring *ring, uint64_t start_mono_ns)
+void bvapm_agent_sql_request_begin(bool full_detail, bvapm_ring *ring)
 {
-	(void)start_mono_ns;
 	bvapm_sql_level_now = BVAPM_SQL_OFF;
 	if (!s.initialised)
 		return;

@@ -57,7 +57,7 @@ static inline bool bvapm_agent_sql_on(void) { return bvapm_sql_level_now != BVAP
 /* Core side. init returns 0, -EINVAL or -ENOMEM. */
 int bvapm_agent_sql_init(const struct bvapm_agent_sql_config *cfg);
 void bvapm_agent_sql_shutdown(void);
-void bvapm_agent_sql_request_begin(bool full_detail, bvapm_ring *ring, uint64_t start_mono_ns);
+void bvapm_agent_sql_request_begin(bool full_detail, bvapm_ring *ring);
 void bvapm_agent_sql_request_end(void);
 /* Sets the request's sql list and totals; returns the agent's own time spent
  * on SQL in this request (ns), for the overhead guard. */

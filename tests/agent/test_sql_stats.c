@@ -131,7 +131,7 @@ static void agent_levels_and_statements(void **state)
 	assert_int_equal(bvapm_agent_sql_init(&cfg), 0);
 	assert_false(bvapm_agent_sql_on()); /* outside a request */
 
-	bvapm_agent_sql_request_begin(true, NULL, 0);
+	bvapm_agent_sql_request_begin(true, NULL);
 	assert_true(bvapm_agent_sql_on());
 	int32_t id = bvapm_agent_sql_statement("SELECT * FROM t WHERE id = 5", 28, 0);
 	assert_true(id >= 0);
@@ -152,7 +152,7 @@ static void agent_levels_and_statements(void **state)
 	assert_true(req.sql[0].n_plus_one);
 
 	/* next request: the statement object is forgotten, the table empty */
-	bvapm_agent_sql_request_begin(true, NULL, 0);
+	bvapm_agent_sql_request_begin(true, NULL);
 	assert_int_equal(bvapm_agent_sql_stmt_get(7), BVAPM_SQL_NO_STMT);
 	bvapm_agent_sql_request_end();
 	memset(&req, 0, sizeof(req));
@@ -161,7 +161,7 @@ static void agent_levels_and_statements(void **state)
 	assert_int_equal(req.sql_total_count, 0);
 
 	/* totals only (overhead guard): counted, no statement */
-	bvapm_agent_sql_request_begin(false, NULL, 0);
+	bvapm_agent_sql_request_begin(false, NULL);
 	id = bvapm_agent_sql_statement("SELECT 1", 8, 0);
 	assert_int_equal(id, BVAPM_SQL_UNTRACKED);
 	bvapm_agent_sql_done(id, bvapm_agent_sql_start(id), 0);
@@ -175,7 +175,7 @@ static void agent_levels_and_statements(void **state)
 	/* capture off: never on */
 	cfg.capture = false;
 	assert_int_equal(bvapm_agent_sql_init(&cfg), 0);
-	bvapm_agent_sql_request_begin(true, NULL, 0);
+	bvapm_agent_sql_request_begin(true, NULL);
 	assert_false(bvapm_agent_sql_on());
 	bvapm_agent_sql_shutdown();
 }
