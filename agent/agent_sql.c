@@ -14,6 +14,8 @@
 
 enum bvapm_sql_level bvapm_sql_level_now = BVAPM_SQL_OFF;
 
+#define NEST_MAX 8
+
 struct stmt_slot {
 	uint32_t handle;
 	uint32_t request;  /* request number it was set in; 0 = never */
@@ -29,6 +31,12 @@ static struct {
 	uint64_t agent_ns;           /* own time this request */
 	char text[BVAPM_SQL_MAX_TEXT + 1];
 	struct stmt_slot stmts[BVAPM_SQL_STMT_SLOTS];
+	/* statements running inside each other (a query run from a SQLite
+	 * function called by a query): the live slot goes back to the outer
+	 * one when the inner one ends; deeper than NEST_MAX: cleared */
+	uint32_t depth;
+	int32_t nest_id[NEST_MAX];
+	uint64_t nest_start[NEST_MAX];
 } s;
 
 static uint64_t now_ns(void)
@@ -77,6 +85,7 @@ void bvapm_agent_sql_request_begin(bool full_detail, bvapm_ring *ring)
 	if (++s.request == 0)
 		s.request = 1; /* 0 marks a never-used statement slot */
 	s.agent_ns = 0;
+	s.depth = 0; /* a statement left by a fatal error (longjmp) never ended */
 	s.ring = ring;
 	bvapm_sql_level_now = full_detail ? BVAPM_SQL_FULL : BVAPM_SQL_TOTALS;
 }
@@ -116,6 +125,11 @@ uint64_t bvapm_agent_sql_start(int32_t id)
 {
 	uint64_t t0 = now_ns();
 
+	if (s.depth < NEST_MAX) {
+		s.nest_id[s.depth] = id;
+		s.nest_start[s.depth] = t0;
+	}
+	s.depth++;
 	if (s.ring != NULL && id >= 0)
 		bvapm_ring_slot_sql(s.ring, bvapm_sql_stats_text(&s.stats, id), t0);
 	return t0;
@@ -127,8 +141,15 @@ void bvapm_agent_sql_done(int32_t id, uint64_t start_ns, uint64_t rows)
 
 	if (bvapm_sql_level_now == BVAPM_SQL_OFF)
 		return; /* the request ended inside the statement (exit in a callback) */
-	if (s.ring != NULL && id >= 0)
-		bvapm_ring_slot_sql(s.ring, NULL, 0);
+	if (s.depth > 0)
+		s.depth--;
+	if (s.ring != NULL) {
+		int32_t outer = s.depth > 0 && s.depth <= NEST_MAX ? s.nest_id[s.depth - 1] : BVAPM_SQL_UNTRACKED;
+		if (outer >= 0)
+			bvapm_ring_slot_sql(s.ring, bvapm_sql_stats_text(&s.stats, outer), s.nest_start[s.depth - 1]);
+		else if (id >= 0)
+			bvapm_ring_slot_sql(s.ring, NULL, 0);
+	}
 	bvapm_sql_stats_add(&s.stats, id, t1 - start_ns, rows);
 }
 
