@@ -2,8 +2,8 @@
  * bvapm_module.c — the PHP extension's entry: INI settings, globals, module
  * and request lifecycle, the PHP functions, and `php --ri bvapm`.
  *
- * PHP at the edges: this file and bvapm_hooks.c are the only ones that
- * include Zend headers; recording, encoding and the ring are plain C
+ * PHP at the edges: this file, bvapm_hooks.c and bvapm_observer.c are the
+ * only ones that include Zend headers; recording, encoding and the ring are plain C
  * (agent_core.c, record/, ring/). INI values are read into the core at MINIT
  * and again at the first request after any change (php-fpm applies a pool's
  * php_admin_value in the worker, after MINIT).
@@ -64,6 +64,12 @@ PHP_INI_BEGIN()
 	                  max_checkpoints, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.record_buffer_size", "262144", PHP_INI_SYSTEM, on_update_long,
 	                  record_buffer_size, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.profile", "1", PHP_INI_SYSTEM, on_update_bool, profile,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.profile_top_n", "50", PHP_INI_SYSTEM, on_update_long,
+	                  profile_top_n, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.profile_max_functions", "1000", PHP_INI_SYSTEM, on_update_long,
+	                  profile_max_functions, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.service", "", PHP_INI_SYSTEM, on_update_string, service,
 	                  zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.force_header", "X-Bvapm-Profile", PHP_INI_SYSTEM, on_update_string,
@@ -103,6 +109,9 @@ static void configure_core(void)
 		.overhead_budget_us = (uint32_t)clamp(BVAPM_G(overhead_budget_us), 0, 60000000),
 		.max_checkpoints = (uint32_t)clamp(BVAPM_G(max_checkpoints), 1, BVAPM_AGENT_MAX_CHECKPOINTS),
 		.record_buffer_size = (uint32_t)clamp(BVAPM_G(record_buffer_size), 4096, 16 << 20),
+		.profile = BVAPM_G(profile),
+		.profile_top_n = (uint32_t)clamp(BVAPM_G(profile_top_n), 1, 10000),
+		.profile_max_functions = (uint32_t)clamp(BVAPM_G(profile_max_functions), 16, 100000),
 		.service = BVAPM_G(service),
 		.sql = {
 			.capture = BVAPM_G(sql_capture),
@@ -134,6 +143,11 @@ static PHP_MINIT_FUNCTION(bvapm)
 {
 	REGISTER_INI_ENTRIES();
 	configure_core();
+	/* Once registered, the engine checks every call for observers (a few ns
+	 * per call, whether or not this request is profiled), so a process whose
+	 * agent is off or has no function profile does not register at all. */
+	if (bvapm_agent_enabled() && BVAPM_G(profile))
+		bvapm_observer_register();
 	bvapm_hooks_install();
 	bvapm_sql_hooks_install();
 	return SUCCESS;
@@ -154,6 +168,7 @@ static PHP_RINIT_FUNCTION(bvapm)
 #endif
 	if (BVAPM_G(ini_changed))
 		configure_core();
+	bvapm_observer_request_begin();
 	bvapm_hooks_request_begin();
 	return SUCCESS;
 }

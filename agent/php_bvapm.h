@@ -22,6 +22,9 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	zend_long overhead_budget_us;
 	zend_long max_checkpoints;
 	zend_long record_buffer_size;
+	bool profile;
+	zend_long profile_top_n;
+	zend_long profile_max_functions;
 	char *service;
 	char *force_header;
 	char *force_cookie;
@@ -36,6 +39,14 @@ ZEND_END_MODULE_GLOBALS(bvapm)
 
 ZEND_EXTERN_MODULE_GLOBALS(bvapm)
 #define BVAPM_G(v) ZEND_MODULE_GLOBALS_ACCESSOR(bvapm, v)
+
+/* bvapm_observer.c */
+void bvapm_observer_register(void);
+void bvapm_observer_request_begin(void);
+/* Fatal errors and uncaught exceptions seen by zend_error_cb; true when it
+ * recorded the error itself. */
+bool bvapm_observer_error(int type, const char *type_name, zend_string *file, uint32_t line,
+                          zend_string *message);
 
 /* bvapm_hooks.c */
 void bvapm_hooks_install(void);
