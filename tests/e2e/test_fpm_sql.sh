@@ -5,7 +5,9 @@
 # page ran: one row per normalized statement with the exact count, the N+1
 # loop flagged, rows fetched, totals equal to the page's own count, no
 # literal value stored. A request that was not sampled but turned out slow
-# is kept with its SQL too. Prints TAP.
+# is kept with its SQL too. The same with mysqli against a private MariaDB
+# server (empty data directory, Unix socket, no TCP; skipped when mariadbd
+# is not installed), its N+1 loop hot enough for the tracing JIT. Prints TAP.
 #   test_fpm_sql.sh BVAPM_SO BVAPM_DRAINER
 set -u
 so=$1 drainer=$2
@@ -14,8 +16,28 @@ here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d); shm=$(mktemp -d /dev/shm/bvapm-e2e-XXXXXX)
 chmod 0777 "$dir" "$shm"
 export BVAPM_SHM_DIR=$shm
-drainer_pid=""
-trap 'stack_stop; [ -n "$drainer_pid" ] && kill "$drainer_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shm"' EXIT
+drainer_pid="" mariadb_pid=""
+stop_mariadb() { # SIGTERM, up to 10 s to shut down, then SIGKILL
+  [ -n "$mariadb_pid" ] || return 0
+  kill "$mariadb_pid" 2>/dev/null
+  for _ in $(seq 200); do kill -0 "$mariadb_pid" 2>/dev/null || break; sleep 0.05; done
+  kill -9 "$mariadb_pid" 2>/dev/null
+  wait "$mariadb_pid" 2>/dev/null
+  mariadb_pid=""
+}
+trap 'stack_stop; stop_mariadb; [ -n "$drainer_pid" ] && kill "$drainer_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shm"' EXIT
+
+# a private MariaDB for the mysqli page, started first (bounded wait)
+mariadbd=$(command -v mariadbd || ls /usr/sbin/mariadbd 2>/dev/null)
+if [ -n "$mariadbd" ]; then
+  mkdir -p "$dir/mariadb/data"
+  "$mariadbd" --no-defaults --datadir="$dir/mariadb/data" --socket="$dir/mariadb/sock" --skip-networking \
+    --skip-grant-tables --pid-file="$dir/mariadb/pid" --log-error="$dir/mariadb/error.log" --skip-log-bin \
+    --innodb-buffer-pool-size=16M --user="$(id -un)" > /dev/null 2>&1 &
+  mariadb_pid=$!
+  for _ in $(seq 600); do [ -S "$dir/mariadb/sock" ] && break; sleep 0.05; done
+  export BVAPM_E2E_MARIADB_SOCKET=$dir/mariadb/sock
+fi
 
 "$drainer" --set ring.name=e2esql --set ring.size=4M --set spool.dir="$dir/spool" \
   --set sqlite.path="$dir/store.db" --set drainer.lock_file="$dir/drainer.lock" \
@@ -26,13 +48,15 @@ for _ in $(seq 100); do [ -e "$shm/bvapm-e2esql" ] && break; sleep 0.05; done
 
 port=$(free_port)
 stack_start "$dir/stack" "$port" "$so" e2esql light bvapm.sample_rate=0 bvapm.slow_threshold_ms=200 \
-  bvapm.overhead_budget_us=0 extension=pdo extension=pdo_sqlite \
+  bvapm.overhead_budget_us=0 extension=pdo extension=pdo_sqlite extension=mysqlnd extension=mysqli \
   || { echo "not ok 1 - stack start"; exit 1; }
 url=http://127.0.0.1:$port
 curl -s -o "$dir/forced.out" -H 'X-Bvapm-Profile: 1' "$url/sql.php"
 curl -s -o "$dir/slow.out" "$url/sql.php?slow=1"
 curl -s -o "$dir/unsampled.out" "$url/sql.php"
+[ -S "$dir/mariadb/sock" ] && curl -s -o "$dir/mysqli.out" -H 'X-Bvapm-Profile: 1' "$url/sql_mysqli.php"
 stack_stop
+stop_mariadb
 kill -TERM "$drainer_pid"; wait "$drainer_pid"; drainer_rc=$?; drainer_pid=""
 
 python3 - "$dir" "$drainer_rc" <<'PY'
@@ -83,6 +107,23 @@ for reason in ("forced", "slow"):
           f"{reason}: statements run >= 10 times flagged N+1 ({flagged})")
     check(all(0 < s["max_ns"] <= s["total_ns"] for s in rows.values()) and r["sql_total_ns"] >= sum(s["total_ns"] for s in rows.values())
           and r["sql_total_ns"] < r["wall_ns"], f"{reason}: times consistent (max <= total, sum <= request total < wall)")
+import os
+if os.path.exists(f"{d}/mysqli.out"):
+    out = page_output("mysqli")
+    r = db.execute("SELECT * FROM requests WHERE uri = '/sql_mysqli.php'").fetchone()
+    check(out.get("ran") == 253 and out.get("found") == 200 and r is not None and r["sql_total_count"] == 253,
+          f"mysqli: requests.sql_total_count == the 253 statements the page ran ({out}, {r and r['sql_total_count']})")
+    got = {s["statement"]: (s["count"], s["rows"], s["n_plus_one"]) for s in db.execute("SELECT * FROM sql WHERE request_id = ?", (r["id"] if r else -1,))}
+    want = {
+        "CREATE DATABASE IF NOT EXISTS shop": (1, 1, 0),
+        "CREATE TABLE IF NOT EXISTS customers (id INT PRIMARY KEY, email VARCHAR(?))": (1, 0, 0),
+        "DELETE FROM customers": (1, 0, 0),
+        "INSERT INTO customers VALUES (?, ?)": (50, 50, 1),
+        "SELECT email FROM customers WHERE id = ?": (200, 200, 1),
+    }
+    check(got == want, "mysqli: per-statement counts, rows and N+1 flags" + ("" if got == want else f" (got {got})"))
+else:
+    print("ok", n + 1, "# SKIP mariadbd not installed"); n += 1
 secret = db.execute("SELECT COUNT(*) FROM sql WHERE statement LIKE '%secret%' OR statement LIKE '%post %'").fetchone()[0]
 check(secret == 0, "no literal value stored")
 print(f"1..{n}")
