@@ -26,6 +26,14 @@
 #include <unistd.h>
 
 #include "agent_core.h"
+#include "profile.h"
+
+/* The profiler's fixed bounds (the INI sets top_n and max_functions). */
+#define PROFILE_MAX_PATHS 4096   /* calling-context tree nodes per request */
+#define PROFILE_MAX_DEPTH 512    /* frames per stack */
+#define PROFILE_MAX_FIBERS 32    /* fibers with their own stack at once */
+#define PROFILE_TOP_PATHS 200    /* call paths in the record */
+#define PROFILE_PATH_MAX 512     /* bytes of one call path */
 
 struct arena {
 	char *base;
@@ -64,7 +72,6 @@ static struct {
 	bool active, keep_drawn, full_detail, forced, reduced;
 	enum bvapm_agent_mode mode; /* effective: INI or the ring's override */
 	uint64_t start_wall_ns, start_mono_ns, agent_ns;
-	uint64_t attach_ns; /* part of agent_ns spent attaching to the ring */
 	uint64_t cpu_user_us, cpu_sys_us;
 	uint64_t mem_start;
 	const char *method, *uri, *script, *sapi;
@@ -81,6 +88,13 @@ static struct {
 	uint32_t error_count;
 
 	struct bvapm_agent_stats stats;
+
+	/* function profile and fatal errors (profile.c) */
+	bool profile_ok, profiling, fatal_written;
+	struct bvapm_rec_function *top_functions;   /* cfg.profile_top_n */
+	struct bvapm_rec_call_path *top_paths;      /* PROFILE_TOP_PATHS */
+	struct bvapm_rec_frame error_frames[BVAPM_AGENT_ERROR_FRAMES];
+	uint32_t error_frames_used;
 } g;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -250,20 +264,16 @@ static void refresh_identity(void)
 	g.logged_full = g.logged_too_big = g.logged_budget = false;
 }
 
-/* Attaches when not attached (at most every attach_retry_ms). Returns the
- * nanoseconds spent trying (mapping and pre-faulting the ring: a one-time
- * cost per worker), 0 when no attempt was made. */
-static uint64_t ensure_attached(uint64_t now)
+static void ensure_attached(uint64_t now)
 {
 	struct bvapm_ring_error err = {0};
 
 	if (g.ring != NULL)
-		return 0;
+		return;
 	if (g.last_attach_ns != 0 && now - g.last_attach_ns < (uint64_t)g.cfg.attach_retry_ms * 1000000u)
-		return 0;
+		return;
 	g.last_attach_ns = now;
 	int rc = bvapm_ring_attach(g.ring_name, &g.ring, &err);
-	uint64_t spent = clock_ns(CLOCK_MONOTONIC) - now;
 	if (rc != 0) {
 		g.stats.attach_failures++;
 		/* one line per worker and kind of problem, not per request */
@@ -272,7 +282,7 @@ static uint64_t ensure_attached(uint64_t now)
 			      g.cfg.attach_retry_ms);
 		g.last_attach_error = rc;
 		g.ring = NULL;
-		return spent;
+		return;
 	}
 	if (g.last_attach_error != 0)
 		logf_("bvapm: pid %u attached to the ring; %llu records were lost meanwhile", g.pid,
@@ -282,7 +292,6 @@ static uint64_t ensure_attached(uint64_t now)
 		bvapm_ring_count_loss(g.ring, BVAPM_LOSS_NOT_ATTACHED, g.pending_not_attached);
 		g.pending_not_attached = 0;
 	}
-	return spent;
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -310,6 +319,12 @@ int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn lo
 		g.cfg.mode = BVAPM_MODE_LIGHT;
 	if (g.cfg.attach_retry_ms == 0)
 		g.cfg.attach_retry_ms = BVAPM_AGENT_ATTACH_RETRY_MS;
+	if (g.cfg.profile_top_n == 0)
+		g.cfg.profile_top_n = 50;
+	if (g.cfg.profile_max_functions < 16)
+		g.cfg.profile_max_functions = g.cfg.profile_max_functions == 0 ? 1000 : 16;
+	if (g.cfg.profile_top_n > g.cfg.profile_max_functions)
+		g.cfg.profile_top_n = g.cfg.profile_max_functions;
 	g.cfg.ring_name = g.ring_name;
 	g.cfg.service = g.service;
 	g.cfg.host = g.host;
@@ -318,9 +333,24 @@ int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn lo
 	g.encode_buf = aligned_alloc(8, (g.cfg.record_buffer_size + 7) & ~7u);
 	g.arena.base = malloc(BVAPM_AGENT_ARENA);
 	g.arena.cap = BVAPM_AGENT_ARENA;
-	if (g.encode_buf == NULL || g.arena.base == NULL) {
+	if (g.encode_buf == NULL || g.arena.base == NULL || bvapm_agent_sql_init(&cfg->sql) != 0) {
 		bvapm_agent_shutdown();
 		return -ENOMEM;
+	}
+	if (g.cfg.profile) {
+		struct bvapm_profile_config pc = {
+			.max_functions = g.cfg.profile_max_functions, .max_paths = PROFILE_MAX_PATHS,
+			.max_depth = PROFILE_MAX_DEPTH, .max_fibers = PROFILE_MAX_FIBERS,
+			.top_n = g.cfg.profile_top_n, .top_paths = PROFILE_TOP_PATHS,
+			.path_max_len = PROFILE_PATH_MAX,
+		};
+		g.top_functions = calloc(g.cfg.profile_top_n, sizeof(*g.top_functions));
+		g.top_paths = calloc(PROFILE_TOP_PATHS, sizeof(*g.top_paths));
+		g.profile_ok = g.top_functions != NULL && g.top_paths != NULL &&
+		               bvapm_profile_init(&pc) == 0;
+		if (!g.profile_ok)
+			logf_("bvapm: out of memory for the function profile; requests are recorded "
+			      "without it");
 	}
 	pthread_once(&once, register_atfork);
 	g.identity_stale = true;
@@ -333,10 +363,17 @@ void bvapm_agent_shutdown(void)
 	if (g.ring != NULL)
 		bvapm_ring_close(g.ring);
 	g.ring = NULL;
+	bvapm_agent_sql_shutdown();
 	free(g.encode_buf);
 	free(g.arena.base);
 	g.encode_buf = NULL;
 	g.arena.base = NULL;
+	bvapm_profile_shutdown();
+	free(g.top_functions);
+	free(g.top_paths);
+	g.top_functions = NULL;
+	g.top_paths = NULL;
+	g.profile_ok = g.profiling = false;
 	g.initialised = false;
 	g.active = false;
 }
@@ -360,14 +397,16 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
 	g.active = false;
+	bvapm_agent_sql_request_end(); /* off until this request is known to record */
 	g.trace_hex[0] = '\0';
 	if (!g.initialised || !g.cfg.enabled)
 		return;
 	if (g.identity_stale)
 		refresh_identity();
-	/* Recorded in agent_ns, but not charged to the overhead budget: a
-	 * worker's first request would otherwise always pass it. */
-	g.attach_ns = ensure_attached(t0);
+	ensure_attached(t0);
+	/* attaching (once per worker: map and pre-fault the ring) is not a
+	 * per-request cost: the overhead guard measures from here */
+	t0 = clock_ns(CLOCK_MONOTONIC);
 	/* The host-wide kill switch: one relaxed load, the request is untouched. */
 	if (g.ring != NULL && bvapm_ring_disabled(g.ring))
 		return;
@@ -417,8 +456,15 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 	random_bytes(g.span_id, 8);
 	hex(g.trace_id, 16, g.trace_hex);
 
+	g.fatal_written = false;
+	g.error_frames_used = 0;
+	g.profiling = g.profile_ok && g.full_detail;
+	if (g.profiling)
+		bvapm_profile_request_begin(t0, s->mem_bytes);
+
 	if (g.ring != NULL)
 		bvapm_ring_slot_request_begin(g.ring, g.trace_hex, g.method, g.uri, g.start_wall_ns, t0);
+	bvapm_agent_sql_request_begin(!g.reduced, g.ring);
 	g.active = true;
 	g.agent_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 }
@@ -512,6 +558,8 @@ void bvapm_agent_error(const char *type, const char *message, size_t mlen, const
 	e->file = arena_str(file, file ? strlen(file) : 0);
 	e->line = line;
 	e->count = 1;
+	e->stack = NULL; /* bvapm_agent_error_stack attaches one */
+	e->frame_count = e->stack_depth = 0;
 	g.error_count++;
 }
 
@@ -558,6 +606,7 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 	if (!g.active)
 		return;
 	g.active = false;
+	bvapm_agent_sql_request_end();
 	uint64_t t1 = clock_ns(CLOCK_MONOTONIC);
 	uint64_t wall = t1 - g.start_mono_ns;
 	bool failed = e->failed || e->status >= 500;
@@ -566,6 +615,15 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 
 	if (g.ring != NULL)
 		bvapm_ring_slot_request_end(g.ring);
+	uint32_t nfunctions = 0, npaths = 0;
+	if (g.profiling) {
+		/* frames still open (exit(), fatal error) end now */
+		bvapm_profile_close_all(t1, e->mem_bytes);
+		nfunctions = bvapm_profile_top_functions(g.top_functions, g.cfg.profile_top_n);
+		npaths = bvapm_profile_top_paths(g.top_paths, PROFILE_TOP_PATHS);
+		bvapm_profile_request_end();
+		g.profiling = false;
+	}
 	if (!keep)
 		return;
 
@@ -625,7 +683,12 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 		.tag_count = g.tag_count,
 		.counters = g.counters,
 		.counter_count = g.counter_count,
+		.functions = g.top_functions,
+		.function_count = nfunctions,
+		.call_paths = g.top_paths,
+		.call_path_count = npaths,
 	};
+	g.agent_ns += bvapm_agent_sql_fill(&req);
 	uint64_t t_enc = clock_ns(CLOCK_MONOTONIC);
 	req.agent_ns = g.agent_ns + (t_enc - t1);
 	write_record(&env, &req);
@@ -633,7 +696,7 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 	/* Overhead guard: the agent's own time for this request, encode and
 	 * write included; past the budget, the next requests run with less
 	 * detail, and their records say so. */
-	uint64_t spent = req.agent_ns + (clock_ns(CLOCK_MONOTONIC) - t_enc) - g.attach_ns;
+	uint64_t spent = req.agent_ns + (clock_ns(CLOCK_MONOTONIC) - t_enc);
 	if (g.cfg.overhead_budget_us > 0 && spent > (uint64_t)g.cfg.overhead_budget_us * 1000u) {
 		g.reduced_remaining = BVAPM_AGENT_REDUCED_REQUESTS;
 		if (!g.logged_budget)
@@ -643,4 +706,119 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 			      BVAPM_AGENT_REDUCED_REQUESTS);
 		g.logged_budget = true;
 	}
+}
+
+/* ---- errors with a stack, fatal errors ------------------------------------ */
+
+bool bvapm_agent_profiling(void) { return g.active && g.profiling; }
+
+void bvapm_agent_error_stack(const char *type, const char *message, size_t mlen, const char *file,
+                             uint32_t line, const struct bvapm_rec_frame *frames, uint32_t nframes,
+                             uint32_t depth)
+{
+	if (!g.active)
+		return;
+	uint32_t before = g.error_count;
+	bvapm_agent_error(type, message, mlen, file, line);
+	if (g.error_count == before)
+		return; /* a repeat (counted) or no room */
+	struct bvapm_rec_error *e = &g.errors[g.error_count - 1];
+	uint32_t room = BVAPM_AGENT_ERROR_FRAMES - g.error_frames_used;
+	uint32_t n = nframes < room ? nframes : room;
+	struct bvapm_rec_frame *dst = &g.error_frames[g.error_frames_used];
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct bvapm_rec_frame *f = &frames[i];
+		dst[kept].function = arena_str(f->function.ptr, f->function.len > 256 ? 256 : f->function.len);
+		uint32_t flen = f->file.len > 512 ? 512 : f->file.len;
+		if (kept > 0 && f->file.ptr != NULL && dst[kept - 1].file.ptr != NULL &&
+		    dst[kept - 1].file.len == flen &&
+		    memcmp(dst[kept - 1].file.ptr, f->file.ptr, flen) == 0)
+			dst[kept].file = dst[kept - 1].file; /* same file as the frame before: shared */
+		else
+			dst[kept].file = arena_str(f->file.ptr, flen);
+		dst[kept].line = f->line;
+		if ((f->function.ptr != NULL && dst[kept].function.ptr == NULL) ||
+		    (f->file.ptr != NULL && dst[kept].file.ptr == NULL))
+			break; /* the string arena is full: the innermost frames kept so far */
+		kept++;
+	}
+	g.error_frames_used += kept;
+	e->stack = kept > 0 ? dst : NULL;
+	e->frame_count = kept;
+	e->stack_depth = depth > nframes ? depth : nframes;
+}
+
+void bvapm_agent_fatal(const struct bvapm_agent_fatal *f)
+{
+	if (!g.active || g.fatal_written)
+		return;
+	g.fatal_written = true;
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	struct bvapm_rec_function allocators[BVAPM_AGENT_TOP_ALLOCATORS];
+	uint32_t nallocators = 0;
+	if (g.profiling) {
+		/* the open frames hold the allocations that led here */
+		bvapm_profile_close_all(t0, f->mem_bytes);
+		nallocators = bvapm_profile_top_allocators(allocators, BVAPM_AGENT_TOP_ALLOCATORS);
+	}
+	g.sequence++; /* a record of its own: gaps downstream are losses */
+	if (g.ring == NULL || bvapm_ring_disabled(g.ring)) {
+		if (g.ring == NULL) {
+			g.pending_not_attached++;
+			g.stats.not_attached++;
+		}
+		return;
+	}
+	struct bvapm_rec_envelope env = {
+		.host = bvapm_rec_cstr(g.host),
+		.service = bvapm_rec_cstr(g.service[0] ? g.service : NULL),
+		.pid = g.pid,
+		.producer_start_unix_ns = g.producer_start_unix_ns,
+		.sequence = g.sequence,
+		.wall_unix_ns = g.start_wall_ns + (t0 - g.start_mono_ns),
+		.mono_ns = t0,
+		.has_trace = true,
+		.has_parent = g.has_parent,
+		.sampled = g.trace_sampled,
+	};
+	memcpy(env.trace_id, g.trace_id, 16);
+	memcpy(env.span_id, g.span_id, 8);
+	memcpy(env.parent_span_id, g.parent_span_id, 8);
+	struct bvapm_rec_fatal rec = {
+		.type = bvapm_rec_cstr(f->type),
+		.message = {f->message, (uint32_t)(f->mlen > 2048 ? 2048 : f->mlen)},
+		.file = bvapm_rec_cstr(f->file),
+		.line = f->line,
+		.out_of_memory = f->out_of_memory,
+		.method = bvapm_rec_cstr(g.method),
+		.uri = bvapm_rec_cstr(g.uri),
+		.route = bvapm_rec_cstr(g.script),
+		.start_unix_ns = g.start_wall_ns,
+		.wall_ns = t0 - g.start_mono_ns,
+		.mem_usage_bytes = f->mem_bytes,
+		.mem_peak_bytes = f->mem_peak_bytes,
+		.mem_limit_bytes = f->mem_limit_bytes,
+		.checkpoints = g.checkpoints,
+		.checkpoint_count = g.checkpoint_count,
+		.top_allocators = allocators,
+		.top_allocator_count = nallocators,
+		.stack = f->stack,
+		.frame_count = f->frame_count,
+		.stack_depth = f->stack_depth,
+	};
+	if (f->message == NULL)
+		rec.message = (bvapm_rec_str){NULL, 0};
+	ssize_t len = bvapm_rec_encode_fatal(g.encode_buf, g.cfg.record_buffer_size, &env, &rec);
+	if (len < 0) {
+		g.stats.dropped++;
+		bvapm_ring_count_loss(g.ring, BVAPM_LOSS_TOO_BIG, 1);
+		return;
+	}
+	int rc = bvapm_ring_write(g.ring, BVAPM_REC_KIND_FATAL, g.encode_buf, (uint32_t)len);
+	if (rc == 0)
+		g.stats.recorded++;
+	else
+		g.stats.dropped++; /* counted by the ring by reason */
+	g.agent_ns += clock_ns(CLOCK_MONOTONIC) - t0;
 }

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent_sql.h"
 #include "record.h"
 #include "ring.h"
 
@@ -37,6 +38,9 @@ enum bvapm_agent_mode {
 #define BVAPM_AGENT_ARENA 16384     /* bytes for request strings */
 #define BVAPM_AGENT_ATTACH_RETRY_MS 5000u
 #define BVAPM_AGENT_REDUCED_REQUESTS 100 /* requests run with less detail after a budget overrun */
+#define BVAPM_AGENT_ERROR_FRAMES 64     /* stack frames kept for the errors of one request */
+#define BVAPM_AGENT_FATAL_FRAMES 64     /* stack frames in a fatal-error record */
+#define BVAPM_AGENT_TOP_ALLOCATORS 10   /* functions in a fatal-error record, by memory */
 
 struct bvapm_agent_config {
 	bool enabled;
@@ -47,7 +51,11 @@ struct bvapm_agent_config {
 	uint32_t overhead_budget_us;  /* agent time per request before detail is reduced */
 	uint32_t max_checkpoints;     /* <= BVAPM_AGENT_MAX_CHECKPOINTS */
 	uint32_t record_buffer_size;  /* bytes of the per-worker encode buffer */
+	bool profile;                 /* function profile in full-detail requests (aggressive, forced) */
+	uint32_t profile_top_n;       /* functions in the record (0: 50) */
+	uint32_t profile_max_functions; /* distinct functions tracked per request (0: 1000) */
 	const char *service;          /* service / application name */
+	struct bvapm_agent_sql_config sql; /* SQL capture (agent_sql.h) */
 	const char *host;             /* host name (NULL: gethostname at init) */
 	uint32_t attach_retry_ms;     /* between attach attempts while no ring (0: 5000) */
 };
@@ -92,6 +100,34 @@ void bvapm_agent_tag(const char *key, size_t klen, const char *value, size_t vle
 void bvapm_agent_count(const char *name, size_t len, int64_t by);
 void bvapm_agent_error(const char *type, const char *message, size_t mlen, const char *file,
                        uint32_t line);
+/* An error with a stack (uncaught exception): like bvapm_agent_error, the
+ * frames (innermost first, at most BVAPM_AGENT_ERROR_FRAMES per request,
+ * strings copied) and the true depth. */
+void bvapm_agent_error_stack(const char *type, const char *message, size_t mlen, const char *file,
+                             uint32_t line, const struct bvapm_rec_frame *frames, uint32_t nframes,
+                             uint32_t depth);
+
+/* A fatal error (out of memory included), reported before the engine bails
+ * out: a FatalError record is written at once — the request may never reach
+ * its end — with the request's identity, checkpoints, memory, stack and,
+ * when the request is profiled, the top allocating functions (open frames
+ * are closed at this point). At most one per request; the request record
+ * still follows at request end. Allocates nothing. */
+struct bvapm_agent_fatal {
+	const char *type, *message;   /* message: mlen bytes */
+	size_t mlen;
+	const char *file;
+	uint32_t line;
+	bool out_of_memory;
+	uint64_t mem_bytes, mem_peak_bytes, mem_limit_bytes;
+	const struct bvapm_rec_frame *stack; /* innermost first */
+	uint32_t frame_count, stack_depth;
+};
+void bvapm_agent_fatal(const struct bvapm_agent_fatal *f);
+
+/* The current request is being profiled (the observer's handlers run). */
+bool bvapm_agent_profiling(void);
+
 /* 32 lowercase hex digits of the current trace id ("" outside a request). */
 const char *bvapm_agent_trace_id(void);
 

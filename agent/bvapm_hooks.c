@@ -37,8 +37,10 @@ static void error_cb(int type, zend_string *file, const uint32_t line, zend_stri
 	if (bvapm_agent_active()) {
 		if (kind & FATAL_ERRORS)
 			BVAPM_G(request_failed) = true;
-		bvapm_agent_error(error_type_name(kind), message ? ZSTR_VAL(message) : "",
-		                  message ? ZSTR_LEN(message) : 0, file ? ZSTR_VAL(file) : NULL, line);
+		/* fatal errors and uncaught exceptions: bvapm_observer.c */
+		if (!bvapm_observer_error(type, error_type_name(kind), file, line, message))
+			bvapm_agent_error(error_type_name(kind), message ? ZSTR_VAL(message) : "",
+			                  message ? ZSTR_LEN(message) : 0, file ? ZSTR_VAL(file) : NULL, line);
 	}
 	previous_error_cb(type, file, line, message);
 }

@@ -2,8 +2,8 @@
  * bvapm_module.c — the PHP extension's entry: INI settings, globals, module
  * and request lifecycle, the PHP functions, and `php --ri bvapm`.
  *
- * PHP at the edges: this file and bvapm_hooks.c are the only ones that
- * include Zend headers; recording, encoding and the ring are plain C
+ * PHP at the edges: this file, bvapm_hooks.c and bvapm_observer.c are the
+ * only ones that include Zend headers; recording, encoding and the ring are plain C
  * (agent_core.c, record/, ring/). INI values are read into the core at MINIT
  * and again at the first request after any change (php-fpm applies a pool's
  * php_admin_value in the worker, after MINIT).
@@ -64,12 +64,26 @@ PHP_INI_BEGIN()
 	                  max_checkpoints, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.record_buffer_size", "262144", PHP_INI_SYSTEM, on_update_long,
 	                  record_buffer_size, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.profile", "auto", PHP_INI_SYSTEM, on_update_string, profile,
+	                  zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.profile_top_n", "50", PHP_INI_SYSTEM, on_update_long,
+	                  profile_top_n, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.profile_max_functions", "1000", PHP_INI_SYSTEM, on_update_long,
+	                  profile_max_functions, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.service", "", PHP_INI_SYSTEM, on_update_string, service,
 	                  zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.force_header", "X-Bvapm-Profile", PHP_INI_SYSTEM, on_update_string,
 	                  force_header, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.force_cookie", "bvapm_profile", PHP_INI_SYSTEM, on_update_string,
 	                  force_cookie, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.sql_capture", "1", PHP_INI_SYSTEM, on_update_bool, sql_capture,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.sql_keep_literals", "0", PHP_INI_SYSTEM, on_update_bool,
+	                    sql_keep_literals, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.sql_n_plus_one_threshold", "10", PHP_INI_SYSTEM, on_update_long,
+	                  sql_n_plus_one_threshold, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.sql_max_statements", "100", PHP_INI_SYSTEM, on_update_long,
+	                  sql_max_statements, zend_bvapm_globals, bvapm_globals)
 PHP_INI_END()
 
 static void log_line(const char *line)
@@ -81,6 +95,31 @@ static long clamp(zend_long v, long lo, long hi)
 {
 	return v < lo ? lo : v > hi ? hi : (long)v;
 }
+
+/* bvapm.profile: whether the engine's observer is registered at start-up.
+ * A registered observer costs every request of the process (the engine
+ * rebuilds the internal functions' run-time caches at each request start,
+ * ~90 000 instructions, profiled or not), so "auto" registers it only where
+ * function profiles are the point: aggressive and targeted modes. In light
+ * mode (sampled summaries) forced requests then carry everything but the
+ * function profile, unless bvapm.profile=1. */
+static bool profile_wanted(const char *setting, enum bvapm_agent_mode mode)
+{
+	if (setting == NULL || strcasecmp(setting, "auto") == 0 || setting[0] == '\0')
+		return mode == BVAPM_MODE_AGGRESSIVE || mode == BVAPM_MODE_TARGETED;
+	if (strcmp(setting, "1") == 0 || strcasecmp(setting, "on") == 0 ||
+	    strcasecmp(setting, "yes") == 0 || strcasecmp(setting, "true") == 0)
+		return true;
+	if (strcmp(setting, "0") == 0 || strcasecmp(setting, "off") == 0 ||
+	    strcasecmp(setting, "no") == 0 || strcasecmp(setting, "false") == 0)
+		return false;
+	php_error_docref(NULL, E_WARNING, "bvapm.profile '%s' is not auto, 1 or 0; using auto",
+	                 setting);
+	return mode == BVAPM_MODE_AGGRESSIVE || mode == BVAPM_MODE_TARGETED;
+}
+
+/* The last configuration's answer of profile_wanted(). */
+static bool profile_configured;
 
 /* (Re)configures the core from the INI globals. */
 static void configure_core(void)
@@ -95,7 +134,15 @@ static void configure_core(void)
 		.overhead_budget_us = (uint32_t)clamp(BVAPM_G(overhead_budget_us), 0, 60000000),
 		.max_checkpoints = (uint32_t)clamp(BVAPM_G(max_checkpoints), 1, BVAPM_AGENT_MAX_CHECKPOINTS),
 		.record_buffer_size = (uint32_t)clamp(BVAPM_G(record_buffer_size), 4096, 16 << 20),
+		.profile_top_n = (uint32_t)clamp(BVAPM_G(profile_top_n), 1, 10000),
+		.profile_max_functions = (uint32_t)clamp(BVAPM_G(profile_max_functions), 16, 100000),
 		.service = BVAPM_G(service),
+		.sql = {
+			.capture = BVAPM_G(sql_capture),
+			.keep_literals = BVAPM_G(sql_keep_literals),
+			.n_plus_one_threshold = (uint32_t)clamp(BVAPM_G(sql_n_plus_one_threshold), 0, 1000000),
+			.max_statements = (uint32_t)clamp(BVAPM_G(sql_max_statements), 1, BVAPM_SQL_MAX_STATEMENTS),
+		},
 	};
 
 	if (mode == 0) {
@@ -104,6 +151,7 @@ static void configure_core(void)
 		                 BVAPM_G(mode));
 		cfg.mode = BVAPM_MODE_LIGHT;
 	}
+	cfg.profile = profile_configured = profile_wanted(BVAPM_G(profile), cfg.mode);
 	if (strcmp(sapi_module.name, "cli") == 0 && !BVAPM_G(cli_enabled))
 		cfg.enabled = false;
 	if (bvapm_agent_init(&cfg, log_line) != 0)
@@ -120,7 +168,13 @@ static PHP_MINIT_FUNCTION(bvapm)
 {
 	REGISTER_INI_ENTRIES();
 	configure_core();
+	/* Once registered, the engine checks every call for observers (a few ns
+	 * per call, whether or not this request is profiled), so a process whose
+	 * agent is off or has no function profile does not register at all. */
+	if (bvapm_agent_enabled() && profile_configured)
+		bvapm_observer_register();
 	bvapm_hooks_install();
+	bvapm_sql_hooks_install();
 	return SUCCESS;
 }
 
@@ -139,6 +193,7 @@ static PHP_RINIT_FUNCTION(bvapm)
 #endif
 	if (BVAPM_G(ini_changed))
 		configure_core();
+	bvapm_observer_request_begin();
 	bvapm_hooks_request_begin();
 	return SUCCESS;
 }

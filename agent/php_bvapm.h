@@ -22,9 +22,16 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	zend_long overhead_budget_us;
 	zend_long max_checkpoints;
 	zend_long record_buffer_size;
+	char *profile; /* "auto", "1"/"on", "0"/"off" */
+	zend_long profile_top_n;
+	zend_long profile_max_functions;
 	char *service;
 	char *force_header;
 	char *force_cookie;
+	bool sql_capture;
+	bool sql_keep_literals;
+	zend_long sql_n_plus_one_threshold;
+	zend_long sql_max_statements;
 	bool ini_changed;      /* an INI value changed since the core was configured */
 	bool request_failed;   /* a fatal error or uncaught exception in this request */
 	bool recording;        /* bvapm_agent_request_begin ran for this request */
@@ -33,10 +40,21 @@ ZEND_END_MODULE_GLOBALS(bvapm)
 ZEND_EXTERN_MODULE_GLOBALS(bvapm)
 #define BVAPM_G(v) ZEND_MODULE_GLOBALS_ACCESSOR(bvapm, v)
 
+/* bvapm_observer.c */
+void bvapm_observer_register(void);
+void bvapm_observer_request_begin(void);
+/* Fatal errors and uncaught exceptions seen by zend_error_cb; true when it
+ * recorded the error itself. */
+bool bvapm_observer_error(int type, const char *type_name, zend_string *file, uint32_t line,
+                          zend_string *message);
+
 /* bvapm_hooks.c */
 void bvapm_hooks_install(void);
 void bvapm_hooks_remove(void);
 void bvapm_hooks_request_begin(void);
 void bvapm_hooks_request_end(void);
+
+/* bvapm_sql_hooks.c: wraps PDO / mysqli once every extension has started */
+void bvapm_sql_hooks_install(void);
 
 #endif

@@ -35,7 +35,7 @@ conns=4
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/e2e/stack.sh"
 . "$here/wrk.sh"
-export STACK_WWW=$here/www
+export STACK_WWW=$here/www STACK_READY=sql.php
 results=${BENCH_RESULTS:-$here/results}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 dir=$(mktemp -d); shm=$(mktemp -d /dev/shm/bvapm-profbench-XXXXXX)

@@ -26,7 +26,7 @@
 #include <time.h>
 
 enum { ST_REQ, ST_FATAL, ST_ABORTED, ST_STATS, ST_CKPT, ST_SQL, ST_FUNC, ST_ERR, ST_TAG, ST_CTR,
-       ST__COUNT };
+       ST_PATH, ST__COUNT };
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_REQ] = "INSERT OR IGNORE INTO requests (pid, producer_start_unix_ns, sequence, host, "
@@ -57,10 +57,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 	           "n_plus_one) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_FUNC] = "INSERT INTO functions (request_id, fatal_id, name, calls, inclusive_ns, "
 	            "exclusive_ns, mem_delta_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_ERR] = "INSERT INTO errors (request_id, type, message, file, line, count) VALUES (?1, "
-	           "?2, ?3, ?4, ?5, ?6)",
+	[ST_ERR] = "INSERT INTO errors (request_id, type, message, file, line, count, stack) VALUES "
+	           "(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_TAG] = "INSERT INTO tags (request_id, key, value) VALUES (?1, ?2, ?3)",
 	[ST_CTR] = "INSERT INTO counters (request_id, name, value) VALUES (?1, ?2, ?3)",
+	[ST_PATH] = "INSERT INTO call_paths (request_id, path, calls, inclusive_ns, exclusive_ns) "
+	            "VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 struct store {
@@ -132,6 +134,31 @@ static void b_env(sqlite3_stmt *s, bvapm_rec_record_ref r)
 }
 
 /* ---- one record per kind ---------------------------------------------------- */
+
+/* A stack (innermost first in the record) as "function file:line" lines,
+ * outermost first; a malloc()ed string ("" for no frames), NULL when out of
+ * memory. */
+static char *stack_text(bvapm_rec_stack_frame_vec fv, size_t *used_out)
+{
+	size_t cap = 1, used = 0;
+	for (uint32_t i = 0; i < fv.len; i++) {
+		bvapm_rec_stack_frame_ref x = bvapm_rec_stack_frame_at(fv, i);
+		cap += bvapm_rec_stack_frame_function(x).len + bvapm_rec_stack_frame_file(x).len + 16;
+	}
+	char *stack = malloc(cap);
+	if (!stack)
+		return NULL;
+	stack[0] = 0;
+	for (uint32_t k = fv.len; k-- > 0;) {
+		bvapm_rec_stack_frame_ref x = bvapm_rec_stack_frame_at(fv, k);
+		bvapm_rec_str fn = bvapm_rec_stack_frame_function(x), fl = bvapm_rec_stack_frame_file(x);
+		used += (size_t)snprintf(stack + used, cap - used, "%.*s %.*s:%u\n", (int)fn.len,
+		                         fn.ptr ? fn.ptr : "", (int)fl.len, fl.ptr ? fl.ptr : "",
+		                         bvapm_rec_stack_frame_line(x));
+	}
+	*used_out = used;
+	return stack;
+}
 
 static int put_checkpoints(struct store *st, sqlite3_int64 req, sqlite3_int64 fatal,
                            bvapm_rec_checkpoint_vec v)
@@ -244,7 +271,18 @@ static int put_request(struct store *st, bvapm_rec_record_ref r, bool *dup)
 		b_str(s, 4, bvapm_rec_error_event_file(x));
 		b_int(s, 5, bvapm_rec_error_event_line(x));
 		b_int(s, 6, bvapm_rec_error_event_count(x));
-		if ((rc = run(s)))
+		bvapm_rec_stack_frame_vec fv = bvapm_rec_error_event_stack(x);
+		size_t used = 0;
+		char *stack = fv.len ? stack_text(fv, &used) : NULL;
+		if (fv.len && !stack)
+			return SQLITE_NOMEM;
+		if (stack)
+			sqlite3_bind_text(s, 7, stack, (int)used, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 7);
+		rc = run(s);
+		free(stack);
+		if (rc)
 			return rc;
 	}
 	bvapm_rec_tag_vec tv = bvapm_rec_request_tags(q);
@@ -267,6 +305,18 @@ static int put_request(struct store *st, bvapm_rec_record_ref r, bool *dup)
 		if ((rc = run(s)))
 			return rc;
 	}
+	bvapm_rec_call_path_vec pv = bvapm_rec_request_call_paths(q);
+	for (uint32_t i = 0; i < pv.len; i++) {
+		bvapm_rec_call_path_ref x = bvapm_rec_call_path_at(pv, i);
+		s = st->st[ST_PATH];
+		b_int(s, 1, (uint64_t)id);
+		b_str(s, 2, bvapm_rec_call_path_path(x));
+		b_int(s, 3, bvapm_rec_call_path_calls(x));
+		b_int(s, 4, bvapm_rec_call_path_inclusive_ns(x));
+		b_int(s, 5, bvapm_rec_call_path_exclusive_ns(x));
+		if ((rc = run(s)))
+			return rc;
+	}
 	return SQLITE_OK;
 }
 
@@ -274,24 +324,10 @@ static int put_fatal(struct store *st, bvapm_rec_record_ref r, bool *dup)
 {
 	bvapm_rec_fatal_ref f = bvapm_rec_record_body_fatal(r);
 	sqlite3_stmt *s = st->st[ST_FATAL];
-	/* The stack as "function file:line" lines, outermost first. */
-	bvapm_rec_stack_frame_vec fv = bvapm_rec_fatal_stack(f);
-	size_t cap = 1, used = 0;
-	for (uint32_t i = 0; i < fv.len; i++) {
-		bvapm_rec_stack_frame_ref x = bvapm_rec_stack_frame_at(fv, i);
-		cap += bvapm_rec_stack_frame_function(x).len + bvapm_rec_stack_frame_file(x).len + 16;
-	}
-	char *stack = malloc(cap);
+	size_t used;
+	char *stack = stack_text(bvapm_rec_fatal_stack(f), &used);
 	if (!stack)
 		return SQLITE_NOMEM;
-	stack[0] = 0;
-	for (uint32_t i = 0; i < fv.len; i++) {
-		bvapm_rec_stack_frame_ref x = bvapm_rec_stack_frame_at(fv, i);
-		bvapm_rec_str fn = bvapm_rec_stack_frame_function(x), fl = bvapm_rec_stack_frame_file(x);
-		used += (size_t)snprintf(stack + used, cap - used, "%.*s %.*s:%u\n", (int)fn.len,
-		                         fn.ptr ? fn.ptr : "", (int)fl.len, fl.ptr ? fl.ptr : "",
-		                         bvapm_rec_stack_frame_line(x));
-	}
 	b_env(s, r);
 	b_str(s, 5, bvapm_rec_record_service(r));
 	b_int(s, 6, bvapm_rec_record_wall_unix_ns(r));

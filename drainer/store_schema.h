@@ -94,9 +94,21 @@ static const char *const bvapm_store_migration_1[] = {
 	NULL,
 };
 
+/* 2: record schema v2 — the function profile's call paths (flame graph
+ * input, read by bvapm-report flame) and the stack of uncaught exceptions,
+ * as "function file:line" lines outermost first, like fatals.stack. */
+static const char *const bvapm_store_migration_2[] = {
+	"CREATE TABLE call_paths (request_id INTEGER NOT NULL REFERENCES requests (id), path TEXT, "
+	"calls INTEGER, inclusive_ns INTEGER, exclusive_ns INTEGER);\n"
+	"CREATE INDEX call_paths_request ON call_paths (request_id);\n",
+	"ALTER TABLE errors ADD COLUMN stack TEXT;\n",
+	NULL,
+};
+
 /* Migration i+1 is bvapm_store_migrations[i]: a NULL-terminated list. */
 static const char *const *const bvapm_store_migrations[] = {
 	bvapm_store_migration_1,
+	bvapm_store_migration_2,
 };
 
 #define BVAPM_STORE_SCHEMA_VERSION \

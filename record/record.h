@@ -143,12 +143,28 @@ struct bvapm_rec_function {
 	int64_t mem_delta_bytes;
 };
 
+struct bvapm_rec_frame {
+	bvapm_rec_str function;
+	bvapm_rec_str file;
+	uint32_t line;
+};
+
 struct bvapm_rec_error {
 	bvapm_rec_str type;
 	bvapm_rec_str message;
 	bvapm_rec_str file;
 	uint32_t line;
 	uint32_t count;
+	const struct bvapm_rec_frame *stack; uint32_t frame_count; /* innermost first (v2) */
+	uint32_t stack_depth;            /* full depth; 0 = frame_count */
+};
+
+/* One call path of the function profile (v2). */
+struct bvapm_rec_call_path {
+	bvapm_rec_str path;              /* frame names joined by ';', outermost first */
+	uint64_t calls;
+	uint64_t inclusive_ns;
+	uint64_t exclusive_ns;
 };
 
 struct bvapm_rec_tag {
@@ -159,12 +175,6 @@ struct bvapm_rec_tag {
 struct bvapm_rec_counter {
 	bvapm_rec_str name;
 	int64_t value;
-};
-
-struct bvapm_rec_frame {
-	bvapm_rec_str function;
-	bvapm_rec_str file;
-	uint32_t line;
 };
 
 struct bvapm_rec_request {
@@ -185,7 +195,8 @@ struct bvapm_rec_request {
 	const struct bvapm_rec_error *errors;        uint32_t error_count;
 	const struct bvapm_rec_tag *tags;            uint32_t tag_count;
 	const struct bvapm_rec_counter *counters;    uint32_t counter_count;
-	/* sql_dropped / functions_dropped are set by the builder. */
+	const struct bvapm_rec_call_path *call_paths; uint32_t call_path_count; /* v2 */
+	/* sql_dropped / functions_dropped / call_paths_dropped are set by the builder. */
 };
 
 struct bvapm_rec_fatal {
@@ -227,11 +238,11 @@ struct bvapm_rec_stats {
  * Truncation: when the whole record does not fit, detail is dropped from the
  * tail of the lists, one list at a time, keeping as many entries of the list
  * being cut as fit (found by re-encoding, so the result is exact):
- *   request:  functions, sql, counters, tags, errors, checkpoints
+ *   request:  call_paths, functions, sql, counters, tags, errors, checkpoints
  *   fatal:    top_allocators, checkpoints, stack (innermost frames are kept)
  *   stats:    counters
  * and the envelope's `truncated` is set; a request also records how many
- * entries it lost in sql_dropped / functions_dropped. The envelope and the
+ * entries it lost in sql_dropped / functions_dropped / call_paths_dropped. The envelope and the
  * kind's own scalars and strings (the "essentials") are never dropped.
  * Cost: one encode when the record fits; when it does not, 2 + log2(n) more
  * for the list being cut (bench, CPU time: ~0.8 us vs ~2.9 us for the
@@ -256,7 +267,7 @@ ssize_t bvapm_rec_encode_stats(void *buf, size_t cap, const struct bvapm_rec_env
 
 struct bvapm_rec_verify_opts {
 	uint32_t max_size;      /* bytes, default (0) BVAPM_REC_MAX_SIZE */
-	uint32_t max_depth;     /* nested tables, default (0) 8; the schema needs 3 */
+	uint32_t max_depth;     /* nested tables, default (0) 8; the schema needs 4 */
 	uint32_t max_objects;   /* tables + strings + vectors visited, default (0) len/4 + 16 */
 };
 

@@ -241,6 +241,9 @@ static void write_functions(struct writer *w, uint32_t field, const struct bvapm
 	}
 }
 
+static void write_frames(struct writer *w, uint32_t field, const struct bvapm_rec_frame *f,
+	uint32_t n);
+
 static void write_errors(struct writer *w, uint32_t field, const struct bvapm_rec_error *e, uint32_t n)
 {
 	uint32_t slot = vector_child(w, field, n);
@@ -251,15 +254,22 @@ static void write_errors(struct writer *w, uint32_t field, const struct bvapm_re
 		uint32_t absent = ABSENT(error_event, type, e[i].type) |
 			ABSENT(error_event, message, e[i].message) |
 			ABSENT(error_event, file, e[i].file);
+		uint32_t frames = e[i].stack ? e[i].frame_count : 0;
+		if (frames > MAX_COUNT)
+			frames = MAX_COUNT;
+		absent |= EMPTY(error_event, stack, frames);
 		struct bvapm_rec_inl_error_event *t = TABLE(w, error_event, absent, &at);
 		if (!t)
 			return;
 		t->line = e[i].line;
 		t->count = e[i].count;
+		t->stack_depth = e[i].stack_depth > frames ? e[i].stack_depth : frames;
 		element_done(w, slot, at);
 		string_child(w, FIELD_AT(at, error_event, type), e[i].type);
 		string_child(w, FIELD_AT(at, error_event, message), e[i].message);
 		string_child(w, FIELD_AT(at, error_event, file), e[i].file);
+		if (frames)
+			write_frames(w, FIELD_AT(at, error_event, stack), e[i].stack, frames);
 	}
 }
 
@@ -292,6 +302,26 @@ static void write_counters(struct writer *w, uint32_t field, const struct bvapm_
 		t->value = c[i].value;
 		element_done(w, slot, at);
 		string_child(w, FIELD_AT(at, counter, name), c[i].name);
+	}
+}
+
+static void write_call_paths(struct writer *w, uint32_t field, const struct bvapm_rec_call_path *p,
+	uint32_t n)
+{
+	uint32_t slot = vector_child(w, field, n);
+	if (!slot)
+		return;
+	for (uint32_t i = 0; i < n; i++, slot += 4) {
+		uint32_t at;
+		struct bvapm_rec_inl_call_path *t =
+			TABLE(w, call_path, ABSENT(call_path, path, p[i].path), &at);
+		if (!t)
+			return;
+		t->calls = p[i].calls;
+		t->inclusive_ns = p[i].inclusive_ns;
+		t->exclusive_ns = p[i].exclusive_ns;
+		element_done(w, slot, at);
+		string_child(w, FIELD_AT(at, call_path, path), p[i].path);
 	}
 }
 
@@ -420,7 +450,8 @@ static bool args_ok(void *buf, const struct bvapm_rec_envelope *env, const void 
 
 /* ---- request profile ------------------------------------------------------------- */
 
-enum { RQ_FUNCTIONS, RQ_SQL, RQ_COUNTERS, RQ_TAGS, RQ_ERRORS, RQ_CHECKPOINTS, RQ_NLISTS };
+enum { RQ_CALL_PATHS, RQ_FUNCTIONS, RQ_SQL, RQ_COUNTERS, RQ_TAGS, RQ_ERRORS, RQ_CHECKPOINTS,
+       RQ_NLISTS };
 
 static void encode_request(struct writer *w, const struct bvapm_rec_envelope *env, const void *body,
 	const uint32_t *keep, bool truncated)
@@ -434,7 +465,8 @@ static void encode_request(struct writer *w, const struct bvapm_rec_envelope *en
 	absent |= EMPTY(request, checkpoints, keep[RQ_CHECKPOINTS]) |
 		EMPTY(request, sql, keep[RQ_SQL]) | EMPTY(request, functions, keep[RQ_FUNCTIONS]) |
 		EMPTY(request, errors, keep[RQ_ERRORS]) | EMPTY(request, tags, keep[RQ_TAGS]) |
-		EMPTY(request, counters, keep[RQ_COUNTERS]);
+		EMPTY(request, counters, keep[RQ_COUNTERS]) |
+		EMPTY(request, call_paths, keep[RQ_CALL_PATHS]);
 	uint32_t at;
 	struct bvapm_rec_inl_request *t = TABLE(w, request, absent, &at);
 	if (!t)
@@ -457,6 +489,7 @@ static void encode_request(struct writer *w, const struct bvapm_rec_envelope *en
 	t->sql_total_ns = r->sql_total_ns;
 	t->sql_dropped = r->sql_count - keep[RQ_SQL];
 	t->functions_dropped = r->function_count - keep[RQ_FUNCTIONS];
+	t->call_paths_dropped = r->call_path_count - keep[RQ_CALL_PATHS];
 	string_child(w, FIELD_AT(at, request, method), r->method);
 	string_child(w, FIELD_AT(at, request, uri), r->uri);
 	string_child(w, FIELD_AT(at, request, route), r->route);
@@ -473,6 +506,9 @@ static void encode_request(struct writer *w, const struct bvapm_rec_envelope *en
 		write_tags(w, FIELD_AT(at, request, tags), r->tags, keep[RQ_TAGS]);
 	if (keep[RQ_COUNTERS])
 		write_counters(w, FIELD_AT(at, request, counters), r->counters, keep[RQ_COUNTERS]);
+	if (keep[RQ_CALL_PATHS])
+		write_call_paths(w, FIELD_AT(at, request, call_paths), r->call_paths,
+			keep[RQ_CALL_PATHS]);
 }
 
 /* A list with a NULL array counts as empty. */
@@ -493,14 +529,17 @@ ssize_t bvapm_rec_encode_request(void *buf, size_t cap, const struct bvapm_rec_e
 	count[RQ_TAGS] = list_len(req->tags, req->tag_count);
 	count[RQ_ERRORS] = list_len(req->errors, req->error_count);
 	count[RQ_CHECKPOINTS] = list_len(req->checkpoints, req->checkpoint_count);
+	count[RQ_CALL_PATHS] = list_len(req->call_paths, req->call_path_count);
 	for (unsigned i = 0; i < RQ_NLISTS; i++)
 		if (count[i] > MAX_COUNT)
 			return -EINVAL;
-	if (count[RQ_SQL] != req->sql_count || count[RQ_FUNCTIONS] != req->function_count) {
-		/* dropped counts are computed from sql_count / function_count */
+	if (count[RQ_SQL] != req->sql_count || count[RQ_FUNCTIONS] != req->function_count ||
+	    count[RQ_CALL_PATHS] != req->call_path_count) {
+		/* dropped counts are computed from the *_count fields */
 		struct bvapm_rec_request copy = *req;
 		copy.sql_count = count[RQ_SQL];
 		copy.function_count = count[RQ_FUNCTIONS];
+		copy.call_path_count = count[RQ_CALL_PATHS];
 		return encode_fitting(buf, cap, env, &copy, encode_request, count, RQ_NLISTS);
 	}
 	return encode_fitting(buf, cap, env, req, encode_request, count, RQ_NLISTS);

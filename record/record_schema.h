@@ -27,7 +27,7 @@
 #ifndef BVAPM_RECORD_SCHEMA_H
 #define BVAPM_RECORD_SCHEMA_H
 
-#define BVAPM_REC_SCHEMA_VERSION 1
+#define BVAPM_REC_SCHEMA_VERSION 2
 
 #define BVAPM_REC_TABLE_checkpoint(X) \
 	X(checkpoint, 0, label, STR, _) \
@@ -57,7 +57,15 @@
 	X(error_event, 1, message, STR, _) \
 	X(error_event, 2, file, STR, _) \
 	X(error_event, 3, line, U32, _) \
-	X(error_event, 4, count, U32, _)
+	X(error_event, 4, count, U32, _) \
+	X(error_event, 5, stack, VECT, stack_frame) \
+	X(error_event, 6, stack_depth, U32, _)
+
+#define BVAPM_REC_TABLE_call_path(X) \
+	X(call_path, 0, path, STR, _) \
+	X(call_path, 1, calls, U64, _) \
+	X(call_path, 2, inclusive_ns, U64, _) \
+	X(call_path, 3, exclusive_ns, U64, _)
 
 #define BVAPM_REC_TABLE_tag(X) \
 	X(tag, 0, key, STR, _) \
@@ -99,7 +107,9 @@
 	X(request, 23, functions_dropped, U32, _) \
 	X(request, 24, errors, VECT, error_event) \
 	X(request, 25, tags, VECT, tag) \
-	X(request, 26, counters, VECT, counter)
+	X(request, 26, counters, VECT, counter) \
+	X(request, 27, call_paths, VECT, call_path) \
+	X(request, 28, call_paths_dropped, U32, _)
 
 #define BVAPM_REC_TABLE_fatal(X) \
 	X(fatal, 0, type, STR, _) \
@@ -157,7 +167,7 @@
 #define BVAPM_REC_TABLES(T) \
 	T(record) T(request) T(fatal) T(aborted) T(stats) \
 	T(checkpoint) T(sql_statement) T(function_stat) T(error_event) \
-	T(tag) T(counter) T(stack_frame)
+	T(tag) T(counter) T(stack_frame) T(call_path)
 
 /* Enums: X(enum, value, Name) with the names exactly as in the .fbs. */
 #define BVAPM_REC_ENUM_mode(X) \

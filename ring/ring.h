@@ -15,6 +15,7 @@
  *   bvapm_ring_slot_* (owner)    | yes             | yes      | yes
  *   bvapm_ring_peek/release      | yes             | no (one consumer per ring, enforced)
  *   bvapm_ring_stats/check/slots | yes             | yes      | yes
+ *   bvapm_ring_observe (cursor)  | yes             | yes      | yes (read-only, any number)
  *   bvapm_ring_set_control       | yes             | yes      | yes (last writer wins)
  *
  * One handle belongs to one thread of one process; a producer attaches after
@@ -192,6 +193,70 @@ void bvapm_ring_set_timeouts(bvapm_ring *ring, uint32_t dead_check_ms, uint32_t 
 /* Refreshes the consumer heartbeat (peek does it too). */
 void bvapm_ring_heartbeat(bvapm_ring *ring);
 
+/* ---- observing (inspectors: read without consuming) -------------------------- */
+
+/*
+ * A private read cursor for tools such as `bvapm-shm peek`: it walks the
+ * records between the head and the tail like the consumer, but copies each
+ * committed record out instead of handing out pointers, never writes to the
+ * mapping (a READONLY handle is enough) and never moves the head. Any number
+ * of observers may run beside the producers and the consumer.
+ *
+ * A record may be released by the consumer (and its words reused by the next
+ * lap) while it is being copied. The copy is therefore validated afterwards:
+ * the control word is read (acquire) before the copy and again after it (load
+ * fence in between), and the head is read last; a changed control word or a
+ * head past the record means it was freed or overwritten during the copy, so
+ * the copy is discarded and counted in `missed`. This relies on the consumer
+ * overwriting a record's control word before its payload words (the release
+ * loop does, word by word in order; x86-64 makes stores visible in program
+ * order). A half-written record is never returned: only COMMITTED records are
+ * copied, and their payload is complete before the commit (release store).
+ */
+struct bvapm_ring_cursor {
+	uint64_t pos;            /* next position to look at */
+	uint64_t records;        /* committed records copied out */
+	uint64_t missed;         /* freed or overwritten during the copy: discarded */
+	uint64_t overtaken_bytes; /* consumed before the cursor reached them */
+	uint64_t in_progress;    /* RESERVED records stepped over (bvapm_ring_cursor_pass) */
+	uint64_t invalid_records; /* framing that can never be valid, skipped */
+	uint64_t invalid_bytes;
+	uint64_t too_big;        /* records larger than the caller's buffer, skipped */
+	uint64_t busy_cw;        /* control word of the RESERVED record at pos */
+};
+
+enum bvapm_ring_observed {
+	BVAPM_OBSERVE_NONE = 0,   /* the cursor reached the tail (or a release in progress) */
+	BVAPM_OBSERVE_RECORD = 1, /* a committed record was copied into the buffer */
+	BVAPM_OBSERVE_BUSY = 2,   /* the record at the cursor is still being written */
+};
+
+/* Places the cursor at the oldest record not yet consumed (the head) or at
+ * the tail (only records committed from now on). Counters are zeroed.
+ * Returns 0, or -EIO if the header's positions are corrupt (unaligned, tail
+ * behind head or more than one lap ahead of it). */
+int bvapm_ring_cursor_at_head(const bvapm_ring *ring, struct bvapm_ring_cursor *c);
+int bvapm_ring_cursor_at_tail(const bvapm_ring *ring, struct bvapm_ring_cursor *c);
+
+/* Copies the next committed record at or after the cursor into buf (cap
+ * bytes) and fills *rec (rec->data points into buf; pos/end are its ring
+ * positions) and advances the cursor past it. SKIP records are stepped over;
+ * a cursor the consumer overtook jumps to the head (overtaken_bytes); corrupt
+ * framing is skipped by resynchronising (invalid_*). Reads at most one lap of
+ * the data area per call and never reads outside it.
+ * Returns BVAPM_OBSERVE_RECORD, BVAPM_OBSERVE_NONE, BVAPM_OBSERVE_BUSY (the
+ * cursor stays at a RESERVED record: call again later, or step over it with
+ * bvapm_ring_cursor_pass), or -EIO if the header's positions are corrupt. */
+int bvapm_ring_observe(const bvapm_ring *ring, struct bvapm_ring_cursor *c, void *buf, size_t cap,
+                       struct bvapm_ring_record *rec);
+
+/* Steps over the RESERVED record the last bvapm_ring_observe stopped at
+ * (counted in in_progress); does nothing if it changed meanwhile. */
+void bvapm_ring_cursor_pass(const bvapm_ring *ring, struct bvapm_ring_cursor *c);
+
+/* The ring's geometry for observers sizing their buffers. */
+uint32_t bvapm_ring_max_record(const bvapm_ring *ring);
+
 /* ---- control words --------------------------------------------------------- */
 
 struct bvapm_ring_control {
@@ -309,6 +374,9 @@ enum bvapm_ring_step {
 	BVAPM_STEP__COUNT
 };
 extern void (*bvapm_ring_test_hook)(enum bvapm_ring_step step);
+/* Called by bvapm_ring_observe between its copy and the re-check (test
+ * builds only), so a test can free or overwrite the record right there. */
+extern void (*bvapm_ring_observe_test_hook)(void);
 
 #ifdef __cplusplus
 }

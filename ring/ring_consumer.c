@@ -137,7 +137,7 @@ int bvapm_ring_peek(struct bvapm_ring *r, struct bvapm_ring_record *out, size_t 
 	/* Acquire: every control word claimed below this tail is visible. */
 	uint64_t tail = ck_pr_load_64(&h->tail);
 	ck_pr_fence_load();
-	if (tail < pos || tail - pos > r->capacity)
+	if (tail < pos || tail - pos > r->capacity || (tail & 7) != 0)
 		tail = reset_positions(r, pos, tail);
 
 	while (n < max) {
@@ -150,7 +150,7 @@ int bvapm_ring_peek(struct bvapm_ring *r, struct bvapm_ring_record *out, size_t 
 			ck_pr_cas_64(&h->tail, tail, tail + bvapm_cw_len(cw));
 			tail = ck_pr_load_64(&h->tail);
 			ck_pr_fence_load();
-			if (tail < pos || tail - pos > r->capacity)
+			if (tail < pos || tail - pos > r->capacity || (tail & 7) != 0)
 				tail = reset_positions(r, pos, tail);
 			continue;
 		}

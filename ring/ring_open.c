@@ -194,6 +194,13 @@ int bvapm_ring_map_fd(int fd, const char *path, enum bvapm_ring_role role, bool 
 		ck_pr_store_64(&h->consumer_start_ns, bvapm_now_ns(CLOCK_REALTIME));
 		/* head is only written by the consumer: our copy is exact */
 		r->head = ck_pr_load_64(&h->head);
+		if (r->head & 7) {
+			/* Only this role writes head, always 8-aligned: a corrupt
+			 * value. Walk from the aligned word below it; the walk
+			 * resynchronises or resets positions from there. */
+			r->head &= ~UINT64_C(7);
+			ck_pr_store_64(&h->head, r->head);
+		}
 		r->read_pos = r->head;
 		bvapm_ring_heartbeat(r);
 	} else if (role == BVAPM_RING_PRODUCER) {

@@ -80,6 +80,11 @@ int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_res
 	for (int attempt = 0; attempt < BVAPM_RING_MAX_ATTEMPTS; attempt++) {
 		BVAPM_RING_STEP(BVAPM_STEP_BEFORE_CLAIM);
 		uint64_t t = ck_pr_load_64(&h->tail);
+		/* Producers only ever publish 8-aligned tails: any other value
+		 * is a corrupt header, and using it would read and CAS words
+		 * that straddle the end of the data area. */
+		if (bvapm_unlikely((t & 7) != 0))
+			return drop(r, BVAPM_LOSS_CONTENTION, -EIO);
 		/* The consumer writes head after every batch: reading it on every
 		 * write would cost a cache miss. Use our last copy; it is older,
 		 * so never larger than the real head (which only grows). */

@@ -12,6 +12,8 @@
  *                                    then prints how many it consumed
  *   bvapm-test-ring stat NAME        losses by reason and records consumed,
  *                                    one "key value" line each
+ *   bvapm-test-ring slots NAME       one line per worker in a request:
+ *                                    "<pid> <current SQL>" (read-only)
  */
 #include <errno.h>
 #include <signal.h>
@@ -147,8 +149,28 @@ static int stat_ring(const char *name)
 	return 0;
 }
 
+static int slots(const char *name)
+{
+	static struct bvapm_ring_slot_view views[256];
+	struct bvapm_ring_error err;
+	bvapm_ring *r = NULL;
+
+	if (bvapm_ring_open(name, BVAPM_RING_READONLY, &r, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	int n = bvapm_ring_slots(r, views, 256);
+	for (int i = 0; i < n; i++)
+		if (views[i].in_request)
+			printf("%u %s\n", views[i].pid, views[i].sql);
+	bvapm_ring_close(r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "slots") == 0)
+		return slots(argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "create") == 0)
 		return create(argv[2], argc > 3 ? argv[3] : NULL);
 	if (argc == 3 && strcmp(argv[1], "dump") == 0)
@@ -160,6 +182,6 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "stat") == 0)
 		return stat_ring(argv[2]);
 	fprintf(stderr, "usage: bvapm-test-ring create NAME [CAPACITY] | dump NAME | fill NAME | "
-	                "drain NAME SECONDS | stat NAME\n");
+	                "drain NAME SECONDS | stat NAME | slots NAME\n");
 	return 2;
 }

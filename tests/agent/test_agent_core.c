@@ -2,7 +2,9 @@
  * test_agent_core.c — cmocka tests of the agent's plain-C core against a real
  * ring: keep decisions per mode, sequence numbers with no gaps, losses while
  * no ring is attached counted once it attaches, one log line per problem,
- * the overhead guard, a new producer identity after fork, traceparent parsing.
+ * the overhead guard, a new producer identity after fork, traceparent parsing,
+ * the function profile in full-detail requests only, errors with stacks, and
+ * the fatal-error record (once per request, before the request record).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent_core.h"
+#include "profile.h"
 
 static int log_lines;
 static char last_log[512];
@@ -236,6 +239,104 @@ static void test_new_identity_after_fork(void **state)
 	bvapm_ring_close(c);
 }
 
+static size_t key_name(const void *key, const void *arg, char *out, size_t cap)
+{
+	(void)arg;
+	size_t n = strlen(key) < cap ? strlen(key) : cap;
+	memcpy(out, key, n);
+	return n;
+}
+
+static void test_profile_errors_and_fatal(void **state)
+{
+	bvapm_ring *c = make_ring("fatal");
+	struct bvapm_agent_config cfg = {
+		.enabled = true, .ring_name = "fatal", .mode = BVAPM_MODE_AGGRESSIVE,
+		.max_checkpoints = 4, .record_buffer_size = 1 << 20, .host = "testhost",
+		.profile = true, .profile_top_n = 2, .profile_max_functions = 100,
+	};
+	assert_int_equal(bvapm_agent_init(&cfg, test_log), 0);
+	struct bvapm_agent_request_start s = {.method = "GET", .uri = "/oom", .sapi = "test",
+	                                       .mem_bytes = 1000};
+	bvapm_agent_request_begin(&s);
+	assert_true(bvapm_agent_profiling());
+	bvapm_agent_checkpoint("before", 6, 2000, 2000);
+	/* what the observer glue does: main > load > grow (still open at the fatal) */
+	bvapm_profile_begin((void *)1, "main", key_name, NULL, 10, 1000);
+	bvapm_profile_begin((void *)2, "load", key_name, NULL, 20, 1000);
+	bvapm_profile_begin((void *)3, "small", key_name, NULL, 30, 1000);
+	bvapm_profile_end((void *)3, 40, 1100);
+	bvapm_profile_begin((void *)4, "grow", key_name, NULL, 50, 1100);
+
+	struct bvapm_rec_frame frames[100];
+	for (int i = 0; i < 100; i++)
+		frames[i] = (struct bvapm_rec_frame){bvapm_rec_cstr("down"), bvapm_rec_cstr("/a.php"), 2};
+	bvapm_agent_error_stack("LogicException", "deep", 4, "/a.php", 2, frames, 100, 101);
+
+	struct bvapm_agent_fatal f = {.type = "E_ERROR", .message = "Allowed memory size", .mlen = 19,
+	                              .file = "/a.php", .line = 7, .out_of_memory = true,
+	                              .mem_bytes = 9000, .mem_peak_bytes = 9500,
+	                              .mem_limit_bytes = 10000, .stack = frames, .frame_count = 3};
+	bvapm_agent_fatal(&f);
+	bvapm_agent_fatal(&f); /* a second report of the same death: not written twice */
+	struct bvapm_agent_request_end e = {.status = 500, .failed = true, .mem_bytes = 9000,
+	                                   .mem_peak_bytes = 9500};
+	bvapm_agent_request_end(&e);
+
+	struct bvapm_ring_record recs[8];
+	assert_int_equal(bvapm_ring_peek(c, recs, 8), 2);
+	bvapm_rec_record_ref fr = bvapm_rec_root(recs[0].data), rr = bvapm_rec_root(recs[1].data);
+	assert_int_equal(bvapm_rec_record_body_type(fr), BVAPM_REC_KIND_FATAL);
+	assert_int_equal(bvapm_rec_record_body_type(rr), BVAPM_REC_KIND_REQUEST);
+	assert_int_equal(bvapm_rec_record_sequence(rr), bvapm_rec_record_sequence(fr) + 1);
+	bvapm_rec_fatal_ref fb = bvapm_rec_record_body_fatal(fr);
+	assert_true(bvapm_rec_fatal_out_of_memory(fb));
+	assert_int_equal(bvapm_rec_fatal_mem_peak_bytes(fb), 9500);
+	assert_int_equal(bvapm_rec_fatal_checkpoints(fb).len, 1);
+	assert_int_equal(bvapm_rec_fatal_stack(fb).len, 3);
+	/* top allocators: the open frames count up to the fatal error */
+	bvapm_rec_function_stat_vec top = bvapm_rec_fatal_top_allocators(fb);
+	assert_int_equal(top.len, 4);
+	assert_int_equal(bvapm_rec_function_stat_mem_delta_bytes(bvapm_rec_function_stat_at(top, 0)), 8000);
+
+	bvapm_rec_request_ref q = bvapm_rec_record_body_request(rr);
+	assert_int_equal(bvapm_rec_request_keep_reason(q), BVAPM_REC_KEEP_ERROR);
+	assert_int_equal(bvapm_rec_request_functions(q).len, 2); /* profile_top_n */
+	assert_int_equal(bvapm_rec_request_call_paths(q).len, 4);
+	bvapm_rec_error_event_ref err = bvapm_rec_error_event_at(bvapm_rec_request_errors(q), 0);
+	assert_int_equal(bvapm_rec_error_event_stack(err).len, BVAPM_AGENT_ERROR_FRAMES);
+	assert_int_equal(bvapm_rec_error_event_stack_depth(err), 101);
+	bvapm_ring_release(c, recs[1].end);
+
+	/* the next request's plain error carries no stack of the last one */
+	bvapm_agent_request_begin(&s);
+	bvapm_agent_error("E_WARNING", "w", 1, "/b.php", 3);
+	bvapm_agent_request_end(&e);
+	assert_int_equal(bvapm_ring_peek(c, recs, 8), 1);
+	q = bvapm_rec_record_body_request(bvapm_rec_root(recs[0].data));
+	err = bvapm_rec_error_event_at(bvapm_rec_request_errors(q), 0);
+	assert_int_equal(bvapm_rec_error_event_line(err), 3);
+	assert_int_equal(bvapm_rec_error_event_stack(err).len, 0);
+	assert_int_equal(bvapm_rec_error_event_stack_depth(err), 0);
+	bvapm_ring_release(c, recs[0].end);
+
+	/* light mode, sampled: recorded without a profile */
+	cfg.mode = BVAPM_MODE_LIGHT;
+	cfg.sample_rate = 1;
+	assert_int_equal(bvapm_agent_init(&cfg, test_log), 0);
+	bvapm_agent_request_begin(&s);
+	assert_false(bvapm_agent_profiling());
+	assert_false(bvapm_profile_active());
+	bvapm_agent_request_end(&e);
+	assert_int_equal(bvapm_ring_peek(c, recs, 8), 1);
+	q = bvapm_rec_record_body_request(bvapm_rec_root(recs[0].data));
+	assert_int_equal(bvapm_rec_request_functions(q).len, 0);
+	assert_int_equal(bvapm_rec_request_call_paths(q).len, 0);
+	bvapm_ring_release(c, recs[0].end);
+	bvapm_agent_shutdown();
+	bvapm_ring_close(c);
+}
+
 static void test_traceparent(void **state)
 {
 	uint8_t t[16], s[8];
@@ -267,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_checkpoints_bounded),
 		cmocka_unit_test(test_new_identity_after_fork),
 		cmocka_unit_test(test_traceparent),
+		cmocka_unit_test(test_profile_errors_and_fatal),
 	};
 	snprintf(shm_dir, sizeof(shm_dir), "/dev/shm/bvapm-agent-test-XXXXXX");
 	if (mkdtemp(shm_dir) == NULL)

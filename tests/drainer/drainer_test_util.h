@@ -36,8 +36,9 @@ static inline size_t tu_request(void *buf, size_t cap, uint32_t pid, uint64_t st
 	struct bvapm_rec_checkpoint cp[1] = { { bvapm_rec_cstr("boot"), 10, 1000, 1000, 1000 } };
 	struct bvapm_rec_sql sql[1] = { { bvapm_rec_cstr("SELECT 1"), 2, 30, 20, 1, false } };
 	struct bvapm_rec_function fn[1] = { { bvapm_rec_cstr("main"), 1, 100, 50, 10 } };
-	struct bvapm_rec_error er[1] = { { bvapm_rec_cstr("E_WARNING"), bvapm_rec_cstr("x"),
-	                                   bvapm_rec_cstr("a.php"), 3, 1 } };
+	struct bvapm_rec_error er[1] = { { .type = bvapm_rec_cstr("E_WARNING"),
+	                                   .message = bvapm_rec_cstr("x"),
+	                                   .file = bvapm_rec_cstr("a.php"), .line = 3, .count = 1 } };
 	struct bvapm_rec_request req = {
 		.method = bvapm_rec_cstr("GET"), .uri = bvapm_rec_cstr("/a"),
 		.route = bvapm_rec_cstr("/a"), .status = 200, .wall_ns = 1000 + seq,

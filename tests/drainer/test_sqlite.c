@@ -1,6 +1,7 @@
 /* Unit tests of drainer/sink_sqlite.c: schema version and tables, a batch
  * stored with its children, duplicates removed by (pid, start, sequence),
- * RETRY while another connection holds the write lock. */
+ * RETRY while another connection holds the write lock, call paths and stacks
+ * (outermost frame first), and a version-1 store migrated in place. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include "sinks.h"
 #include "store_schema.h"
 #include "drainer_test_util.h"
+#include "fixtures.h"
 
 static _Alignas(8) uint8_t bufs[16][1024];
 
@@ -106,12 +108,88 @@ static void test_locked_store_retries(void **state)
 	free(dir);
 }
 
+static char *text(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	char *v = NULL;
+	sqlite3_open(db, &h);
+	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_text(s, 0))
+		v = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
+}
+
+/* The fixtures: call paths in their own table, the error's and the fatal's
+ * stacks as text, outermost frame first. */
+static void test_call_paths_and_stacks(void **state)
+{
+	char *dir = tu_tmpdir(), db[600];
+	snprintf(db, sizeof db, "%s/s.db", dir);
+	struct bvapm_sink *s = open_sink(dir, db);
+	assert_non_null(s);
+	static _Alignas(8) uint8_t rb[8192], fb[8192];
+	ssize_t rn = fixture_encode(FX_REQUEST, rb, sizeof rb), fn = fixture_encode(FX_FATAL, fb, sizeof fb);
+	assert_true(rn > 0 && fn > 0);
+	struct bvapm_sink_record r[2];
+	tu_sink_record(&r[0], rb, (size_t)rn, 4242, 1, 7);
+	tu_sink_record(&r[1], fb, (size_t)fn, 4242, 1, 8);
+	struct bvapm_sink_result res;
+	s->send(s, r, 2, &res);
+	assert_int_equal(res.status, BVAPM_SINK_OK);
+	assert_int_equal(q(db, "SELECT count(*) FROM call_paths c JOIN requests r ON r.id = c.request_id"), 2);
+	assert_int_equal(q(db, "SELECT exclusive_ns FROM call_paths WHERE path LIKE 'main;%'"), 350000000);
+	assert_int_equal(q(db, "SELECT calls FROM call_paths WHERE path = 'main'"), 1);
+	char *st = text(db, "SELECT stack FROM errors");
+	assert_non_null(st);
+	assert_string_equal(st, "{main} /srv/app/public/index.php:17\n"
+	                        "App\\Models\\Permission::fill /srv/app/vendor/x/y.php:17\n");
+	free(st);
+	st = text(db, "SELECT stack FROM fatals");
+	assert_non_null(st);
+	assert_true(strncmp(st, "{main} :0\nApp\\Models\\Permission::{closure}", 41) == 0);
+	free(st);
+	s->destroy(s);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* A store written by a version-1 drainer gains the new table and column. */
+static void test_version_1_store_migrates(void **state)
+{
+	char *dir = tu_tmpdir(), db[600];
+	snprintf(db, sizeof db, "%s/s.db", dir);
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	for (const char *const *part = bvapm_store_migration_1; *part; part++)
+		assert_int_equal(sqlite3_exec(h, *part, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO schema_migrations VALUES (1, 0); "
+	                                 "INSERT INTO requests (pid, producer_start_unix_ns, sequence) "
+	                                 "VALUES (1, 1, 1); INSERT INTO errors (request_id, type) "
+	                                 "VALUES (1, 'E_WARNING'); PRAGMA user_version = 1;",
+	                                 NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	struct bvapm_sink *s = open_sink(dir, db);
+	assert_non_null(s);
+	assert_int_equal(q(db, "PRAGMA user_version"), 2);
+	assert_int_equal(q(db, "SELECT count(*) FROM errors WHERE stack IS NULL"), 1);
+	assert_int_equal(q(db, "SELECT count(*) FROM call_paths"), 0);
+	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'call_paths_request'"), 1);
+	s->destroy(s);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	bvapm_log_set_level(-1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema_and_dedupe),
 		cmocka_unit_test(test_locked_store_retries),
+		cmocka_unit_test(test_call_paths_and_stacks),
+		cmocka_unit_test(test_version_1_store_migrates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

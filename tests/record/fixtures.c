@@ -55,9 +55,20 @@ static const struct bvapm_rec_function functions[] = {
 	{ S("App\\Models\\Permission::newEloquentBuilder"), 8934, 700000000, 350000000, -1024 },
 };
 
+static const struct bvapm_rec_frame error_frames[] = {
+	{ S("App\\Models\\Permission::fill"), S("/srv/app/vendor/x/y.php"), 17 },
+	{ S("{main}"), S("/srv/app/public/index.php"), 17 },
+};
+
 static const struct bvapm_rec_error errors[] = {
 	{ S("E_DEPRECATED"), S("Creation of dynamic property \xe2\x80\x9c$x\xe2\x80\x9d is deprecated"),
-	  S("/srv/app/vendor/x/y.php"), 17, 3 },
+	  S("/srv/app/vendor/x/y.php"), 17, 3, error_frames, 2, 54 },
+};
+
+static const struct bvapm_rec_call_path call_paths[] = {
+	{ S("main;Illuminate\\Foundation\\Http\\Kernel::handle;App\\Models\\Permission::newEloquentBuilder"),
+	  8934, 700000000, 350000000 },
+	{ S("main"), 1, 915500000, 500000 },
 };
 
 static const struct bvapm_rec_tag tags[] = {
@@ -96,6 +107,7 @@ const struct bvapm_rec_request fixture_request = {
 	.errors = errors, .error_count = 1,
 	.tags = tags, .tag_count = 2,
 	.counters = counters, .counter_count = 2,
+	.call_paths = call_paths, .call_path_count = 2,
 };
 
 static const struct bvapm_rec_frame frames[] = {
@@ -207,9 +219,10 @@ const struct bvapm_rec_request *fixture_typical_request(void)
 			(uint64_t)(1 + i), 5000000 - (uint64_t)i * 1000, 20000, (int64_t)i * 1024 - 4096 };
 	}
 	for (int i = 0; i < 2; i++)
-		typical_err[i] = (struct bvapm_rec_error){ text(&used, "E_WARNING%d%d", i, i % 7),
-			text(&used, "Undefined array key \"k%d\" %d", i, i % 7),
-			text(&used, "/srv/app/app/Http/Controllers/Controller%d_%d.php", i, i % 7), 10 + (uint32_t)i, 1 };
+		typical_err[i] = (struct bvapm_rec_error){ .type = text(&used, "E_WARNING%d%d", i, i % 7),
+			.message = text(&used, "Undefined array key \"k%d\" %d", i, i % 7),
+			.file = text(&used, "/srv/app/app/Http/Controllers/Controller%d_%d.php", i, i % 7),
+			.line = 10 + (uint32_t)i, .count = 1 };
 	for (int i = 0; i < 4; i++) {
 		typical_tag[i] = (struct bvapm_rec_tag){ text(&used, "tag%d_%d", i, i % 7), text(&used, "value-%d-%d", i, i % 7) };
 		typical_ctr[i] = (struct bvapm_rec_counter){ text(&used, "Model%d_%d::retrieved", i, i % 7), i * 10 };

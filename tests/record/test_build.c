@@ -327,23 +327,32 @@ static void test_random_requests_follow_the_policy(void **st)
 	static struct bvapm_rec_error er[20];
 	static struct bvapm_rec_tag tg[20];
 	static struct bvapm_rec_counter ct[20];
+	static struct bvapm_rec_call_path cpath[20];
+	static struct bvapm_rec_frame fr[8];
 	unsigned whole = 0, truncated = 0, too_small = 0;
 	for (int round = 0; round < 3000; round++) {
 		struct bvapm_rec_request q = { .method = rnd_str(), .uri = rnd_str(), .route = rnd_str(),
 			.sapi = rnd_str(), .status = (uint16_t)rnd(600), .wall_ns = rng };
 		q.checkpoint_count = rnd(12), q.sql_count = rnd(12), q.function_count = rnd(12);
 		q.error_count = rnd(4), q.tag_count = rnd(4), q.counter_count = rnd(4);
+		q.call_path_count = rnd(12);
 		for (uint32_t i = 0; i < 12; i++) {
 			cp[i] = (struct bvapm_rec_checkpoint){ rnd_str(), rng, rng >> 3, (int64_t)rng, 1 };
 			sql[i] = (struct bvapm_rec_sql){ rnd_str(), rnd(9), rng, 1, 2, rnd(2) };
 			fn[i] = (struct bvapm_rec_function){ rnd_str(), rnd(99), rng, 3, -4 };
+			cpath[i] = (struct bvapm_rec_call_path){ rnd_str(), rnd(99), rng, 5 };
 		}
+		for (uint32_t i = 0; i < 8; i++)
+			fr[i] = (struct bvapm_rec_frame){ rnd_str(), rnd_str(), rnd(999) };
 		for (uint32_t i = 0; i < 4; i++) {
-			er[i] = (struct bvapm_rec_error){ rnd_str(), rnd_str(), rnd_str(), rnd(99), 1 };
+			uint32_t frames = rnd(9);
+			er[i] = (struct bvapm_rec_error){ rnd_str(), rnd_str(), rnd_str(), rnd(99), 1,
+				frames ? fr : NULL, frames, frames + rnd(3) };
 			tg[i] = (struct bvapm_rec_tag){ rnd_str(), rnd_str() };
 			ct[i] = (struct bvapm_rec_counter){ rnd_str(), (int64_t)rng };
 		}
 		q.checkpoints = cp, q.sql = sql, q.functions = fn, q.errors = er, q.tags = tg, q.counters = ct;
+		q.call_paths = cpath;
 		struct bvapm_rec_envelope env = fixture_envelope;
 		env.host = rnd_str();
 		env.has_trace = rnd(2);
@@ -369,36 +378,48 @@ static void test_random_requests_follow_the_policy(void **st)
 		assert_same_str(bvapm_rec_request_uri(r), q.uri);
 		assert_same_str(bvapm_rec_record_host(bvapm_rec_root(buf)), env.host);
 
-		/* policy order: functions, sql, counters, tags, errors, checkpoints */
-		uint32_t count[6] = { q.function_count, q.sql_count, q.counter_count, q.tag_count,
-			q.error_count, q.checkpoint_count };
-		uint32_t kept[6] = { bvapm_rec_request_functions(r).len, bvapm_rec_request_sql(r).len,
+		/* policy order: call paths, functions, sql, counters, tags, errors, checkpoints */
+		uint32_t count[7] = { q.call_path_count, q.function_count, q.sql_count, q.counter_count,
+			q.tag_count, q.error_count, q.checkpoint_count };
+		uint32_t kept[7] = { bvapm_rec_request_call_paths(r).len,
+			bvapm_rec_request_functions(r).len, bvapm_rec_request_sql(r).len,
 			bvapm_rec_request_counters(r).len, bvapm_rec_request_tags(r).len,
 			bvapm_rec_request_errors(r).len, bvapm_rec_request_checkpoints(r).len };
 		int cut = -1;                        /* the last list cut */
-		for (int l = 0; l < 6; l++) {
+		for (int l = 0; l < 7; l++) {
 			assert_true(kept[l] <= count[l]);
 			if (kept[l] < count[l])
 				cut = l;
 		}
-		for (int l = 0; l < 6; l++) {
+		for (int l = 0; l < 7; l++) {
 			if (cut >= 0 && l < cut)
 				assert_int_equal(kept[l], 0);
 			if (cut < 0 || l > cut)
 				assert_int_equal(kept[l], count[l]);
 		}
 		assert_int_equal(bvapm_rec_record_truncated(bvapm_rec_root(buf)), cut >= 0);
-		assert_int_equal(bvapm_rec_request_functions_dropped(r), count[0] - kept[0]);
-		assert_int_equal(bvapm_rec_request_sql_dropped(r), count[1] - kept[1]);
+		assert_int_equal(bvapm_rec_request_call_paths_dropped(r), count[0] - kept[0]);
+		assert_int_equal(bvapm_rec_request_functions_dropped(r), count[1] - kept[1]);
+		assert_int_equal(bvapm_rec_request_sql_dropped(r), count[2] - kept[2]);
 		for (uint32_t i = 0; i < kept[0]; i++)
+			assert_same_str(bvapm_rec_call_path_path(
+				bvapm_rec_call_path_at(bvapm_rec_request_call_paths(r), i)), cpath[i].path);
+		for (uint32_t i = 0; i < kept[1]; i++)
 			assert_same_str(bvapm_rec_function_stat_name(
 				bvapm_rec_function_stat_at(bvapm_rec_request_functions(r), i)), fn[i].name);
-		for (uint32_t i = 0; i < kept[1]; i++)
+		for (uint32_t i = 0; i < kept[2]; i++)
 			assert_same_str(bvapm_rec_sql_statement_statement(
 				bvapm_rec_sql_statement_at(bvapm_rec_request_sql(r), i)), sql[i].statement);
-		for (uint32_t i = 0; i < kept[4]; i++)
-			assert_same_str(bvapm_rec_error_event_message(
-				bvapm_rec_error_event_at(bvapm_rec_request_errors(r), i)), er[i].message);
+		for (uint32_t i = 0; i < kept[5]; i++) {
+			bvapm_rec_error_event_ref e = bvapm_rec_error_event_at(bvapm_rec_request_errors(r), i);
+			assert_same_str(bvapm_rec_error_event_message(e), er[i].message);
+			bvapm_rec_stack_frame_vec sv = bvapm_rec_error_event_stack(e);
+			assert_int_equal(sv.len, er[i].frame_count);
+			assert_int_equal(bvapm_rec_error_event_stack_depth(e), er[i].stack_depth);
+			for (uint32_t k = 0; k < sv.len; k++)
+				assert_same_str(bvapm_rec_stack_frame_function(bvapm_rec_stack_frame_at(sv, k)),
+					fr[k].function);
+		}
 	}
 	print_message("# random requests: %u whole, %u truncated, %u too small\n", whole, truncated,
 		too_small);

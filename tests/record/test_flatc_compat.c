@@ -272,7 +272,26 @@ static void check_request(bvapm_rec_request_ref t, const struct bvapm_rec_reques
 		assert_str(bvapm_rec_error_event_file(e), q->errors[i].file);
 		assert_int_equal(bvapm_rec_error_event_line(e), q->errors[i].line);
 		assert_int_equal(bvapm_rec_error_event_count(e), q->errors[i].count);
+		bvapm_rec_stack_frame_vec fv = bvapm_rec_error_event_stack(e);
+		assert_int_equal(fv.len, q->errors[i].frame_count);
+		for (uint32_t k = 0; k < fv.len; k++) {
+			bvapm_rec_stack_frame_ref f = bvapm_rec_stack_frame_at(fv, k);
+			assert_str(bvapm_rec_stack_frame_function(f), q->errors[i].stack[k].function);
+			assert_str(bvapm_rec_stack_frame_file(f), q->errors[i].stack[k].file);
+			assert_int_equal(bvapm_rec_stack_frame_line(f), q->errors[i].stack[k].line);
+		}
+		assert_int_equal(bvapm_rec_error_event_stack_depth(e), q->errors[i].stack_depth);
 	}
+	bvapm_rec_call_path_vec pv = bvapm_rec_request_call_paths(t);
+	assert_int_equal(pv.len, q->call_path_count);
+	for (uint32_t i = 0; i < pv.len; i++) {
+		bvapm_rec_call_path_ref p = bvapm_rec_call_path_at(pv, i);
+		assert_str(bvapm_rec_call_path_path(p), q->call_paths[i].path);
+		assert_true(bvapm_rec_call_path_calls(p) == q->call_paths[i].calls);
+		assert_true(bvapm_rec_call_path_inclusive_ns(p) == q->call_paths[i].inclusive_ns);
+		assert_true(bvapm_rec_call_path_exclusive_ns(p) == q->call_paths[i].exclusive_ns);
+	}
+	assert_int_equal(bvapm_rec_request_call_paths_dropped(t), 0);
 	bvapm_rec_tag_vec tv = bvapm_rec_request_tags(t);
 	assert_int_equal(tv.len, q->tag_count);
 	for (uint32_t i = 0; i < tv.len; i++) {
@@ -437,9 +456,18 @@ static void test_version_1_records_still_read(void **s)
 		assert_int_equal(bvapm_rec_verify(buf, len, NULL, NULL), 0);
 		bvapm_rec_record_ref r = bvapm_rec_root(buf);
 		assert_int_equal(bvapm_rec_record_schema_version(r), 1);
+		/* version 1 had no call paths and no error stacks: the fixture as
+		 * it was then */
+		struct bvapm_rec_request v1_request = fixture_request;
+		struct bvapm_rec_error v1_error = fixture_request.errors[0];
+		v1_request.call_paths = NULL;
+		v1_request.call_path_count = 0;
+		v1_error.stack = NULL;
+		v1_error.frame_count = v1_error.stack_depth = 0;
+		v1_request.errors = &v1_error;
 		switch (k) {
 		case FX_REQUEST:
-			check_request(bvapm_rec_record_body_request(r), &fixture_request);
+			check_request(bvapm_rec_record_body_request(r), &v1_request);
 			break;
 		case FX_FATAL:
 			check_fatal(bvapm_rec_record_body_fatal(r), &fixture_fatal);
@@ -453,6 +481,22 @@ static void test_version_1_records_still_read(void **s)
 		}
 		free(buf);
 	}
+}
+
+/* golden/request.v2.bvr: the version-2 builder's bytes (call paths, error
+ * stacks); they too must read back whatever the schema becomes. */
+static void test_version_2_records_still_read(void **s)
+{
+	(void)s;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/request.v2.bvr", golden_dir);
+	size_t len;
+	uint8_t *buf = read_file(path, &len);
+	assert_int_equal(bvapm_rec_verify(buf, len, NULL, NULL), 0);
+	bvapm_rec_record_ref r = bvapm_rec_root(buf);
+	assert_int_equal(bvapm_rec_record_schema_version(r), 2);
+	check_request(bvapm_rec_record_body_request(r), &fixture_request);
+	free(buf);
 }
 
 /* ---- a newer producer ---------------------------------------------------------------- */
@@ -583,6 +627,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_typical_request_round_trips_through_flatc),
 		cmocka_unit_test(test_newer_schema_records_are_read),
 		cmocka_unit_test(test_version_1_records_still_read),
+		cmocka_unit_test(test_version_2_records_still_read),
 	};
 	int failed = cmocka_run_group_tests_name("record flatc compatibility", tests, NULL, NULL);
 	remove_tmpdir();

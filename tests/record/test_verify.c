@@ -272,9 +272,9 @@ static void test_nesting_depth_and_object_limits(void **st)
 	(void)st;
 	static struct sample s;
 	encode(&s, FX_REQUEST);
-	struct bvapm_rec_verify_opts o = { .max_depth = 2 };
+	struct bvapm_rec_verify_opts o = { .max_depth = 3 };
 	assert_int_equal(bvapm_rec_verify(s.buf, s.len, &o, NULL), -ELOOP);
-	o.max_depth = 3;                             /* Record > RequestProfile > Checkpoint */
+	o.max_depth = 4;                             /* Record > RequestProfile > ErrorEvent > StackFrame */
 	assert_int_equal(bvapm_rec_verify(s.buf, s.len, &o, NULL), 0);
 	o = (struct bvapm_rec_verify_opts){ .max_objects = 10 };
 	assert_int_equal(bvapm_rec_verify(s.buf, s.len, &o, NULL), -ELOOP);

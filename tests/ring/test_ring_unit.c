@@ -404,6 +404,58 @@ static void test_corrupt_lengths_and_types(void **state)
 	bvapm_ring_close(c);
 }
 
+/* Producers and consumers only ever store 8-aligned positions: an unaligned
+ * tail or head in a corrupt header (here 3 bytes before the end of the data
+ * area, where an 8-byte word would straddle the end of the mapping) is
+ * refused by writers, repaired by the consumer, and the ring works again. */
+static void test_unaligned_positions(void **state)
+{
+	const uint64_t cap = 1 << 14;
+	bvapm_ring *c = test_create("unaligned", cap, 4096);
+	bvapm_ring *p = NULL;
+	uint8_t buf[256];
+	struct bvapm_ring_record recs[8];
+	struct bvapm_ring_stats st;
+
+	assert_int_equal(bvapm_ring_attach("unaligned", &p, NULL), 0);
+	/* within a lap of head, so only the alignment gives it away */
+	uint64_t head = 5 * cap - 64, bad = 5 * cap - 3;
+	poke_header("unaligned", offsetof(struct bvapm_ring_header, head), &head, 8);
+	poke_header("unaligned", offsetof(struct bvapm_ring_header, tail), &bad, 8);
+	uint32_t len = test_payload_fill(buf, 100, 1, 1);
+	assert_int_equal(bvapm_ring_write(p, 1, buf, len), -EIO);
+	bvapm_ring_stats(c, &st);
+	assert_int_equal(st.lost[BVAPM_LOSS_CONTENTION], 1);
+
+	/* an unaligned tail a few bytes past the consumer's cursor: the
+	 * consumer resets the positions; writes go through again */
+	bvapm_ring_close(c);
+	assert_int_equal(bvapm_ring_open("unaligned", BVAPM_RING_CONSUMER, &c, NULL), 0);
+	bad = head + 61;
+	poke_header("unaligned", offsetof(struct bvapm_ring_header, tail), &bad, 8);
+	assert_int_equal(bvapm_ring_peek(c, recs, 8), 0);
+	bvapm_ring_stats(c, &st);
+	assert_int_equal(st.tail & 7, 0);
+	assert_int_equal(bvapm_ring_write(p, 1, buf, len), 0);
+	int valid = 0;
+	drain_all(c, count_cb, &valid);
+	assert_int_equal(valid, 1);
+	bvapm_ring_close(c);
+
+	/* an unaligned head is found by the next consumer to attach */
+	bvapm_ring_stats(p, &st);
+	uint64_t bad_head = st.head + 5;
+	poke_header("unaligned", offsetof(struct bvapm_ring_header, head), &bad_head, 8);
+	assert_int_equal(bvapm_ring_open("unaligned", BVAPM_RING_CONSUMER, &c, NULL), 0);
+	assert_int_equal(bvapm_ring_head(c) & 7, 0);
+	assert_int_equal(bvapm_ring_write(p, 1, buf, len), 0);
+	valid = 0;
+	drain_all(c, count_cb, &valid);
+	assert_int_equal(valid, 1);
+	bvapm_ring_close(p);
+	bvapm_ring_close(c);
+}
+
 static void test_check_reports(void **state)
 {
 	bvapm_ring *c = test_create("check", 1 << 14, 4096);
@@ -562,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_attach_refused),
 		cmocka_unit_test(test_attach_wrong_permissions),
 		cmocka_unit_test(test_corrupt_lengths_and_types),
+		cmocka_unit_test(test_unaligned_positions),
 		cmocka_unit_test(test_check_reports),
 		cmocka_unit_test(test_control_words),
 		cmocka_unit_test(test_slots_and_single_consumer),

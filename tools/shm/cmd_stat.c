@@ -1,6 +1,7 @@
 /*
  * cmd_stat.c — `bvapm-shm stat`: one snapshot of the ring's header and slot
- * table, for people (aligned text) or scripts (--json).
+ * table, for people (aligned text) or scripts (--json); with --watch, rates
+ * per interval (cmd_watch.c). Read-only mapping: never writes to the ring.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@ static json_object *stats_json(const struct bvapm_ring_stats *st)
 {
 	json_object *j = json_object_new_object(), *lost = json_object_new_object();
 	json_object *drainer = json_object_new_object(), *slots = json_object_new_object();
-	json_object *control = json_object_new_object();
+	json_object *control = shm_control_json(&st->control);
 
 	json_object_object_add(j, "path", json_object_new_string(st->path));
 	json_object_object_add(j, "abi_major", json_object_new_int((int)st->abi_major));
@@ -45,12 +46,6 @@ static json_object *stats_json(const struct bvapm_ring_stats *st)
 	json_object_object_add(slots, "in_request", json_object_new_int((int)st->slots_in_request));
 	json_object_object_add(slots, "dead", json_object_new_int((int)st->slots_dead));
 	json_object_object_add(j, "slots", slots);
-	json_object_object_add(control, "disabled", json_object_new_boolean(st->control.kill_switch));
-	json_object_object_add(control, "mode_override",
-	                       json_object_new_int((int)st->control.mode_override));
-	json_object_object_add(control, "changed_unix_ns", json_object_new_uint64(st->control.changed_ns));
-	json_object_object_add(control, "changed_by_uid", json_object_new_int((int)st->control.changed_uid));
-	json_object_object_add(control, "changed_by_pid", json_object_new_int((int)st->control.changed_pid));
 	json_object_object_add(j, "control", control);
 	json_object_object_add(j, "created_unix_ns", json_object_new_uint64(st->create_time_ns));
 	return j;
@@ -86,27 +81,63 @@ static void stats_text(const struct bvapm_ring_stats *st)
 		       (unsigned long long)st->consumer_heartbeat_age_ms);
 	printf("agents     %u attached, %u in a request, %u dead\n", st->slots_used,
 	       st->slots_in_request, st->slots_dead);
-	printf("control    %s, mode override %u\n",
-	       st->control.kill_switch ? "DISABLED (kill switch on)" : "enabled",
-	       st->control.mode_override);
+	shm_control_text(&st->control);
 }
 
-int shm_cmd_stat(const struct shm_opts *o, int argc, char **argv)
+struct watch_opts {
+	bool watch;
+	double interval_s;
+	unsigned long count;
+};
+
+static int stat_option(struct shm_opts *o, int opt, const char *arg, void *ctx)
 {
+	struct watch_opts *w = ctx;
+
+	switch (opt) {
+	case 'w': w->watch = true; return SHM_OK;
+	case 'i':
+		if (shm_parse_seconds(arg, &w->interval_s) != 0)
+			return shm_fail(o, SHM_USAGE, "-i wants seconds (> 0), not '%s'", arg);
+		return SHM_OK;
+	case 'c':
+		if (shm_parse_count(arg, &w->count) != 0)
+			return shm_fail(o, SHM_USAGE, "--count wants a number >= 1, not '%s'", arg);
+		return SHM_OK;
+	default: return -1;
+	}
+}
+
+int shm_cmd_stat(const struct shm_opts *global, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"watch", no_argument, NULL, 'w'},
+		{"interval", required_argument, NULL, 'i'},
+		{"count", required_argument, NULL, 'c'},
+		{NULL, 0, NULL, 0},
+	};
+	struct shm_opts o = *global;
+	struct watch_opts w = {.interval_s = 0};
 	struct bvapm_ring_stats st;
 	bvapm_ring *r = NULL;
-	int rc = shm_open_ring(o, BVAPM_RING_READONLY, &r);
+	int rc = shm_parse_common(&o, argc, argv, "wi:c:", opts, stat_option, &w);
 
 	if (rc != SHM_OK)
 		return rc;
+	if (optind < argc)
+		return shm_fail(&o, SHM_USAGE, "stat takes no arguments");
+	if (!w.watch && (w.count != 0 || w.interval_s != 0))
+		return shm_fail(&o, SHM_USAGE, "-i and --count go with --watch");
+	if (w.watch)
+		return shm_stat_watch(&o, w.interval_s != 0 ? w.interval_s : 1.0, w.count);
+	rc = shm_open_ring(&o, BVAPM_RING_READONLY, &r);
+	if (rc != SHM_OK)
+		return rc;
 	bvapm_ring_stats(r, &st);
-	if (o->json) {
-		json_object *j = stats_json(&st);
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY));
-		json_object_put(j);
-	} else {
+	if (o.json)
+		shm_print_json(stats_json(&st));
+	else
 		stats_text(&st);
-	}
 	bvapm_ring_close(r);
 	return SHM_OK;
 }

@@ -8,7 +8,7 @@ require __DIR__ . '/bvapm_test.inc';
 $ri = shell_exec(escapeshellarg(PHP_BINARY) . ' -n -d extension=' . escapeshellarg(bvapm_ext()) . ' --ri bvapm');
 foreach (['enabled' => 'On', 'cli_enabled' => 'Off', 'ring' => 'default', 'mode' => 'light',
           'sample_rate' => '0.01', 'slow_threshold_ms' => '1000', 'overhead_budget_us' => '2000',
-          'max_checkpoints' => '64', 'record_buffer_size' => '262144',
+          'max_checkpoints' => '64', 'record_buffer_size' => '262144', 'profile' => 'auto',
           'force_header' => 'X-Bvapm-Profile', 'force_cookie' => 'bvapm_profile'] as $k => $v) {
     echo $k, ': ', preg_match("/^bvapm\\.$k => " . preg_quote($v, '/') . " => /m", $ri) ? 'ok' : 'MISSING', "\n";
 }
@@ -28,6 +28,7 @@ slow_threshold_ms: ok
 overhead_budget_us: ok
 max_checkpoints: ok
 record_buffer_size: ok
+profile: ok
 force_header: ok
 force_cookie: ok
 bool(false)

@@ -1,5 +1,5 @@
 --TEST--
-An uncaught exception: output and exit status unchanged, the request is kept (light mode, no sample) with the error
+An uncaught exception: output and exit status unchanged, the request is kept (light mode, no sample) with the exception's class, message, line and stack
 --INI--
 bvapm.enabled=0
 --FILE--
@@ -12,11 +12,22 @@ var_dump(bvapm_same_as_without($code, $ini + [], []));
 $recs = bvapm_ring_records('exc');
 var_dump(count($recs));
 $b = $recs[0]['body'];
-var_dump($b['keep_reason'], $b['errors'][0]['type'], str_contains($b['errors'][0]['message'], 'boom'));
+$e = $b['errors'][0];
+var_dump($b['keep_reason'], $e['type'], $e['message'], $e['line'], count($b['errors']));
+var_dump(array_map(fn($f) => $f['function'] . ':' . $f['line'], $e['stack']), $e['stack_depth']);
 ?>
 --EXPECT--
 bool(true)
 int(1)
 string(5) "Error"
-string(7) "E_ERROR"
-bool(true)
+string(16) "RuntimeException"
+string(4) "boom"
+int(1)
+int(1)
+array(2) {
+  [0]=>
+  string(3) "f:1"
+  [1]=>
+  string(8) "{main}:1"
+}
+int(2)

@@ -218,8 +218,8 @@ static void test_error_status(void **state)
 {
 	struct bvapm_rec_envelope env = fixture_envelope;
 	struct bvapm_rec_request req = small_request(503);
-	struct bvapm_rec_error err = { bvapm_rec_cstr("RuntimeException"), bvapm_rec_cstr("boom"),
-		bvapm_rec_cstr("/a.php"), 3, 1 };
+	struct bvapm_rec_error err = { .type = bvapm_rec_cstr("RuntimeException"),
+		.message = bvapm_rec_cstr("boom"), .file = bvapm_rec_cstr("/a.php"), .line = 3, .count = 1 };
 	struct bvapm_rec_tag tag = { bvapm_rec_cstr("db.system"), bvapm_rec_cstr("mysql") };
 	struct bvapm_rec_sql sql = { bvapm_rec_cstr("  (select 1)"), 2, 100, 60, 2, false };
 	(void)state;

@@ -1,0 +1,349 @@
+/*
+ * cmd_top.c — `bvapm-shm top [-d SECONDS] [--once] [--count N]`: every
+ * worker's in-flight request from the ring's live slots, longest running
+ * first, refreshed like top(1).
+ *
+ * Slots are read with bvapm_ring_slots (a seqlock copy per slot, bounded
+ * retries; a worker that died mid-update shows as torn) from a read-only
+ * mapping: nothing in the ring is written. Running times compare the slot's
+ * CLOCK_MONOTONIC stamps with ours (one clock for the whole host).
+ *
+ * Output: on a terminal, the screen is cleared and redrawn every -d seconds
+ * (default 1), lines cut to the terminal's width; q or Ctrl-C quits and the
+ * terminal settings are restored. Otherwise (or with --once) plain tables,
+ * one after another; --json prints one JSON document per refresh (one line
+ * each when refreshing, pretty with --once).
+ */
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shm.h"
+
+struct top_opts {
+	double delay_s;
+	bool once;
+	unsigned long count;
+};
+
+struct row {
+	const struct bvapm_ring_slot_view *v;
+	int64_t running_ns; /* -1: unknown / not in a request */
+};
+
+static const char *state_name(const struct bvapm_ring_slot_view *v)
+{
+	if (!v->alive)
+		return v->in_request ? "dead-req" : "dead";
+	return v->in_request ? "request" : "idle";
+}
+
+/* ns since a CLOCK_MONOTONIC stamp of the slot, -1 when unknown. */
+static int64_t since(uint64_t stamp_ns, uint64_t now_ns)
+{
+	return stamp_ns != 0 && stamp_ns <= now_ns ? (int64_t)(now_ns - stamp_ns) : -1;
+}
+
+static int compare_rows(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int rank_x = x->v->in_request ? 0 : x->v->alive ? 2 : 1;
+	int rank_y = y->v->in_request ? 0 : y->v->alive ? 2 : 1;
+
+	if (rank_x != rank_y)
+		return rank_x - rank_y;
+	if (x->running_ns != y->running_ns)
+		return x->running_ns > y->running_ns ? -1 : 1;
+	return x->v->pid < y->v->pid ? -1 : x->v->pid > y->v->pid;
+}
+
+static json_object *row_json(const struct row *r, uint64_t now)
+{
+	const struct bvapm_ring_slot_view *v = r->v;
+	json_object *j = json_object_new_object();
+	bool req = v->in_request;
+
+	json_object_object_add(j, "slot", json_object_new_int((int)v->index));
+	json_object_object_add(j, "pid", json_object_new_int((int)v->pid));
+	json_object_object_add(j, "state", json_object_new_string(state_name(v)));
+	json_object_object_add(j, "alive", json_object_new_boolean(v->alive));
+	json_object_object_add(j, "torn", json_object_new_boolean(v->torn));
+	json_object_object_add(j, "requests", json_object_new_uint64(v->request_count));
+	json_object_object_add(j, "records_written", json_object_new_uint64(v->records_written));
+	json_object_object_add(j, "records_dropped", json_object_new_uint64(v->records_dropped));
+	json_object_object_add(j, "method", req ? json_object_new_string(v->method) : NULL);
+	json_object_object_add(j, "uri", req ? json_object_new_string(v->uri) : NULL);
+	json_object_object_add(j, "trace_id", req && v->trace_id[0] ? json_object_new_string(v->trace_id) : NULL);
+	json_object_object_add(j, "started_unix_ns", req ? json_object_new_uint64(v->req_start_wall_ns) : NULL);
+	json_object_object_add(j, "running_ms", req && r->running_ns >= 0
+	                       ? json_object_new_double((double)r->running_ns / 1e6) : NULL);
+	json_object *cp = NULL;
+	if (req && v->checkpoint[0] != '\0') {
+		int64_t ago = since(v->checkpoint_mono_ns, now);
+		cp = json_object_new_object();
+		json_object_object_add(cp, "label", json_object_new_string(v->checkpoint));
+		json_object_object_add(cp, "memory_bytes", json_object_new_int64(v->checkpoint_mem));
+		json_object_object_add(cp, "ago_ms", ago >= 0 ? json_object_new_double((double)ago / 1e6) : NULL);
+	}
+	json_object_object_add(j, "checkpoint", cp);
+	json_object *sql = NULL;
+	if (req && v->sql[0] != '\0') {
+		int64_t running = since(v->sql_start_mono_ns, now);
+		sql = json_object_new_object();
+		json_object_object_add(sql, "statement", json_object_new_string(v->sql));
+		json_object_object_add(sql, "running_ms",
+		                       running >= 0 ? json_object_new_double((double)running / 1e6) : NULL);
+	}
+	json_object_object_add(j, "sql", sql);
+	return j;
+}
+
+/* "1.23s", "45ms", "-" */
+static const char *duration(int64_t ns, char *buf, size_t len)
+{
+	if (ns < 0)
+		snprintf(buf, len, "-");
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%lldms", (long long)(ns / 1000000));
+	else if (ns < INT64_C(600) * 1000000000)
+		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
+	else
+		snprintf(buf, len, "%lldm%02llds", (long long)(ns / 60000000000),
+		         (long long)(ns / 1000000000 % 60));
+	return buf;
+}
+
+/* Prints one line, cut to `width` columns when width > 0; on a screen
+ * (width != 0) also erases what the last frame left on that line. */
+static void line(int width, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line(int width, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (width > 0 && (size_t)width < strlen(buf))
+		buf[width] = '\0';
+	fputs(buf, stdout);
+	fputs(width != 0 ? "\033[K\n" : "\n", stdout);
+}
+
+/* width: terminal columns, 0 for plain output, -1 for a screen of unknown width */
+static void print_table(const char *path, const struct row *rows, int n, uint64_t now, int width)
+{
+	int in_request = 0, dead = 0;
+	char when[16] = "";
+	time_t t = time(NULL);
+	struct tm tm;
+
+	for (int i = 0; i < n; i++) {
+		in_request += rows[i].v->in_request && rows[i].v->alive;
+		dead += !rows[i].v->alive;
+	}
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	line(width, "bvapm-shm top - %s - %s - %d workers, %d in a request, %d dead", path, when, n,
+	     in_request, dead);
+	line(width, "%-8s %-8s %9s %-7s %-32s %-24s %9s %s", "PID", "STATE", "RUNNING", "METHOD", "URI",
+	     "CHECKPOINT", "MEMORY", "SQL");
+	for (int i = 0; i < n; i++) {
+		const struct bvapm_ring_slot_view *v = rows[i].v;
+		char run[32], cp[96] = "", mem[32] = "", sql[200] = "", ago[32], sqlrun[32];
+
+		if (v->in_request && v->checkpoint[0] != '\0') {
+			snprintf(cp, sizeof(cp), "%s (%s ago)", v->checkpoint,
+			         duration(since(v->checkpoint_mono_ns, now), ago, sizeof(ago)));
+			shm_bytes((unsigned long long)(v->checkpoint_mem > 0 ? v->checkpoint_mem : 0), mem,
+			          sizeof(mem));
+		}
+		if (v->in_request && v->sql[0] != '\0')
+			snprintf(sql, sizeof(sql), "[%s] %s",
+			         duration(since(v->sql_start_mono_ns, now), sqlrun, sizeof(sqlrun)), v->sql);
+		line(width, "%-8u %-8s %9s %-7s %-32s %-24s %9s %s%s", v->pid, state_name(v),
+		     v->in_request ? duration(rows[i].running_ns, run, sizeof(run)) : "-",
+		     v->in_request ? v->method : "", v->in_request ? v->uri : "", cp, mem, sql,
+		     v->torn ? " (torn)" : "");
+	}
+}
+
+static json_object *table_json(const char *path, const struct row *rows, int n, uint64_t now)
+{
+	json_object *j = json_object_new_object(), *arr = json_object_new_array();
+	int in_request = 0, dead = 0;
+
+	for (int i = 0; i < n; i++) {
+		in_request += rows[i].v->in_request && rows[i].v->alive;
+		dead += !rows[i].v->alive;
+		json_object_array_add(arr, row_json(&rows[i], now));
+	}
+	json_object_object_add(j, "ring", json_object_new_string(path));
+	json_object_object_add(j, "time_unix_ns", json_object_new_uint64(shm_now_ns(CLOCK_REALTIME)));
+	json_object_object_add(j, "workers", json_object_new_int(n));
+	json_object_object_add(j, "in_request", json_object_new_int(in_request));
+	json_object_object_add(j, "dead", json_object_new_int(dead));
+	json_object_object_add(j, "slots", arr);
+	return j;
+}
+
+/* ---- terminal ---------------------------------------------------------- */
+
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void restore_terminal(void)
+{
+	if (termios_saved) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+		termios_saved = false;
+	}
+}
+
+/* Keys without Enter, no echo; restored at exit and on q / Ctrl-C. */
+static void raw_keys(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) != 0)
+		return;
+	t = saved_termios;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
+		termios_saved = true;
+		atexit(restore_terminal);
+	}
+}
+
+/* Waits until deadline; true when q was pressed. */
+static bool wait_or_quit(uint64_t deadline_ns)
+{
+	if (!termios_saved) {
+		shm_sleep_until(deadline_ns);
+		return false;
+	}
+	for (;;) {
+		uint64_t now = shm_now_ns(CLOCK_MONOTONIC);
+		if (now >= deadline_ns || shm_stop_requested())
+			return false;
+		struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
+		int ms = (int)((deadline_ns - now + 999999) / 1000000);
+		if (poll(&pfd, 1, ms) > 0) {
+			char c;
+			if (read(STDIN_FILENO, &c, 1) == 1 && (c == 'q' || c == 'Q'))
+				return true;
+		}
+	}
+}
+
+static int terminal_width(void)
+{
+	struct winsize ws;
+
+	return ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 0;
+}
+
+/* ---- command ------------------------------------------------------------ */
+
+static int top_option(struct shm_opts *o, int opt, const char *arg, void *ctx)
+{
+	struct top_opts *t = ctx;
+
+	switch (opt) {
+	case 'd':
+		if (shm_parse_seconds(arg, &t->delay_s) != 0)
+			return shm_fail(o, SHM_USAGE, "-d wants seconds (> 0), not '%s'", arg);
+		return SHM_OK;
+	case '1': t->once = true; return SHM_OK;
+	case 'c':
+		if (shm_parse_count(arg, &t->count) != 0)
+			return shm_fail(o, SHM_USAGE, "--count wants a number >= 1, not '%s'", arg);
+		return SHM_OK;
+	default: return -1;
+	}
+}
+
+int shm_cmd_top(const struct shm_opts *global, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"delay", required_argument, NULL, 'd'},
+		{"once", no_argument, NULL, '1'},
+		{"count", required_argument, NULL, 'c'},
+		{NULL, 0, NULL, 0},
+	};
+	struct shm_opts o = *global;
+	struct top_opts t = {.delay_s = 1.0};
+	struct bvapm_ring_stats st;
+	bvapm_ring *r = NULL;
+	int rc = shm_parse_common(&o, argc, argv, "d:1c:", opts, top_option, &t);
+
+	if (rc != SHM_OK)
+		return rc;
+	if (optind < argc)
+		return shm_fail(&o, SHM_USAGE, "top takes no arguments besides its options");
+	if (t.once)
+		t.count = 1;
+	rc = shm_open_ring(&o, BVAPM_RING_READONLY, &r);
+	if (rc != SHM_OK)
+		return rc;
+	bvapm_ring_stats(r, &st);
+	size_t max = st.slot_count > 0 ? st.slot_count : 1;
+	struct bvapm_ring_slot_view *views = calloc(max, sizeof(*views));
+	struct row *rows = calloc(max, sizeof(*rows));
+	if (views == NULL || rows == NULL) {
+		free(views);
+		free(rows);
+		bvapm_ring_close(r);
+		return shm_fail(&o, SHM_SYSTEM, "out of memory");
+	}
+
+	bool screen = !t.once && !o.json && isatty(STDOUT_FILENO);
+	shm_catch_stop_signals();
+	if (screen) {
+		raw_keys();
+		fputs("\033[H\033[2J", stdout); /* clear once; frames redraw in place */
+	}
+	uint64_t next = shm_now_ns(CLOCK_MONOTONIC);
+	for (unsigned long shown = 0; t.count == 0 || shown < t.count; shown++) {
+		if (shown > 0 && (wait_or_quit(next) || shm_stop_requested()))
+			break;
+		int n = bvapm_ring_slots(r, views, max);
+		uint64_t now = shm_now_ns(CLOCK_MONOTONIC);
+		for (int i = 0; i < n; i++) {
+			rows[i].v = &views[i];
+			rows[i].running_ns = views[i].in_request ? since(views[i].req_start_mono_ns, now) : -1;
+		}
+		qsort(rows, (size_t)n, sizeof(*rows), compare_rows);
+		if (o.json) {
+			json_object *j = table_json(st.path, rows, n, now);
+			printf("%s\n", json_object_to_json_string_ext(
+				j, (t.once ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
+				           JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(j);
+		} else {
+			if (screen)
+				fputs("\033[H", stdout);
+			else if (shown > 0)
+				fputs("\n", stdout);
+			int width = screen ? terminal_width() : 0;
+			print_table(st.path, rows, n, now, screen && width == 0 ? -1 : width);
+			if (screen)
+				fputs("\033[J", stdout); /* clear what the last frame left below */
+		}
+		fflush(stdout);
+		next = now + (uint64_t)(t.delay_s * 1e9);
+	}
+	restore_terminal();
+	free(views);
+	free(rows);
+	bvapm_ring_close(r);
+	return SHM_OK;
+}
