@@ -9,6 +9,9 @@
 #   bvapm-aggressive  bvapm.so, every request recorded with full detail,
 #                     into the ring of a real bvapm-drainer (SQLite store)
 #                     running beside it, as in production
+#   bvapm-aggressive-discard  the same, but into a ring emptied by a stand-in
+#                     consumer that discards the records (bvapm-test-ring
+#                     drain): the agent's cost without the drainer's work
 #   tideways          tideways_xhprof (php8.2-tideways) profiling every
 #                     request: www/tideways_prepend.php (auto_prepend_file)
 #                     enables it with FLAGS_CPU|FLAGS_MEMORY, and at shutdown
@@ -29,7 +32,9 @@
 #        build/release/drainer/bvapm-drainer 5 5
 set -u
 so=$(realpath "$1") drainer_bin=$(realpath "$2") secs=${3:-5} rounds=${4:-5}
-read -r -a conds <<< "${5:-none bvapm-light bvapm-aggressive tideways tideways-wall}"
+read -r -a conds <<< "${5:-none bvapm-light bvapm-aggressive bvapm-aggressive-discard tideways tideways-wall}"
+# the stand-in consumer, from the same build as the drainer unless given
+ring_tool=${BVAPM_TEST_RING:-$(dirname "$drainer_bin")/../tests/agent/bvapm-test-ring}
 pages=(cpu.php sql.php)
 conns=4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,8 +47,8 @@ dir=$(mktemp -d); shm=$(mktemp -d /dev/shm/bvapm-profbench-XXXXXX)
 chmod 0777 "$dir" "$shm"
 mkdir -p "$dir/profiles" "$results"
 export BVAPM_SHM_DIR=$shm BENCH_PROFILE_DIR=$dir/profiles
-drainer=""
-trap 'stack_stop; [ -n "$drainer" ] && kill "$drainer" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shm"' EXIT
+drainer="" discard=""
+trap 'stack_stop; [ -n "$drainer" ] && kill "$drainer" 2>/dev/null; [ -n "$discard" ] && kill "$discard" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shm"' EXIT
 exec > >(tee "$results/profile_overhead-$stamp.txt") 2>&1
 
 "$drainer_bin" --set ring.name=bench --set ring.size=64M --set spool.dir="$dir/spool" \
@@ -52,6 +57,11 @@ exec > >(tee "$results/profile_overhead-$stamp.txt") 2>&1
 drainer=$!
 for _ in $(seq 100); do [ -e "$shm/bvapm-bench" ] && break; sleep 0.05; done
 [ -e "$shm/bvapm-bench" ] || { echo "the drainer did not create the ring:"; cat "$dir/drainer.log"; exit 1; }
+if [[ " ${conds[*]} " == *" bvapm-aggressive-discard "* ]]; then
+  "$ring_tool" create discard $((64 << 20)) || { echo "no stand-in consumer ($ring_tool)"; exit 1; }
+  "$ring_tool" drain discard 1000000 > /dev/null &
+  discard=$!
+fi
 
 echo "profile_overhead: $(date -u) host $(hostname) $(nproc) CPUs, PHP $(php -r 'echo PHP_VERSION;')," \
   "tideways_xhprof $(dpkg-query -W -f '${Version}' php8.2-tideways 2>/dev/null)"
@@ -67,6 +77,8 @@ start() {
     bvapm-light) stack_start "$dir/stack" "$2" "" bench light "${pdo[@]}" "extension=$so" \
                    bvapm.sample_rate=0.01 ;;
     bvapm-aggressive) stack_start "$dir/stack" "$2" "" bench aggressive "${pdo[@]}" "extension=$so" ;;
+    bvapm-aggressive-discard) stack_start "$dir/stack" "$2" "" discard aggressive "${pdo[@]}" \
+                                "extension=$so" ;;
     tideways) stack_start "$dir/stack" "$2" "" bench light "${pdo[@]}" "${tw[@]}" ;;
     tideways-wall) BENCH_TIDEWAYS_FLAGS=0 stack_start "$dir/stack" "$2" "" bench light \
                      "${pdo[@]}" "${tw[@]}" ;;
@@ -103,7 +115,7 @@ for ((r = 1; r <= rounds; r++)); do
         echo "$c $page: $WRK_ERRORS failed requests; the stack's logs:"
         tail -n 5 "$dir"/stack/*.log
       fi
-      printf 'round %d %-8s %-17s %9.1f req/s  p50 %9.1f us  p99 %9.1f us  errors %s  drainer CPU %d%%\n' \
+      printf 'round %d %-8s %-24s %9.1f req/s  p50 %9.1f us  p99 %9.1f us  errors %s  drainer CPU %d%%\n' \
         "$r" "$page" "$c" "$WRK_RPS" "$WRK_P50_US" "$WRK_P99_US" "$WRK_ERRORS" "$busy"
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$page" "$c" "$WRK_RPS" "$WRK_P50_US" \
         "$WRK_P99_US" "$WRK_ERRORS" >> "$runs"

@@ -29,7 +29,7 @@ def main():
     for page, rounds in runs.items():
         name = page.removesuffix(".php")
         print(f"\n{page}: medians over rounds; overhead = rps(none)/rps - 1 per round")
-        print(f"{'condition':<17} {'runs':>4} {'req/s':>9} {'overhead':>9} "
+        print(f"{'condition':<24} {'runs':>4} {'req/s':>9} {'overhead':>9} "
               f"{'p50 ms':>8} {'p99 ms':>8} {'dropped':>7}")
         out[page] = {}
         for cond in conds:
@@ -42,7 +42,7 @@ def main():
             p50 = statistics.median(m[1] for m in mine)
             p99 = statistics.median(m[2] for m in mine)
             overhead = statistics.median(paired) * 100 if paired else float("nan")
-            print(f"{cond:<17} {len(mine):>4} {rps:>9.1f} {overhead:>+8.1f}% "
+            print(f"{cond:<24} {len(mine):>4} {rps:>9.1f} {overhead:>+8.1f}% "
                   f"{p50 / 1000:>8.2f} {p99 / 1000:>8.2f} {dropped.get((page, cond), 0):>7}")
             out[page][cond] = {"runs": len(mine), "rps_median": rps, "overhead_pct": overhead,
                                "overhead_pct_rounds": [p * 100 for p in paired],
