@@ -34,9 +34,9 @@ function slug(string $s): string
     return strtolower(trim(preg_replace('/[^a-z0-9]+/i', '-', $s), '-'));
 }
 
-$sum = fib(23);                                 // ~75 000 calls
+$sum = fib(23);                                 // 92 735 calls
 $v = new Vec(0.0, 0.0);
-for ($i = 0; $i < 20000; $i++) {                // ~60 000 calls
+for ($i = 0; $i < 20000; $i++) {                // 100 000 calls
     $v = $v->add((new Vec($i % 7, $i % 3))->scale(0.5));
 }
 $sum += (int)$v->len();
@@ -44,6 +44,6 @@ $words = [];
 for ($i = 0; $i < 3000; $i++) {
     $words[] = slug("Item number $i of the list");
 }
-usort($words, fn(string $a, string $b): int => strcmp($a, $b));   // ~35 000 calls
+usort($words, fn(string $a, string $b): int => strcmp($a, $b));   // ~35 000 calls, and strcmp
 $sum += count(array_filter(array_map('strlen', $words), fn(int $n): bool => $n > 20));
 echo $sum, "\n";
