@@ -48,7 +48,15 @@ chmod 0777 "$dir" "$shm"
 mkdir -p "$dir/profiles" "$results"
 export BVAPM_SHM_DIR=$shm BENCH_PROFILE_DIR=$dir/profiles
 drainer="" discard=""
-trap 'stack_stop; [ -n "$drainer" ] && kill "$drainer" 2>/dev/null; [ -n "$discard" ] && kill "$discard" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shm"' EXIT
+# waits for our own processes by pid only: a bare `wait` would also wait for
+# the tee below, which ends only when this script does
+cleanup() {
+  stack_stop
+  local p
+  for p in $drainer $discard; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  rm -rf "$dir" "$shm"
+}
+trap cleanup EXIT
 exec > >(tee "$results/profile_overhead-$stamp.txt") 2>&1
 
 "$drainer_bin" --set ring.name=bench --set ring.size=64M --set spool.dir="$dir/spool" \
