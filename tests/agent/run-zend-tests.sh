@@ -12,7 +12,7 @@
 #     and no record lost.
 #
 #   run-zend-tests.sh BVAPM_SO RING_TOOL [--full] [--no-opcache] [-j N]
-#     default      the subset listed in zend-tests.subset (about 2 100 tests)
+#     default      the subset listed in zend-tests.subset (about 2 050 tests)
 #     --full       all of Zend/tests and tests/lang (about 4 350 tests)
 #     --no-opcache only the "plain" pair
 # PHP's error log (error_log) is a file in every run, with and without the
