@@ -1,0 +1,169 @@
+/*
+ * cmd_sql.c — `bvapm-report sql`: the database from the application's side.
+ *  - top normalized statements by total time and by executions, over the
+ *    selected requests (one aggregation into a TEMP table, read twice; the
+ *    store itself stays read-only);
+ *  - N+1 suspects by endpoint: statements the agent flagged n_plus_one, or
+ *    run at least REPEAT_THRESHOLD times in one request, with the requests
+ *    affected and executions per request;
+ *  - counters per endpoint (bvapm_count(), e.g. models retrieved), which
+ *    tell how many objects those statements turned into.
+ */
+#include <stdio.h>
+
+#include "report.h"
+
+#define REPEAT_THRESHOLD 20
+
+static int top(struct report *r, const char *order, const char *key, const char *title)
+{
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT statement, executions, total_ns, max_ns, rows, requests, flagged "
+		"FROM temp.sql_top ORDER BY %s DESC, statement LIMIT %ld", order, r->o->limit);
+	if (s == NULL)
+		return -1;
+	json_object *arr = r->o->json ? jadd(r->doc, key, json_object_new_array()) : NULL;
+	if (!arr) {
+		out_section(r, title);
+		printf("  %10s %11s %10s %10s %8s  %s\n", "executions", "total", "max", "rows",
+		       "requests", "statement");
+	}
+	int rc, n = 0;
+	char b1[32], b2[32];
+	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		n++;
+		if (arr) {
+			json_object *o = json_object_new_object();
+			jadd(o, "statement", jstr(report_col_text(s, 0)));
+			jadd(o, "executions", jint(sqlite3_column_int64(s, 1)));
+			jadd(o, "total_ns", jint(sqlite3_column_int64(s, 2)));
+			jadd(o, "max_ns", jint(sqlite3_column_int64(s, 3)));
+			jadd(o, "rows", jint(sqlite3_column_int64(s, 4)));
+			jadd(o, "requests", jint(sqlite3_column_int64(s, 5)));
+			jadd(o, "n_plus_one_flagged", jint(sqlite3_column_int64(s, 6)));
+			json_object_array_add(arr, o);
+		} else {
+			printf("  %10lld %11s %10s %10lld %8lld  %s\n", (long long)sqlite3_column_int64(s, 1),
+			       fmt_ns(sqlite3_column_int64(s, 2), b1, sizeof b1),
+			       fmt_ns(sqlite3_column_int64(s, 3), b2, sizeof b2),
+			       (long long)sqlite3_column_int64(s, 4), (long long)sqlite3_column_int64(s, 5),
+			       report_col_text(s, 0));
+		}
+	}
+	sqlite3_finalize(s);
+	if (!arr && n == 0 && rc == SQLITE_DONE)
+		printf("  no SQL recorded for these requests\n");
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int n_plus_one(struct report *r)
+{
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT %s AS ep, s.statement, count(*), avg(s.count), max(s.count) AS mx, sum(s.total_ns), "
+		"max(s.n_plus_one != 0), sum(s.rows) FROM sql s JOIN requests r ON r.id = s.request_id "
+		"WHERE %s AND (s.n_plus_one != 0 OR s.count >= %d) "
+		"GROUP BY ep, s.statement ORDER BY mx DESC, ep, s.statement LIMIT %ld",
+		r->ep, r->where_r, REPEAT_THRESHOLD, r->o->limit);
+	if (s == NULL)
+		return -1;
+	json_object *arr = r->o->json ? jadd(r->doc, "n_plus_one", json_object_new_array()) : NULL;
+	if (!arr) {
+		out_section(r, "N+1 suspects by endpoint (flagged by the agent, or >= 20 runs in one request)");
+		printf("  %-34s %8s %9s %9s %11s %5s  %s\n", "endpoint", "requests", "avg/req", "max/req",
+		       "total", "flag", "statement");
+	}
+	int rc, n = 0;
+	char b1[32];
+	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		n++;
+		if (arr) {
+			json_object *o = json_object_new_object();
+			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
+			jadd(o, "statement", jstr(report_col_text(s, 1)));
+			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
+			jadd(o, "avg_per_request", jdbl(sqlite3_column_double(s, 3)));
+			jadd(o, "max_per_request", jint(sqlite3_column_int64(s, 4)));
+			jadd(o, "total_ns", jint(sqlite3_column_int64(s, 5)));
+			jadd(o, "flagged", json_object_new_boolean(sqlite3_column_int(s, 6)));
+			jadd(o, "rows", jint(sqlite3_column_int64(s, 7)));
+			json_object_array_add(arr, o);
+		} else {
+			printf("  ");
+			out_clip(report_col_text(s, 0), 34);
+			printf(" %8lld %9.1f %9lld %11s %5s  %s\n", (long long)sqlite3_column_int64(s, 2),
+			       sqlite3_column_double(s, 3), (long long)sqlite3_column_int64(s, 4),
+			       fmt_ns(sqlite3_column_int64(s, 5), b1, sizeof b1),
+			       sqlite3_column_int(s, 6) ? "yes" : "no", report_col_text(s, 1));
+		}
+	}
+	sqlite3_finalize(s);
+	if (!arr && n == 0 && rc == SQLITE_DONE)
+		printf("  none\n");
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int counters(struct report *r)
+{
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT %s AS ep, c.name, count(*), avg(c.value), max(c.value) AS mx "
+		"FROM counters c JOIN requests r ON r.id = c.request_id WHERE %s "
+		"GROUP BY ep, c.name ORDER BY mx DESC, ep, c.name LIMIT %ld",
+		r->ep, r->where_r, r->o->limit);
+	if (s == NULL)
+		return -1;
+	json_object *arr = r->o->json ? jadd(r->doc, "counters", json_object_new_array()) : NULL;
+	if (!arr) {
+		out_section(r, "Counters by endpoint (bvapm_count)");
+		printf("  %-34s %-36s %8s %12s %12s\n", "endpoint", "counter", "requests", "avg/req",
+		       "max/req");
+	}
+	int rc, n = 0;
+	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		n++;
+		if (arr) {
+			json_object *o = json_object_new_object();
+			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
+			jadd(o, "counter", jstr(report_col_text(s, 1)));
+			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
+			jadd(o, "avg_per_request", jdbl(sqlite3_column_double(s, 3)));
+			jadd(o, "max_per_request", jint(sqlite3_column_int64(s, 4)));
+			json_object_array_add(arr, o);
+		} else {
+			printf("  ");
+			out_clip(report_col_text(s, 0), 34);
+			printf(" ");
+			out_clip(report_col_text(s, 1), 36);
+			printf(" %8lld %12.1f %12lld\n", (long long)sqlite3_column_int64(s, 2),
+			       sqlite3_column_double(s, 3), (long long)sqlite3_column_int64(s, 4));
+		}
+	}
+	sqlite3_finalize(s);
+	if (!arr && n == 0 && rc == SQLITE_DONE)
+		printf("  none\n");
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int cmd_sql(struct report *r)
+{
+	char *sql = sqlite3_mprintf(
+		"CREATE TEMP TABLE sql_top AS SELECT s.statement AS statement, sum(s.count) AS executions, "
+		"sum(s.total_ns) AS total_ns, max(s.max_ns) AS max_ns, sum(s.rows) AS rows, "
+		"count(DISTINCT s.request_id) AS requests, sum(s.n_plus_one != 0) AS flagged "
+		"FROM sql s JOIN requests r ON r.id = s.request_id WHERE %s GROUP BY s.statement",
+		r->where_r);
+	char *msg = NULL;
+	if (sql == NULL || sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fprintf(stderr, "bvapm-report: query failed: %s\n", msg ? msg : "out of memory");
+		sqlite3_free(msg);
+		sqlite3_free(sql);
+		return REPORT_ERROR;
+	}
+	sqlite3_free(sql);
+	if (r->o->json)
+		jadd(r->doc, "statements", jint(report_scalar(r, "SELECT count(*) FROM temp.sql_top")));
+	if (top(r, "total_ns", "top_by_time", "Top statements by total time") ||
+	    top(r, "executions", "top_by_count", "Top statements by executions") || n_plus_one(r) ||
+	    counters(r))
+		return REPORT_ERROR;
+	return REPORT_OK;
+}
