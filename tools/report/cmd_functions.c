@@ -2,8 +2,9 @@
  * cmd_functions.c — `bvapm-report functions`: functions ranked by exclusive
  * wall time summed over the function profiles of the selected requests
  * (each request stores its own top-N), with calls, inclusive time, the
- * share of all exclusive time profiled, the number of requests in which
- * the function appears, and the memory it added.
+ * share of all exclusive time profiled, the number of profiles in which
+ * the function appears (a profile lists a function once), and the memory
+ * it added.
  */
 #include <stdio.h>
 
@@ -11,15 +12,19 @@
 
 int cmd_functions(struct report *r)
 {
-	int64_t all = report_scalar(r,
-		"SELECT sum(fn.exclusive_ns) FROM functions fn JOIN requests r ON r.id = fn.request_id "
-		"WHERE %s", r->where_r);
+	/* Unfiltered, the requests table is not needed, and a scan of the
+	 * table sorted once beats walking the name index (one random table
+	 * read per row). Filtered, the selection drives through the
+	 * request_id index. */
+	const char *from = r->filtered ? "functions fn JOIN requests r ON r.id = fn.request_id"
+	                               : "functions fn NOT INDEXED";
+	const char *where = r->filtered ? r->where_r : "fn.request_id IS NOT NULL";
+	int64_t all = report_scalar(r, "SELECT sum(fn.exclusive_ns) FROM %s WHERE %s", from, where);
 	sqlite3_stmt *s = report_prepare(r,
 		"SELECT fn.name, sum(fn.calls), sum(fn.exclusive_ns) AS excl, sum(fn.inclusive_ns), "
-		"count(DISTINCT fn.request_id), sum(fn.mem_delta_bytes) "
-		"FROM functions fn JOIN requests r ON r.id = fn.request_id WHERE %s "
+		"count(*), sum(fn.mem_delta_bytes) FROM %s WHERE %s "
 		"GROUP BY fn.name ORDER BY excl DESC, fn.name LIMIT %ld",
-		r->where_r, r->o->limit);
+		from, where, r->o->limit);
 	if (s == NULL)
 		return REPORT_ERROR;
 	json_object *arr = NULL;

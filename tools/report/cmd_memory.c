@@ -3,116 +3,239 @@
  *  - checkpoint pairs: for each endpoint and consecutive pair of checkpoints
  *    (previous label → label; "(start)" before the first), how often, the
  *    average and the largest jump (mem_delta_bytes), and the request that
- *    had the largest, ordered by the largest jump;
+ *    had the largest, ordered by the largest jump (grouped in memory,
+ *    groups.h: one pass, no sort of every checkpoint);
  *  - the largest single jumps, with their request;
  *  - peak memory distribution: per endpoint p50/p90/p99/max, and a histogram
  *    over all selected requests in power-of-two buckets.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups.h"
 #include "report.h"
 
-/* Consecutive checkpoints of the selected requests. */
-#define PAIRS_SQL                                                                               \
-	"SELECT %s AS ep, coalesce(lag(c.label) OVER (PARTITION BY c.request_id ORDER BY c.idx), " \
-	"'(start)') AS prev, c.label AS label, c.mem_delta_bytes AS delta, c.request_id AS rid, "   \
-	"c.mem_bytes AS mem FROM checkpoints c JOIN requests r ON r.id = c.request_id WHERE %s"
+/* Consecutive checkpoints of the selected requests: ep, previous label,
+ * label, delta, request id. The drainer writes a request's checkpoints in
+ * one go, in order, so the previous one is almost always the row just
+ * before (rowid - 1, checked by request and idx); when it is not, the
+ * index on request_id finds it. */
+#define PAIRS_SQL                                                                                  \
+	"SELECT %s, CASE WHEN c.idx = 0 THEN '(start)' ELSE coalesce(p.label, (SELECT p2.label FROM " \
+	"checkpoints p2 WHERE p2.request_id = c.request_id AND p2.idx = c.idx - 1), '?') END, "      \
+	"c.label, c.mem_delta_bytes, c.request_id FROM checkpoints c "                               \
+	"JOIN requests r ON r.id = c.request_id LEFT JOIN checkpoints p ON p.rowid = c.rowid - 1 "   \
+	"AND p.request_id = c.request_id AND p.idx = c.idx - 1 WHERE %s"
 
-static int pairs(struct report *r)
+#define SEP '\x1f' /* between endpoint, previous label and label in a group key */
+
+struct jump {
+	int64_t rid, delta;
+	char *key; /* ep SEP prev SEP label */
+};
+
+/* Keeps the `limit` largest jumps (delta descending, then request id). */
+struct top {
+	struct jump *v;
+	size_t n, limit;
+};
+
+static bool before(int64_t d1, int64_t r1, int64_t d2, int64_t r2)
 {
-	sqlite3_stmt *s = report_prepare(r,
-		"SELECT ep, prev, label, count(*), avg(delta), max(delta) AS mx, rid FROM (" PAIRS_SQL ") "
-		"GROUP BY ep, prev, label ORDER BY mx DESC, ep, prev, label LIMIT %ld",
-		r->ep, r->where_r, r->o->limit);
-	if (s == NULL)
+	return d1 > d2 || (d1 == d2 && r1 < r2);
+}
+
+static int top_add(struct top *t, int64_t rid, int64_t delta, const char *key, size_t len)
+{
+	if (t->n == t->limit && !before(delta, rid, t->v[t->n - 1].delta, t->v[t->n - 1].rid))
+		return 0;
+	char *copy = strndup(key, len);
+	if (copy == NULL)
+		return -1;
+	size_t at = t->n < t->limit ? t->n : t->limit - 1;
+	if (t->n == t->limit)
+		free(t->v[at].key);
+	else
+		t->n++;
+	while (at > 0 && before(delta, rid, t->v[at - 1].delta, t->v[at - 1].rid)) {
+		t->v[at] = t->v[at - 1];
+		at--;
+	}
+	t->v[at] = (struct jump){rid, delta, copy};
+	return 0;
+}
+
+/* Splits a group key into its three parts (in a copy). */
+static void split_key(const char *key, char *buf, size_t len, const char **ep, const char **prev,
+                      const char **label)
+{
+	snprintf(buf, len, "%s", key);
+	*ep = buf;
+	char *a = strchr(buf, SEP), *b = a ? strchr(a + 1, SEP) : NULL;
+	*prev = *label = "";
+	if (a && b) {
+		*a = *b = '\0';
+		*prev = a + 1;
+		*label = b + 1;
+	}
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const struct group *x = *(const struct group *const *)a, *y = *(const struct group *const *)b;
+	if (x->i[1] != y->i[1])
+		return x->i[1] < y->i[1] ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+/* group i[0] sum of jumps, i[1] largest, i[2] its request */
+static int print_pairs(struct report *r, struct groups *g)
+{
+	size_t n = 0;
+	struct group **all = groups_sorted(g, cmp_pair, &n);
+	if (all == NULL)
 		return -1;
 	json_object *arr = r->o->json ? jadd(r->doc, "checkpoint_pairs", json_object_new_array()) : NULL;
 	if (!arr) {
 		out_section(r, "Largest checkpoint jumps by endpoint and checkpoint pair");
 		printf("  %-34s %-36s %7s %11s %11s %9s\n", "endpoint", "checkpoints (from → to)",
 		       "count", "avg jump", "max jump", "request");
+		if (n == 0)
+			printf("  no checkpoints recorded (bvapm_checkpoint() in the application adds them)\n");
 	}
-	int rc, n = 0;
-	char b1[32], b2[32];
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		n++;
-		const char *ep = report_col_text(s, 0), *prev = report_col_text(s, 1),
-		           *label = report_col_text(s, 2);
+	char b1[32], b2[32], buf[1024];
+	for (size_t k = 0; k < n && k < (size_t)r->o->limit; k++) {
+		const struct group *gr = all[k];
+		const char *ep, *prev, *label;
+		split_key(gr->key, buf, sizeof buf, &ep, &prev, &label);
+		int64_t avg = gr->i[0] / gr->n;
 		if (arr) {
 			json_object *o = json_object_new_object();
 			jadd(o, "endpoint", jstr(ep));
 			jadd(o, "from", jstr(prev));
 			jadd(o, "to", jstr(label));
-			jadd(o, "count", jint(sqlite3_column_int64(s, 3)));
-			jadd(o, "avg_jump_bytes", jint((int64_t)sqlite3_column_double(s, 4)));
-			jadd(o, "max_jump_bytes", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "max_request_id", jint(sqlite3_column_int64(s, 6)));
+			jadd(o, "count", jint(gr->n));
+			jadd(o, "avg_jump_bytes", jint(avg));
+			jadd(o, "max_jump_bytes", jint(gr->i[1]));
+			jadd(o, "max_request_id", jint(gr->i[2]));
 			json_object_array_add(arr, o);
 		} else {
-			char pair[512];
+			char pair[1100];
 			snprintf(pair, sizeof pair, "%s → %s", prev, label);
 			printf("  ");
 			out_clip(ep, 34);
 			printf(" ");
 			out_clip(pair, 36);
-			printf(" %7lld %11s %11s %9lld\n", (long long)sqlite3_column_int64(s, 3),
-			       fmt_bytes((int64_t)sqlite3_column_double(s, 4), b1, sizeof b1),
-			       fmt_bytes(sqlite3_column_int64(s, 5), b2, sizeof b2),
-			       (long long)sqlite3_column_int64(s, 6));
+			printf(" %7lld %11s %11s %9lld\n", (long long)gr->n, fmt_bytes(avg, b1, sizeof b1),
+			       fmt_bytes(gr->i[1], b2, sizeof b2), (long long)gr->i[2]);
 		}
 	}
-	sqlite3_finalize(s);
-	if (!arr && n == 0 && rc == SQLITE_DONE)
-		printf("  no checkpoints recorded (bvapm_checkpoint() in the application adds them)\n");
-	return rc == SQLITE_DONE ? 0 : -1;
+	free(all);
+	return 0;
 }
 
-static int top_jumps(struct report *r)
+static int print_top(struct report *r, const struct top *t)
 {
-	sqlite3_stmt *s = report_prepare(r,
-		"SELECT j.rid, j.ep, j.prev, j.label, j.delta, j.mem, q.start_unix_ns, q.uri, "
-		"q.mem_peak_bytes FROM (" PAIRS_SQL ") j JOIN requests q ON q.id = j.rid "
-		"ORDER BY j.delta DESC, j.rid LIMIT %ld",
-		r->ep, r->where_r, r->o->limit);
-	if (s == NULL)
-		return -1;
 	json_object *arr = r->o->json ? jadd(r->doc, "largest_jumps", json_object_new_array()) : NULL;
 	if (!arr) {
 		out_section(r, "Largest single jumps");
 		printf("  %9s %-20s %-28s %-34s %11s %11s\n", "request", "started", "uri",
 		       "checkpoints (from → to)", "jump", "peak");
 	}
-	int rc;
-	char b1[32], b2[32], t[32];
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+	char b1[32], b2[32], tm[32], buf[1024];
+	for (size_t k = 0; k < t->n; k++) {
+		const struct jump *j = &t->v[k];
+		sqlite3_stmt *s = report_prepare(r, "SELECT start_unix_ns, uri, mem_peak_bytes, "
+		                                    "mem_bytes FROM requests q JOIN checkpoints c ON "
+		                                    "c.request_id = q.id WHERE q.id = %lld ORDER BY "
+		                                    "c.mem_delta_bytes DESC LIMIT 1", (long long)j->rid);
+		if (s == NULL || report_step(r, s) != SQLITE_ROW) {
+			sqlite3_finalize(s);
+			return -1;
+		}
+		const char *ep, *prev, *label;
+		split_key(j->key, buf, sizeof buf, &ep, &prev, &label);
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "request_id", jint(sqlite3_column_int64(s, 0)));
-			jadd(o, "endpoint", jstr(report_col_text(s, 1)));
-			jadd(o, "from", jstr(report_col_text(s, 2)));
-			jadd(o, "to", jstr(report_col_text(s, 3)));
-			jadd(o, "jump_bytes", jint(sqlite3_column_int64(s, 4)));
-			jadd(o, "mem_bytes", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "start_unix_ns", jint(sqlite3_column_int64(s, 6)));
-			jadd(o, "uri", jstr(report_col_text(s, 7)));
-			jadd(o, "mem_peak_bytes", jint(sqlite3_column_int64(s, 8)));
+			jadd(o, "request_id", jint(j->rid));
+			jadd(o, "endpoint", jstr(ep));
+			jadd(o, "from", jstr(prev));
+			jadd(o, "to", jstr(label));
+			jadd(o, "jump_bytes", jint(j->delta));
+			jadd(o, "start_unix_ns", jint(sqlite3_column_int64(s, 0)));
+			jadd(o, "uri", jstr(report_col_text(s, 1)));
+			jadd(o, "mem_peak_bytes", jint(sqlite3_column_int64(s, 2)));
 			json_object_array_add(arr, o);
 		} else {
-			char pair[512];
-			snprintf(pair, sizeof pair, "%s → %s", report_col_text(s, 2), report_col_text(s, 3));
-			printf("  %9lld %-20s ", (long long)sqlite3_column_int64(s, 0),
-			       fmt_time(sqlite3_column_int64(s, 6), t, sizeof t));
-			out_clip(report_col_text(s, 7), 28);
+			char pair[1100];
+			snprintf(pair, sizeof pair, "%s → %s", prev, label);
+			printf("  %9lld %-20s ", (long long)j->rid,
+			       fmt_time(sqlite3_column_int64(s, 0), tm, sizeof tm));
+			out_clip(report_col_text(s, 1), 28);
 			printf(" ");
 			out_clip(pair, 34);
-			printf(" %11s %11s\n", fmt_bytes(sqlite3_column_int64(s, 4), b1, sizeof b1),
-			       fmt_bytes(sqlite3_column_int64(s, 8), b2, sizeof b2));
+			printf(" %11s %11s\n", fmt_bytes(j->delta, b1, sizeof b1),
+			       fmt_bytes(sqlite3_column_int64(s, 2), b2, sizeof b2));
 		}
+		sqlite3_finalize(s);
+	}
+	return 0;
+}
+
+/* One pass over the checkpoints of the selection: pairs grouped in memory,
+ * the largest single jumps kept aside. */
+static int jumps(struct report *r)
+{
+	sqlite3_stmt *s = report_prepare(r, PAIRS_SQL, r->ep, r->where_r);
+	struct groups *g = groups_new();
+	struct top t = {calloc((size_t)r->o->limit, sizeof(struct jump)), 0, (size_t)r->o->limit};
+	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL || t.v == NULL;
+	char *key = NULL;
+	size_t cap = 0;
+	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
+		size_t l0 = (size_t)sqlite3_column_bytes(s, 0), l1 = (size_t)sqlite3_column_bytes(s, 1),
+		       l2 = (size_t)sqlite3_column_bytes(s, 2), len = l0 + l1 + l2 + 2;
+		if (len + 1 > cap) {
+			char *k = realloc(key, 2 * (len + 1));
+			if (k == NULL) {
+				bad = 1;
+				break;
+			}
+			key = k;
+			cap = 2 * (len + 1);
+		}
+		memcpy(key, report_col_text(s, 0), l0);
+		key[l0] = SEP;
+		memcpy(key + l0 + 1, report_col_text(s, 1), l1);
+		key[l0 + 1 + l1] = SEP;
+		memcpy(key + l0 + l1 + 2, report_col_text(s, 2), l2);
+		key[len] = '\0';
+		int64_t delta = sqlite3_column_int64(s, 3), rid = sqlite3_column_int64(s, 4);
+		struct group *gr = groups_get(g, key, len);
+		if (gr == NULL) {
+			bad = 1;
+			break;
+		}
+		if (gr->n == 0 || before(delta, rid, gr->i[1], gr->i[2])) {
+			gr->i[1] = delta;
+			gr->i[2] = rid;
+		}
+		gr->n++;
+		gr->i[0] += delta;
+		bad |= top_add(&t, rid, delta, key, len);
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	free(key);
+	bad |= rc != SQLITE_DONE;
+	if (!bad)
+		bad |= print_pairs(r, g) || print_top(r, &t);
+	for (size_t k = 0; k < t.n; k++)
+		free(t.v[k].key);
+	free(t.v);
+	groups_free(g);
+	return bad ? -1 : 0;
 }
 
 /* ---- peak distribution ---------------------------------------------------------- */
@@ -146,13 +269,38 @@ static void print_or_add_ep(struct report *r, json_object *arr, const char *ep, 
 	}
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp((*(const struct group *const *)a)->key, (*(const struct group *const *)b)->key);
+}
+
 static int distribution(struct report *r)
 {
-	sqlite3_stmt *s = report_prepare(r,
-		"SELECT %s AS ep, r.mem_peak_bytes FROM requests r WHERE %s ORDER BY ep, r.mem_peak_bytes",
-		r->ep, r->where_r);
-	if (s == NULL)
+	sqlite3_stmt *s = report_prepare(r, "SELECT %s, r.mem_peak_bytes FROM requests r WHERE %s",
+	                                 r->ep, r->where_r);
+	struct groups *g = groups_new();
+	int64_t buckets[N_BUCKETS] = {0}, total = 0;
+	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL;
+	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
+		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+		int64_t m = sqlite3_column_int64(s, 1);
+		if (gr == NULL || group_push(gr, m)) {
+			bad = 1;
+			break;
+		}
+		int b = 0;
+		while (b < N_BUCKETS - 1 && (m >> (b + 1)) > 0)
+			b++;
+		buckets[b]++;
+		total++;
+	}
+	sqlite3_finalize(s);
+	size_t n = 0;
+	struct group **all = bad || rc != SQLITE_DONE ? NULL : groups_sorted(g, cmp_key, &n);
+	if (all == NULL) {
+		groups_free(g);
 		return -1;
+	}
 	json_object *arr = NULL;
 	if (r->o->json) {
 		arr = jadd(r->doc, "peak_by_endpoint", json_object_new_array());
@@ -161,48 +309,15 @@ static int distribution(struct report *r)
 		printf("  %-40s %8s %10s %10s %10s %10s\n", "endpoint", "requests", "p50", "p90", "p99",
 		       "max");
 	}
-	int64_t buckets[N_BUCKETS] = {0}, total = 0;
-	struct dist d = {NULL, 0, 0};
-	char *cur = NULL;
-	long eps = 0;
-	int rc, bad = 0;
-	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		const char *ep = report_col_text(s, 0);
-		if (cur == NULL || strcmp(cur, ep) != 0) {
-			if (cur && d.n && eps++ < r->o->limit)
-				print_or_add_ep(r, arr, cur, &d);
-			d.n = 0;
-			free(cur);
-			cur = strdup(ep);
-			bad |= cur == NULL;
-		}
-		if (d.n == d.cap) {
-			size_t cap = d.cap ? 2 * d.cap : 1024;
-			int64_t *v = realloc(d.v, cap * sizeof *v);
-			if (v == NULL) {
-				bad = 1;
-				break;
-			}
-			d.v = v;
-			d.cap = cap;
-		}
-		int64_t m = sqlite3_column_int64(s, 1);
-		d.v[d.n++] = m;
-		int b = 0;
-		while (b < N_BUCKETS - 1 && (m >> (b + 1)) > 0)
-			b++;
-		buckets[b]++;
-		total++;
+	for (size_t k = 0; k < n && k < (size_t)r->o->limit; k++) {
+		group_sort_values(all[k]);
+		struct dist d = {all[k]->values, all[k]->n_values, all[k]->cap_values};
+		print_or_add_ep(r, arr, all[k]->key, &d);
 	}
-	if (!bad && cur && d.n && eps++ < r->o->limit)
-		print_or_add_ep(r, arr, cur, &d);
-	if (!arr && eps > r->o->limit)
-		printf("  ... %ld more endpoints (--limit)\n", eps - r->o->limit);
-	free(cur);
-	free(d.v);
-	sqlite3_finalize(s);
-	if (bad || rc != SQLITE_DONE)
-		return -1;
+	if (!arr && n > (size_t)r->o->limit)
+		printf("  ... %zu more endpoints (--limit)\n", n - (size_t)r->o->limit);
+	free(all);
+	groups_free(g);
 
 	int64_t most = 0;
 	for (int b = 0; b < N_BUCKETS; b++)
@@ -237,7 +352,7 @@ static int distribution(struct report *r)
 
 int cmd_memory(struct report *r)
 {
-	if (pairs(r) || top_jumps(r) || distribution(r))
+	if (jumps(r) || distribution(r))
 		return REPORT_ERROR;
 	return REPORT_OK;
 }

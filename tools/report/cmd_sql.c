@@ -1,6 +1,7 @@
 /*
  * cmd_sql.c — `bvapm-report sql`: the database from the application's side.
- *  - top normalized statements by total time and by executions, over the
+ *  - top normalized statements by total time and by executions (a request
+ *    lists a statement once, so rows count requests), over the
  *    selected requests (one aggregation into a TEMP table, read twice; the
  *    store itself stays read-only);
  *  - N+1 suspects by endpoint: statements the agent flagged n_plus_one, or
@@ -148,9 +149,10 @@ int cmd_sql(struct report *r)
 	char *sql = sqlite3_mprintf(
 		"CREATE TEMP TABLE sql_top AS SELECT s.statement AS statement, sum(s.count) AS executions, "
 		"sum(s.total_ns) AS total_ns, max(s.max_ns) AS max_ns, sum(s.rows) AS rows, "
-		"count(DISTINCT s.request_id) AS requests, sum(s.n_plus_one != 0) AS flagged "
-		"FROM sql s JOIN requests r ON r.id = s.request_id WHERE %s GROUP BY s.statement",
-		r->where_r);
+		"count(*) AS requests, sum(s.n_plus_one != 0) AS flagged "
+		"FROM %s WHERE %s GROUP BY s.statement",
+		r->filtered ? "sql s JOIN requests r ON r.id = s.request_id" : "sql s NOT INDEXED",
+		r->filtered ? r->where_r : "1");
 	char *msg = NULL;
 	if (sql == NULL || sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		fprintf(stderr, "bvapm-report: query failed: %s\n", msg ? msg : "out of memory");

@@ -149,6 +149,7 @@ int report_filter_build(struct report *r)
 	const char *ep_a = "coalesce(a.uri, '')";
 	char *wr = NULL, *wf = NULL, *wa = NULL;
 	int bad = r->ep == NULL;
+	r->filtered = o->since_unix_ns || o->endpoint || o->pattern || o->recent;
 
 	if (o->since_unix_ns) {
 		bad |= add_cond(&wr, sqlite3_mprintf("r.start_unix_ns >= %lld", (long long)o->since_unix_ns));

@@ -44,6 +44,7 @@ struct report {
 	int schema_version;
 	bool has_call_paths;   /* table call_paths exists (newer stores) */
 	bool has_error_stack;  /* column errors.stack exists (newer stores) */
+	bool filtered;         /* any of --since, --recent, --endpoint, --pattern */
 	char *ep;              /* SQL expression: the endpoint of requests alias r */
 	char *where_r;         /* SQL condition on requests alias r (the selection) */
 	char *where_f;         /* same on fatals alias f */

@@ -230,7 +230,7 @@ static int64_t put_request(const struct req *q, int64_t sql_count, int64_t sql_n
 	bind_i(s, 13, q->mem_start);
 	bind_i(s, 14, q->mem_start + q->peak / 4);
 	bind_i(s, 15, q->peak);
-	bind_i(s, 16, 128 * MIB);
+	bind_i(s, 16, q->peak > 128 * MIB ? 1024 * MIB : 128 * MIB); /* memory_limit */
 	bind_i(s, 17, sql_count);
 	bind_i(s, 18, sql_ns);
 	int64_t id = run(s);
