@@ -291,11 +291,12 @@ static int common_frames(struct report *r)
 
 static int request_errors(struct report *r)
 {
-	sqlite3_stmt *s = report_prepare(r,
+	char *from = report_child_from(r, "errors", "e", true, "");
+	sqlite3_stmt *s = from ? report_prepare(r,
 		"SELECT e.type, e.message, e.file, e.line, sum(e.count) AS n, count(DISTINCT e.request_id), "
-		"min(%s) FROM errors e JOIN requests r ON r.id = e.request_id WHERE %s "
-		"GROUP BY e.type, e.message, e.file, e.line ORDER BY n DESC, e.type, e.message LIMIT %ld",
-		r->ep, r->where_r, r->o->limit);
+		"min(%s) %s GROUP BY e.type, e.message, e.file, e.line ORDER BY n DESC, e.type, e.message "
+		"LIMIT %ld", r->ep, from, r->o->limit) : NULL;
+	sqlite3_free(from);
 	if (s == NULL)
 		return -1;
 	json_object *arr = r->o->json ? jadd(r->doc, "errors", json_object_new_array()) : NULL;

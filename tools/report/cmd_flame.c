@@ -65,17 +65,14 @@ int cmd_flame(struct report *r)
 		                "functions` shows the flat profile\n");
 		return REPORT_ERROR;
 	}
-	char *one = r->o->request_id ? sqlite3_mprintf(" AND r.id = %lld", (long long)r->o->request_id)
-	                             : sqlite3_mprintf("%s", "");
-	if (one == NULL)
+	/* --request is part of the selection (filter.c). */
+	char *from = report_child_from(r, "call_paths", "cp", false, "");
+	if (from == NULL)
 		return REPORT_ERROR;
-	int64_t requests = report_scalar(r,
-		"SELECT count(DISTINCT cp.request_id) FROM call_paths cp JOIN requests r "
-		"ON r.id = cp.request_id WHERE %s%s", r->where_r, one);
-	sqlite3_stmt *s = report_prepare(r,
-		"SELECT cp.path, sum(cp.exclusive_ns) FROM call_paths cp JOIN requests r "
-		"ON r.id = cp.request_id WHERE %s%s GROUP BY cp.path", r->where_r, one);
-	sqlite3_free(one);
+	int64_t requests = report_scalar(r, "SELECT count(DISTINCT cp.request_id) %s", from);
+	sqlite3_stmt *s = report_prepare(r, "SELECT cp.path, sum(cp.exclusive_ns) %s GROUP BY cp.path",
+	                                 from);
+	sqlite3_free(from);
 	if (s == NULL)
 		return REPORT_ERROR;
 	struct flame *f = flame_new();

@@ -12,19 +12,15 @@
 
 int cmd_functions(struct report *r)
 {
-	/* Unfiltered, the requests table is not needed, and a scan of the
-	 * table sorted once beats walking the name index (one random table
-	 * read per row). Filtered, the selection drives through the
-	 * request_id index. */
-	const char *from = r->filtered ? "functions fn JOIN requests r ON r.id = fn.request_id"
-	                               : "functions fn NOT INDEXED";
-	const char *where = r->filtered ? r->where_r : "fn.request_id IS NOT NULL";
-	int64_t all = report_scalar(r, "SELECT sum(fn.exclusive_ns) FROM %s WHERE %s", from, where);
+	char *from = report_child_from(r, "functions", "fn", false, "");
+	if (from == NULL)
+		return REPORT_ERROR;
+	int64_t all = report_scalar(r, "SELECT sum(fn.exclusive_ns) %s", from);
 	sqlite3_stmt *s = report_prepare(r,
 		"SELECT fn.name, sum(fn.calls), sum(fn.exclusive_ns) AS excl, sum(fn.inclusive_ns), "
-		"count(*), sum(fn.mem_delta_bytes) FROM %s WHERE %s "
-		"GROUP BY fn.name ORDER BY excl DESC, fn.name LIMIT %ld",
-		from, where, r->o->limit);
+		"count(*), sum(fn.mem_delta_bytes) %s GROUP BY fn.name ORDER BY excl DESC, fn.name LIMIT %ld",
+		from, r->o->limit);
+	sqlite3_free(from);
 	if (s == NULL)
 		return REPORT_ERROR;
 	json_object *arr = NULL;

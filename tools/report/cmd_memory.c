@@ -22,12 +22,13 @@
  * one go, in order, so the previous one is almost always the row just
  * before (rowid - 1, checked by request and idx); when it is not, the
  * index on request_id finds it. */
-#define PAIRS_SQL                                                                                  \
+#define PAIRS_SELECT                                                                               \
 	"SELECT %s, CASE WHEN c.idx = 0 THEN '(start)' ELSE coalesce(p.label, (SELECT p2.label FROM " \
 	"checkpoints p2 WHERE p2.request_id = c.request_id AND p2.idx = c.idx - 1), '?') END, "      \
-	"c.label, c.mem_delta_bytes, c.request_id FROM checkpoints c "                               \
-	"JOIN requests r ON r.id = c.request_id LEFT JOIN checkpoints p ON p.rowid = c.rowid - 1 "   \
-	"AND p.request_id = c.request_id AND p.idx = c.idx - 1 WHERE %s"
+	"c.label, c.mem_delta_bytes, c.request_id %s"
+#define PAIRS_JOIN                                                                               \
+	"LEFT JOIN checkpoints p ON p.rowid = c.rowid - 1 AND p.request_id = c.request_id AND "     \
+	"p.idx = c.idx - 1"
 
 #define SEP '\x1f' /* between endpoint, previous label and label in a group key */
 
@@ -147,10 +148,8 @@ static int print_top(struct report *r, const struct top *t)
 	char b1[32], b2[32], tm[32], buf[1024];
 	for (size_t k = 0; k < t->n; k++) {
 		const struct jump *j = &t->v[k];
-		sqlite3_stmt *s = report_prepare(r, "SELECT start_unix_ns, uri, mem_peak_bytes, "
-		                                    "mem_bytes FROM requests q JOIN checkpoints c ON "
-		                                    "c.request_id = q.id WHERE q.id = %lld ORDER BY "
-		                                    "c.mem_delta_bytes DESC LIMIT 1", (long long)j->rid);
+		sqlite3_stmt *s = report_prepare(r, "SELECT start_unix_ns, uri, mem_peak_bytes FROM "
+		                                    "requests WHERE id = %lld", (long long)j->rid);
 		if (s == NULL || report_step(r, s) != SQLITE_ROW) {
 			sqlite3_finalize(s);
 			return -1;
@@ -188,7 +187,9 @@ static int print_top(struct report *r, const struct top *t)
  * the largest single jumps kept aside. */
 static int jumps(struct report *r)
 {
-	sqlite3_stmt *s = report_prepare(r, PAIRS_SQL, r->ep, r->where_r);
+	char *from = report_child_from(r, "checkpoints", "c", true, PAIRS_JOIN);
+	sqlite3_stmt *s = from ? report_prepare(r, PAIRS_SELECT, r->ep, from) : NULL;
+	sqlite3_free(from);
 	struct groups *g = groups_new();
 	struct top t = {calloc((size_t)r->o->limit, sizeof(struct jump)), 0, (size_t)r->o->limit};
 	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL || t.v == NULL;

@@ -59,12 +59,13 @@ static int top(struct report *r, const char *order, const char *key, const char 
 
 static int n_plus_one(struct report *r)
 {
-	sqlite3_stmt *s = report_prepare(r,
+	char *from = report_child_from(r, "sql", "s", true, "");
+	sqlite3_stmt *s = from ? report_prepare(r,
 		"SELECT %s AS ep, s.statement, count(*), avg(s.count), max(s.count) AS mx, sum(s.total_ns), "
-		"max(s.n_plus_one != 0), sum(s.rows) FROM sql s JOIN requests r ON r.id = s.request_id "
-		"WHERE %s AND (s.n_plus_one != 0 OR s.count >= %d) "
+		"max(s.n_plus_one != 0), sum(s.rows) %s AND (s.n_plus_one != 0 OR s.count >= %d) "
 		"GROUP BY ep, s.statement ORDER BY mx DESC, ep, s.statement LIMIT %ld",
-		r->ep, r->where_r, REPEAT_THRESHOLD, r->o->limit);
+		r->ep, from, REPEAT_THRESHOLD, r->o->limit) : NULL;
+	sqlite3_free(from);
 	if (s == NULL)
 		return -1;
 	json_object *arr = r->o->json ? jadd(r->doc, "n_plus_one", json_object_new_array()) : NULL;
@@ -105,11 +106,12 @@ static int n_plus_one(struct report *r)
 
 static int counters(struct report *r)
 {
-	sqlite3_stmt *s = report_prepare(r,
-		"SELECT %s AS ep, c.name, count(*), avg(c.value), max(c.value) AS mx "
-		"FROM counters c JOIN requests r ON r.id = c.request_id WHERE %s "
+	char *from = report_child_from(r, "counters", "c", true, "");
+	sqlite3_stmt *s = from ? report_prepare(r,
+		"SELECT %s AS ep, c.name, count(*), avg(c.value), max(c.value) AS mx %s "
 		"GROUP BY ep, c.name ORDER BY mx DESC, ep, c.name LIMIT %ld",
-		r->ep, r->where_r, r->o->limit);
+		r->ep, from, r->o->limit) : NULL;
+	sqlite3_free(from);
 	if (s == NULL)
 		return -1;
 	json_object *arr = r->o->json ? jadd(r->doc, "counters", json_object_new_array()) : NULL;
@@ -146,13 +148,13 @@ static int counters(struct report *r)
 
 int cmd_sql(struct report *r)
 {
-	char *sql = sqlite3_mprintf(
+	char *from = report_child_from(r, "sql", "s", false, "");
+	char *sql = from ? sqlite3_mprintf(
 		"CREATE TEMP TABLE sql_top AS SELECT s.statement AS statement, sum(s.count) AS executions, "
 		"sum(s.total_ns) AS total_ns, max(s.max_ns) AS max_ns, sum(s.rows) AS rows, "
-		"count(*) AS requests, sum(s.n_plus_one != 0) AS flagged "
-		"FROM %s WHERE %s GROUP BY s.statement",
-		r->filtered ? "sql s JOIN requests r ON r.id = s.request_id" : "sql s NOT INDEXED",
-		r->filtered ? r->where_r : "1");
+		"count(*) AS requests, sum(s.n_plus_one != 0) AS flagged %s GROUP BY s.statement",
+		from) : NULL;
+	sqlite3_free(from);
 	char *msg = NULL;
 	if (sql == NULL || sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		fprintf(stderr, "bvapm-report: query failed: %s\n", msg ? msg : "out of memory");

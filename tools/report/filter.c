@@ -149,13 +149,15 @@ int report_filter_build(struct report *r)
 	const char *ep_a = "coalesce(a.uri, '')";
 	char *wr = NULL, *wf = NULL, *wa = NULL;
 	int bad = r->ep == NULL;
-	r->filtered = o->since_unix_ns || o->endpoint || o->pattern || o->recent;
+	r->filtered = o->since_unix_ns || o->endpoint || o->pattern || o->recent || o->request_id;
 
 	if (o->since_unix_ns) {
 		bad |= add_cond(&wr, sqlite3_mprintf("r.start_unix_ns >= %lld", (long long)o->since_unix_ns));
 		bad |= add_cond(&wf, sqlite3_mprintf("f.start_unix_ns >= %lld", (long long)o->since_unix_ns));
 		bad |= add_cond(&wa, sqlite3_mprintf("a.started_unix_ns >= %lld", (long long)o->since_unix_ns));
 	}
+	if (o->request_id) /* flame --request */
+		bad |= add_cond(&wr, sqlite3_mprintf("r.id = %lld", (long long)o->request_id));
 	if (o->endpoint) {
 		bad |= add_cond(&wr, endpoint_cond(r->ep ? r->ep : "''", o->endpoint));
 		bad |= add_cond(&wf, endpoint_cond(ep_f, o->endpoint));
@@ -218,4 +220,59 @@ void report_filter_free(struct report *r)
 	sqlite3_free(r->where_f);
 	sqlite3_free(r->where_a);
 	r->ep = r->where_r = r->where_f = r->where_a = NULL;
+}
+
+/* A selection smaller than 1/SMALL_RATIO of the store reads its children
+ * through the request_id indexes; larger ones scan the child table once. */
+#define SMALL_RATIO 20
+
+int report_selection_build(struct report *r)
+{
+	if (!r->filtered)
+		return 0;
+	char *sql = sqlite3_mprintf("CREATE TEMP TABLE sel (id INTEGER PRIMARY KEY); "
+	                            "INSERT INTO temp.sel SELECT r.id FROM requests r WHERE %s;",
+	                            r->where_r);
+	char *msg = NULL;
+	if (sql == NULL || sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fprintf(stderr, "bvapm-report: query failed: %s\n", msg ? msg : "out of memory");
+		sqlite3_free(msg);
+		sqlite3_free(sql);
+		return -1;
+	}
+	sqlite3_free(sql);
+	/* From now on the selection is read, not evaluated again (a --pattern
+	 * scans every child table). */
+	char *w = sqlite3_mprintf("r.id IN temp.sel");
+	if (w == NULL)
+		return -1;
+	sqlite3_free(r->where_r);
+	r->where_r = w;
+	r->selected = report_scalar(r, "SELECT count(*) FROM temp.sel");
+	/* max(id) is one index step; close to count(*) since ids only grow. */
+	int64_t all = report_scalar(r, "SELECT max(id) FROM requests");
+	r->sel_small = r->selected * SMALL_RATIO < all;
+	return 0;
+}
+
+char *report_child_from(const struct report *r, const char *table, const char *alias, bool with_r,
+                        const char *more_joins)
+{
+	char *join_r = with_r ? sqlite3_mprintf(" JOIN requests r ON r.id = %s.request_id", alias)
+	                      : sqlite3_mprintf("%s", "");
+	if (join_r == NULL)
+		return NULL;
+	char *from;
+	if (!r->filtered)
+		from = sqlite3_mprintf("FROM %s %s NOT INDEXED%s %s WHERE %s.request_id IS NOT NULL", table,
+		                       alias, join_r, more_joins, alias);
+	else if (r->sel_small)
+		from = sqlite3_mprintf("FROM temp.sel CROSS JOIN %s %s ON %s.request_id = sel.id%s %s "
+		                       "WHERE 1", table, alias, alias,
+		                       with_r ? " CROSS JOIN requests r ON r.id = sel.id" : "", more_joins);
+	else
+		from = sqlite3_mprintf("FROM %s %s NOT INDEXED%s %s WHERE %s.request_id IN temp.sel", table,
+		                       alias, join_r, more_joins, alias);
+	sqlite3_free(join_r);
+	return from;
 }

@@ -202,6 +202,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bvapm-report: out of memory\n");
 		rc = REPORT_ERROR;
 	}
+	if (rc == REPORT_OK && report_selection_build(&r) != 0)
+		rc = REPORT_ERROR;
 	if (rc == REPORT_OK) {
 		if (o.json) {
 			r.doc = json_object_new_object();

@@ -45,6 +45,8 @@ struct report {
 	bool has_call_paths;   /* table call_paths exists (newer stores) */
 	bool has_error_stack;  /* column errors.stack exists (newer stores) */
 	bool filtered;         /* any of --since, --recent, --endpoint, --pattern */
+	int64_t selected;      /* filtered: requests in temp.sel */
+	bool sel_small;        /* filtered: selection small enough to drive index lookups */
 	char *ep;              /* SQL expression: the endpoint of requests alias r */
 	char *where_r;         /* SQL condition on requests alias r (the selection) */
 	char *where_f;         /* same on fatals alias f */
@@ -74,6 +76,19 @@ bool report_column_exists(sqlite3 *db, const char *table, const char *column);
 int report_parse_since(const char *s, int64_t now_unix_ns, int64_t *out);
 /* Fills r->ep and r->where_* from the options. Returns 0, or -1 (no memory). */
 int report_filter_build(struct report *r);
+/* When filtered: materializes the selected request ids in temp.sel (the
+ * store stays read-only: TEMP tables live in the connection's own temporary
+ * database). Returns 0, or -1 after printing the error. */
+int report_selection_build(struct report *r);
+/* "FROM … WHERE …" over a child table (checkpoints, sql, functions,
+ * counters, errors, call_paths) of the selected requests, alias `alias`;
+ * with_r: requests alias r joined too (for the endpoint expression);
+ * more_joins: text put before WHERE (e.g. a LEFT JOIN), or "".
+ * Unfiltered: a plain scan (no sort, no index walk); a small selection:
+ * index lookups driven by temp.sel (CROSS JOIN fixes the order); a large
+ * one: a scan checking temp.sel. Returns an sqlite3_malloc'ed string. */
+char *report_child_from(const struct report *r, const char *table, const char *alias, bool with_r,
+                        const char *more_joins);
 void report_filter_free(struct report *r);
 
 /* ---- query.c: small helpers over sqlite3 -------------------------------------- */
