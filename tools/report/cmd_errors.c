@@ -55,7 +55,7 @@ static int oom_by_checkpoint(struct report *r)
 			json_object_array_add(arr, o);
 		} else {
 			printf("  ");
-			out_clip(report_col_text(s, 0), 40);
+			out_clip(report_ep_short(r, report_col_text(s, 0)), 40);
 			printf(" ");
 			out_clip(report_col_text(s, 1), 28);
 			printf(" %6lld %11s %11s\n", (long long)sqlite3_column_int64(s, 2),
@@ -173,7 +173,7 @@ static int fatals(struct report *r, int64_t *total)
 			       report_col_text(s, 2), report_col_text(s, 8), report_col_text(s, 9));
 			printf("      %s\n      at %s:%lld   endpoint %s\n", report_col_text(s, 3),
 			       report_col_text(s, 4), (long long)sqlite3_column_int64(s, 5),
-			       report_col_text(s, 7));
+			       report_ep_short(r, report_col_text(s, 7)));
 			printf("      memory: usage %s, peak %s, limit %s\n",
 			       fmt_bytes(sqlite3_column_int64(s, 10), b1, sizeof b1),
 			       fmt_bytes(sqlite3_column_int64(s, 11), b2, sizeof b2),
@@ -294,8 +294,8 @@ static int request_errors(struct report *r)
 	char *from = report_child_from(r, "errors", "e", true, "");
 	sqlite3_stmt *s = from ? report_prepare(r,
 		"SELECT e.type, e.message, e.file, e.line, sum(e.count) AS n, count(DISTINCT e.request_id), "
-		"min(%s) %s GROUP BY e.type, e.message, e.file, e.line ORDER BY n DESC, e.type, e.message "
-		"LIMIT %ld", r->ep, from, r->o->limit) : NULL;
+		"min(%s), count(DISTINCT %s) %s GROUP BY e.type, e.message, e.file, e.line ORDER BY n DESC, e.type, e.message "
+		"LIMIT %ld", r->ep, r->ep, from, r->o->limit) : NULL;
 	sqlite3_free(from);
 	if (s == NULL)
 		return -1;
@@ -316,12 +316,17 @@ static int request_errors(struct report *r)
 			jadd(o, "count", jint(sqlite3_column_int64(s, 4)));
 			jadd(o, "requests", jint(sqlite3_column_int64(s, 5)));
 			jadd(o, "endpoint", jstr(report_col_text(s, 6)));
+			jadd(o, "endpoints", jint(sqlite3_column_int64(s, 7)));
 			json_object_array_add(arr, o);
 		} else {
-			printf("  %7lld %8lld  %-24s %s\n  %41s at %s:%lld (%s)\n",
+			/* An uncaught exception's message carries its trace: first line only. */
+			const char *msg = report_col_text(s, 1);
+			printf("  %7lld %8lld  %-24s %.*s\n  %41s at %s:%lld (%s%s)\n",
 			       (long long)sqlite3_column_int64(s, 4), (long long)sqlite3_column_int64(s, 5),
-			       report_col_text(s, 0), report_col_text(s, 1), "", report_col_text(s, 2),
-			       (long long)sqlite3_column_int64(s, 3), report_col_text(s, 6));
+			       report_col_text(s, 0), (int)strcspn(msg, "\n"), msg, "", report_col_text(s, 2),
+			       (long long)sqlite3_column_int64(s, 3),
+			       sqlite3_column_int64(s, 7) > 1 ? "endpoints: several, e.g. " : "",
+			       report_ep_short(r, report_col_text(s, 6)));
 		}
 	}
 	sqlite3_finalize(s);

@@ -126,7 +126,7 @@ static int print_pairs(struct report *r, struct groups *g)
 			char pair[1100];
 			snprintf(pair, sizeof pair, "%s → %s", prev, label);
 			printf("  ");
-			out_clip(ep, 34);
+			out_clip(report_ep_short(r, ep), 34);
 			printf(" ");
 			out_clip(pair, 36);
 			printf(" %7lld %11s %11s %9lld\n", (long long)gr->n, fmt_bytes(avg, b1, sizeof b1),
@@ -264,7 +264,7 @@ static void print_or_add_ep(struct report *r, json_object *arr, const char *ep, 
 		json_object_array_add(arr, o);
 	} else {
 		printf("  ");
-		out_clip(ep, 40);
+		out_clip(report_ep_short(r, ep), 40);
 		printf(" %8zu %10s %10s %10s %10s\n", d->n, fmt_bytes(p50, b[0], 32),
 		       fmt_bytes(p90, b[1], 32), fmt_bytes(p99, b[2], 32), fmt_bytes(max, b[3], 32));
 	}

@@ -91,7 +91,7 @@ static int n_plus_one(struct report *r)
 			json_object_array_add(arr, o);
 		} else {
 			printf("  ");
-			out_clip(report_col_text(s, 0), 34);
+			out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
 			printf(" %8lld %9.1f %9lld %11s %5s  %s\n", (long long)sqlite3_column_int64(s, 2),
 			       sqlite3_column_double(s, 3), (long long)sqlite3_column_int64(s, 4),
 			       fmt_ns(sqlite3_column_int64(s, 5), b1, sizeof b1),
@@ -133,7 +133,7 @@ static int counters(struct report *r)
 			json_object_array_add(arr, o);
 		} else {
 			printf("  ");
-			out_clip(report_col_text(s, 0), 34);
+			out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
 			printf(" ");
 			out_clip(report_col_text(s, 1), 36);
 			printf(" %8lld %12.1f %12lld\n", (long long)sqlite3_column_int64(s, 2),

@@ -191,7 +191,7 @@ static void insight(struct insight_sink *k, const char *mark, const char *kind, 
 		jadd(o, "action", jstr(action));
 		json_object_array_add(k->list, o);
 	} else {
-		printf("  %s %s: %s\n     → %s\n", mark, k->ep, line, action);
+		printf("  %s %s: %s\n     → %s\n", mark, report_ep_short(k->r, k->ep), line, action);
 	}
 }
 
@@ -373,7 +373,7 @@ static int loss(struct report *r, json_object *doc)
 
 /* ---- the command ------------------------------------------------------------------- */
 
-static void print_endpoints(const struct rows *rows, size_t shown)
+static void print_endpoints(const struct report *r, const struct rows *rows, size_t shown)
 {
 	char t1[32], t2[32], t3[32], b1[32], b2[32], b3[32];
 	printf("  %-40s %8s %7s %9s %9s %9s %10s %10s %10s %6s\n", "endpoint", "requests", "err%",
@@ -381,7 +381,7 @@ static void print_endpoints(const struct rows *rows, size_t shown)
 	for (size_t i = 0; i < shown; i++) {
 		const struct ep_row *e = &rows->v[i];
 		printf("  ");
-		out_clip(e->ep, 40);
+		out_clip(report_ep_short(r, e->ep), 40);
 		printf(" %8lld %6.1f%% %9s %9s %9s %10s %10s %10s %6lld\n", (long long)e->n,
 		       e->n ? 100.0 * (double)e->errors / (double)e->n : 0.0, fmt_ns(e->p50, t1, sizeof t1),
 		       fmt_ns(e->p95, t2, sizeof t2), fmt_ns(e->p99, t3, sizeof t3),
@@ -461,7 +461,7 @@ int cmd_summary(struct report *r)
 		printf("Peak memory: average %s, max %s\n", fmt_bytes(mem_avg, b1, sizeof b1),
 		       fmt_bytes(mem_max, b2, sizeof b2));
 		out_section(r, "Endpoints (by request count)");
-		print_endpoints(&rows, shown);
+		print_endpoints(r, &rows, shown);
 		out_section(r, "Insights");
 	}
 	if (insights(r, &rows, doc))

@@ -276,3 +276,35 @@ char *report_child_from(const struct report *r, const char *table, const char *a
 	sqlite3_free(join_r);
 	return from;
 }
+
+void report_endpoint_prefix(struct report *r)
+{
+	const char *ep_f = r->o->by_uri ? "coalesce(f.uri, '')" : "coalesce(nullif(f.route, ''), f.uri, '')";
+	/* The common prefix of the smallest and the largest is everyone's. */
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT min(e), max(e) FROM (SELECT min(%s) AS e FROM requests r WHERE %s UNION ALL "
+		"SELECT max(%s) FROM requests r WHERE %s UNION ALL SELECT min(%s) FROM fatals f WHERE %s "
+		"UNION ALL SELECT max(%s) FROM fatals f WHERE %s) WHERE e IS NOT NULL",
+		r->ep, r->where_r, r->ep, r->where_r, ep_f, r->where_f, ep_f, r->where_f);
+	if (s == NULL)
+		return;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_TEXT) {
+		const char *a = report_col_text(s, 0), *b = report_col_text(s, 1);
+		size_t n = 0, cut = 0;
+		while (a[n] && a[n] == b[n]) {
+			if (a[n] == '/')
+				cut = n; /* keep the '/' itself */
+			n++;
+		}
+		if (cut > 1) {
+			r->ep_prefix_len = cut;
+			printf("(endpoints below %.*s/ are shown without that prefix)\n", (int)cut, a);
+		}
+	}
+	sqlite3_finalize(s);
+}
+
+const char *report_ep_short(const struct report *r, const char *ep)
+{
+	return strlen(ep) > r->ep_prefix_len ? ep + r->ep_prefix_len : ep;
+}

@@ -154,8 +154,15 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
 
 static void print_json_error(int code)
 {
+	static const char *const what[] = {
+		[REPORT_ERROR] = "error (details on stderr)",
+		[REPORT_USAGE] = "usage",
+		[REPORT_NO_STORE] = "no store, or not a bvapm store",
+		[REPORT_PERMISSION] = "permission denied",
+		[REPORT_TOO_NEW] = "store schema newer than this tool",
+	};
 	json_object *j = json_object_new_object();
-	jadd(j, "error", jstr("see stderr"));
+	jadd(j, "error", jstr(code > 0 && code <= REPORT_TOO_NEW ? what[code] : "error"));
 	jadd(j, "exit_code", jint(code));
 	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
 	                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -221,6 +228,8 @@ int main(int argc, char **argv)
 				jadd(f, "pattern", jstr(o.pattern));
 			jadd(f, "endpoint_by", jstr(o.by_uri ? "uri" : "route"));
 		}
+		if (!o.json && cmd->run != cmd_flame && cmd->run != cmd_functions)
+			report_endpoint_prefix(&r);
 		rc = cmd->run(&r);
 		if (o.json && rc == REPORT_OK)
 			printf("%s\n", json_object_to_json_string_ext(

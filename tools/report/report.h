@@ -52,6 +52,7 @@ struct report {
 	char *where_f;         /* same on fatals alias f */
 	char *where_a;         /* same on aborted alias a */
 	json_object *doc;      /* --json: the document being built */
+	size_t ep_prefix_len;  /* text: directory prefix common to every endpoint, not printed */
 };
 
 /* ---- store.c: opening and probing ------------------------------------------ */
@@ -90,6 +91,13 @@ int report_selection_build(struct report *r);
 char *report_child_from(const struct report *r, const char *table, const char *alias, bool with_r,
                         const char *more_joins);
 void report_filter_free(struct report *r);
+
+/* Text mode: finds the directory every selected endpoint lies under (e.g.
+ * the document root all scripts share) so tables print the rest, and says so
+ * in one line. */
+void report_endpoint_prefix(struct report *r);
+/* ep without that prefix (keeps the leading '/'). */
+const char *report_ep_short(const struct report *r, const char *ep);
 
 /* ---- query.c: small helpers over sqlite3 -------------------------------------- */
 
