@@ -282,10 +282,9 @@ void report_endpoint_prefix(struct report *r)
 	const char *ep_f = r->o->by_uri ? "coalesce(f.uri, '')" : "coalesce(nullif(f.route, ''), f.uri, '')";
 	/* The common prefix of the smallest and the largest is everyone's. */
 	sqlite3_stmt *s = report_prepare(r,
-		"SELECT min(e), max(e) FROM (SELECT min(%s) AS e FROM requests r WHERE %s UNION ALL "
-		"SELECT max(%s) FROM requests r WHERE %s UNION ALL SELECT min(%s) FROM fatals f WHERE %s "
-		"UNION ALL SELECT max(%s) FROM fatals f WHERE %s) WHERE e IS NOT NULL",
-		r->ep, r->where_r, r->ep, r->where_r, ep_f, r->where_f, ep_f, r->where_f);
+		"SELECT min(e), max(e) FROM (SELECT %s AS e FROM requests r WHERE %s UNION ALL "
+		"SELECT %s FROM fatals f WHERE %s)",
+		r->ep, r->where_r, ep_f, r->where_f);
 	if (s == NULL)
 		return;
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_TEXT) {
