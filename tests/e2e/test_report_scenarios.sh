@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The memory profiling guide's four diagnosis scenarios, reproduced end to
 # end: bvapm-drainer (ring, SQLite store) + nginx + php-fpm (opcache, JIT)
-# with bvapm.so in aggressive mode run tests/e2e/www/scenarios/*.php beside
+# with bvapm.so in aggressive mode (overhead guard off, as in a debugging
+# session, so a loaded machine does not reduce the detail) run
+# tests/e2e/www/scenarios/*.php beside
 # ordinary pages, and bvapm-report, reading the drainer's store, names each
 # culprit:
 #   1. session.php — oversized session: the jump before-session →
@@ -43,7 +45,7 @@ for _ in $(seq 100); do [ -e "$shm/bvapm-scen" ] && break; sleep 0.05; done
 
 port=$(free_port)
 stack_start "$dir/stack" "$port" "$so" scen aggressive extension=pdo extension=pdo_sqlite \
-  session.save_path="$dir/sessions" bvapm.service=scenarios ||
+  session.save_path="$dir/sessions" bvapm.service=scenarios bvapm.overhead_budget_us=0 ||
   { echo "not ok 1 - stack start"; exit 1; }
 url=http://127.0.0.1:$port
 get() { curl -s -o /dev/null -w '%{http_code}\n' "$@" >> "$dir/codes"; }
