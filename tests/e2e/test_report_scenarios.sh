@@ -14,11 +14,14 @@
 #   3. spike.php — memory spike in one phase: providers-registered →
 #      response-built is the largest checkpoint pair;
 #   4. export.php — unpaginated result set: out of memory, last checkpoint
-#      orders-queried.
-# Checks that need SQL capture or out-of-memory capture in the agent are
-# skipped (TAP "# SKIP") when the store shows the capture is missing (no sql
-# rows although permissions.php ran queries; no fatals row although
-# export.php died), and only those. Prints TAP.
+#      orders-queried;
+# and, from the function profile, PDOStatement::fetchAll among the top
+# functions of permissions.php and in its flame graph.
+# Checks that need SQL capture, out-of-memory capture or the function
+# profile in the agent are skipped (TAP "# SKIP") when the store shows the
+# capture is missing (no sql rows although permissions.php ran queries; no
+# fatals row although export.php died; no call paths), and only those.
+# Prints TAP.
 #   test_report_scenarios.sh BVAPM_SO BVAPM_DRAINER BVAPM_REPORT
 set -u
 so=$1 drainer=$2 report=$3
@@ -92,6 +95,9 @@ sql_rows = db.execute("SELECT count(*) FROM sql s JOIN requests r ON r.id = s.re
 has_fatals = db.execute("SELECT count(*) FROM fatals WHERE uri = '/scenarios/export.php'").fetchone()[0] > 0
 no_sql = None if sql_rows else "no SQL capture in this agent (sql table empty after PDO queries)"
 no_oom = None if has_fatals else "no out-of-memory capture in this agent (no fatals row for export.php)"
+has_paths = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'call_paths'").fetchone()[0] and \
+    db.execute("SELECT count(*) FROM call_paths").fetchone()[0] > 0
+no_profile = None if has_paths else "no function profile / call paths in this agent"
 
 # 1. Oversized session: the jump when the session starts, found by --pattern session.
 s = js("summary", "--pattern", "session")
@@ -120,6 +126,13 @@ check("permissions where role_id" in top.get("statement", "").lower() and top.ge
 rc, out, _ = rep("sql")
 check(rc == 0 and "App\\Models\\Permission::retrieved" in out and (no_sql or "permissions WHERE role_id" in out.replace("permissions where", "permissions WHERE")),
       "sql text output names the counter and the statement")
+
+fn = [x["function"] for x in js("functions", "--endpoint", "scenarios/permissions.php", "--limit", "3").get("functions", [])]
+check("PDOStatement::fetchAll" in fn, f"permissions: PDOStatement::fetchAll among the top functions ({fn})", skip=no_profile)
+rc, out, err = rep("flame", "--endpoint", "scenarios/permissions.php", "-o", f"{d}/perm.svg")
+svg = open(f"{d}/perm.svg").read() if rc == 0 else ""
+check(rc == 0 and "<title>PDOStatement::fetchAll (" in svg and "<title>Permission::__construct (" in svg and svg.rstrip().endswith("</svg>"),
+      f"permissions: flame graph of the endpoint shows fetchAll and the model constructor (exit {rc} {err.strip()})", skip=no_profile)
 
 # 3. A spike in one phase.
 m = js("memory", "--endpoint", "scenarios/spike.php")
