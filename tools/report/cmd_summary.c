@@ -89,11 +89,12 @@ static int add_row(struct rows *rows, const char *ep, struct acc *a)
  * group.values = wall times, i[0] errors, i[1] max peak, i[2] memory limit,
  * d[0], d[1] running mean and squared deviations of the peaks (Welford: no
  * cancellation with large values, unlike sum of squares minus square of sum). */
-static int load_rows(struct report *r, struct rows *rows, int64_t *first, int64_t *last)
+static int load_rows(struct report *r, struct rows *rows, int64_t *first, int64_t *last,
+                     int64_t *reduced)
 {
 	sqlite3_stmt *s = report_prepare(r,
-		"SELECT %s, r.wall_ns, r.mem_peak_bytes, r.status, r.mem_limit_bytes, r.start_unix_ns "
-		"FROM requests r WHERE %s",
+		"SELECT %s, r.wall_ns, r.mem_peak_bytes, r.status, r.mem_limit_bytes, r.start_unix_ns, "
+		"r.detail_reduced FROM requests r WHERE %s",
 		r->ep, r->where_r);
 	struct groups *g = groups_new();
 	if (s == NULL || g == NULL) {
@@ -119,6 +120,7 @@ static int load_rows(struct report *r, struct rows *rows, int64_t *first, int64_
 			gr->i[0]++;
 		if (sqlite3_column_int64(s, 4) > gr->i[2])
 			gr->i[2] = sqlite3_column_int64(s, 4);
+		*reduced += sqlite3_column_int64(s, 6) != 0;
 		int64_t t = sqlite3_column_int64(s, 5);
 		if (*first == 0 || t < *first)
 			*first = t;
@@ -420,9 +422,9 @@ static void json_endpoints(json_object *doc, const struct rows *rows, size_t sho
 int cmd_summary(struct report *r)
 {
 	struct rows rows = {NULL, 0, 0};
-	int64_t first = 0, last = 0, fatals = 0, ooms = 0;
+	int64_t first = 0, last = 0, fatals = 0, ooms = 0, reduced = 0;
 	int rc = REPORT_ERROR;
-	if (load_rows(r, &rows, &first, &last) || add_fatals(r, &rows, &fatals, &ooms))
+	if (load_rows(r, &rows, &first, &last, &reduced) || add_fatals(r, &rows, &fatals, &ooms))
 		goto out;
 	qsort(rows.v, rows.n, sizeof *rows.v, cmp_rows);
 
@@ -452,6 +454,7 @@ int cmd_summary(struct report *r)
 		jadd(doc, "mem_peak_avg_bytes", jint(mem_avg));
 		jadd(doc, "mem_peak_max_bytes", jint(mem_max));
 		jadd(doc, "endpoint_count", jint((int64_t)rows.n));
+		jadd(doc, "detail_reduced", jint(reduced));
 		json_endpoints(doc, &rows, shown);
 	} else {
 		printf("Requests: %lld  (%s .. %s)\n", (long long)total, fmt_time(first, t1, sizeof t1),
@@ -460,6 +463,9 @@ int cmd_summary(struct report *r)
 		       (long long)errors, err_pct, (long long)fatals, (long long)ooms);
 		printf("Peak memory: average %s, max %s\n", fmt_bytes(mem_avg, b1, sizeof b1),
 		       fmt_bytes(mem_max, b2, sizeof b2));
+		if (reduced)
+			printf("Reduced detail: %lld requests were recorded with less detail (the agent's "
+			       "overhead guard): their SQL and profiles are missing here\n", (long long)reduced);
 		out_section(r, "Endpoints (by request count)");
 		print_endpoints(r, &rows, shown);
 		out_section(r, "Insights");
