@@ -15,7 +15,7 @@ report=$1 gen=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$gen" --requests 20000 --plant --lose 5 "$dir/store.db" || { echo "not ok 1 - store generated"; exit 1; }
-"$gen" --requests 200 --no-call-paths "$dir/old.db" || { echo "not ok 1 - old store generated"; exit 1; }
+"$gen" --requests 200 --no-call-paths --schema 1 "$dir/old.db" || { echo "not ok 1 - old store generated"; exit 1; }
 
 python3 - "$report" "$dir" <<'PY'
 import hashlib, json, os, shutil, sqlite3, subprocess, sys, time, xml.etree.ElementTree as ET
@@ -145,7 +145,9 @@ check(rc == 0 and out.startswith("<?xml") and "1 request(s), 1.01 s" in out, f"f
 rc, out, err, _ = run("flame", "--request", "2")
 check(rc == 1 and "no call paths for request 2" in err, "flame --request without call paths: exit 1, clear message")
 rc, out, err, _ = run("flame", "--endpoint", "/", store=f"{d}/old.db")
-check(rc == 1 and "no call paths" in err and not out, "flame on a store without call_paths: exit 1, clear message")
+check(rc == 1 and "this store has no call paths" in err and not out, "flame on a schema-1 store (no call_paths table): exit 1, clear message")
+rc, out, _, _ = run("summary", "--pattern", "currency", store=f"{d}/old.db")
+check(rc == 0 and "Requests:" in out, "a schema-1 store (no errors.stack, no call_paths) still reads, --pattern included")
 fj = js("flame", "--endpoint", "/planted/latency.php")
 check(fj.get("frames") == 3 and fj.get("svg", "").startswith("<?xml"), "flame --json: frames and the SVG in the document")
 

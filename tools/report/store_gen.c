@@ -2,11 +2,16 @@
  * store_gen.c — bvapm-store-gen: writes a synthetic bvapm store for tests and
  * benchmarks of bvapm-report. The schema is the drainer's own: the
  * migrations of drainer/store_schema.h applied the way the drainer applies
- * them (schema_migrations rows, PRAGMA user_version), plus the call_paths
- * table of call-path profiling unless --no-call-paths.
+ * them (schema_migrations rows, PRAGMA user_version); when those migrations
+ * lack the call_paths table of call-path profiling, it is added unless
+ * --no-call-paths (CREATE TABLE IF NOT EXISTS: the same DDL).
  *
  *   bvapm-store-gen [--requests N] [--seed S] [--end UNIX_S] [--plant]
- *                   [--lose K] [--no-call-paths] DB
+ *                   [--lose K] [--no-call-paths] [--schema V] DB
+ *
+ * --schema V applies only the first V migrations (an older drainer's store);
+ * with --no-call-paths no call paths are written (and, on a schema without
+ * the table, none is created).
  *
  * Background traffic (deterministic for a seed): 24 endpoints, 8 producers
  * (pid 2000+), requests spread over [end - 7 days, end - 3 hours] with
@@ -157,10 +162,11 @@ static void bind_t(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
-/* The drainer's migrations, applied the drainer's way (sink_sqlite.c). */
-static void create_schema(void)
+/* The drainer's migrations (the first `upto`), applied the drainer's way
+ * (sink_sqlite.c). */
+static void create_schema(int upto)
 {
-	for (int v = 0; v < BVAPM_STORE_SCHEMA_VERSION; v++) {
+	for (int v = 0; v < upto; v++) {
 		exec("BEGIN");
 		for (const char *const *part = bvapm_store_migrations[v]; *part; part++)
 			exec(*part);
@@ -550,12 +556,13 @@ int main(int argc, char **argv)
 		{"requests", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
 		{"end", required_argument, NULL, 'e'},      {"plant", no_argument, NULL, 'p'},
 		{"lose", required_argument, NULL, 'l'},     {"no-call-paths", no_argument, NULL, 'C'},
+		{"schema", required_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
 	};
 	int64_t n = 20000, end = (int64_t)time(NULL) * SEC, lose = 0;
 	uint64_t seed = 1;
 	bool planted = false;
-	int c;
+	int c, schema = BVAPM_STORE_SCHEMA_VERSION;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': n = strtoll(optarg, NULL, 10); break;
@@ -564,9 +571,16 @@ int main(int argc, char **argv)
 		case 'p': planted = true; break;
 		case 'l': lose = strtoll(optarg, NULL, 10); break;
 		case 'C': with_paths = false; break;
+		case 'v':
+			schema = atoi(optarg);
+			if (schema < 1 || schema > BVAPM_STORE_SCHEMA_VERSION) {
+				fprintf(stderr, "bvapm-store-gen: --schema 1..%d\n", BVAPM_STORE_SCHEMA_VERSION);
+				return 2;
+			}
+			break;
 		default:
 			fprintf(stderr, "usage: bvapm-store-gen [--requests N] [--seed S] [--end UNIX_S] "
-			                "[--plant] [--lose K] [--no-call-paths] DB\n");
+			                "[--plant] [--lose K] [--no-call-paths] [--schema V] DB\n");
 			return 2;
 		}
 	}
@@ -580,7 +594,7 @@ int main(int argc, char **argv)
 	if (sqlite3_open(argv[optind], &db) != SQLITE_OK)
 		die("open");
 	exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;");
-	create_schema();
+	create_schema(schema);
 	for (int i = 0; i < S__N; i++)
 		if ((i != S_PATH || with_paths) &&
 		    sqlite3_prepare_v2(db, st_sql[i], -1, &st[i], NULL) != SQLITE_OK)
