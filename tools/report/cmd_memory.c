@@ -17,19 +17,6 @@
 #include "groups.h"
 #include "report.h"
 
-/* Consecutive checkpoints of the selected requests: ep, previous label,
- * label, delta, request id. The drainer writes a request's checkpoints in
- * one go, in order, so the previous one is almost always the row just
- * before (rowid - 1, checked by request and idx); when it is not, the
- * index on request_id finds it. */
-#define PAIRS_SELECT                                                                               \
-	"SELECT %s, CASE WHEN c.idx = 0 THEN '(start)' ELSE coalesce(p.label, (SELECT p2.label FROM " \
-	"checkpoints p2 WHERE p2.request_id = c.request_id AND p2.idx = c.idx - 1), '?') END, "      \
-	"c.label, c.mem_delta_bytes, c.request_id %s"
-#define PAIRS_JOIN                                                                               \
-	"LEFT JOIN checkpoints p ON p.rowid = c.rowid - 1 AND p.request_id = c.request_id AND "     \
-	"p.idx = c.idx - 1"
-
 #define SEP '\x1f' /* between endpoint, previous label and label in a group key */
 
 struct jump {
@@ -183,51 +170,144 @@ static int print_top(struct report *r, const struct top *t)
 	return 0;
 }
 
-/* One pass over the checkpoints of the selection: pairs grouped in memory,
- * the largest single jumps kept aside. */
-static int jumps(struct report *r)
+/* The endpoint of every selected request: ids → index into names (-1: not
+ * selected). One pass over the selection. */
+struct ep_map {
+	int32_t *of;      /* by request id */
+	int64_t max_id;
+	char **names;
+	size_t n, cap;
+};
+
+static void ep_map_free(struct ep_map *m)
 {
-	char *from = report_child_from(r, "checkpoints", "c", true, PAIRS_JOIN);
-	sqlite3_stmt *s = from ? report_prepare(r, PAIRS_SELECT, r->ep, from) : NULL;
-	sqlite3_free(from);
+	for (size_t i = 0; i < m->n; i++)
+		free(m->names[i]);
+	free(m->names);
+	free(m->of);
+}
+
+static int ep_map_load(struct report *r, struct ep_map *m)
+{
+	m->max_id = report_scalar(r, "SELECT max(id) FROM requests");
+	m->of = malloc((size_t)(m->max_id + 1) * sizeof *m->of);
 	struct groups *g = groups_new();
-	struct top t = {calloc((size_t)r->o->limit, sizeof(struct jump)), 0, (size_t)r->o->limit};
-	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL || t.v == NULL;
-	char *key = NULL;
-	size_t cap = 0;
+	sqlite3_stmt *s = report_prepare(r, "SELECT r.id, %s FROM requests r WHERE %s", r->ep,
+	                                 r->where_r);
+	int rc = SQLITE_ERROR, bad = m->of == NULL || g == NULL || s == NULL;
+	if (m->of)
+		memset(m->of, 0xff, (size_t)(m->max_id + 1) * sizeof *m->of); /* all -1 */
 	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		size_t l0 = (size_t)sqlite3_column_bytes(s, 0), l1 = (size_t)sqlite3_column_bytes(s, 1),
-		       l2 = (size_t)sqlite3_column_bytes(s, 2), len = l0 + l1 + l2 + 2;
-		if (len + 1 > cap) {
-			char *k = realloc(key, 2 * (len + 1));
-			if (k == NULL) {
-				bad = 1;
-				break;
-			}
-			key = k;
-			cap = 2 * (len + 1);
-		}
-		memcpy(key, report_col_text(s, 0), l0);
-		key[l0] = SEP;
-		memcpy(key + l0 + 1, report_col_text(s, 1), l1);
-		key[l0 + 1 + l1] = SEP;
-		memcpy(key + l0 + l1 + 2, report_col_text(s, 2), l2);
-		key[len] = '\0';
-		int64_t delta = sqlite3_column_int64(s, 3), rid = sqlite3_column_int64(s, 4);
-		struct group *gr = groups_get(g, key, len);
-		if (gr == NULL) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		struct group *gr = groups_get(g, report_col_text(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+		if (gr == NULL || id < 0 || id > m->max_id) {
 			bad = 1;
 			break;
 		}
-		if (gr->n == 0 || before(delta, rid, gr->i[1], gr->i[2])) {
-			gr->i[1] = delta;
-			gr->i[2] = rid;
+		if (gr->n++ == 0) { /* a new endpoint: give it the next index */
+			if (m->n == m->cap) {
+				size_t cap = m->cap ? 2 * m->cap : 64;
+				char **v = realloc(m->names, cap * sizeof *v);
+				if (v == NULL) {
+					bad = 1;
+					break;
+				}
+				m->names = v;
+				m->cap = cap;
+			}
+			if ((m->names[m->n] = strdup(gr->key)) == NULL) {
+				bad = 1;
+				break;
+			}
+			gr->i[0] = (int64_t)m->n++;
 		}
-		gr->n++;
-		gr->i[0] += delta;
-		bad |= top_add(&t, rid, delta, key, len);
+		m->of[id] = (int32_t)gr->i[0];
 	}
 	sqlite3_finalize(s);
+	groups_free(g);
+	return bad || rc != SQLITE_DONE ? -1 : 0;
+}
+
+/* One pass over the checkpoints of the selection (rowid order, or request
+ * by request through the index for a small selection): pairs grouped in
+ * memory, the largest single jumps kept aside. The drainer writes a
+ * request's checkpoints together and in order, so the previous checkpoint
+ * is the previous row; when it is not, one indexed lookup finds it. */
+static int jumps(struct report *r)
+{
+	struct ep_map m;
+	memset(&m, 0, sizeof m);
+	char *from = report_child_from(r, "checkpoints", "c", false, "");
+	sqlite3_stmt *s = NULL, *prev_q = NULL;
+	int bad = ep_map_load(r, &m) != 0 || from == NULL;
+	if (!bad) {
+		s = report_prepare(r, "SELECT c.request_id, c.idx, c.label, c.mem_delta_bytes %s", from);
+		prev_q = report_prepare(r, "SELECT label FROM checkpoints WHERE request_id = ?1 AND "
+		                           "idx = ?2 LIMIT 1");
+		bad = s == NULL || prev_q == NULL;
+	}
+	sqlite3_free(from);
+	struct groups *g = groups_new();
+	struct top t = {calloc((size_t)r->o->limit, sizeof(struct jump)), 0, (size_t)r->o->limit};
+	int rc = SQLITE_ERROR;
+	bad |= g == NULL || t.v == NULL;
+	char *key = NULL, prev[256] = "";
+	size_t cap = 0;
+	int64_t prev_rid = -1, prev_idx = -1;
+	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
+		int64_t rid = sqlite3_column_int64(s, 0), idx = sqlite3_column_int64(s, 1);
+		const char *label = report_col_text(s, 2);
+		size_t l2 = (size_t)sqlite3_column_bytes(s, 2);
+		int64_t delta = sqlite3_column_int64(s, 3);
+		const char *from_label = "(start)";
+		char found[256];
+		if (idx > 0 && rid == prev_rid && idx == prev_idx + 1) {
+			from_label = prev;
+		} else if (idx > 0) {
+			sqlite3_bind_int64(prev_q, 1, rid);
+			sqlite3_bind_int64(prev_q, 2, idx - 1);
+			snprintf(found, sizeof found, "%s",
+			         sqlite3_step(prev_q) == SQLITE_ROW ? report_col_text(prev_q, 0) : "?");
+			sqlite3_reset(prev_q);
+			from_label = found;
+		}
+		const char *ep = rid >= 0 && rid <= m.max_id && m.of[rid] >= 0 ? m.names[m.of[rid]] : NULL;
+		if (ep != NULL) {
+			size_t l0 = strlen(ep), l1 = strlen(from_label), len = l0 + l1 + l2 + 2;
+			if (len + 1 > cap) {
+				char *k = realloc(key, 2 * (len + 1));
+				if (k == NULL) {
+					bad = 1;
+					break;
+				}
+				key = k;
+				cap = 2 * (len + 1);
+			}
+			memcpy(key, ep, l0);
+			key[l0] = SEP;
+			memcpy(key + l0 + 1, from_label, l1);
+			key[l0 + 1 + l1] = SEP;
+			memcpy(key + l0 + l1 + 2, label, l2);
+			key[len] = '\0';
+			struct group *gr = groups_get(g, key, len);
+			if (gr == NULL) {
+				bad = 1;
+				break;
+			}
+			if (gr->n == 0 || before(delta, rid, gr->i[1], gr->i[2])) {
+				gr->i[1] = delta;
+				gr->i[2] = rid;
+			}
+			gr->n++;
+			gr->i[0] += delta;
+			bad |= top_add(&t, rid, delta, key, len);
+		}
+		snprintf(prev, sizeof prev, "%s", label); /* labels are at most 200 bytes */
+		prev_rid = rid;
+		prev_idx = idx;
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(prev_q);
 	free(key);
 	bad |= rc != SQLITE_DONE;
 	if (!bad)
@@ -236,6 +316,7 @@ static int jumps(struct report *r)
 		free(t.v[k].key);
 	free(t.v);
 	groups_free(g);
+	ep_map_free(&m);
 	return bad ? -1 : 0;
 }
 
