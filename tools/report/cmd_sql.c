@@ -1,9 +1,9 @@
 /*
  * cmd_sql.c — `bvapm-report sql`: the database from the application's side.
  *  - top normalized statements by total time and by executions (a request
- *    lists a statement once, so rows count requests), over the
- *    selected requests (one aggregation into a TEMP table, read twice; the
- *    store itself stays read-only);
+ *    lists a statement once, so rows count requests), over the selected
+ *    requests: one scan grouped in memory, the groups into a TEMP table
+ *    read in both orders (the store itself stays read-only);
  *  - N+1 suspects by endpoint: statements the agent flagged n_plus_one, or
  *    run at least REPEAT_THRESHOLD times in one request, with the requests
  *    affected and executions per request;
@@ -11,7 +11,9 @@
  *    tell how many objects those statements turned into.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "groups.h"
 #include "report.h"
 
 #define REPEAT_THRESHOLD 20
@@ -146,23 +148,65 @@ static int counters(struct report *r)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int cmd_sql(struct report *r)
+/* One scan of the SQL rows of the selection, grouped by statement in memory
+ * (groups.h), then the few groups into temp.sql_top for the two orders.
+ * group: n requests, i[0] executions, i[1] total, i[2] max, i[3] rows,
+ * i[4] flagged. */
+static int aggregate(struct report *r)
 {
 	char *from = report_child_from(r, "sql", "s", false, "");
-	char *sql = from ? sqlite3_mprintf(
-		"CREATE TEMP TABLE sql_top AS SELECT s.statement AS statement, sum(s.count) AS executions, "
-		"sum(s.total_ns) AS total_ns, max(s.max_ns) AS max_ns, sum(s.rows) AS rows, "
-		"count(*) AS requests, sum(s.n_plus_one != 0) AS flagged %s GROUP BY s.statement",
-		from) : NULL;
+	sqlite3_stmt *s = from ? report_prepare(r, "SELECT s.statement, s.count, s.total_ns, s.max_ns, "
+	                                           "s.rows, s.n_plus_one %s", from)
+	                       : NULL;
 	sqlite3_free(from);
-	char *msg = NULL;
-	if (sql == NULL || sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		fprintf(stderr, "bvapm-report: query failed: %s\n", msg ? msg : "out of memory");
-		sqlite3_free(msg);
-		sqlite3_free(sql);
-		return REPORT_ERROR;
+	struct groups *g = groups_new();
+	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL;
+	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
+		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+		if (gr == NULL) {
+			bad = 1;
+			break;
+		}
+		gr->n++;
+		gr->i[0] += sqlite3_column_int64(s, 1);
+		gr->i[1] += sqlite3_column_int64(s, 2);
+		if (sqlite3_column_int64(s, 3) > gr->i[2])
+			gr->i[2] = sqlite3_column_int64(s, 3);
+		gr->i[3] += sqlite3_column_int64(s, 4);
+		gr->i[4] += sqlite3_column_int64(s, 5) != 0;
 	}
-	sqlite3_free(sql);
+	sqlite3_finalize(s);
+	size_t n = 0;
+	struct group **all = bad || rc != SQLITE_DONE ? NULL : groups_sorted(g, NULL, &n);
+	bad = all == NULL ||
+	      sqlite3_exec(r->db, "CREATE TEMP TABLE sql_top (statement TEXT, executions INTEGER, "
+	                          "total_ns INTEGER, max_ns INTEGER, rows INTEGER, requests INTEGER, "
+	                          "flagged INTEGER); BEGIN", NULL, NULL, NULL) != SQLITE_OK;
+	sqlite3_stmt *ins = bad ? NULL : report_prepare(r, "INSERT INTO temp.sql_top VALUES "
+	                                                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	bad |= ins == NULL;
+	for (size_t k = 0; !bad && k < n; k++) {
+		sqlite3_bind_text(ins, 1, all[k]->key, (int)all[k]->key_len, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 2, all[k]->i[0]);
+		sqlite3_bind_int64(ins, 3, all[k]->i[1]);
+		sqlite3_bind_int64(ins, 4, all[k]->i[2]);
+		sqlite3_bind_int64(ins, 5, all[k]->i[3]);
+		sqlite3_bind_int64(ins, 6, all[k]->n);
+		sqlite3_bind_int64(ins, 7, all[k]->i[4]);
+		bad |= report_step(r, ins) != SQLITE_DONE;
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(ins);
+	bad |= sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK;
+	free(all);
+	groups_free(g);
+	return bad ? -1 : 0;
+}
+
+int cmd_sql(struct report *r)
+{
+	if (aggregate(r))
+		return REPORT_ERROR;
 	if (r->o->json)
 		jadd(r->doc, "statements", jint(report_scalar(r, "SELECT count(*) FROM temp.sql_top")));
 	if (top(r, "total_ns", "top_by_time", "Top statements by total time") ||
