@@ -154,6 +154,8 @@ check(o.get("endpoint", "").endswith("/scenarios/export.php") and o.get("last_ch
 f = (e.get("fatals") or [{}])[0]
 check(f.get("out_of_memory") is True and f.get("mem_limit_bytes") == 32 << 20 and "loadAll" in f.get("stack", ""),
       "export: the fatal's memory state (limit 32 MiB) and stack (loadAll)", skip=no_oom)
+check(f.get("grown_since_last_checkpoint_bytes", 0) > 20 << 20,
+      f"export: more than 20 MiB allocated after orders-queried ({f.get('grown_since_last_checkpoint_bytes')})", skip=no_oom)
 rc, out, _ = rep("errors")
 check(rc == 0 and ("OUT OF MEMORY" in out and "orders-queried" in out or no_oom), "errors text output: OUT OF MEMORY and the last checkpoint", skip=no_oom)
 s = js("summary", "--limit", "50")

@@ -160,6 +160,7 @@ fa = (er.get("fatals") or [{}])[0]
 check(fa.get("out_of_memory") is True and [c["label"] for c in fa.get("checkpoints", [])] == ["request_start", "query-done", "rows-fetched"]
       and fa.get("mem_limit_bytes") == 128 * MIB and fa.get("stack", "").endswith("PDOStatement::fetchAll /srv/app/src/Export.php:57\n"),
       "errors: latest fatal with memory state, checkpoints and stack")
+check(fa.get("grown_since_last_checkpoint_bytes") == 7 * MIB, "errors: 127 MiB in use, 120 MiB at rows-fetched: +7 MiB since the last checkpoint")
 check(er.get("fatal_count") == 4 and er.get("aborted_count") == 3, "errors: 4 fatals, 3 aborted requests")
 fr = {x["function"]: x["fatals"] for x in er.get("common_stack_frames", [])}
 check(fr.get("PDOStatement::fetchAll") == 3 and fr.get("main") == 4, f"errors: most common stack frames ({fr})")

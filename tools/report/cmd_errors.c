@@ -69,9 +69,13 @@ static int oom_by_checkpoint(struct report *r)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Checkpoints of one fatal, into JSON or printed indented. */
-static int fatal_checkpoints(struct report *r, int64_t id, json_object *o)
+/* Checkpoints of one fatal, into JSON or printed indented; *last_mem and
+ * *last_label receive the last one's (label "" when there is none). */
+static int fatal_checkpoints(struct report *r, int64_t id, json_object *o, int64_t *last_mem,
+                             char *last_label, size_t label_len)
 {
+	*last_mem = 0;
+	last_label[0] = '\0';
 	sqlite3_stmt *s = report_prepare(r,
 		"SELECT label, mem_bytes, mem_delta_bytes, offset_ns FROM checkpoints WHERE fatal_id = %lld "
 		"ORDER BY idx", (long long)id);
@@ -81,6 +85,8 @@ static int fatal_checkpoints(struct report *r, int64_t id, json_object *o)
 	int rc;
 	char b1[32], b2[32], t[32];
 	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		*last_mem = sqlite3_column_int64(s, 1);
+		snprintf(last_label, label_len, "%s", report_col_text(s, 0));
 		if (arr) {
 			json_object *c = json_object_new_object();
 			jadd(c, "label", jstr(report_col_text(s, 0)));
@@ -179,8 +185,17 @@ static int fatals(struct report *r, int64_t *total)
 			       fmt_bytes(sqlite3_column_int64(s, 11), b2, sizeof b2),
 			       fmt_bytes(sqlite3_column_int64(s, 12), b3, sizeof b3));
 		}
-		if (fatal_checkpoints(r, id, o))
+		int64_t last_mem;
+		char last[256];
+		if (fatal_checkpoints(r, id, o, &last_mem, last, sizeof last))
 			break;
+		/* What the phase after the last checkpoint allocated: where to look. */
+		int64_t grown = sqlite3_column_int64(s, 10) - last_mem;
+		if (arr && last[0])
+			jadd(o, "grown_since_last_checkpoint_bytes", jint(grown));
+		else if (!arr && last[0])
+			printf("      after %s: %s%s, then the fatal error\n", last, grown >= 0 ? "+" : "",
+			       fmt_bytes(grown, b1, sizeof b1));
 		if (!arr)
 			print_stack(report_col_text(s, 13));
 	}

@@ -88,7 +88,7 @@ static int print_pairs(struct report *r, struct groups *g)
 	json_object *arr = r->o->json ? jadd(r->doc, "checkpoint_pairs", json_object_new_array()) : NULL;
 	if (!arr) {
 		out_section(r, "Largest checkpoint jumps by endpoint and checkpoint pair");
-		printf("  %-34s %-36s %7s %11s %11s %9s\n", "endpoint", "checkpoints (from → to)",
+		printf("  %-32s %-46s %7s %11s %11s %9s\n", "endpoint", "checkpoints (from → to)",
 		       "count", "avg jump", "max jump", "request");
 		if (n == 0)
 			printf("  no checkpoints recorded (bvapm_checkpoint() in the application adds them)\n");
@@ -113,9 +113,9 @@ static int print_pairs(struct report *r, struct groups *g)
 			char pair[1100];
 			snprintf(pair, sizeof pair, "%s → %s", prev, label);
 			printf("  ");
-			out_clip(report_ep_short(r, ep), 34);
+			out_clip(report_ep_short(r, ep), 32);
 			printf(" ");
-			out_clip(pair, 36);
+			out_clip(pair, 46);
 			printf(" %7lld %11s %11s %9lld\n", (long long)gr->n, fmt_bytes(avg, b1, sizeof b1),
 			       fmt_bytes(gr->i[1], b2, sizeof b2), (long long)gr->i[2]);
 		}
@@ -129,7 +129,7 @@ static int print_top(struct report *r, const struct top *t)
 	json_object *arr = r->o->json ? jadd(r->doc, "largest_jumps", json_object_new_array()) : NULL;
 	if (!arr) {
 		out_section(r, "Largest single jumps");
-		printf("  %9s %-20s %-28s %-34s %11s %11s\n", "request", "started", "uri",
+		printf("  %9s %-20s %-26s %-46s %11s %11s\n", "request", "started", "uri",
 		       "checkpoints (from → to)", "jump", "peak");
 	}
 	char b1[32], b2[32], tm[32], buf[1024];
@@ -159,9 +159,9 @@ static int print_top(struct report *r, const struct top *t)
 			snprintf(pair, sizeof pair, "%s → %s", prev, label);
 			printf("  %9lld %-20s ", (long long)j->rid,
 			       fmt_time(sqlite3_column_int64(s, 0), tm, sizeof tm));
-			out_clip(report_col_text(s, 1), 28);
+			out_clip(report_col_text(s, 1), 26);
 			printf(" ");
-			out_clip(pair, 34);
+			out_clip(pair, 46);
 			printf(" %11s %11s\n", fmt_bytes(j->delta, b1, sizeof b1),
 			       fmt_bytes(sqlite3_column_int64(s, 2), b2, sizeof b2));
 		}
