@@ -65,8 +65,9 @@ http {
 CONF
   nginx -p "$dir" -c "$dir/nginx.conf" &
   STACK_NGINX=$!
+  # -f: nginx answers 502 until php-fpm listens; only a 2xx means both are up.
   for _ in $(seq 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/plain.php" && return 0
+    curl -sf -o /dev/null "http://127.0.0.1:$port/plain.php" && return 0
     sleep 0.1
   done
   echo "stack did not come up; logs:" >&2

@@ -3,7 +3,8 @@
  * the flame graph tree and its SVG (inclusive times, sibling merging,
  * XML escaping, widths proportional to time), --since parsing (relative
  * units, ISO 8601 with and without zone, rejects), nearest-rank
- * percentiles, and the store checks of report_store_open (missing file,
+ * percentiles, the in-memory grouping (growth, distinct keys sharing a
+ * prefix, kept values), and the store checks of report_store_open (missing file,
  * not SQLite, not a bvapm store, schema newer than the tool) on real files.
  */
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "flame_svg.h"
+#include "groups.h"
 #include "report.h"
 #include "store_schema.h"
 
@@ -145,6 +147,52 @@ static void percentiles(void **state)
 	assert_int_equal(percentile_sorted(v, 0, 50), 0);
 }
 
+static int by_key(const void *a, const void *b)
+{
+	return strcmp((*(const struct group *const *)a)->key, (*(const struct group *const *)b)->key);
+}
+
+static void grouping(void **state)
+{
+	struct groups *g = groups_new();
+	assert_non_null(g);
+	char key[32];
+	/* 5 000 keys (the table grows from 64 slots), each seen k % 7 + 1 times. */
+	for (int k = 0; k < 5000; k++)
+		for (int t = 0; t <= k % 7; t++) {
+			int n = snprintf(key, sizeof key, "ep/%d", k);
+			struct group *gr = groups_get(g, key, (size_t)n);
+			assert_non_null(gr);
+			gr->n++;
+			gr->i[0] += k;
+			assert_int_equal(group_push(gr, 100 - t), 0);
+		}
+	/* A key that is a prefix of another is its own group; the length counts. */
+	struct group *a = groups_get(g, "ep/1", 4), *b = groups_get(g, "ep/10", 5);
+	assert_true(a != b);
+	assert_int_equal(a->n, 2);
+	assert_int_equal(b->n, 4);
+	assert_int_equal(b->i[0], 40);
+	assert_ptr_equal(groups_get(g, "ep/10xyz", 5), b);
+	group_sort_values(b);
+	assert_int_equal(b->n_values, 4);
+	assert_int_equal(b->values[0], 97);
+	assert_int_equal(b->values[3], 100);
+	size_t n = 0;
+	struct group **all = groups_sorted(g, by_key, &n);
+	assert_non_null(all);
+	assert_int_equal(n, 5000);
+	assert_string_equal(all[0]->key, "ep/0");
+	assert_string_equal(all[1]->key, "ep/1");
+	assert_string_equal(all[2]->key, "ep/10");
+	int64_t rows = 0;
+	for (size_t i = 0; i < n; i++)
+		rows += all[i]->n;
+	assert_int_equal(rows, 714 * 28 + 1 + 2); /* sum of k % 7 + 1 over k < 5000 = 7 * 714 + 2 */
+	free(all);
+	groups_free(g);
+}
+
 /* ---- store checks on real files -------------------------------------------------- */
 
 static char dir[] = "/tmp/bvapm-report-unit-XXXXXX";
@@ -217,6 +265,7 @@ int main(void)
 		cmocka_unit_test(flame_svg_drawing),
 		cmocka_unit_test(since_parsing),
 		cmocka_unit_test(percentiles),
+		cmocka_unit_test(grouping),
 		cmocka_unit_test(store_checks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
