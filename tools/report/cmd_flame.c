@@ -8,6 +8,7 @@
  * reader never sees half a picture.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,9 +99,15 @@ int cmd_flame(struct report *r)
 	}
 
 	char title[512], sub[512], t[32];
-	if (r->o->request_id)
-		snprintf(title, sizeof title, "request %lld", (long long)r->o->request_id);
-	else
+	if (r->o->request_id) {
+		sqlite3_stmt *q = report_prepare(r, "SELECT method, uri FROM requests WHERE id = %lld",
+		                                 (long long)r->o->request_id);
+		bool row = q && sqlite3_step(q) == SQLITE_ROW;
+		snprintf(title, sizeof title, "request %lld%s%s%s%s", (long long)r->o->request_id,
+		         row ? " " : "", row ? report_col_text(q, 0) : "", row ? " " : "",
+		         row ? report_col_text(q, 1) : "");
+		sqlite3_finalize(q);
+	} else
 		snprintf(title, sizeof title, "%s", r->o->endpoint ? r->o->endpoint : "all endpoints");
 	snprintf(sub, sizeof sub, "%lld request(s), %s of exclusive time in %zu frames%s%s",
 	         (long long)requests, fmt_ns(flame_total(f), t, sizeof t), flame_frames(f),
