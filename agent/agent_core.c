@@ -333,7 +333,7 @@ int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn lo
 	g.encode_buf = aligned_alloc(8, (g.cfg.record_buffer_size + 7) & ~7u);
 	g.arena.base = malloc(BVAPM_AGENT_ARENA);
 	g.arena.cap = BVAPM_AGENT_ARENA;
-	if (g.encode_buf == NULL || g.arena.base == NULL) {
+	if (g.encode_buf == NULL || g.arena.base == NULL || bvapm_agent_sql_init(&cfg->sql) != 0) {
 		bvapm_agent_shutdown();
 		return -ENOMEM;
 	}
@@ -363,6 +363,7 @@ void bvapm_agent_shutdown(void)
 	if (g.ring != NULL)
 		bvapm_ring_close(g.ring);
 	g.ring = NULL;
+	bvapm_agent_sql_shutdown();
 	free(g.encode_buf);
 	free(g.arena.base);
 	g.encode_buf = NULL;
@@ -396,6 +397,7 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
 	g.active = false;
+	bvapm_agent_sql_request_end(); /* off until this request is known to record */
 	g.trace_hex[0] = '\0';
 	if (!g.initialised || !g.cfg.enabled)
 		return;
@@ -462,6 +464,7 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 
 	if (g.ring != NULL)
 		bvapm_ring_slot_request_begin(g.ring, g.trace_hex, g.method, g.uri, g.start_wall_ns, t0);
+	bvapm_agent_sql_request_begin(!g.reduced, g.ring);
 	g.active = true;
 	g.agent_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 }
@@ -603,6 +606,7 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 	if (!g.active)
 		return;
 	g.active = false;
+	bvapm_agent_sql_request_end();
 	uint64_t t1 = clock_ns(CLOCK_MONOTONIC);
 	uint64_t wall = t1 - g.start_mono_ns;
 	bool failed = e->failed || e->status >= 500;
@@ -684,6 +688,7 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 		.call_paths = g.top_paths,
 		.call_path_count = npaths,
 	};
+	g.agent_ns += bvapm_agent_sql_fill(&req);
 	uint64_t t_enc = clock_ns(CLOCK_MONOTONIC);
 	req.agent_ns = g.agent_ns + (t_enc - t1);
 	write_record(&env, &req);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent_sql.h"
 #include "record.h"
 #include "ring.h"
 
@@ -54,6 +55,7 @@ struct bvapm_agent_config {
 	uint32_t profile_top_n;       /* functions in the record (0: 50) */
 	uint32_t profile_max_functions; /* distinct functions tracked per request (0: 1000) */
 	const char *service;          /* service / application name */
+	struct bvapm_agent_sql_config sql; /* SQL capture (agent_sql.h) */
 	const char *host;             /* host name (NULL: gethostname at init) */
 	uint32_t attach_retry_ms;     /* between attach attempts while no ring (0: 5000) */
 };

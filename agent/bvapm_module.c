@@ -76,6 +76,14 @@ PHP_INI_BEGIN()
 	                  force_header, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.force_cookie", "bvapm_profile", PHP_INI_SYSTEM, on_update_string,
 	                  force_cookie, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.sql_capture", "1", PHP_INI_SYSTEM, on_update_bool, sql_capture,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.sql_keep_literals", "0", PHP_INI_SYSTEM, on_update_bool,
+	                    sql_keep_literals, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.sql_n_plus_one_threshold", "10", PHP_INI_SYSTEM, on_update_long,
+	                  sql_n_plus_one_threshold, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.sql_max_statements", "100", PHP_INI_SYSTEM, on_update_long,
+	                  sql_max_statements, zend_bvapm_globals, bvapm_globals)
 PHP_INI_END()
 
 static void log_line(const char *line)
@@ -129,6 +137,12 @@ static void configure_core(void)
 		.profile_top_n = (uint32_t)clamp(BVAPM_G(profile_top_n), 1, 10000),
 		.profile_max_functions = (uint32_t)clamp(BVAPM_G(profile_max_functions), 16, 100000),
 		.service = BVAPM_G(service),
+		.sql = {
+			.capture = BVAPM_G(sql_capture),
+			.keep_literals = BVAPM_G(sql_keep_literals),
+			.n_plus_one_threshold = (uint32_t)clamp(BVAPM_G(sql_n_plus_one_threshold), 0, 1000000),
+			.max_statements = (uint32_t)clamp(BVAPM_G(sql_max_statements), 1, BVAPM_SQL_MAX_STATEMENTS),
+		},
 	};
 
 	if (mode == 0) {
@@ -160,6 +174,7 @@ static PHP_MINIT_FUNCTION(bvapm)
 	if (bvapm_agent_enabled() && profile_configured)
 		bvapm_observer_register();
 	bvapm_hooks_install();
+	bvapm_sql_hooks_install();
 	return SUCCESS;
 }
 

@@ -28,6 +28,10 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	char *service;
 	char *force_header;
 	char *force_cookie;
+	bool sql_capture;
+	bool sql_keep_literals;
+	zend_long sql_n_plus_one_threshold;
+	zend_long sql_max_statements;
 	bool ini_changed;      /* an INI value changed since the core was configured */
 	bool request_failed;   /* a fatal error or uncaught exception in this request */
 	bool recording;        /* bvapm_agent_request_begin ran for this request */
@@ -49,5 +53,8 @@ void bvapm_hooks_install(void);
 void bvapm_hooks_remove(void);
 void bvapm_hooks_request_begin(void);
 void bvapm_hooks_request_end(void);
+
+/* bvapm_sql_hooks.c: wraps PDO / mysqli once every extension has started */
+void bvapm_sql_hooks_install(void);
 
 #endif

@@ -8,6 +8,8 @@
  *   bvapm-test-ring fill NAME        writes until the ring is full
  *   bvapm-test-ring drain NAME SECS  discards records for SECS seconds (a
  *                                    stand-in drainer for benchmarks)
+ *   bvapm-test-ring slots NAME       one line per worker in a request:
+ *                                    "<pid> <current SQL>" (read-only)
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -106,8 +108,28 @@ static int drain(const char *name, double seconds)
 	return 0;
 }
 
+static int slots(const char *name)
+{
+	static struct bvapm_ring_slot_view views[256];
+	struct bvapm_ring_error err;
+	bvapm_ring *r = NULL;
+
+	if (bvapm_ring_open(name, BVAPM_RING_READONLY, &r, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	int n = bvapm_ring_slots(r, views, 256);
+	for (int i = 0; i < n; i++)
+		if (views[i].in_request)
+			printf("%u %s\n", views[i].pid, views[i].sql);
+	bvapm_ring_close(r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "slots") == 0)
+		return slots(argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "create") == 0)
 		return create(argv[2], argc > 3 ? argv[3] : NULL);
 	if (argc == 3 && strcmp(argv[1], "dump") == 0)
@@ -117,6 +139,6 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "drain") == 0)
 		return drain(argv[2], atof(argv[3]));
 	fprintf(stderr, "usage: bvapm-test-ring create NAME [CAPACITY] | dump NAME | fill NAME | "
-	                "drain NAME SECONDS\n");
+	                "drain NAME SECONDS | slots NAME\n");
 	return 2;
 }
