@@ -85,6 +85,7 @@ check(r7.get("requests") == 7 and r7["endpoints"][0]["max_ns"] == 100e6 and r7["
 check(js("summary", "--pattern", "PLANTED-session").get("requests") == 7, "--pattern matches a checkpoint label, case-insensitively")
 check(js("summary", "--pattern", "permissions WHERE role").get("requests") == 20, "--pattern matches an SQL statement")
 check(js("summary", "--pattern", "hotLoop").get("requests") == 100, "--pattern matches a function name")
+check(js("summary", "--pattern", "permissions_cache").get("requests") == 7, "--pattern matches a tag value")
 check(js("summary", "--pattern", "payment gateway").get("requests") == 108, "--pattern matches an error message")
 check(js("summary", "--pattern", "%").get("requests") == 0, "--pattern: % is a literal character, not a wildcard")
 check(js("summary", "--pattern", "' OR 1=1 --").get("requests") == 0, "--pattern: quotes stay text")

@@ -32,8 +32,8 @@
  * App\Models\Permission::retrieved = 8934), /planted/export.php (3
  * out-of-memory fatals whose last checkpoint is rows-fetched, 2 aborted
  * requests), /planted/session.php (7 requests with checkpoint
- * planted-session-load). --lose K leaves K gaps in producer 2000's
- * sequence numbers.
+ * planted-session-load and tag largest_session_key=permissions_cache).
+ * --lose K leaves K gaps in producer 2000's sequence numbers.
  */
 #include <getopt.h>
 #include <math.h>
@@ -313,6 +313,15 @@ static void put_counter(int64_t id, const char *name, int64_t v)
 	run(s);
 }
 
+static void put_tag(int64_t id, const char *key, const char *value)
+{
+	sqlite3_stmt *s = st[S_TAG];
+	bind_i(s, 1, id);
+	bind_t(s, 2, key);
+	bind_t(s, 3, value);
+	run(s);
+}
+
 static void put_error(int64_t id, const char *type, const char *msg, const char *file, int line)
 {
 	sqlite3_stmt *s = st[S_ERR];
@@ -530,7 +539,8 @@ static void plant(int64_t end)
 	for (int i = 0; i < 7; i++, t += 10 * SEC) {
 		struct req q = {"/planted/session.php", "/srv/app/public/planted/session.php", t, 50 * MS,
 		                2 * MIB, 45 * MIB, 200, sess_ck, 2};
-		put_request(&q, 0, 0);
+		int64_t id = put_request(&q, 0, 0);
+		put_tag(id, "largest_session_key", "permissions_cache");
 	}
 }
 
