@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "endpoints.h"
 #include "groups.h"
 #include "report.h"
 
@@ -170,64 +171,6 @@ static int print_top(struct report *r, const struct top *t)
 	return 0;
 }
 
-/* The endpoint of every selected request: ids → index into names (-1: not
- * selected). One pass over the selection. */
-struct ep_map {
-	int32_t *of;      /* by request id */
-	int64_t max_id;
-	char **names;
-	size_t n, cap;
-};
-
-static void ep_map_free(struct ep_map *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		free(m->names[i]);
-	free(m->names);
-	free(m->of);
-}
-
-static int ep_map_load(struct report *r, struct ep_map *m)
-{
-	m->max_id = report_scalar(r, "SELECT max(id) FROM requests");
-	m->of = malloc((size_t)(m->max_id + 1) * sizeof *m->of);
-	struct groups *g = groups_new();
-	sqlite3_stmt *s = report_prepare(r, "SELECT r.id, %s FROM requests r WHERE %s", r->ep,
-	                                 r->where_r);
-	int rc = SQLITE_ERROR, bad = m->of == NULL || g == NULL || s == NULL;
-	if (m->of)
-		memset(m->of, 0xff, (size_t)(m->max_id + 1) * sizeof *m->of); /* all -1 */
-	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
-		struct group *gr = groups_get(g, report_col_text(s, 1), (size_t)sqlite3_column_bytes(s, 1));
-		if (gr == NULL || id < 0 || id > m->max_id) {
-			bad = 1;
-			break;
-		}
-		if (gr->n++ == 0) { /* a new endpoint: give it the next index */
-			if (m->n == m->cap) {
-				size_t cap = m->cap ? 2 * m->cap : 64;
-				char **v = realloc(m->names, cap * sizeof *v);
-				if (v == NULL) {
-					bad = 1;
-					break;
-				}
-				m->names = v;
-				m->cap = cap;
-			}
-			if ((m->names[m->n] = strdup(gr->key)) == NULL) {
-				bad = 1;
-				break;
-			}
-			gr->i[0] = (int64_t)m->n++;
-		}
-		m->of[id] = (int32_t)gr->i[0];
-	}
-	sqlite3_finalize(s);
-	groups_free(g);
-	return bad || rc != SQLITE_DONE ? -1 : 0;
-}
-
 /* One pass over the checkpoints of the selection (rowid order, or request
  * by request through the index for a small selection): pairs grouped in
  * memory, the largest single jumps kept aside. The drainer writes a
@@ -271,7 +214,7 @@ static int jumps(struct report *r)
 			sqlite3_reset(prev_q);
 			from_label = found;
 		}
-		const char *ep = rid >= 0 && rid <= m.max_id && m.of[rid] >= 0 ? m.names[m.of[rid]] : NULL;
+		const char *ep = ep_map_get(&m, rid);
 		if (ep != NULL) {
 			size_t l0 = strlen(ep), l1 = strlen(from_label), len = l0 + l1 + l2 + 2;
 			if (len + 1 > cap) {

@@ -12,7 +12,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "endpoints.h"
 #include "groups.h"
 #include "report.h"
 
@@ -61,13 +63,9 @@ static int top(struct report *r, const char *order, const char *key, const char 
 
 static int n_plus_one(struct report *r)
 {
-	char *from = report_child_from(r, "sql", "s", true, "");
-	sqlite3_stmt *s = from ? report_prepare(r,
-		"SELECT %s AS ep, s.statement, count(*), avg(s.count), max(s.count) AS mx, sum(s.total_ns), "
-		"max(s.n_plus_one != 0), sum(s.rows) %s AND (s.n_plus_one != 0 OR s.count >= %d) "
-		"GROUP BY ep, s.statement ORDER BY mx DESC, ep, s.statement LIMIT %ld",
-		r->ep, from, REPEAT_THRESHOLD, r->o->limit) : NULL;
-	sqlite3_free(from);
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT ep, statement, requests, avg, mx, total, flagged, rows FROM temp.n_plus_one "
+		"ORDER BY mx DESC, ep, statement LIMIT %ld", r->o->limit);
 	if (s == NULL)
 		return -1;
 	json_object *arr = r->o->json ? jadd(r->doc, "n_plus_one", json_object_new_array()) : NULL;
@@ -108,12 +106,9 @@ static int n_plus_one(struct report *r)
 
 static int counters(struct report *r)
 {
-	char *from = report_child_from(r, "counters", "c", true, "");
-	sqlite3_stmt *s = from ? report_prepare(r,
-		"SELECT %s AS ep, c.name, count(*), avg(c.value), max(c.value) AS mx %s "
-		"GROUP BY ep, c.name ORDER BY mx DESC, ep, c.name LIMIT %ld",
-		r->ep, from, r->o->limit) : NULL;
-	sqlite3_free(from);
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT ep, name, requests, avg, mx FROM temp.counters_by_ep "
+		"ORDER BY mx DESC, ep, name LIMIT %ld", r->o->limit);
 	if (s == NULL)
 		return -1;
 	json_object *arr = r->o->json ? jadd(r->doc, "counters", json_object_new_array()) : NULL;
@@ -146,6 +141,137 @@ static int counters(struct report *r)
 	if (!arr && n == 0 && rc == SQLITE_DONE)
 		printf("  none\n");
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- by endpoint: N+1 suspects and counters --------------------------------------- */
+
+#define SEP '\x1f' /* between endpoint and statement or counter name in a group key */
+
+/* Rows of `select` (request_id, text, then integers) grouped by endpoint
+ * (from the map) and text; fold() adds a row's integers to its group. */
+static int group_by_ep(struct report *r, const struct ep_map *m, sqlite3_stmt *s, struct groups *g,
+                       void (*fold)(struct group *, sqlite3_stmt *))
+{
+	char *key = NULL;
+	size_t cap = 0;
+	int rc, bad = 0;
+	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
+		const char *ep = ep_map_get(m, sqlite3_column_int64(s, 0));
+		if (ep == NULL)
+			continue;
+		size_t l0 = strlen(ep), l1 = (size_t)sqlite3_column_bytes(s, 1), len = l0 + 1 + l1;
+		if (len + 1 > cap) {
+			char *k = realloc(key, 2 * (len + 1));
+			if (k == NULL) {
+				bad = 1;
+				break;
+			}
+			key = k;
+			cap = 2 * (len + 1);
+		}
+		memcpy(key, ep, l0);
+		key[l0] = SEP;
+		memcpy(key + l0 + 1, report_col_text(s, 1), l1);
+		key[len] = '\0';
+		struct group *gr = groups_get(g, key, len);
+		if (gr == NULL) {
+			bad = 1;
+			break;
+		}
+		gr->n++;
+		fold(gr, s);
+	}
+	free(key);
+	return bad || rc != SQLITE_DONE ? -1 : 0;
+}
+
+/* row: request_id, statement, count, total_ns, n_plus_one, rows;
+ * group: i[0] runs, i[1] max runs, i[2] total, i[3] flagged, i[4] rows */
+static void fold_n_plus_one(struct group *gr, sqlite3_stmt *s)
+{
+	int64_t count = sqlite3_column_int64(s, 2);
+	gr->i[0] += count;
+	if (count > gr->i[1])
+		gr->i[1] = count;
+	gr->i[2] += sqlite3_column_int64(s, 3);
+	gr->i[3] |= sqlite3_column_int64(s, 4) != 0;
+	gr->i[4] += sqlite3_column_int64(s, 5);
+}
+
+/* row: request_id, name, value; group: i[0] sum, i[1] max (first value seeds it) */
+static void fold_counter(struct group *gr, sqlite3_stmt *s)
+{
+	int64_t v = sqlite3_column_int64(s, 2);
+	gr->i[0] += v;
+	if (gr->n == 1 || v > gr->i[1])
+		gr->i[1] = v;
+}
+
+/* Writes groups of "ep SEP text" into a TEMP table (ep, text, requests, avg,
+ * mx, then `extra` more integer columns i[2]..). */
+static int to_temp(struct report *r, struct groups *g, const char *create, const char *insert,
+                   int extra)
+{
+	size_t n = 0;
+	struct group **all = groups_sorted(g, NULL, &n);
+	int bad = all == NULL || sqlite3_exec(r->db, create, NULL, NULL, NULL) != SQLITE_OK;
+	sqlite3_stmt *ins = bad ? NULL : report_prepare(r, "%s", insert);
+	bad |= ins == NULL;
+	for (size_t k = 0; !bad && k < n; k++) {
+		const char *sep = memchr(all[k]->key, SEP, all[k]->key_len);
+		if (sep == NULL)
+			continue;
+		sqlite3_bind_text(ins, 1, all[k]->key, (int)(sep - all[k]->key), SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, sep + 1, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 3, all[k]->n);
+		sqlite3_bind_double(ins, 4, (double)all[k]->i[0] / (double)all[k]->n);
+		sqlite3_bind_int64(ins, 5, all[k]->i[1]);
+		for (int e = 0; e < extra; e++)
+			sqlite3_bind_int64(ins, 6 + e, all[k]->i[2 + e]);
+		bad |= report_step(r, ins) != SQLITE_DONE;
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(ins);
+	free(all);
+	return bad ? -1 : 0;
+}
+
+/* N+1 suspects and counters, grouped by endpoint in memory: one pass over
+ * the selection for the endpoints, one scan of each child table. */
+static int by_endpoint(struct report *r)
+{
+	struct ep_map m;
+	memset(&m, 0, sizeof m);
+	struct groups *n1 = groups_new(), *ctr = groups_new();
+	char *from_s = report_child_from(r, "sql", "s", false, "");
+	char *from_c = report_child_from(r, "counters", "c", false, "");
+	sqlite3_stmt *qs = NULL, *qc = NULL;
+	int bad = n1 == NULL || ctr == NULL || from_s == NULL || from_c == NULL || ep_map_load(r, &m);
+	if (!bad) {
+		qs = report_prepare(r, "SELECT s.request_id, s.statement, s.count, s.total_ns, "
+		                       "s.n_plus_one, s.rows %s AND (s.n_plus_one != 0 OR s.count >= %d)",
+		                    from_s, REPEAT_THRESHOLD);
+		qc = report_prepare(r, "SELECT c.request_id, c.name, c.value %s", from_c);
+		bad = qs == NULL || qc == NULL;
+	}
+	bad = bad || group_by_ep(r, &m, qs, n1, fold_n_plus_one) ||
+	      group_by_ep(r, &m, qc, ctr, fold_counter) ||
+	      sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	      to_temp(r, n1, "CREATE TEMP TABLE n_plus_one (ep TEXT, statement TEXT, requests INTEGER, "
+	                     "avg REAL, mx INTEGER, total INTEGER, flagged INTEGER, rows INTEGER)",
+	              "INSERT INTO temp.n_plus_one VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", 3) ||
+	      to_temp(r, ctr, "CREATE TEMP TABLE counters_by_ep (ep TEXT, name TEXT, requests INTEGER, "
+	                      "avg REAL, mx INTEGER)",
+	              "INSERT INTO temp.counters_by_ep VALUES (?1, ?2, ?3, ?4, ?5)", 0) ||
+	      sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK;
+	sqlite3_finalize(qs);
+	sqlite3_finalize(qc);
+	sqlite3_free(from_s);
+	sqlite3_free(from_c);
+	groups_free(n1);
+	groups_free(ctr);
+	ep_map_free(&m);
+	return bad ? -1 : 0;
 }
 
 /* One scan of the SQL rows of the selection, grouped by statement in memory
@@ -205,7 +331,7 @@ static int aggregate(struct report *r)
 
 int cmd_sql(struct report *r)
 {
-	if (aggregate(r))
+	if (aggregate(r) || by_endpoint(r))
 		return REPORT_ERROR;
 	if (r->o->json)
 		jadd(r->doc, "statements", jint(report_scalar(r, "SELECT count(*) FROM temp.sql_top")));
