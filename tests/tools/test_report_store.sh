@@ -16,6 +16,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$gen" --requests 20000 --plant --lose 5 "$dir/store.db" || { echo "not ok 1 - store generated"; exit 1; }
 "$gen" --requests 200 --no-call-paths --schema 1 "$dir/old.db" || { echo "not ok 1 - old store generated"; exit 1; }
+"$gen" --requests 0 "$dir/interleaved.db" || { echo "not ok 1 - empty store generated"; exit 1; }
 
 python3 - "$report" "$dir" <<'PY'
 import hashlib, json, os, shutil, sqlite3, subprocess, sys, time, xml.etree.ElementTree as ET
@@ -105,6 +106,20 @@ dist = {x["endpoint"]: x for x in js("memory", "--limit", "100").get("peak_by_en
 rp = dist.get("/srv/app/public/planted/report.php", {})
 check((rp.get("p50_bytes"), rp.get("max_bytes")) == (115 * MIB, 915 * MIB), "memory: peak distribution p50 115 MiB, max 915 MiB")
 check(sum(b["requests"] for b in m.get("peak_histogram", [])) == 20177, "memory: histogram covers every request")
+
+# Checkpoints of two requests written interleaved (not the drainer's order):
+# the previous checkpoint is found through the index, not the previous row.
+iv = sqlite3.connect(f"{d}/interleaved.db")
+for rid in (1, 2):
+    iv.execute("INSERT INTO requests (id, pid, producer_start_unix_ns, sequence, uri, route, start_unix_ns, "
+               "wall_ns, mem_peak_bytes) VALUES (?, 9, 1, ?, ?, NULL, 1, 1, 1)", (rid, rid, f"/r{rid}"))
+for rid, idx, label, delta in [(1, 0, "a", 1), (2, 0, "a", 1), (1, 1, "b", 5), (2, 1, "c", 7)]:
+    iv.execute("INSERT INTO checkpoints (request_id, idx, label, mem_delta_bytes) VALUES (?, ?, ?, ?)",
+               (rid, idx, label, delta * MIB))
+iv.commit(); iv.close()
+pairs = {(x["endpoint"], x["from"], x["to"]): x["max_jump_bytes"] for x in js("memory", store=f"{d}/interleaved.db").get("checkpoint_pairs", [])}
+check(pairs == {("/r1", "a", "b"): 5 * MIB, ("/r2", "a", "c"): 7 * MIB, ("/r1", "(start)", "a"): MIB, ("/r2", "(start)", "a"): MIB},
+      f"memory: checkpoints written out of order still pair with their own request's previous one ({pairs})")
 
 # -- sql ------------------------------------------------------------------------
 q = js("sql")
