@@ -108,6 +108,8 @@ m = js("memory", "--endpoint", "scenarios/session.php")
 p = (m.get("checkpoint_pairs") or [{}])[0]
 check((p.get("from"), p.get("to")) == ("before-session", "session-started") and p.get("max_jump_bytes", 0) > 10 << 20,
       f"session: largest jump before-session → session-started, > 10 MiB ({p})")
+tg = {x["key"]: x for x in js("summary", "--endpoint", "scenarios/session.php").get("tags", [])}
+check(tg.get("session_size_mb", {}).get("max_numeric", 0) > 2, f"session: the session_size_mb tag shows megabytes ({tg.get('session_size_mb')})")
 c = {x["counter"]: x for x in js("sql", "--endpoint", "scenarios/session.php").get("counters", [])}
 check(c.get("session_bytes", {}).get("max_per_request", 0) > 2 << 20, "session: session_bytes counter shows a session of megabytes")
 

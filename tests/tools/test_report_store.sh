@@ -87,6 +87,9 @@ check(js("summary", "--pattern", "PLANTED-session").get("requests") == 7, "--pat
 check(js("summary", "--pattern", "permissions WHERE role").get("requests") == 20, "--pattern matches an SQL statement")
 check(js("summary", "--pattern", "hotLoop").get("requests") == 100, "--pattern matches a function name")
 check(js("summary", "--pattern", "permissions_cache").get("requests") == 7, "--pattern matches a tag value")
+tg = js("summary", "--endpoint", "planted/session.php").get("tags", [{}])[0]
+check((tg.get("key"), tg.get("requests"), tg.get("distinct_values"), tg.get("most_common_value")) ==
+      ("largest_session_key", 7, 1, "permissions_cache"), f"summary: tags by endpoint ({tg})")
 check(js("summary", "--pattern", "payment gateway").get("requests") == 108, "--pattern matches an error message")
 check(js("summary", "--pattern", "%").get("requests") == 0, "--pattern: % is a literal character, not a wildcard")
 check(js("summary", "--pattern", "' OR 1=1 --").get("requests") == 0, "--pattern: quotes stay text")

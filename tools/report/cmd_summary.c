@@ -4,9 +4,10 @@
  * (nearest rank), peak memory average / standard deviation / max, fatal and
  * out-of-memory counts; insight lines in the spirit of the memory profiling
  * guide (low variance ⇒ deterministic, high variance ⇒ input-dependent,
- * peak near memory_limit ⇒ OOM risk); and loss: gaps in each producer's
- * sequence numbers (the agent numbers every request it keeps, so a gap is a
- * kept record that never reached the store), plus statistics rows.
+ * peak near memory_limit ⇒ OOM risk); tags by endpoint; and loss: gaps in
+ * each producer's sequence numbers (the agent numbers every request it
+ * keeps, so a gap is a kept record that never reached the store), plus
+ * statistics rows.
  *
  * One pass over the selection, grouped by endpoint in memory: 8 bytes per
  * request (its wall time, for the percentiles).
@@ -291,6 +292,62 @@ static int insights(struct report *r, struct rows *rows, json_object *doc)
 	return 0;
 }
 
+/* ---- tags ------------------------------------------------------------------------ */
+
+/* Tags by endpoint and key (bvapm_tag): how many requests carry it, how many
+ * distinct values, the largest numeric value (e.g. a session size in MB) and
+ * the most frequent value — the guide's "most common large session keys". */
+static int tags(struct report *r, json_object *doc)
+{
+	char *from = report_child_from(r, "tags", "t", true, "");
+	/* One grouping by (endpoint, key, value); the most frequent value of each
+	 * (endpoint, key) is the first by count. */
+	sqlite3_stmt *s = from ? report_prepare(r,
+		"WITH v AS (SELECT %s AS ep, t.key AS key, t.value AS value, count(*) AS c %s "
+		"GROUP BY 1, 2, 3), "
+		"ranked AS (SELECT ep, key, value, c, row_number() OVER (PARTITION BY ep, key "
+		"ORDER BY c DESC, value) AS rn FROM v) "
+		"SELECT ep, key, sum(c) AS n, count(*), max(CASE WHEN value GLOB '[0-9]*' OR value GLOB "
+		"'-[0-9]*' THEN CAST(value AS REAL) END), max(CASE WHEN rn = 1 THEN value END) "
+		"FROM ranked GROUP BY ep, key ORDER BY n DESC, ep, key LIMIT %ld",
+		r->ep, from, r->o->limit) : NULL;
+	sqlite3_free(from);
+	if (s == NULL)
+		return -1;
+	json_object *arr = doc ? jadd(doc, "tags", json_object_new_array()) : NULL;
+	int rc, n = 0;
+	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		if (arr) {
+			json_object *o = json_object_new_object();
+			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
+			jadd(o, "key", jstr(report_col_text(s, 1)));
+			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
+			jadd(o, "distinct_values", jint(sqlite3_column_int64(s, 3)));
+			if (sqlite3_column_type(s, 4) != SQLITE_NULL)
+				jadd(o, "max_numeric", jdbl(sqlite3_column_double(s, 4)));
+			jadd(o, "most_common_value", jstr(report_col_text(s, 5)));
+			json_object_array_add(arr, o);
+			continue;
+		}
+		if (n++ == 0) {
+			out_section(r, "Tags by endpoint (bvapm_tag)");
+			printf("  %-34s %-24s %8s %8s %10s  %s\n", "endpoint", "tag", "requests", "values",
+			       "max", "most common value");
+		}
+		char max[32] = "-";
+		if (sqlite3_column_type(s, 4) != SQLITE_NULL)
+			snprintf(max, sizeof max, "%.10g", sqlite3_column_double(s, 4));
+		printf("  ");
+		out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
+		printf(" ");
+		out_clip(report_col_text(s, 1), 24);
+		printf(" %8lld %8lld %10s  %s\n", (long long)sqlite3_column_int64(s, 2),
+		       (long long)sqlite3_column_int64(s, 3), max, report_col_text(s, 5));
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* ---- loss ---------------------------------------------------------------------- */
 
 static int loss(struct report *r, json_object *doc)
@@ -474,7 +531,7 @@ int cmd_summary(struct report *r)
 		goto out;
 	if (total == 0 && !doc)
 		printf("  no requests match\n");
-	rc = loss(r, doc) ? REPORT_ERROR : REPORT_OK;
+	rc = tags(r, doc) || loss(r, doc) ? REPORT_ERROR : REPORT_OK;
 out:
 	for (size_t i = 0; i < rows.n; i++)
 		free(rows.v[i].ep);
