@@ -46,7 +46,7 @@ static void usage(FILE *f)
 	        "                    call paths, errors, stacks, tags or counters contain TEXT\n"
 	        "                    (case-insensitive)\n"
 	        "  --by route|uri    endpoint = route (script) when set, else URI (default); or URI\n"
-	        "  --limit N         rows per table (default 10)\n"
+	        "  --limit N         rows per table (default 10, at most 100000)\n"
 	        "  --json            one JSON document on stdout\n"
 	        "  --request ID      flame: one request (requests.id)\n"
 	        "  -o, --output FILE flame: write the SVG there (default stdout)\n"
@@ -114,8 +114,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
 		case O_ENDPOINT: o->endpoint = optarg; break;
 		case O_PATTERN: o->pattern = optarg; break;
 		case O_LIMIT:
-			if (parse_long(optarg, 1, &o->limit)) {
-				fprintf(stderr, "bvapm-report: --limit %s: expected a positive number\n", optarg);
+			if (parse_long(optarg, 1, &o->limit) || o->limit > 100000) {
+				fprintf(stderr, "bvapm-report: --limit %s: expected 1 to 100000\n", optarg);
 				return REPORT_USAGE;
 			}
 			break;
