@@ -65,10 +65,14 @@ http {
 CONF
   nginx -p "$dir" -c "$dir/nginx.conf" &
   STACK_NGINX=$!
-  # -f: nginx answers 502 until php-fpm listens; only a 2xx means both are up.
-  for _ in $(seq 100); do
-    curl -sf -o /dev/null "http://127.0.0.1:$port/plain.php" && return 0
-    sleep 0.1
+  # Up when php-fpm answers through nginx with a 200 (nginx alone answers
+  # 502 until php-fpm listens); give up early if either process died (a
+  # port taken by another program makes nginx exit).
+  for _ in $(seq 200); do
+    kill -0 "$STACK_NGINX" 2>/dev/null && kill -0 "$STACK_FPM" 2>/dev/null || break
+    [ -S "$dir/php-fpm.sock" ] &&
+      curl -sf -o /dev/null "http://127.0.0.1:$port/plain.php" && return 0
+    sleep 0.05
   done
   echo "stack did not come up; logs:" >&2
   cat "$dir"/*.log >&2 2>/dev/null
