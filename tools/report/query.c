@@ -1,5 +1,5 @@
 /*
- * query.c — thin helpers over sqlite3 for the commands: prepare a formatted
+ * query.c — thin wrappers over sqlite3 for the commands: prepare a formatted
  * statement (sqlite3_mprintf rules, so user text goes through %Q), step with
  * the error printed once, read one scalar. Errors go to stderr prefixed with
  * the tool's name; callers turn them into REPORT_ERROR.

@@ -99,7 +99,7 @@ void report_endpoint_prefix(struct report *r);
 /* ep without that prefix (keeps the leading '/'). */
 const char *report_ep_short(const struct report *r, const char *ep);
 
-/* ---- query.c: small helpers over sqlite3 -------------------------------------- */
+/* ---- query.c: small wrappers over sqlite3 ------------------------------------- */
 
 /* Prepares sql (printf-formatted with sqlite3_mprintf rules: %q, %Q, %s, %lld).
  * Prints the error and returns NULL on failure. */
@@ -111,14 +111,14 @@ int report_step(struct report *r, sqlite3_stmt *s);
 int64_t report_scalar(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *report_col_text(sqlite3_stmt *s, int i); /* "" for NULL */
 
-/* ---- output.c: text and JSON helpers ------------------------------------------ */
+/* ---- output.c: text and JSON formatting ---------------------------------------- */
 
 const char *fmt_ns(int64_t ns, char *buf, size_t len);        /* "12.3 ms", "1.20 s", "850 us" */
 const char *fmt_bytes(int64_t bytes, char *buf, size_t len);  /* "12.3 MiB" (signed) */
 const char *fmt_time(int64_t unix_ns, char *buf, size_t len); /* "2026-11-29 17:04:05Z" */
 /* Prints a section title (text mode only). */
 void out_section(const struct report *r, const char *title);
-/* Adds key → value to obj and returns value (json-c helpers). */
+/* Adds key → value to obj and returns value (json-c shorthand). */
 json_object *jadd(json_object *obj, const char *key, json_object *value);
 json_object *jstr(const char *s); /* NULL-safe */
 json_object *jint(int64_t v);
