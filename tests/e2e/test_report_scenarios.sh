@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # The memory profiling guide's four diagnosis scenarios, reproduced end to
 # end: bvapm-drainer (ring, SQLite store) + nginx + php-fpm (opcache, JIT)
-# with bvapm.so in aggressive mode (overhead guard off, as in a debugging
-# session, so a loaded machine does not reduce the detail) run
-# tests/e2e/www/scenarios/*.php beside
-# ordinary pages, and bvapm-report, reading the drainer's store, names each
-# culprit:
+# with bvapm.so in aggressive mode (overhead guard off, as while debugging,
+# so a loaded machine does not reduce the detail) run
+# tests/e2e/www/scenarios/*.php beside ordinary pages, and bvapm-report,
+# reading the drainer's store, names each culprit:
 #   1. session.php — oversized session: the jump before-session →
 #      session-started, found by --pattern session;
 #   2. permissions.php — 8,934 Permission models: the counter, and the
