@@ -38,12 +38,9 @@ php -n -d extension=pdo -d extension=pdo_sqlite "$here/scenarios_db.php" "$BVAPM
 chmod 0666 "$BVAPM_SCENARIO_DB"
 mkdir -m 0777 "$dir/sessions"
 
-"$drainer" --set ring.name=scen --set ring.size=8M --set spool.dir="$dir/spool" \
-  --set sqlite.path="$dir/store.db" --set drainer.lock_file="$dir/drainer.lock" \
-  --set metrics.enabled=false 2> "$dir/drainer.log" &
-drainer_pid=$!
-for _ in $(seq 100); do [ -e "$shm/bvapm-scen" ] && break; sleep 0.05; done
-[ -e "$shm/bvapm-scen" ] || { echo "not ok 1 - drainer created the ring"; cat "$dir/drainer.log"; exit 1; }
+drainer_start "$drainer" "$dir" scen 8M ||
+  { echo "not ok 1 - drainer created the ring"; exit 1; }
+drainer_pid=$DRAINER_PID
 
 port=$(free_port)
 stack_start "$dir/stack" "$port" "$so" scen aggressive extension=pdo extension=pdo_sqlite \
