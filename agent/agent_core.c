@@ -497,6 +497,15 @@ void bvapm_agent_checkpoint(const char *label, size_t len, uint64_t mem, uint64_
 	g.agent_ns += clock_ns(CLOCK_MONOTONIC) - t0;
 }
 
+void bvapm_agent_route(const char *name, size_t len)
+{
+	if (!g.active || len == 0)
+		return;
+	bvapm_rec_str r = arena_str(name, len > 256 ? 256 : len);
+	if (r.ptr != NULL)
+		g.script = r.ptr; /* the record's route: last call wins */
+}
+
 void bvapm_agent_tag(const char *key, size_t klen, const char *value, size_t vlen)
 {
 	if (!g.active || klen == 0)

@@ -97,6 +97,9 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *end);
  * record says how many. */
 void bvapm_agent_checkpoint(const char *label, size_t len, uint64_t mem_bytes, uint64_t peak_bytes);
 void bvapm_agent_tag(const char *key, size_t klen, const char *value, size_t vlen);
+/* Names the request's endpoint (a framework's route pattern): the record's
+ * route, instead of the script path. At most 256 bytes; last call wins. */
+void bvapm_agent_route(const char *name, size_t len);
 void bvapm_agent_count(const char *name, size_t len, int64_t by);
 void bvapm_agent_error(const char *type, const char *message, size_t mlen, const char *file,
                        uint32_t line);

@@ -21,5 +21,12 @@ function bvapm_tag(string $key, string $value): void {}
 /** Adds $by to a named counter of the current request (e.g. models loaded). */
 function bvapm_count(string $name, int $by = 1): void {}
 
+/**
+ * Names the current request's endpoint, e.g. the framework's route pattern
+ * ("orders/{id}"): recorded as the route instead of the script path, so a
+ * front controller's requests are told apart by bvapm-report. Last call wins.
+ */
+function bvapm_route(string $name): void {}
+
 /** The current request's W3C trace id (32 hex digits), continued from an incoming traceparent. */
 function bvapm_trace_id(): string {}

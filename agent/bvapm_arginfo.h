@@ -14,18 +14,24 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_bvapm_count, 0, 1, IS_VOID, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, by, IS_LONG, 0, "1")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_bvapm_route, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_bvapm_trace_id, 0, 0, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
 ZEND_FUNCTION(bvapm_checkpoint);
 ZEND_FUNCTION(bvapm_tag);
 ZEND_FUNCTION(bvapm_count);
+ZEND_FUNCTION(bvapm_route);
 ZEND_FUNCTION(bvapm_trace_id);
 
 static const zend_function_entry ext_functions[] = {
 	ZEND_FE(bvapm_checkpoint, arginfo_bvapm_checkpoint)
 	ZEND_FE(bvapm_tag, arginfo_bvapm_tag)
 	ZEND_FE(bvapm_count, arginfo_bvapm_count)
+	ZEND_FE(bvapm_route, arginfo_bvapm_route)
 	ZEND_FE(bvapm_trace_id, arginfo_bvapm_trace_id)
 	ZEND_FE_END
 };

@@ -246,6 +246,16 @@ ZEND_FUNCTION(bvapm_tag)
 	bvapm_agent_tag(ZSTR_VAL(key), ZSTR_LEN(key), ZSTR_VAL(value), ZSTR_LEN(value));
 }
 
+ZEND_FUNCTION(bvapm_route)
+{
+	zend_string *name;
+
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STR(name)
+	ZEND_PARSE_PARAMETERS_END();
+	bvapm_agent_route(ZSTR_VAL(name), ZSTR_LEN(name));
+}
+
 ZEND_FUNCTION(bvapm_count)
 {
 	zend_string *name;

@@ -283,8 +283,12 @@ size_t bvapm_sql_normalize(const char *in, size_t len, char *out, size_t out_cap
 		}
 		i = j;
 	}
-	if (o.full)
+	if (o.full) {
 		trim_utf8(&o);
+		/* a cut right after a token leaves its separating space */
+		while (o.len > 0 && o.buf[o.len - 1] == ' ')
+			o.len--;
+	}
 	out[o.len] = '\0';
 	return o.len;
 }

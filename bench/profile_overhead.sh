@@ -59,12 +59,8 @@ cleanup() {
 trap cleanup EXIT
 exec > >(tee "$results/profile_overhead-$stamp.txt") 2>&1
 
-"$drainer_bin" --set ring.name=bench --set ring.size=64M --set spool.dir="$dir/spool" \
-  --set sqlite.path="$dir/store.db" --set drainer.lock_file="$dir/drainer.lock" \
-  --set metrics.enabled=false 2> "$dir/drainer.log" &
-drainer=$!
-for _ in $(seq 100); do [ -e "$shm/bvapm-bench" ] && break; sleep 0.05; done
-[ -e "$shm/bvapm-bench" ] || { echo "the drainer did not create the ring:"; cat "$dir/drainer.log"; exit 1; }
+drainer_start "$drainer_bin" "$dir" bench 64M || exit 1
+drainer=$DRAINER_PID
 if [[ " ${conds[*]} " == *" bvapm-aggressive-discard "* ]]; then
   "$ring_tool" create discard $((64 << 20)) || { echo "no stand-in consumer ($ring_tool)"; exit 1; }
   "$ring_tool" drain discard 1000000 > /dev/null &

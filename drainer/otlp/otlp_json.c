@@ -388,6 +388,38 @@ static void checkpoint_events(struct json_object *span, bvapm_rec_checkpoint_vec
 	}
 }
 
+/* exception.stacktrace on an exception event: "function (file:line)" per
+ * frame, innermost first (the record's order), and how many frames the
+ * agent left out when the stack was deeper than it keeps. */
+static void stacktrace_attr(struct json_object *ea, bvapm_rec_stack_frame_vec st, uint32_t depth)
+{
+	if (st.len == 0)
+		return;
+	size_t cap = 64, used = 0;
+	for (uint32_t i = 0; i < st.len; i++) {
+		bvapm_rec_stack_frame_ref fr = bvapm_rec_stack_frame_at(st, i);
+		cap += bvapm_rec_stack_frame_function(fr).len + bvapm_rec_stack_frame_file(fr).len + 32;
+	}
+	char *trace = malloc(cap);
+	if (trace == NULL)
+		return;
+	for (uint32_t i = 0; i < st.len; i++) {
+		bvapm_rec_stack_frame_ref fr = bvapm_rec_stack_frame_at(st, i);
+		bvapm_rec_str fn = bvapm_rec_stack_frame_function(fr);
+		bvapm_rec_str file = bvapm_rec_stack_frame_file(fr);
+		used += (size_t)snprintf(trace + used, cap - used, "%s%.*s", i ? "\n" : "",
+			(int)fn.len, fn.ptr ? fn.ptr : "");
+		if (file.ptr)
+			used += (size_t)snprintf(trace + used, cap - used, " (%.*s:%" PRIu32 ")",
+				(int)file.len, file.ptr, bvapm_rec_stack_frame_line(fr));
+	}
+	if (depth > st.len)
+		used += (size_t)snprintf(trace + used, cap - used, "\n... %" PRIu32 " more frames",
+			depth - st.len);
+	attr(ea, "exception.stacktrace", "stringValue", jstr_len(trace, used));
+	free(trace);
+}
+
 /* PHP error types that mean the request failed (not notices, warnings or
  * deprecations); anything not starting with "E_" is an exception class. */
 static bool error_is_failure(bvapm_rec_str type)
@@ -560,6 +592,7 @@ static uint32_t request_spans(struct json_object *spans, const struct bvapm_sink
 		if (bvapm_rec_error_event_line(e))
 			attr_uint(ea, "code.lineno", bvapm_rec_error_event_line(e));
 		attr_uint(ea, "bvapm.error.count", bvapm_rec_error_event_count(e));
+		stacktrace_attr(ea, bvapm_rec_error_event_stack(e), bvapm_rec_error_event_stack_depth(e));
 		if (!failure && error_is_failure(type)) {
 			failure = type.ptr;
 			failure_len = type.len;
@@ -614,34 +647,7 @@ static uint32_t fatal_span(struct json_object *spans, const struct bvapm_sink_re
 	if (bvapm_rec_fatal_line(f))
 		attr_uint(ea, "code.lineno", bvapm_rec_fatal_line(f));
 
-	/* exception.stacktrace: "function (file:line)" per frame, innermost first */
-	bvapm_rec_stack_frame_vec st = bvapm_rec_fatal_stack(f);
-	if (st.len) {
-		size_t cap = 64, used = 0;
-		for (uint32_t i = 0; i < st.len; i++) {
-			bvapm_rec_stack_frame_ref fr = bvapm_rec_stack_frame_at(st, i);
-			cap += bvapm_rec_stack_frame_function(fr).len + bvapm_rec_stack_frame_file(fr).len + 32;
-		}
-		char *trace = malloc(cap);
-		if (trace) {
-			for (uint32_t i = 0; i < st.len; i++) {
-				bvapm_rec_stack_frame_ref fr = bvapm_rec_stack_frame_at(st, i);
-				bvapm_rec_str fn = bvapm_rec_stack_frame_function(fr);
-				bvapm_rec_str file = bvapm_rec_stack_frame_file(fr);
-				used += (size_t)snprintf(trace + used, cap - used, "%s%.*s", i ? "\n" : "",
-					(int)fn.len, fn.ptr ? fn.ptr : "");
-				if (file.ptr)
-					used += (size_t)snprintf(trace + used, cap - used, " (%.*s:%" PRIu32 ")",
-						(int)file.len, file.ptr, bvapm_rec_stack_frame_line(fr));
-			}
-			uint32_t depth = bvapm_rec_fatal_stack_depth(f);
-			if (depth > st.len)
-				used += (size_t)snprintf(trace + used, cap - used, "\n... %" PRIu32 " more frames",
-					depth - st.len);
-			attr(ea, "exception.stacktrace", "stringValue", jstr_len(trace, used));
-			free(trace);
-		}
-	}
+	stacktrace_attr(ea, bvapm_rec_fatal_stack(f), bvapm_rec_fatal_stack_depth(f));
 
 	if (oom)
 		set_error(s, "out of memory", 13);

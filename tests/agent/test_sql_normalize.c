@@ -111,6 +111,10 @@ static void bounded(void **state)
 	assert_string_equal(small, "");
 	assert_int_equal(bvapm_sql_normalize("SELECT 1", 8, small, 0, 0), 0);
 	assert_int_equal(bvapm_sql_normalize(NULL, 5, small, sizeof(small), 0), 0);
+	/* a cut just after a token leaves no trailing space */
+	n = bvapm_sql_normalize("SELECT abcdefg hij", 18, small, sizeof(small), 0);
+	assert_int_equal(n, 14);
+	assert_string_equal(small, "SELECT abcdefg");
 }
 
 static void nul_bytes_inside(void **state)

@@ -20,12 +20,9 @@ export BVAPM_SHM_DIR=$shm
 drainer_pid=""
 trap 'stack_stop; [ -n "$drainer_pid" ] && kill "$drainer_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shm"' EXIT
 
-"$drainer" --set ring.name=e2eprof --set ring.size=4M --set spool.dir="$dir/spool" \
-  --set sqlite.path="$dir/store.db" --set drainer.lock_file="$dir/drainer.lock" \
-  --set metrics.enabled=false 2> "$dir/drainer.log" &
-drainer_pid=$!
-for _ in $(seq 100); do [ -e "$shm/bvapm-e2eprof" ] && break; sleep 0.05; done
-[ -e "$shm/bvapm-e2eprof" ] || { echo "not ok 1 - drainer created the ring"; cat "$dir/drainer.log"; exit 1; }
+drainer_start "$drainer" "$dir" e2eprof 4M ||
+  { echo "not ok 1 - drainer created the ring"; exit 1; }
+drainer_pid=$DRAINER_PID
 
 port=$(free_port)
 # overhead_budget_us=0: the guard must not turn detail down on a loaded machine

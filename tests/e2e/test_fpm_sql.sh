@@ -39,12 +39,9 @@ if [ -n "$mariadbd" ]; then
   export BVAPM_E2E_MARIADB_SOCKET=$dir/mariadb/sock
 fi
 
-"$drainer" --set ring.name=e2esql --set ring.size=4M --set spool.dir="$dir/spool" \
-  --set sqlite.path="$dir/store.db" --set drainer.lock_file="$dir/drainer.lock" \
-  --set metrics.enabled=false 2> "$dir/drainer.log" &
-drainer_pid=$!
-for _ in $(seq 100); do [ -e "$shm/bvapm-e2esql" ] && break; sleep 0.05; done
-[ -e "$shm/bvapm-e2esql" ] || { echo "not ok 1 - drainer created the ring"; cat "$dir/drainer.log"; exit 1; }
+drainer_start "$drainer" "$dir" e2esql 4M ||
+  { echo "not ok 1 - drainer created the ring"; exit 1; }
+drainer_pid=$DRAINER_PID
 
 port=$(free_port)
 stack_start "$dir/stack" "$port" "$so" e2esql light bvapm.sample_rate=0 bvapm.slow_threshold_ms=200 \

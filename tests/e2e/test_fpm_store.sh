@@ -16,12 +16,9 @@ export BVAPM_SHM_DIR=$shm
 drainer_pid=""
 trap 'stack_stop; [ -n "$drainer_pid" ] && kill "$drainer_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shm"' EXIT
 
-"$drainer" --set ring.name=e2e --set ring.size=4M --set spool.dir="$dir/spool" \
-  --set sqlite.path="$dir/store.db" --set drainer.lock_file="$dir/drainer.lock" \
-  --set metrics.enabled=false --set drainer.aborted_scan_ms=200 2> "$dir/drainer.log" &
-drainer_pid=$!
-for _ in $(seq 100); do [ -e "$shm/bvapm-e2e" ] && break; sleep 0.05; done
-[ -e "$shm/bvapm-e2e" ] || { echo "not ok 1 - drainer created the ring"; cat "$dir/drainer.log"; exit 1; }
+drainer_start "$drainer" "$dir" e2e 4M --set drainer.aborted_scan_ms=200 ||
+  { echo "not ok 1 - drainer created the ring"; exit 1; }
+drainer_pid=$DRAINER_PID
 
 port=$(free_port)
 stack_start "$dir/stack" "$port" "$so" e2e light bvapm.sample_rate=0 bvapm.slow_threshold_ms=200 \

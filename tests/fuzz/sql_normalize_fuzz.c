@@ -29,7 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t n = bvapm_sql_normalize(in, size, out, caps[c], flags);
 			if (n >= caps[c] || out[n] != '\0' || strlen(out) != n)
 				abort();
-			if (caps[c] == sizeof(out) && n < caps[c] - 1 && !(flags & BVAPM_SQL_KEEP_LITERALS)) {
+			/* idempotent when nothing was cut (a cut may end inside a
+			 * token, which reads differently on its own; it may also
+			 * have taken an incomplete UTF-8 sequence and a space) */
+			if (caps[c] == sizeof(out) && n + 5 < caps[c] - 1 &&
+			    !(flags & BVAPM_SQL_KEEP_LITERALS)) {
 				size_t m = bvapm_sql_normalize(out, n, again, sizeof(again), flags);
 				if (m != n || memcmp(out, again, n) != 0)
 					abort();

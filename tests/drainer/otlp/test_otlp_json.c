@@ -218,8 +218,13 @@ static void test_error_status(void **state)
 {
 	struct bvapm_rec_envelope env = fixture_envelope;
 	struct bvapm_rec_request req = small_request(503);
+	struct bvapm_rec_frame frames[2] = {
+		{ bvapm_rec_cstr("OrderRepository::find"), bvapm_rec_cstr("/a.php"), 3 },
+		{ bvapm_rec_cstr("{main}"), bvapm_rec_cstr("/index.php"), 12 },
+	};
 	struct bvapm_rec_error err = { .type = bvapm_rec_cstr("RuntimeException"),
-		.message = bvapm_rec_cstr("boom"), .file = bvapm_rec_cstr("/a.php"), .line = 3, .count = 1 };
+		.message = bvapm_rec_cstr("boom"), .file = bvapm_rec_cstr("/a.php"), .line = 3, .count = 1,
+		.stack = frames, .frame_count = 2, .stack_depth = 5 };
 	struct bvapm_rec_tag tag = { bvapm_rec_cstr("db.system"), bvapm_rec_cstr("mysql") };
 	struct bvapm_rec_sql sql = { bvapm_rec_cstr("  (select 1)"), 2, 100, 60, 2, false };
 	(void)state;
@@ -244,6 +249,12 @@ static void test_error_status(void **state)
 	assert_null(json_object_object_get(json_object_array_get_idx(spans, 1), "status"));
 	st = json_object_object_get(json_object_array_get_idx(spans, 2), "status");
 	assert_string_equal(test_get_str(st, "message"), "RuntimeException");
+	/* the exception event carries the error's stack, and how much was left out */
+	struct json_object *events = json_object_object_get(json_object_array_get_idx(spans, 2), "events");
+	struct json_object *exc = json_object_array_get_idx(events, json_object_array_length(events) - 1);
+	assert_string_equal(test_get_str(exc, "name"), "exception");
+	assert_string_equal(test_attr_str(exc, "exception.stacktrace"),
+	                    "OrderRepository::find (/a.php:3)\n{main} (/index.php:12)\n... 3 more frames");
 	struct json_object *c = json_object_array_get_idx(spans, 3);
 	assert_string_equal(test_get_str(c, "name"), "SELECT");
 	assert_string_equal(test_attr_str(c, "db.system"), "mysql");

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# bvapm-report against a real SQLite store of 20 000 background requests plus
+# the culprits bvapm-store-gen --plant puts in the last hour (exact figures:
+# tools/report/store_gen.c). Checks every command's --json figures (latency
+# percentiles, memory average and deviation, the largest checkpoint pair,
+# the N+1 statement and its counter, the hottest function, the flame graph,
+# the OOM and its last checkpoint, aborted requests, loss), the filters
+# (--since, --recent, --endpoint, --pattern), the exit codes (no store, not a
+# store, schema too new, permission, usage), reading while another
+# connection holds the write lock, and that the store is never modified.
+# Prints TAP.
+#   test_report_store.sh BVAPM_REPORT BVAPM_STORE_GEN
+set -u
+report=$1 gen=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+"$gen" --requests 20000 --plant --lose 5 "$dir/store.db" || { echo "not ok 1 - store generated"; exit 1; }
+"$gen" --requests 200 --no-call-paths --schema 1 "$dir/old.db" || { echo "not ok 1 - old store generated"; exit 1; }
+"$gen" --requests 0 "$dir/interleaved.db" || { echo "not ok 1 - empty store generated"; exit 1; }
+
+python3 - "$report" "$dir" <<'PY'
+import hashlib, json, os, shutil, sqlite3, subprocess, sys, time, xml.etree.ElementTree as ET
+report, d = sys.argv[1], sys.argv[2]
+db = f"{d}/store.db"
+MIB = 1024 * 1024
+n = 0
+def check(ok, what):
+    global n
+    n += 1
+    print(("ok" if ok else "not ok"), n, "-", what, flush=True)
+    return ok
+
+def run(*args, store=db):
+    a = [report] + (["--db", store] if store else []) + list(args)
+    t = time.monotonic()
+    p = subprocess.run(a, capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr, time.monotonic() - t
+
+def js(*args, store=db):
+    rc, out, err, _ = run(*args, "--json", store=store)
+    if rc != 0:
+        print(f"# {args}: exit {rc}: {err}")
+        return {}
+    return json.loads(out)
+
+digest = hashlib.sha256(open(db, "rb").read()).hexdigest()
+
+# -- summary --------------------------------------------------------------------
+s = js("summary", "--limit", "100")
+check(s.get("requests") == 20177, f"summary: 20 000 + 177 planted requests ({s.get('requests')})")
+check(s.get("fatals") == 4 and s.get("out_of_memory") == 3, "summary: 4 fatal errors, 3 out of memory")
+loss = s.get("loss", {})
+check(loss.get("records_lost") == 5 and loss.get("producers") == 8,
+      f"summary: exactly the 5 sequence gaps left by --lose 5 count as lost ({loss})")
+check(loss.get("aborted_requests") == 3, "summary: 3 aborted requests")
+check(any(x["name"] == "dropped" and x["total"] == 10 for x in loss.get("stats", [])), "summary: stats rows summed")
+kinds = [(i["kind"], i["endpoint"]) for i in s.get("insights", [])]
+check(kinds and kinds[0] == ("oom", "/srv/app/public/planted/export.php"),
+      f"summary: first insight is the OOM endpoint ({kinds[:1]})")
+
+lat = js("summary", "--endpoint", "/planted/latency.php")
+e = (lat.get("endpoints") or [{}])[0]
+check(lat.get("requests") == 100 and e.get("endpoint") == "/srv/app/public/planted/latency.php",
+      "--endpoint by path suffix selects the 100 planted requests")
+check((e.get("p50_ns"), e.get("p95_ns"), e.get("p99_ns"), e.get("max_ns")) == (50e6, 95e6, 99e6, 100e6),
+      f"latency 1..100 ms: p50 50, p95 95, p99 99, max 100 ms ({e.get('p50_ns')}, {e.get('p95_ns')}, {e.get('p99_ns')})")
+check(e.get("errors") == 10 and e.get("error_rate_percent") == 10.0, "every 10th request 500: error rate 10%")
+check(e.get("mem_peak_avg_bytes") == 64 * MIB and e.get("mem_peak_stddev_bytes") == 0 and e.get("mem_peak_max_bytes") == 64 * MIB,
+      "memory average 64 MiB, deviation 0, max 64 MiB")
+ik = [i["kind"] for i in lat.get("insights", [])]
+check("low_variance" in ik and "errors" in ik, f"insights: low variance ⇒ deterministic, and the error rate ({ik})")
+rep = js("summary", "--endpoint", "planted/report.php")
+ik = [i["kind"] for i in rep.get("insights", [])]
+check("high_variance" in ik, f"insight: 100 MiB vs 900 MiB requests ⇒ high variance ({ik})")
+
+check(js("summary", "--since", "2h").get("requests") == 177, "--since 2h: only the planted last hour")
+check(js("summary", "--since", "30d").get("requests") == 20177, "--since 30d: everything")
+t_end = js("summary", "--endpoint", "/planted/latency.php")["last_start_unix_ns"]
+iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t_end // 10**9))
+check(js("summary", "--endpoint", "/planted/latency.php", "--since", iso).get("requests") == 1,
+      f"--since ISO 8601 ({iso}): the last planted latency request only")
+check(js("summary", "--recent", "37").get("requests") == 37, "--recent 37: 37 requests")
+r7 = js("summary", "--recent", "7", "--endpoint", "/planted/latency.php")
+check(r7.get("requests") == 7 and r7["endpoints"][0]["max_ns"] == 100e6 and r7["endpoints"][0]["p50_ns"] == 97e6,
+      "--recent 7 with --endpoint: the 7 latest of that endpoint (94..100 ms)")
+check(js("summary", "--pattern", "PLANTED-session").get("requests") == 7, "--pattern matches a checkpoint label, case-insensitively")
+check(js("summary", "--pattern", "permissions WHERE role").get("requests") == 20, "--pattern matches an SQL statement")
+check(js("summary", "--pattern", "hotLoop").get("requests") == 100, "--pattern matches a function name")
+check(js("summary", "--pattern", "permissions_cache").get("requests") == 7, "--pattern matches a tag value")
+tg = js("summary", "--endpoint", "planted/session.php").get("tags", [{}])[0]
+check((tg.get("key"), tg.get("requests"), tg.get("distinct_values"), tg.get("most_common_value")) ==
+      ("largest_session_key", 7, 1, "permissions_cache"), f"summary: tags by endpoint ({tg})")
+check(js("summary", "--pattern", "payment gateway").get("requests") == 108, "--pattern matches an error message")
+check(js("summary", "--pattern", "%").get("requests") == 0, "--pattern: % is a literal character, not a wildcard")
+check(js("summary", "--pattern", "' OR 1=1 --").get("requests") == 0, "--pattern: quotes stay text")
+check(js("errors", "--pattern", "fetchAll").get("fatal_count") == 3, "--pattern matches fatal stacks")
+
+# -- memory ---------------------------------------------------------------------
+m = js("memory")
+p = (m.get("checkpoint_pairs") or [{}])[0]
+check((p.get("endpoint"), p.get("from"), p.get("to"), p.get("max_jump_bytes"), p.get("count")) ==
+      ("/srv/app/public/planted/report.php", "load-rows", "render", 900 * MIB, 50),
+      f"memory: largest pair is report.php load-rows → render, 900 MiB, 50 times ({p})")
+check(p.get("avg_jump_bytes") == 116 * MIB, "memory: average jump (49 × 100 + 900) / 50 = 116 MiB")
+j = (m.get("largest_jumps") or [{}])[0]
+check(j.get("jump_bytes") == 900 * MIB and j.get("uri") == "/planted/report.php" and j.get("request_id") == p.get("max_request_id"),
+      "memory: largest single jump names its request")
+dist = {x["endpoint"]: x for x in js("memory", "--limit", "100").get("peak_by_endpoint", [])}
+rp = dist.get("/srv/app/public/planted/report.php", {})
+check((rp.get("p50_bytes"), rp.get("max_bytes")) == (115 * MIB, 915 * MIB), "memory: peak distribution p50 115 MiB, max 915 MiB")
+check(sum(b["requests"] for b in m.get("peak_histogram", [])) == 20177, "memory: histogram covers every request")
+
+# Checkpoints of two requests written interleaved (not the drainer's order):
+# the previous checkpoint is found through the index, not the previous row.
+iv = sqlite3.connect(f"{d}/interleaved.db")
+for rid in (1, 2):
+    iv.execute("INSERT INTO requests (id, pid, producer_start_unix_ns, sequence, uri, route, start_unix_ns, "
+               "wall_ns, mem_peak_bytes) VALUES (?, 9, 1, ?, ?, NULL, 1, 1, 1)", (rid, rid, f"/r{rid}"))
+for rid, idx, label, delta in [(1, 0, "a", 1), (2, 0, "a", 1), (1, 1, "b", 5), (2, 1, "c", 7)]:
+    iv.execute("INSERT INTO checkpoints (request_id, idx, label, mem_delta_bytes) VALUES (?, ?, ?, ?)",
+               (rid, idx, label, delta * MIB))
+iv.commit(); iv.close()
+pairs = {(x["endpoint"], x["from"], x["to"]): x["max_jump_bytes"] for x in js("memory", store=f"{d}/interleaved.db").get("checkpoint_pairs", [])}
+check(pairs == {("/r1", "a", "b"): 5 * MIB, ("/r2", "a", "c"): 7 * MIB, ("/r1", "(start)", "a"): MIB, ("/r2", "(start)", "a"): MIB},
+      f"memory: checkpoints written out of order still pair with their own request's previous one ({pairs})")
+
+# -- sql ------------------------------------------------------------------------
+q = js("sql")
+np1 = (q.get("n_plus_one") or [{}])[0]
+check((np1.get("endpoint"), np1.get("statement"), np1.get("requests"), np1.get("max_per_request"), np1.get("flagged")) ==
+      ("/srv/app/public/planted/permissions.php", "SELECT * FROM permissions WHERE role_id = ?", 20, 250, True),
+      f"sql: N+1 suspect is the permissions statement, 250 runs in each of 20 requests ({np1})")
+check(len(q.get("n_plus_one", [])) == 1, "sql: background statements (<= 8 runs, unflagged) are not suspects")
+c = (q.get("counters") or [{}])[0]
+check((c.get("counter"), c.get("max_per_request"), c.get("requests")) == ("App\\Models\\Permission::retrieved", 8934, 20),
+      "sql: counter App\\Models\\Permission::retrieved = 8934 per request")
+q2 = js("sql", "--endpoint", "permissions.php")
+t0 = (q2.get("top_by_time") or [{}])[0]
+check((t0.get("statement"), t0.get("executions"), t0.get("total_ns"), t0.get("rows")) ==
+      ("SELECT * FROM permissions WHERE role_id = ?", 5000, 200_000_000, 178680),
+      "sql --endpoint: top statement 5000 runs, 200 ms total, 178 680 rows")
+
+# -- functions and flame ----------------------------------------------------------
+f = (js("functions").get("functions") or [{}])[0]
+check((f.get("function"), f.get("exclusive_ns"), f.get("calls"), f.get("requests")) ==
+      ("App\\Planted::hotLoop", 100 * 10**9, 100000, 100), f"functions: hotLoop first, 100 s exclusive ({f})")
+svg = f"{d}/lat.svg"
+rc, out, err, _ = run("flame", "--endpoint", "/planted/latency.php", "-o", svg)
+ok = rc == 0 and os.path.exists(svg)
+check(ok, f"flame --endpoint writes an SVG (exit {rc} {err.strip()})")
+if ok:
+    text = open(svg).read()
+    try:
+        root = ET.fromstring(text)
+        titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
+    except ET.ParseError as ex:
+        titles = [f"parse error {ex}"]
+    check("App\\Planted::hotLoop (100.00 s, 98.91%)" in titles and "main (101.10 s, 100.00%)" in titles,
+          f"flame: well-formed SVG, tooltips with time and share ({titles[:4]})")
+    check(len(titles) == 4, "flame: one rectangle per frame (all, main, Kernel::handle, hotLoop)")
+rid = js("memory", "--endpoint", "/planted/latency.php", "--limit", "1")["largest_jumps"][0]["request_id"]
+rc, out, err, _ = run("flame", "--request", str(rid))
+check(rc == 0 and out.startswith("<?xml") and "1 request(s), 1.01 s" in out, f"flame --request {rid}: SVG on stdout")
+rc, out, err, _ = run("flame", "--request", "2")
+check(rc == 1 and "no call paths for request 2" in err, "flame --request without call paths: exit 1, clear message")
+rc, out, err, _ = run("flame", "--endpoint", "/", store=f"{d}/old.db")
+check(rc == 1 and "this store has no call paths" in err and not out, "flame on a schema-1 store (no call_paths table): exit 1, clear message")
+rc, out, _, _ = run("summary", "--pattern", "currency", store=f"{d}/old.db")
+check(rc == 0 and "Requests:" in out, "a schema-1 store (no errors.stack, no call_paths) still reads, --pattern included")
+fj = js("flame", "--endpoint", "/planted/latency.php")
+check(fj.get("frames") == 3 and fj.get("svg", "").startswith("<?xml"), "flame --json: frames and the SVG in the document")
+
+# -- errors ---------------------------------------------------------------------
+er = js("errors")
+o = (er.get("out_of_memory") or [{}])[0]
+check((o.get("endpoint"), o.get("last_checkpoint"), o.get("count")) == ("/srv/app/public/planted/export.php", "rows-fetched", 3),
+      f"errors: OOM on export.php, last checkpoint rows-fetched, 3 times ({o})")
+fa = (er.get("fatals") or [{}])[0]
+check(fa.get("out_of_memory") is True and [c["label"] for c in fa.get("checkpoints", [])] == ["request_start", "query-done", "rows-fetched"]
+      and fa.get("mem_limit_bytes") == 128 * MIB and fa.get("stack", "").endswith("PDOStatement::fetchAll /srv/app/src/Export.php:57\n"),
+      "errors: latest fatal with memory state, checkpoints and stack")
+check(fa.get("grown_since_last_checkpoint_bytes") == 7 * MIB, "errors: 127 MiB in use, 120 MiB at rows-fetched: +7 MiB since the last checkpoint")
+check(er.get("fatal_count") == 4 and er.get("aborted_count") == 3, "errors: 4 fatals, 3 aborted requests")
+fr = {x["function"]: x["fatals"] for x in er.get("common_stack_frames", [])}
+check(fr.get("PDOStatement::fetchAll") == 3 and fr.get("main") == 4, f"errors: most common stack frames ({fr})")
+ee = js("errors", "--endpoint", "export.php")
+ab = ee.get("aborted", [{}])
+check(ee.get("fatal_count") == 3 and ee.get("aborted_count") == 2 and ab[0].get("last_checkpoint") == "rows-fetched"
+      and ab[0].get("current_sql") == "SELECT * FROM orders", "errors --endpoint: its fatals and aborted requests with last checkpoint and SQL")
+errs = {x["message"]: x for x in er.get("errors", [])}
+check(errs.get("Payment gateway timeout", {}).get("requests") == 108, "errors: request errors grouped by message")
+
+# -- text output names the culprits too -----------------------------------------------
+rc, out, _, _ = run("memory")
+check(rc == 0 and "load-rows → render" in out and "900.0 MiB" in out, "memory text: the pair and the jump")
+rc, out, _, _ = run("errors")
+check(rc == 0 and "OUT OF MEMORY" in out and "rows-fetched" in out, "errors text: OUT OF MEMORY and its last checkpoint")
+
+# -- exit codes, config, concurrency -------------------------------------------------
+rc, _, err, _ = run("summary", store=f"{d}/nope.db")
+check(rc == 3 and "no store" in err, "missing store: exit 3")
+open(f"{d}/junk.db", "w").write("x" * 4096)
+rc, _, err, _ = run("summary", store=f"{d}/junk.db")
+check(rc == 3 and "not a bvapm store" in err, "not SQLite: exit 3")
+shutil.copy(db, f"{d}/new.db")
+c2 = sqlite3.connect(f"{d}/new.db"); c2.execute("PRAGMA user_version = 99"); c2.commit(); c2.close()
+rc, _, err, _ = run("summary", store=f"{d}/new.db")
+check(rc == 5 and "newer" in err, "schema newer than the tool: exit 5")
+os.chmod(f"{d}/new.db", 0)
+if os.geteuid() == 0:
+    os.chmod(d, 0o755)
+    rc, _, err, _ = (lambda p: (p.returncode, p.stdout, p.stderr, 0))(subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", report, "--db", f"{d}/new.db", "summary"],
+        capture_output=True, text=True))
+else:
+    rc, _, err, _ = run("summary", store=f"{d}/new.db")
+check(rc == 4 and "permission denied" in err, f"unreadable store: exit 4 ({rc} {err.strip()})")
+rc, _, _, _ = run("nonsense")
+check(rc == 2, "unknown command: exit 2")
+rc, _, err, _ = run("summary", "--since", "yesterday")
+check(rc == 2 and "--since" in err, "bad --since: exit 2")
+rc, _, _, _ = run("summary", "--request", "3")
+check(rc == 2, "--request outside flame: exit 2")
+open(f"{d}/drainer.ini", "w").write(f"[sqlite]\npath = {db} ; comment\n")
+rc, out, _, _ = run("-c", f"{d}/drainer.ini", "summary", store=None)
+check(rc == 0 and "Requests: 20177" in out, "-c drainer.ini: the store path from [sqlite] path")
+rc, out, _, _ = run("-c", f"{d}/none.ini", "summary", store=None)
+check(rc == 2, "-c with a missing file: exit 2")
+
+w = sqlite3.connect(db, timeout=10, isolation_level=None)
+w.execute("BEGIN IMMEDIATE")
+w.execute("INSERT INTO stats (pid, producer_start_unix_ns, sequence, name, value) VALUES (1, 1, 1, 'x', 1)")
+rc, out, err, secs = run("summary", "--json")
+check(rc == 0 and json.loads(out)["requests"] == 20177, f"reads while a writer holds the write lock ({secs:.2f} s)")
+w.execute("ROLLBACK"); w.close()
+
+for cmd in ["summary", "memory", "sql", "functions", "errors"]:
+    rc, out, err, secs = run(cmd, "--json")
+    try:
+        doc = json.loads(out); ok = doc.get("command") == cmd
+    except ValueError:
+        ok = False
+    check(rc == 0 and ok and secs < 30, f"{cmd} --json: one JSON document, {secs:.2f} s on 20 177 requests")
+check(hashlib.sha256(open(db, "rb").read()).hexdigest() == digest, "the store file is unchanged (opened read-only)")
+print(f"1..{n}")
+PY

@@ -1,0 +1,343 @@
+/*
+ * cmd_sql.c — `bvapm-report sql`: the database from the application's side.
+ *  - top normalized statements by total time and by executions (a request
+ *    lists a statement once, so rows count requests), over the selected
+ *    requests: one scan grouped in memory, the groups into a TEMP table
+ *    read in both orders (the store itself stays read-only);
+ *  - N+1 suspects by endpoint: statements the agent flagged n_plus_one, or
+ *    run at least REPEAT_THRESHOLD times in one request, with the requests
+ *    affected and executions per request;
+ *  - counters per endpoint (bvapm_count(), e.g. models retrieved), which
+ *    tell how many objects those statements turned into.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "endpoints.h"
+#include "groups.h"
+#include "report.h"
+
+#define REPEAT_THRESHOLD 20
+
+static int top(struct report *r, const char *order, const char *key, const char *title)
+{
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT statement, executions, total_ns, max_ns, rows, requests, flagged "
+		"FROM temp.sql_top ORDER BY %s DESC, statement LIMIT %ld", order, r->o->limit);
+	if (s == NULL)
+		return -1;
+	json_object *arr = r->o->json ? jadd(r->doc, key, json_object_new_array()) : NULL;
+	if (!arr) {
+		out_section(r, title);
+		printf("  %10s %11s %10s %10s %8s  %s\n", "executions", "total", "max", "rows",
+		       "requests", "statement");
+	}
+	int rc, n = 0;
+	char b1[32], b2[32];
+	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		n++;
+		if (arr) {
+			json_object *o = json_object_new_object();
+			jadd(o, "statement", jstr(report_col_text(s, 0)));
+			jadd(o, "executions", jint(sqlite3_column_int64(s, 1)));
+			jadd(o, "total_ns", jint(sqlite3_column_int64(s, 2)));
+			jadd(o, "max_ns", jint(sqlite3_column_int64(s, 3)));
+			jadd(o, "rows", jint(sqlite3_column_int64(s, 4)));
+			jadd(o, "requests", jint(sqlite3_column_int64(s, 5)));
+			jadd(o, "n_plus_one_flagged", jint(sqlite3_column_int64(s, 6)));
+			json_object_array_add(arr, o);
+		} else {
+			printf("  %10lld %11s %10s %10lld %8lld  %s\n", (long long)sqlite3_column_int64(s, 1),
+			       fmt_ns(sqlite3_column_int64(s, 2), b1, sizeof b1),
+			       fmt_ns(sqlite3_column_int64(s, 3), b2, sizeof b2),
+			       (long long)sqlite3_column_int64(s, 4), (long long)sqlite3_column_int64(s, 5),
+			       report_col_text(s, 0));
+		}
+	}
+	sqlite3_finalize(s);
+	if (!arr && n == 0 && rc == SQLITE_DONE)
+		printf("  no SQL recorded for these requests\n");
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int n_plus_one(struct report *r)
+{
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT ep, statement, requests, avg, mx, total, flagged, rows FROM temp.n_plus_one "
+		"ORDER BY mx DESC, ep, statement LIMIT %ld", r->o->limit);
+	if (s == NULL)
+		return -1;
+	json_object *arr = r->o->json ? jadd(r->doc, "n_plus_one", json_object_new_array()) : NULL;
+	if (!arr) {
+		out_section(r, "N+1 suspects by endpoint (flagged by the agent, or >= 20 runs in one request)");
+		printf("  %-34s %8s %9s %9s %11s %5s  %s\n", "endpoint", "requests", "avg/req", "max/req",
+		       "total", "flag", "statement");
+	}
+	int rc, n = 0;
+	char b1[32];
+	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		n++;
+		if (arr) {
+			json_object *o = json_object_new_object();
+			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
+			jadd(o, "statement", jstr(report_col_text(s, 1)));
+			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
+			jadd(o, "avg_per_request", jdbl(sqlite3_column_double(s, 3)));
+			jadd(o, "max_per_request", jint(sqlite3_column_int64(s, 4)));
+			jadd(o, "total_ns", jint(sqlite3_column_int64(s, 5)));
+			jadd(o, "flagged", json_object_new_boolean(sqlite3_column_int(s, 6)));
+			jadd(o, "rows", jint(sqlite3_column_int64(s, 7)));
+			json_object_array_add(arr, o);
+		} else {
+			printf("  ");
+			out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
+			printf(" %8lld %9.1f %9lld %11s %5s  %s\n", (long long)sqlite3_column_int64(s, 2),
+			       sqlite3_column_double(s, 3), (long long)sqlite3_column_int64(s, 4),
+			       fmt_ns(sqlite3_column_int64(s, 5), b1, sizeof b1),
+			       sqlite3_column_int(s, 6) ? "yes" : "no", report_col_text(s, 1));
+		}
+	}
+	sqlite3_finalize(s);
+	if (!arr && n == 0 && rc == SQLITE_DONE)
+		printf("  none\n");
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int counters(struct report *r)
+{
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT ep, name, requests, avg, mx FROM temp.counters_by_ep "
+		"ORDER BY mx DESC, ep, name LIMIT %ld", r->o->limit);
+	if (s == NULL)
+		return -1;
+	json_object *arr = r->o->json ? jadd(r->doc, "counters", json_object_new_array()) : NULL;
+	if (!arr) {
+		out_section(r, "Counters by endpoint (bvapm_count)");
+		printf("  %-34s %-36s %8s %12s %12s\n", "endpoint", "counter", "requests", "avg/req",
+		       "max/req");
+	}
+	int rc, n = 0;
+	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		n++;
+		if (arr) {
+			json_object *o = json_object_new_object();
+			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
+			jadd(o, "counter", jstr(report_col_text(s, 1)));
+			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
+			jadd(o, "avg_per_request", jdbl(sqlite3_column_double(s, 3)));
+			jadd(o, "max_per_request", jint(sqlite3_column_int64(s, 4)));
+			json_object_array_add(arr, o);
+		} else {
+			printf("  ");
+			out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
+			printf(" ");
+			out_clip(report_col_text(s, 1), 36);
+			printf(" %8lld %12.1f %12lld\n", (long long)sqlite3_column_int64(s, 2),
+			       sqlite3_column_double(s, 3), (long long)sqlite3_column_int64(s, 4));
+		}
+	}
+	sqlite3_finalize(s);
+	if (!arr && n == 0 && rc == SQLITE_DONE)
+		printf("  none\n");
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- by endpoint: N+1 suspects and counters --------------------------------------- */
+
+#define SEP '\x1f' /* between endpoint and statement or counter name in a group key */
+
+/* Rows of `select` (request_id, text, then integers) grouped by endpoint
+ * (from the map) and text; fold() adds a row's integers to its group. */
+static int group_by_ep(struct report *r, const struct ep_map *m, sqlite3_stmt *s, struct groups *g,
+                       void (*fold)(struct group *, sqlite3_stmt *))
+{
+	char *key = NULL;
+	size_t cap = 0;
+	int rc, bad = 0;
+	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
+		const char *ep = ep_map_get(m, sqlite3_column_int64(s, 0));
+		if (ep == NULL)
+			continue;
+		size_t l0 = strlen(ep), l1 = (size_t)sqlite3_column_bytes(s, 1), len = l0 + 1 + l1;
+		if (len + 1 > cap) {
+			char *k = realloc(key, 2 * (len + 1));
+			if (k == NULL) {
+				bad = 1;
+				break;
+			}
+			key = k;
+			cap = 2 * (len + 1);
+		}
+		memcpy(key, ep, l0);
+		key[l0] = SEP;
+		memcpy(key + l0 + 1, report_col_text(s, 1), l1);
+		key[len] = '\0';
+		struct group *gr = groups_get(g, key, len);
+		if (gr == NULL) {
+			bad = 1;
+			break;
+		}
+		gr->n++;
+		fold(gr, s);
+	}
+	free(key);
+	return bad || rc != SQLITE_DONE ? -1 : 0;
+}
+
+/* row: request_id, statement, count, total_ns, n_plus_one, rows;
+ * group: i[0] runs, i[1] max runs, i[2] total, i[3] flagged, i[4] rows */
+static void fold_n_plus_one(struct group *gr, sqlite3_stmt *s)
+{
+	int64_t count = sqlite3_column_int64(s, 2);
+	gr->i[0] += count;
+	if (count > gr->i[1])
+		gr->i[1] = count;
+	gr->i[2] += sqlite3_column_int64(s, 3);
+	gr->i[3] |= sqlite3_column_int64(s, 4) != 0;
+	gr->i[4] += sqlite3_column_int64(s, 5);
+}
+
+/* row: request_id, name, value; group: i[0] sum, i[1] max (first value seeds it) */
+static void fold_counter(struct group *gr, sqlite3_stmt *s)
+{
+	int64_t v = sqlite3_column_int64(s, 2);
+	gr->i[0] += v;
+	if (gr->n == 1 || v > gr->i[1])
+		gr->i[1] = v;
+}
+
+/* Writes groups of "ep SEP text" into a TEMP table (ep, text, requests, avg,
+ * mx, then `extra` more integer columns i[2]..). */
+static int to_temp(struct report *r, struct groups *g, const char *create, const char *insert,
+                   int extra)
+{
+	size_t n = 0;
+	struct group **all = groups_sorted(g, NULL, &n);
+	int bad = all == NULL || sqlite3_exec(r->db, create, NULL, NULL, NULL) != SQLITE_OK;
+	sqlite3_stmt *ins = bad ? NULL : report_prepare(r, "%s", insert);
+	bad |= ins == NULL;
+	for (size_t k = 0; !bad && k < n; k++) {
+		const char *sep = memchr(all[k]->key, SEP, all[k]->key_len);
+		if (sep == NULL)
+			continue;
+		sqlite3_bind_text(ins, 1, all[k]->key, (int)(sep - all[k]->key), SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, sep + 1, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 3, all[k]->n);
+		sqlite3_bind_double(ins, 4, (double)all[k]->i[0] / (double)all[k]->n);
+		sqlite3_bind_int64(ins, 5, all[k]->i[1]);
+		for (int e = 0; e < extra; e++)
+			sqlite3_bind_int64(ins, 6 + e, all[k]->i[2 + e]);
+		bad |= report_step(r, ins) != SQLITE_DONE;
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(ins);
+	free(all);
+	return bad ? -1 : 0;
+}
+
+/* N+1 suspects and counters, grouped by endpoint in memory: one pass over
+ * the selection for the endpoints, one scan of each child table. */
+static int by_endpoint(struct report *r)
+{
+	struct ep_map m;
+	memset(&m, 0, sizeof m);
+	struct groups *n1 = groups_new(), *ctr = groups_new();
+	char *from_s = report_child_from(r, "sql", "s", false, "");
+	char *from_c = report_child_from(r, "counters", "c", false, "");
+	sqlite3_stmt *qs = NULL, *qc = NULL;
+	int bad = n1 == NULL || ctr == NULL || from_s == NULL || from_c == NULL || ep_map_load(r, &m);
+	if (!bad) {
+		qs = report_prepare(r, "SELECT s.request_id, s.statement, s.count, s.total_ns, "
+		                       "s.n_plus_one, s.rows %s AND (s.n_plus_one != 0 OR s.count >= %d)",
+		                    from_s, REPEAT_THRESHOLD);
+		qc = report_prepare(r, "SELECT c.request_id, c.name, c.value %s", from_c);
+		bad = qs == NULL || qc == NULL;
+	}
+	bad = bad || group_by_ep(r, &m, qs, n1, fold_n_plus_one) ||
+	      group_by_ep(r, &m, qc, ctr, fold_counter) ||
+	      sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	      to_temp(r, n1, "CREATE TEMP TABLE n_plus_one (ep TEXT, statement TEXT, requests INTEGER, "
+	                     "avg REAL, mx INTEGER, total INTEGER, flagged INTEGER, rows INTEGER)",
+	              "INSERT INTO temp.n_plus_one VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", 3) ||
+	      to_temp(r, ctr, "CREATE TEMP TABLE counters_by_ep (ep TEXT, name TEXT, requests INTEGER, "
+	                      "avg REAL, mx INTEGER)",
+	              "INSERT INTO temp.counters_by_ep VALUES (?1, ?2, ?3, ?4, ?5)", 0) ||
+	      sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK;
+	sqlite3_finalize(qs);
+	sqlite3_finalize(qc);
+	sqlite3_free(from_s);
+	sqlite3_free(from_c);
+	groups_free(n1);
+	groups_free(ctr);
+	ep_map_free(&m);
+	return bad ? -1 : 0;
+}
+
+/* One scan of the SQL rows of the selection, grouped by statement in memory
+ * (groups.h), then the few groups into temp.sql_top for the two orders.
+ * group: n requests, i[0] executions, i[1] total, i[2] max, i[3] rows,
+ * i[4] flagged. */
+static int aggregate(struct report *r)
+{
+	char *from = report_child_from(r, "sql", "s", false, "");
+	sqlite3_stmt *s = from ? report_prepare(r, "SELECT s.statement, s.count, s.total_ns, s.max_ns, "
+	                                           "s.rows, s.n_plus_one %s", from)
+	                       : NULL;
+	sqlite3_free(from);
+	struct groups *g = groups_new();
+	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL;
+	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
+		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+		if (gr == NULL) {
+			bad = 1;
+			break;
+		}
+		gr->n++;
+		gr->i[0] += sqlite3_column_int64(s, 1);
+		gr->i[1] += sqlite3_column_int64(s, 2);
+		if (sqlite3_column_int64(s, 3) > gr->i[2])
+			gr->i[2] = sqlite3_column_int64(s, 3);
+		gr->i[3] += sqlite3_column_int64(s, 4);
+		gr->i[4] += sqlite3_column_int64(s, 5) != 0;
+	}
+	sqlite3_finalize(s);
+	size_t n = 0;
+	struct group **all = bad || rc != SQLITE_DONE ? NULL : groups_sorted(g, NULL, &n);
+	bad = all == NULL ||
+	      sqlite3_exec(r->db, "CREATE TEMP TABLE sql_top (statement TEXT, executions INTEGER, "
+	                          "total_ns INTEGER, max_ns INTEGER, rows INTEGER, requests INTEGER, "
+	                          "flagged INTEGER); BEGIN", NULL, NULL, NULL) != SQLITE_OK;
+	sqlite3_stmt *ins = bad ? NULL : report_prepare(r, "INSERT INTO temp.sql_top VALUES "
+	                                                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	bad |= ins == NULL;
+	for (size_t k = 0; !bad && k < n; k++) {
+		sqlite3_bind_text(ins, 1, all[k]->key, (int)all[k]->key_len, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 2, all[k]->i[0]);
+		sqlite3_bind_int64(ins, 3, all[k]->i[1]);
+		sqlite3_bind_int64(ins, 4, all[k]->i[2]);
+		sqlite3_bind_int64(ins, 5, all[k]->i[3]);
+		sqlite3_bind_int64(ins, 6, all[k]->n);
+		sqlite3_bind_int64(ins, 7, all[k]->i[4]);
+		bad |= report_step(r, ins) != SQLITE_DONE;
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(ins);
+	bad |= sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK;
+	free(all);
+	groups_free(g);
+	return bad ? -1 : 0;
+}
+
+int cmd_sql(struct report *r)
+{
+	if (aggregate(r) || by_endpoint(r))
+		return REPORT_ERROR;
+	if (r->o->json)
+		jadd(r->doc, "statements", jint(report_scalar(r, "SELECT count(*) FROM temp.sql_top")));
+	if (top(r, "total_ns", "top_by_time", "Top statements by total time") ||
+	    top(r, "executions", "top_by_count", "Top statements by executions") || n_plus_one(r) ||
+	    counters(r))
+		return REPORT_ERROR;
+	return REPORT_OK;
+}

@@ -1,0 +1,540 @@
+/*
+ * cmd_summary.c — `bvapm-report summary`: for the selected requests, per
+ * endpoint: count, error rate (status >= 500), latency p50/p95/p99/max
+ * (nearest rank), peak memory average / standard deviation / max, fatal and
+ * out-of-memory counts; insight lines in the spirit of the memory profiling
+ * guide (low variance ⇒ deterministic, high variance ⇒ input-dependent,
+ * peak near memory_limit ⇒ OOM risk); tags by endpoint; and loss: gaps in
+ * each producer's sequence numbers (the agent numbers every request it
+ * keeps, so a gap is a kept record that never reached the store), plus
+ * statistics rows.
+ *
+ * One pass over the selection, grouped by endpoint in memory: 8 bytes per
+ * request (its wall time, for the percentiles).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "groups.h"
+#include "report.h"
+
+struct ep_row {
+	char *ep;
+	int64_t n, errors, fatals, ooms;
+	int64_t p50, p95, p99, max_wall;
+	double mem_avg, mem_sd;
+	int64_t mem_max, mem_limit;
+};
+
+struct rows {
+	struct ep_row *v;
+	size_t n, cap;
+};
+
+struct acc {
+	int64_t *wall;
+	size_t n, cap;
+	int64_t errors, mem_max, mem_limit;
+	double mem_mean, mem_m2; /* Welford: running mean and sum of squared deviations */
+};
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct ep_row *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return strcmp(x->ep, y->ep);
+}
+
+/* Appends the figures of one endpoint (a->n may be 0: fatals only); sorts
+ * a->wall. Returns 0 or -1 when out of memory. */
+static int add_row(struct rows *rows, const char *ep, struct acc *a)
+{
+	if (rows->n == rows->cap) {
+		size_t cap = rows->cap ? 2 * rows->cap : 16;
+		struct ep_row *v = realloc(rows->v, cap * sizeof *v);
+		if (v == NULL)
+			return -1;
+		rows->v = v;
+		rows->cap = cap;
+	}
+	struct ep_row *r = &rows->v[rows->n++];
+	memset(r, 0, sizeof *r);
+	r->ep = strdup(ep);
+	if (a->n == 0)
+		return r->ep ? 0 : -1;
+	qsort(a->wall, a->n, sizeof *a->wall, cmp_i64);
+	r->n = (int64_t)a->n;
+	r->errors = a->errors;
+	r->p50 = percentile_sorted(a->wall, a->n, 50);
+	r->p95 = percentile_sorted(a->wall, a->n, 95);
+	r->p99 = percentile_sorted(a->wall, a->n, 99);
+	r->max_wall = a->wall[a->n - 1];
+	r->mem_avg = a->mem_mean;
+	double var = a->mem_m2 / (double)a->n;
+	r->mem_sd = var > 0 ? sqrt(var) : 0;
+	r->mem_max = a->mem_max;
+	r->mem_limit = a->mem_limit;
+	return r->ep ? 0 : -1;
+}
+
+/* One pass over the selection, grouped by endpoint in memory (groups.h):
+ * group.values = wall times, i[0] errors, i[1] max peak, i[2] memory limit,
+ * d[0], d[1] running mean and squared deviations of the peaks (Welford: no
+ * cancellation with large values, unlike sum of squares minus square of sum). */
+static int load_rows(struct report *r, struct rows *rows, int64_t *first, int64_t *last,
+                     int64_t *reduced)
+{
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT %s, r.wall_ns, r.mem_peak_bytes, r.status, r.mem_limit_bytes, r.start_unix_ns, "
+		"r.detail_reduced FROM requests r WHERE %s",
+		r->ep, r->where_r);
+	struct groups *g = groups_new();
+	if (s == NULL || g == NULL) {
+		sqlite3_finalize(s);
+		groups_free(g);
+		return -1;
+	}
+	int rc, bad = 0;
+	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
+		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+		if (gr == NULL || group_push(gr, sqlite3_column_int64(s, 1))) {
+			bad = 1;
+			break;
+		}
+		gr->n++;
+		int64_t mem = sqlite3_column_int64(s, 2);
+		double delta = (double)mem - gr->d[0];
+		gr->d[0] += delta / (double)gr->n;
+		gr->d[1] += delta * ((double)mem - gr->d[0]);
+		if (mem > gr->i[1])
+			gr->i[1] = mem;
+		if (sqlite3_column_int64(s, 3) >= 500)
+			gr->i[0]++;
+		if (sqlite3_column_int64(s, 4) > gr->i[2])
+			gr->i[2] = sqlite3_column_int64(s, 4);
+		*reduced += sqlite3_column_int64(s, 6) != 0;
+		int64_t t = sqlite3_column_int64(s, 5);
+		if (*first == 0 || t < *first)
+			*first = t;
+		if (t > *last)
+			*last = t;
+	}
+	sqlite3_finalize(s);
+	size_t n = 0;
+	struct group **all = bad ? NULL : groups_sorted(g, NULL, &n);
+	bad |= all == NULL;
+	for (size_t k = 0; !bad && k < n; k++) {
+		struct group *gr = all[k];
+		struct acc a = {gr->values, gr->n_values, gr->cap_values, gr->i[0], gr->i[1], gr->i[2],
+		                gr->d[0], gr->d[1]};
+		bad |= add_row(rows, gr->key, &a);
+	}
+	free(all);
+	groups_free(g);
+	return bad || rc != SQLITE_DONE ? -1 : 0;
+}
+
+/* Fatal and OOM counts per endpoint, matched to the rows by name. */
+static int add_fatals(struct report *r, struct rows *rows, int64_t *fatals, int64_t *ooms)
+{
+	const char *ep = r->o->by_uri ? "coalesce(f.uri, '')" : "coalesce(nullif(f.route, ''), f.uri, '')";
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT %s, count(*), sum(f.out_of_memory != 0) FROM fatals f WHERE %s GROUP BY 1",
+		ep, r->where_f);
+	if (s == NULL)
+		return -1;
+	int rc;
+	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		*fatals += sqlite3_column_int64(s, 1);
+		*ooms += sqlite3_column_int64(s, 2);
+		struct ep_row *e = NULL;
+		for (size_t i = 0; i < rows->n && e == NULL; i++)
+			if (strcmp(rows->v[i].ep, report_col_text(s, 0)) == 0)
+				e = &rows->v[i];
+		if (e == NULL) {
+			/* Fatal errors of an endpoint with no stored request: a row of its own. */
+			struct acc none;
+			memset(&none, 0, sizeof none);
+			if (add_row(rows, report_col_text(s, 0), &none) != 0)
+				break;
+			e = &rows->v[rows->n - 1];
+		}
+		e->fatals = sqlite3_column_int64(s, 1);
+		e->ooms = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- insights ---------------------------------------------------------------- */
+
+struct insight_sink {
+	struct report *r;
+	json_object *list;
+	const char *ep;
+};
+
+static void insight(struct insight_sink *k, const char *mark, const char *kind, const char *line,
+                    const char *action)
+{
+	if (k->r->o->json) {
+		json_object *o = json_object_new_object();
+		jadd(o, "endpoint", jstr(k->ep));
+		jadd(o, "kind", jstr(kind));
+		jadd(o, "text", jstr(line));
+		jadd(o, "action", jstr(action));
+		json_object_array_add(k->list, o);
+	} else {
+		printf("  %s %s: %s\n     → %s\n", mark, report_ep_short(k->r, k->ep), line, action);
+	}
+}
+
+enum insight_kind { I_OOM, I_NEAR_LIMIT, I_ERRORS, I_VARIANCE, I__COUNT };
+
+/* Emits the insight of one kind for one endpoint, when it applies. */
+static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insight_kind kind)
+{
+	char line[256], b1[32], b2[32];
+	double cv = e->mem_avg > 0 ? e->mem_sd / e->mem_avg : 0;
+	k->ep = e->ep;
+	switch (kind) {
+	case I_OOM:
+		if (e->ooms == 0)
+			return 0;
+		snprintf(line, sizeof line, "%lld out-of-memory fatal error(s)", (long long)e->ooms);
+		insight(k, "❌", "oom", line, "see errors --endpoint for the last checkpoint and stack");
+		return 1;
+	case I_NEAR_LIMIT:
+		if (e->n == 0 || e->mem_limit <= 0 || e->mem_max < e->mem_limit * 9 / 10)
+			return 0;
+		snprintf(line, sizeof line, "peak %s reached %.0f%% of memory_limit %s",
+		         fmt_bytes(e->mem_max, b1, sizeof b1),
+		         100.0 * (double)e->mem_max / (double)e->mem_limit,
+		         fmt_bytes(e->mem_limit, b2, sizeof b2));
+		insight(k, "⚠️ ", "near_limit", line, "out-of-memory risk: see memory --endpoint");
+		return 1;
+	case I_ERRORS:
+		if (e->n < 5 || e->errors * 20 <= e->n)
+			return 0;
+		snprintf(line, sizeof line, "%.1f%% of requests failed (status >= 500)",
+		         100.0 * (double)e->errors / (double)e->n);
+		insight(k, "❌", "errors", line, "see errors --endpoint");
+		return 1;
+	case I_VARIANCE:
+		if (e->n >= 5 && cv < 0.10) {
+			snprintf(line, sizeof line, "memory usage is consistent (low variance: sd %s, %.1f%% "
+			         "of the average %s)", fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1), 100 * cv,
+			         fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2));
+			insight(k, "✅", "low_variance", line,
+			        "issue is deterministic, not random: reproduce it and focus on the code path "
+			        "(memory --endpoint shows where it grows)");
+			return 1;
+		}
+		if (e->n >= 5 && cv > 0.50) {
+			snprintf(line, sizeof line, "memory varies widely (sd %s, %.0f%% of the average %s)",
+			         fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1), 100 * cv,
+			         fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2));
+			insight(k, "⚠️ ", "high_variance", line,
+			        "depends on the input (session size, result set): compare the largest "
+			        "requests (memory --endpoint)");
+			return 1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int cmp_mem(const void *a, const void *b)
+{
+	const struct ep_row *x = *(const struct ep_row *const *)a, *y = *(const struct ep_row *const *)b;
+	if (x->mem_avg != y->mem_avg)
+		return x->mem_avg < y->mem_avg ? 1 : -1;
+	return strcmp(x->ep, y->ep);
+}
+
+/* Insights, most severe first, at most --limit: out of memory, near the
+ * limit, failing endpoints, then the memory variance of the endpoints that
+ * use the most memory (VARIANCE_TOP of them: there the variance says whether
+ * a memory problem reproduces). */
+#define VARIANCE_TOP 3
+
+static int insights(struct report *r, struct rows *rows, json_object *doc)
+{
+	struct insight_sink k = {r, doc ? jadd(doc, "insights", json_object_new_array()) : NULL, NULL};
+	const struct ep_row **by_mem = calloc(rows->n ? rows->n : 1, sizeof *by_mem);
+	if (by_mem == NULL)
+		return -1;
+	size_t with_requests = 0;
+	for (size_t i = 0; i < rows->n; i++)
+		if (rows->v[i].n > 0)
+			by_mem[with_requests++] = &rows->v[i];
+	qsort(by_mem, with_requests, sizeof *by_mem, cmp_mem);
+	long shown = 0;
+	for (int kind = 0; kind < I__COUNT; kind++) {
+		size_t n = kind == I_VARIANCE ? (with_requests < VARIANCE_TOP ? with_requests : VARIANCE_TOP)
+		                              : rows->n;
+		for (size_t i = 0; i < n && shown < r->o->limit; i++)
+			shown += insight_of(&k, kind == I_VARIANCE ? by_mem[i] : &rows->v[i], kind);
+	}
+	if (shown == 0 && !doc)
+		printf("  nothing stands out\n");
+	free(by_mem);
+	return 0;
+}
+
+/* ---- tags ------------------------------------------------------------------------ */
+
+/* Tags by endpoint and key (bvapm_tag): how many requests carry it, how many
+ * distinct values, the largest numeric value (e.g. a session size in MB) and
+ * the most frequent value — the guide's "most common large session keys". */
+static int tags(struct report *r, json_object *doc)
+{
+	char *from = report_child_from(r, "tags", "t", true, "");
+	/* One grouping by (endpoint, key, value); the most frequent value of each
+	 * (endpoint, key) is the first by count. */
+	sqlite3_stmt *s = from ? report_prepare(r,
+		"WITH v AS (SELECT %s AS ep, t.key AS key, t.value AS value, count(*) AS c %s "
+		"GROUP BY 1, 2, 3), "
+		"ranked AS (SELECT ep, key, value, c, row_number() OVER (PARTITION BY ep, key "
+		"ORDER BY c DESC, value) AS rn FROM v) "
+		"SELECT ep, key, sum(c) AS n, count(*), max(CASE WHEN value GLOB '[0-9]*' OR value GLOB "
+		"'-[0-9]*' THEN CAST(value AS REAL) END), max(CASE WHEN rn = 1 THEN value END) "
+		"FROM ranked GROUP BY ep, key ORDER BY n DESC, ep, key LIMIT %ld",
+		r->ep, from, r->o->limit) : NULL;
+	sqlite3_free(from);
+	if (s == NULL)
+		return -1;
+	json_object *arr = doc ? jadd(doc, "tags", json_object_new_array()) : NULL;
+	int rc, n = 0;
+	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		if (arr) {
+			json_object *o = json_object_new_object();
+			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
+			jadd(o, "key", jstr(report_col_text(s, 1)));
+			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
+			jadd(o, "distinct_values", jint(sqlite3_column_int64(s, 3)));
+			if (sqlite3_column_type(s, 4) != SQLITE_NULL)
+				jadd(o, "max_numeric", jdbl(sqlite3_column_double(s, 4)));
+			jadd(o, "most_common_value", jstr(report_col_text(s, 5)));
+			json_object_array_add(arr, o);
+			continue;
+		}
+		if (n++ == 0) {
+			out_section(r, "Tags by endpoint (bvapm_tag)");
+			printf("  %-34s %-24s %8s %8s %10s  %s\n", "endpoint", "tag", "requests", "values",
+			       "max", "most common value");
+		}
+		char max[32] = "-";
+		if (sqlite3_column_type(s, 4) != SQLITE_NULL)
+			snprintf(max, sizeof max, "%.10g", sqlite3_column_double(s, 4));
+		printf("  ");
+		out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
+		printf(" ");
+		out_clip(report_col_text(s, 1), 24);
+		printf(" %8lld %8lld %10s  %s\n", (long long)sqlite3_column_int64(s, 2),
+		       (long long)sqlite3_column_int64(s, 3), max, report_col_text(s, 5));
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- loss ---------------------------------------------------------------------- */
+
+static int loss(struct report *r, json_object *doc)
+{
+	/* A fatal record may take a number of the same producer's sequence;
+	 * a number seen in both tables counts once. Without --since,
+	 * numbering starts at 1, so records lost before a producer's first
+	 * stored one count too. */
+	int64_t since = r->o->since_unix_ns;
+	char *req_since = since ? sqlite3_mprintf("WHERE start_unix_ns >= %lld", (long long)since)
+	                        : sqlite3_mprintf("%s", "");
+	if (req_since == NULL)
+		return -1;
+	/* Without --since, the requests side is a scan of the UNIQUE index
+	 * (pid, producer_start_unix_ns, sequence): no sort. */
+	sqlite3_stmt *s = report_prepare(r,
+		"SELECT count(*), sum(n), sum(hi - %s + 1 - n) FROM ("
+		" SELECT pid, ps, sum(n) AS n, min(lo) AS lo, max(hi) AS hi FROM ("
+		"  SELECT pid, producer_start_unix_ns AS ps, count(*) AS n, min(sequence) AS lo, "
+		"   max(sequence) AS hi FROM requests %s GROUP BY 1, 2"
+		"  UNION ALL SELECT f.pid, f.producer_start_unix_ns, count(*), min(f.sequence), "
+		"   max(f.sequence) FROM fatals f WHERE coalesce(f.start_unix_ns, f.wall_unix_ns) >= %lld "
+		"   AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.pid = f.pid AND "
+		"   q.producer_start_unix_ns = f.producer_start_unix_ns AND q.sequence = f.sequence) "
+		"   GROUP BY 1, 2)"
+		" GROUP BY pid, ps)",
+		since ? "lo" : "1", req_since, (long long)since);
+	sqlite3_free(req_since);
+	if (s == NULL)
+		return -1;
+	int64_t producers = 0, stored = 0, lost = 0;
+	if (report_step(r, s) == SQLITE_ROW) {
+		producers = sqlite3_column_int64(s, 0);
+		stored = sqlite3_column_int64(s, 1);
+		lost = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	int64_t aborted = report_scalar(r, "SELECT count(*) FROM aborted a WHERE %s", r->where_a);
+	double pct = stored + lost > 0 ? 100.0 * (double)lost / (double)(stored + lost) : 0;
+
+	json_object *j = NULL;
+	if (doc) {
+		j = jadd(doc, "loss", json_object_new_object());
+		jadd(j, "producers", jint(producers));
+		jadd(j, "records_stored", jint(stored));
+		jadd(j, "records_lost", jint(lost));
+		jadd(j, "lost_percent", jdbl(pct));
+		jadd(j, "aborted_requests", jint(aborted));
+	} else {
+		out_section(r, "Loss (gaps in each producer's sequence numbers, all endpoints)");
+		printf("  producers %lld, records stored %lld, lost %lld (%.2f%%), aborted requests "
+		       "(worker died) %lld\n", (long long)producers, (long long)stored, (long long)lost,
+		       pct, (long long)aborted);
+		printf("  (unsampled requests take no number and are not loss; losses after a "
+		       "producer's last stored record show in `bvapm-shm stat`)\n");
+	}
+
+	s = report_prepare(r, "SELECT source, name, sum(value), count(*) FROM stats "
+	                      "WHERE wall_unix_ns >= %lld GROUP BY 1, 2 ORDER BY 1, 2", (long long)since);
+	if (s == NULL)
+		return -1;
+	json_object *st = j ? jadd(j, "stats", json_object_new_array()) : NULL;
+	int rc, rows = 0;
+	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		if (st) {
+			json_object *o = json_object_new_object();
+			jadd(o, "source", jstr(report_col_text(s, 0)));
+			jadd(o, "name", jstr(report_col_text(s, 1)));
+			jadd(o, "total", jint(sqlite3_column_int64(s, 2)));
+			jadd(o, "records", jint(sqlite3_column_int64(s, 3)));
+			json_object_array_add(st, o);
+		} else {
+			if (rows++ == 0)
+				printf("  statistics records (sum over the window):\n");
+			printf("    %-10s %-32s %lld\n", report_col_text(s, 0), report_col_text(s, 1),
+			       (long long)sqlite3_column_int64(s, 2));
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+static void print_endpoints(const struct report *r, const struct rows *rows, size_t shown)
+{
+	char t1[32], t2[32], t3[32], b1[32], b2[32], b3[32];
+	printf("  %-40s %8s %7s %9s %9s %9s %10s %10s %10s %6s\n", "endpoint", "requests", "err%",
+	       "p50", "p95", "p99", "mem avg", "mem sd", "mem max", "fatal");
+	for (size_t i = 0; i < shown; i++) {
+		const struct ep_row *e = &rows->v[i];
+		printf("  ");
+		out_clip(report_ep_short(r, e->ep), 40);
+		printf(" %8lld %6.1f%% %9s %9s %9s %10s %10s %10s %6lld\n", (long long)e->n,
+		       e->n ? 100.0 * (double)e->errors / (double)e->n : 0.0, fmt_ns(e->p50, t1, sizeof t1),
+		       fmt_ns(e->p95, t2, sizeof t2), fmt_ns(e->p99, t3, sizeof t3),
+		       fmt_bytes((int64_t)e->mem_avg, b1, sizeof b1),
+		       fmt_bytes((int64_t)e->mem_sd, b2, sizeof b2), fmt_bytes(e->mem_max, b3, sizeof b3),
+		       (long long)e->fatals);
+	}
+	if (rows->n > shown)
+		printf("  ... %zu more endpoints (--limit)\n", rows->n - shown);
+}
+
+static void json_endpoints(json_object *doc, const struct rows *rows, size_t shown)
+{
+	json_object *eps = jadd(doc, "endpoints", json_object_new_array());
+	for (size_t i = 0; i < shown; i++) {
+		const struct ep_row *e = &rows->v[i];
+		json_object *o = json_object_new_object();
+		jadd(o, "endpoint", jstr(e->ep));
+		jadd(o, "requests", jint(e->n));
+		jadd(o, "errors", jint(e->errors));
+		jadd(o, "error_rate_percent", jdbl(e->n ? 100.0 * (double)e->errors / (double)e->n : 0));
+		jadd(o, "p50_ns", jint(e->p50));
+		jadd(o, "p95_ns", jint(e->p95));
+		jadd(o, "p99_ns", jint(e->p99));
+		jadd(o, "max_ns", jint(e->max_wall));
+		jadd(o, "mem_peak_avg_bytes", jint((int64_t)e->mem_avg));
+		jadd(o, "mem_peak_stddev_bytes", jint((int64_t)e->mem_sd));
+		jadd(o, "mem_peak_cv_percent", jdbl(e->mem_avg > 0 ? 100 * e->mem_sd / e->mem_avg : 0));
+		jadd(o, "mem_peak_max_bytes", jint(e->mem_max));
+		jadd(o, "fatals", jint(e->fatals));
+		jadd(o, "out_of_memory", jint(e->ooms));
+		json_object_array_add(eps, o);
+	}
+}
+
+int cmd_summary(struct report *r)
+{
+	struct rows rows = {NULL, 0, 0};
+	int64_t first = 0, last = 0, fatals = 0, ooms = 0, reduced = 0;
+	int rc = REPORT_ERROR;
+	if (load_rows(r, &rows, &first, &last, &reduced) || add_fatals(r, &rows, &fatals, &ooms))
+		goto out;
+	qsort(rows.v, rows.n, sizeof *rows.v, cmp_rows);
+
+	int64_t total = 0, errors = 0, mem_max = 0;
+	double mem_sum = 0;
+	for (size_t i = 0; i < rows.n; i++) {
+		total += rows.v[i].n;
+		errors += rows.v[i].errors;
+		mem_sum += rows.v[i].mem_avg * (double)rows.v[i].n;
+		if (rows.v[i].mem_max > mem_max)
+			mem_max = rows.v[i].mem_max;
+	}
+	double err_pct = total ? 100.0 * (double)errors / (double)total : 0;
+	int64_t mem_avg = total ? (int64_t)(mem_sum / (double)total) : 0;
+	size_t shown = rows.n < (size_t)r->o->limit ? rows.n : (size_t)r->o->limit;
+	json_object *doc = r->o->json ? r->doc : NULL;
+	char t1[32], t2[32], b1[32], b2[32];
+
+	if (doc) {
+		jadd(doc, "requests", jint(total));
+		jadd(doc, "first_start_unix_ns", jint(first));
+		jadd(doc, "last_start_unix_ns", jint(last));
+		jadd(doc, "errors", jint(errors));
+		jadd(doc, "error_rate_percent", jdbl(err_pct));
+		jadd(doc, "fatals", jint(fatals));
+		jadd(doc, "out_of_memory", jint(ooms));
+		jadd(doc, "mem_peak_avg_bytes", jint(mem_avg));
+		jadd(doc, "mem_peak_max_bytes", jint(mem_max));
+		jadd(doc, "endpoint_count", jint((int64_t)rows.n));
+		jadd(doc, "detail_reduced", jint(reduced));
+		json_endpoints(doc, &rows, shown);
+	} else {
+		printf("Requests: %lld  (%s .. %s)\n", (long long)total, fmt_time(first, t1, sizeof t1),
+		       fmt_time(last, t2, sizeof t2));
+		printf("Errors: %lld (%.2f%%)   fatal errors: %lld, out of memory: %lld\n",
+		       (long long)errors, err_pct, (long long)fatals, (long long)ooms);
+		printf("Peak memory: average %s, max %s\n", fmt_bytes(mem_avg, b1, sizeof b1),
+		       fmt_bytes(mem_max, b2, sizeof b2));
+		if (reduced)
+			printf("Reduced detail: %lld requests were recorded with less detail (the agent's "
+			       "overhead guard): their SQL and profiles are missing here\n", (long long)reduced);
+		out_section(r, "Endpoints (by request count)");
+		print_endpoints(r, &rows, shown);
+		out_section(r, "Insights");
+	}
+	if (insights(r, &rows, doc))
+		goto out;
+	if (total == 0 && !doc)
+		printf("  no requests match\n");
+	rc = tags(r, doc) || loss(r, doc) ? REPORT_ERROR : REPORT_OK;
+out:
+	for (size_t i = 0; i < rows.n; i++)
+		free(rows.v[i].ep);
+	free(rows.v);
+	return rc;
+}

@@ -1,0 +1,248 @@
+/*
+ * main.c — bvapm-report entry: options (accepted before or after the
+ * command), the command table, opening the store, and the --json document.
+ * The commands themselves live in cmd_*.c; exit codes are in report.h.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+
+static const struct command {
+	const char *name;
+	int (*run)(struct report *);
+	const char *help;
+} commands[] = {
+	{"summary", cmd_summary, "requests, error rate, latency p50/p95/p99 and memory per endpoint, "
+	                         "insights, loss"},
+	{"memory", cmd_memory, "largest checkpoint jumps by endpoint and checkpoint pair, peak "
+	                       "distribution"},
+	{"sql", cmd_sql, "top normalized statements by time and count, N+1 suspects, counters"},
+	{"functions", cmd_functions, "top functions by exclusive time across profiles"},
+	{"flame", cmd_flame, "SVG flame graph of an endpoint or a request (-o FILE)"},
+	{"errors", cmd_errors, "fatal errors and out-of-memory events, errors, aborted requests"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: bvapm-report [options] COMMAND\n\n"
+	        "What bvapm collected, read from the drainer's SQLite store.\n\ncommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f,
+	        "\noptions:\n"
+	        "  --db PATH         the store (default: [sqlite] path of the drainer's configuration)\n"
+	        "  -c, --config FILE read the store path from this drainer configuration\n"
+	        "  --since WHEN      requests started since 15m, 2h, 7d, 30s, 1w ago, or an ISO 8601\n"
+	        "                    time (2026-11-29T17:00:00Z; UTC unless an offset is given)\n"
+	        "  --recent N        only the N latest requests (after the other filters)\n"
+	        "  --endpoint E      one endpoint: exact, or a path suffix (session.php)\n"
+	        "  --pattern TEXT    requests whose URI, route, checkpoints, statements, functions,\n"
+	        "                    call paths, errors, stacks, tags or counters contain TEXT\n"
+	        "                    (case-insensitive)\n"
+	        "  --by route|uri    endpoint = route (script) when set, else URI (default); or URI\n"
+	        "  --limit N         rows per table (default 10, at most 100000)\n"
+	        "  --json            one JSON document on stdout\n"
+	        "  --request ID      flame: one request (requests.id)\n"
+	        "  -o, --output FILE flame: write the SVG there (default stdout)\n"
+	        "  -h, --help        this text\n"
+	        "\nexit codes: 0 ok, 1 other error, 2 usage, 3 no store or not a bvapm store,\n"
+	        "            4 permission denied, 5 store schema newer than this tool\n");
+}
+
+static int parse_long(const char *s, long min, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || v < min)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int64_t now_unix_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+enum { O_DB = 256, O_SINCE, O_RECENT, O_ENDPOINT, O_PATTERN, O_LIMIT, O_JSON, O_BY, O_REQUEST };
+
+static int parse_args(int argc, char **argv, struct report_opts *o, const char **cmd)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, O_DB},
+		{"config", required_argument, NULL, 'c'},
+		{"since", required_argument, NULL, O_SINCE},
+		{"recent", required_argument, NULL, O_RECENT},
+		{"endpoint", required_argument, NULL, O_ENDPOINT},
+		{"pattern", required_argument, NULL, O_PATTERN},
+		{"limit", required_argument, NULL, O_LIMIT},
+		{"json", no_argument, NULL, O_JSON},
+		{"by", required_argument, NULL, O_BY},
+		{"request", required_argument, NULL, O_REQUEST},
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	long v;
+	int c;
+	o->limit = 10;
+	while ((c = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_DB: o->db_path = optarg; break;
+		case 'c': o->config_path = optarg; break;
+		case O_SINCE:
+			if (report_parse_since(optarg, now_unix_ns(), &o->since_unix_ns)) {
+				fprintf(stderr, "bvapm-report: --since %s: expected 15m, 2h, 7d or an ISO 8601 "
+				                "time such as 2026-11-29T17:00:00Z\n", optarg);
+				return REPORT_USAGE;
+			}
+			break;
+		case O_RECENT:
+			if (parse_long(optarg, 1, &o->recent)) {
+				fprintf(stderr, "bvapm-report: --recent %s: expected a positive number\n", optarg);
+				return REPORT_USAGE;
+			}
+			break;
+		case O_ENDPOINT: o->endpoint = optarg; break;
+		case O_PATTERN: o->pattern = optarg; break;
+		case O_LIMIT:
+			if (parse_long(optarg, 1, &o->limit) || o->limit > 100000) {
+				fprintf(stderr, "bvapm-report: --limit %s: expected 1 to 100000\n", optarg);
+				return REPORT_USAGE;
+			}
+			break;
+		case O_JSON: o->json = true; break;
+		case O_BY:
+			if (strcmp(optarg, "uri") == 0)
+				o->by_uri = true;
+			else if (strcmp(optarg, "route") == 0)
+				o->by_uri = false;
+			else {
+				fprintf(stderr, "bvapm-report: --by %s: expected route or uri\n", optarg);
+				return REPORT_USAGE;
+			}
+			break;
+		case O_REQUEST:
+			if (parse_long(optarg, 1, &v)) {
+				fprintf(stderr, "bvapm-report: --request %s: expected a request id\n", optarg);
+				return REPORT_USAGE;
+			}
+			o->request_id = v;
+			break;
+		case 'o': o->output = optarg; break;
+		case 'h': usage(stdout); exit(REPORT_OK);
+		default: usage(stderr); return REPORT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, optind >= argc ? "bvapm-report: no command given\n"
+		                               : "bvapm-report: one command at a time\n");
+		usage(stderr);
+		return REPORT_USAGE;
+	}
+	*cmd = argv[optind];
+	return REPORT_OK;
+}
+
+static void print_json_error(int code)
+{
+	static const char *const what[] = {
+		[REPORT_ERROR] = "error (details on stderr)",
+		[REPORT_USAGE] = "usage",
+		[REPORT_NO_STORE] = "no store, or not a bvapm store",
+		[REPORT_PERMISSION] = "permission denied",
+		[REPORT_TOO_NEW] = "store schema newer than this tool",
+	};
+	json_object *j = json_object_new_object();
+	jadd(j, "error", jstr(code > 0 && code <= REPORT_TOO_NEW ? what[code] : "error"));
+	jadd(j, "exit_code", jint(code));
+	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+	                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+}
+
+int main(int argc, char **argv)
+{
+	struct report_opts o;
+	memset(&o, 0, sizeof o);
+	const char *cmd_name = NULL;
+	int rc = parse_args(argc, argv, &o, &cmd_name);
+	if (rc)
+		return rc;
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, cmd_name) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		fprintf(stderr, "bvapm-report: unknown command %s\n", cmd_name);
+		usage(stderr);
+		return REPORT_USAGE;
+	}
+	if (cmd->run != cmd_flame && (o.request_id || o.output)) {
+		fprintf(stderr, "bvapm-report: --request and -o belong to flame\n");
+		return REPORT_USAGE;
+	}
+
+	char err[512] = "";
+	char *default_path = NULL;
+	if (o.db_path == NULL) {
+		default_path = report_default_db_path(o.config_path, err, sizeof err);
+		if (default_path == NULL) {
+			fprintf(stderr, "bvapm-report: %s\n", err);
+			return REPORT_USAGE;
+		}
+		o.db_path = default_path;
+	}
+
+	struct report r;
+	memset(&r, 0, sizeof r);
+	rc = report_store_open(&r, &o);
+	if (rc == REPORT_OK && report_filter_build(&r) != 0) {
+		fprintf(stderr, "bvapm-report: out of memory\n");
+		rc = REPORT_ERROR;
+	}
+	if (rc == REPORT_OK && report_selection_build(&r) != 0)
+		rc = REPORT_ERROR;
+	if (rc == REPORT_OK) {
+		if (o.json) {
+			r.doc = json_object_new_object();
+			jadd(r.doc, "command", jstr(cmd->name));
+			jadd(r.doc, "store", jstr(o.db_path));
+			jadd(r.doc, "schema_version", jint(r.schema_version));
+			json_object *f = jadd(r.doc, "filters", json_object_new_object());
+			if (o.since_unix_ns)
+				jadd(f, "since_unix_ns", jint(o.since_unix_ns));
+			if (o.recent)
+				jadd(f, "recent", jint(o.recent));
+			if (o.endpoint)
+				jadd(f, "endpoint", jstr(o.endpoint));
+			if (o.pattern)
+				jadd(f, "pattern", jstr(o.pattern));
+			jadd(f, "endpoint_by", jstr(o.by_uri ? "uri" : "route"));
+		}
+		if (!o.json && cmd->run != cmd_flame && cmd->run != cmd_functions)
+			report_endpoint_prefix(&r);
+		rc = cmd->run(&r);
+		if (o.json && rc == REPORT_OK)
+			printf("%s\n", json_object_to_json_string_ext(
+			                   r.doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	if (o.json && rc != REPORT_OK)
+		print_json_error(rc);
+	if (r.doc)
+		json_object_put(r.doc);
+	report_filter_free(&r);
+	report_store_close(&r);
+	free(default_path);
+	if (fflush(stdout) != 0 && rc == REPORT_OK)
+		rc = REPORT_ERROR;
+	return rc;
+}

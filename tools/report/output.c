@@ -1,0 +1,109 @@
+/*
+ * output.c — formatting shared by the commands: human units for time and
+ * memory (binary MiB/GiB, signed for deltas), UTC timestamps, section
+ * titles, clipped columns, json-c shorthands, and the nearest-rank
+ * percentile every latency and memory figure uses (p of n sorted values is
+ * the value at rank ceil(p/100 * n), so p50 of 1..100 is 50, p99 is 99).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+
+const char *fmt_ns(int64_t ns, char *buf, size_t len)
+{
+	double v = (double)ns;
+	if (ns < 0)
+		v = -v;
+	const char *sign = ns < 0 ? "-" : "";
+	if (v >= 1e9)
+		snprintf(buf, len, "%s%.2f s", sign, v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%s%.1f ms", sign, v / 1e6);
+	else
+		snprintf(buf, len, "%s%.0f us", sign, v / 1e3);
+	return buf;
+}
+
+const char *fmt_bytes(int64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = bytes < 0 ? -(double)bytes : (double)bytes;
+	int u = 0;
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	const char *sign = bytes < 0 ? "-" : "";
+	if (u == 0)
+		snprintf(buf, len, "%s%.0f B", sign, v);
+	else
+		snprintf(buf, len, "%s%.1f %s", sign, v, units[u]);
+	return buf;
+}
+
+const char *fmt_time(int64_t unix_ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(unix_ns / 1000000000LL);
+	struct tm tm;
+	if (unix_ns <= 0 || gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+	return buf;
+}
+
+void out_section(const struct report *r, const char *title)
+{
+	if (!r->o->json)
+		printf("\n%s\n", title);
+}
+
+void out_clip(const char *s, int width)
+{
+	int n = (int)strlen(s);
+	if (n <= width) {
+		printf("%-*s", width, s);
+		return;
+	}
+	/* Keep the end: for paths and statements it names the thing. */
+	printf("...%s", s + n - (width - 3));
+}
+
+json_object *jadd(json_object *obj, const char *key, json_object *value)
+{
+	json_object_object_add(obj, key, value);
+	return value;
+}
+
+json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+json_object *jint(int64_t v)
+{
+	return json_object_new_int64(v);
+}
+
+json_object *jdbl(double v)
+{
+	/* Two decimals are what a person reads; JSON gets the same figure. */
+	return json_object_new_double(round(v * 100.0) / 100.0);
+}
+
+int64_t percentile_sorted(const int64_t *v, size_t n, double p)
+{
+	if (n == 0)
+		return 0;
+	/* p * n first: 95 * 100 / 100 is exactly 95, 0.95 * 100 is not. */
+	size_t rank = (size_t)ceil(p * (double)n / 100.0 - 1e-9);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}

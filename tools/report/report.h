@@ -1,0 +1,141 @@
+/*
+ * report.h — bvapm-report's shared types: the options every command takes,
+ * the open store, the selection of requests they filter on, and the command
+ * entry points (one file per command: cmd_*.c).
+ *
+ * Every command reads the store through one read-only connection and prints
+ * either text for a person or, with --json, exactly one JSON document.
+ * Exit codes are the REPORT_* values below; a command never exits itself.
+ */
+#ifndef BVAPM_REPORT_H
+#define BVAPM_REPORT_H
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum report_exit {
+	REPORT_OK = 0,
+	REPORT_ERROR = 1,      /* anything else: a query failed, cannot write output */
+	REPORT_USAGE = 2,      /* bad command line */
+	REPORT_NO_STORE = 3,   /* no store at the path, or not a bvapm store */
+	REPORT_PERMISSION = 4, /* the store exists but cannot be read */
+	REPORT_TOO_NEW = 5,    /* store schema newer than this tool */
+};
+
+struct report_opts {
+	const char *db_path;     /* --db, else [sqlite] path of the drainer's config */
+	const char *config_path; /* -c: drainer configuration to take the path from */
+	int64_t since_unix_ns;   /* --since: 0 = no lower bound */
+	long recent;             /* --recent N: the N latest matching requests; 0 = all */
+	const char *endpoint;    /* --endpoint: exact, or a path suffix at a '/' */
+	const char *pattern;     /* --pattern: case-insensitive substring, searched widely */
+	long limit;              /* --limit: rows per table (default 10) */
+	bool json;               /* --json: one JSON document on stdout */
+	bool by_uri;             /* --by uri: endpoint = URI path even when a route is set */
+	int64_t request_id;      /* flame --request ID; 0 = not given */
+	const char *output;      /* flame -o FILE; NULL = stdout */
+};
+
+struct report {
+	sqlite3 *db;
+	const struct report_opts *o;
+	int schema_version;
+	bool has_call_paths;   /* table call_paths exists (newer stores) */
+	bool has_error_stack;  /* column errors.stack exists (newer stores) */
+	bool filtered;         /* any of --since, --recent, --endpoint, --pattern */
+	int64_t selected;      /* filtered: requests in temp.sel */
+	bool sel_small;        /* filtered: selection small enough to drive index lookups */
+	char *ep;              /* SQL expression: the endpoint of requests alias r */
+	char *where_r;         /* SQL condition on requests alias r (the selection) */
+	char *where_f;         /* same on fatals alias f */
+	char *where_a;         /* same on aborted alias a */
+	json_object *doc;      /* --json: the document being built */
+	size_t ep_prefix_len;  /* text: directory prefix common to every endpoint, not printed */
+};
+
+/* ---- store.c: opening and probing ------------------------------------------ */
+
+/* Opens o->db_path read-only with a busy timeout and checks it is a bvapm
+ * store this tool can read. Returns REPORT_OK or an exit code after printing
+ * why on stderr. */
+int report_store_open(struct report *r, const struct report_opts *o);
+void report_store_close(struct report *r);
+/* The default store path: [sqlite] path of config (or of the drainer's
+ * installed configuration when config is NULL and it exists), else the
+ * drainer's built-in default. Returns a malloc'ed string. */
+char *report_default_db_path(const char *config, char *err, size_t errlen);
+bool report_table_exists(sqlite3 *db, const char *table);
+bool report_column_exists(sqlite3 *db, const char *table, const char *column);
+
+/* ---- filter.c: the selection ------------------------------------------------ */
+
+/* Parses --since: "15m", "2h", "7d", "30s", "1w" before now, or an ISO 8601
+ * time ("2026-11-29T17:00:00Z", "2026-11-29 17:00", "2026-11-29"; UTC unless
+ * a +hh:mm offset is given). Returns 0 and *out (unix ns), or -1. */
+int report_parse_since(const char *s, int64_t now_unix_ns, int64_t *out);
+/* Fills r->ep and r->where_* from the options. Returns 0, or -1 (no memory). */
+int report_filter_build(struct report *r);
+/* When filtered: materializes the selected request ids in temp.sel (the
+ * store stays read-only: TEMP tables live in the connection's own temporary
+ * database). Returns 0, or -1 after printing the error. */
+int report_selection_build(struct report *r);
+/* "FROM … WHERE …" over a child table (checkpoints, sql, functions,
+ * counters, errors, call_paths) of the selected requests, alias `alias`;
+ * with_r: requests alias r joined too (for the endpoint expression);
+ * more_joins: text put before WHERE (e.g. a LEFT JOIN), or "".
+ * Unfiltered: a plain scan (no sort, no index walk); a small selection:
+ * index lookups driven by temp.sel (CROSS JOIN fixes the order); a large
+ * one: a scan checking temp.sel. Returns an sqlite3_malloc'ed string. */
+char *report_child_from(const struct report *r, const char *table, const char *alias, bool with_r,
+                        const char *more_joins);
+void report_filter_free(struct report *r);
+
+/* Text mode: finds the directory every selected endpoint lies under (e.g.
+ * the document root all scripts share) so tables print the rest, and says so
+ * in one line. */
+void report_endpoint_prefix(struct report *r);
+/* ep without that prefix (keeps the leading '/'). */
+const char *report_ep_short(const struct report *r, const char *ep);
+
+/* ---- query.c: small wrappers over sqlite3 ------------------------------------- */
+
+/* Prepares sql (printf-formatted with sqlite3_mprintf rules: %q, %Q, %s, %lld).
+ * Prints the error and returns NULL on failure. */
+sqlite3_stmt *report_prepare(struct report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* sqlite3_step wrapper: SQLITE_ROW, SQLITE_DONE, or prints and returns the error. */
+int report_step(struct report *r, sqlite3_stmt *s);
+/* One integer from a one-row query (0 when no row). */
+int64_t report_scalar(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *report_col_text(sqlite3_stmt *s, int i); /* "" for NULL */
+
+/* ---- output.c: text and JSON formatting ---------------------------------------- */
+
+const char *fmt_ns(int64_t ns, char *buf, size_t len);        /* "12.3 ms", "1.20 s", "850 us" */
+const char *fmt_bytes(int64_t bytes, char *buf, size_t len);  /* "12.3 MiB" (signed) */
+const char *fmt_time(int64_t unix_ns, char *buf, size_t len); /* "2026-11-29 17:04:05Z" */
+/* Prints a section title (text mode only). */
+void out_section(const struct report *r, const char *title);
+/* Adds key → value to obj and returns value (json-c shorthand). */
+json_object *jadd(json_object *obj, const char *key, json_object *value);
+json_object *jstr(const char *s); /* NULL-safe */
+json_object *jint(int64_t v);
+json_object *jdbl(double v);
+/* Percentile (nearest rank) of a sorted array of n values; p in (0, 100]. */
+int64_t percentile_sorted(const int64_t *v, size_t n, double p);
+/* Prints a text column clipped to width, left-aligned, keeping the end of
+ * long paths (the informative part): "…/scenarios/session.php". */
+void out_clip(const char *s, int width);
+
+/* ---- commands ---------------------------------------------------------------- */
+
+int cmd_summary(struct report *r);
+int cmd_memory(struct report *r);
+int cmd_sql(struct report *r);
+int cmd_functions(struct report *r);
+int cmd_flame(struct report *r);
+int cmd_errors(struct report *r);
+
+#endif
