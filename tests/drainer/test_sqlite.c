@@ -34,7 +34,8 @@ static struct bvapm_sink *open_sink(char *dir, char *db)
 	struct bvapm_drainer_config c;
 	char err[256];
 	bvapm_config_defaults(&c);
-	snprintf(c.sqlite_path, sizeof c.sqlite_path, "%s", db);
+	assert_true(strlen(db) < sizeof c.sqlite_path);
+	memcpy(c.sqlite_path, db, strlen(db) + 1);
 	c.sqlite_busy_timeout_ms = 10;
 	struct bvapm_sink *s = bvapm_sink_sqlite_new(&c, err, sizeof err);
 	if (!s)
