@@ -67,6 +67,7 @@ static struct {
 
 	/* overhead guard */
 	uint32_t reduced_remaining;
+	uint32_t over_budget_streak; /* requests in a row past the overhead budget */
 
 	/* the current request */
 	bool active, keep_drawn, full_detail, forced, reduced;
@@ -703,10 +704,15 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 	write_record(&env, &req);
 
 	/* Overhead guard: the agent's own time for this request, encode and
-	 * write included; past the budget, the next requests run with less
-	 * detail, and their records say so. */
+	 * write included; past the budget in BVAPM_AGENT_OVERRUNS_TO_REDUCE
+	 * requests in a row, the next requests run with less detail, and their
+	 * records say so. Measured in wall time (no system call): one request
+	 * whose worker was descheduled mid-way on a busy host does not trip it. */
 	uint64_t spent = req.agent_ns + (clock_ns(CLOCK_MONOTONIC) - t_enc);
-	if (g.cfg.overhead_budget_us > 0 && spent > (uint64_t)g.cfg.overhead_budget_us * 1000u) {
+	bool over = g.cfg.overhead_budget_us > 0 && spent > (uint64_t)g.cfg.overhead_budget_us * 1000u;
+	g.over_budget_streak = over ? g.over_budget_streak + 1 : 0;
+	if (g.over_budget_streak >= BVAPM_AGENT_OVERRUNS_TO_REDUCE) {
+		g.over_budget_streak = 0;
 		g.reduced_remaining = BVAPM_AGENT_REDUCED_REQUESTS;
 		if (!g.logged_budget)
 			logf_("bvapm: pid %u: agent time %llu us passed bvapm.overhead_budget (%u us): "

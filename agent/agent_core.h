@@ -37,7 +37,8 @@ enum bvapm_agent_mode {
 #define BVAPM_AGENT_MAX_ERRORS 8
 #define BVAPM_AGENT_ARENA 16384     /* bytes for request strings */
 #define BVAPM_AGENT_ATTACH_RETRY_MS 5000u
-#define BVAPM_AGENT_REDUCED_REQUESTS 100 /* requests run with less detail after a budget overrun */
+#define BVAPM_AGENT_REDUCED_REQUESTS 100 /* requests run with less detail after budget overruns */
+#define BVAPM_AGENT_OVERRUNS_TO_REDUCE 2 /* requests in a row past the budget that reduce detail */
 #define BVAPM_AGENT_ERROR_FRAMES 64     /* stack frames kept for the errors of one request */
 #define BVAPM_AGENT_FATAL_FRAMES 64     /* stack frames in a fatal-error record */
 #define BVAPM_AGENT_TOP_ALLOCATORS 10   /* functions in a fatal-error record, by memory */
