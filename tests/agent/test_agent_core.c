@@ -163,23 +163,43 @@ static void test_not_attached_losses_counted_on_attach(void **state)
 	bvapm_ring_close(c);
 }
 
+/* A request with some detail to encode and copy (16 tags of 512 bytes), so
+ * that the agent's own time passes a 1 us budget on any machine. */
+static void heavy_request(void)
+{
+	struct bvapm_agent_request_start s = {.method = "GET", .uri = "/x", .script = "/x.php",
+	                                       .sapi = "test", .mem_bytes = 1000};
+	struct bvapm_agent_request_end e = {.status = 200, .mem_bytes = 2000, .mem_peak_bytes = 3000};
+	char value[512];
+
+	memset(value, 'v', sizeof(value));
+	bvapm_agent_request_begin(&s);
+	for (int i = 0; i < 16; i++) {
+		char key[8];
+		int n = snprintf(key, sizeof(key), "t%d", i);
+		bvapm_agent_tag(key, (size_t)n, value, sizeof(value));
+	}
+	bvapm_agent_request_end(&e);
+}
+
 static void test_overhead_guard_reduces_detail(void **state)
 {
 	bvapm_ring *c = make_ring("budget");
 	bool reduced = false;
+	int first_reduced = 0;
 
-	init("budget", BVAPM_MODE_AGGRESSIVE, 0, 1); /* 1 us: every request exceeds it */
-	/* one overrun alone (a descheduled worker) reduces nothing; two in a row do */
-	one_request(false, false);
-	assert_int_equal(drain(c, NULL, NULL, &reduced), 1);
-	assert_false(reduced);
-	assert_int_equal(log_lines, 0);
-	one_request(false, false);
-	assert_int_equal(drain(c, NULL, NULL, &reduced), 1);
-	assert_false(reduced);
-	one_request(false, false);
-	assert_int_equal(drain(c, NULL, NULL, &reduced), 1);
-	assert_true(reduced);
+	/* 1 us: (nearly) every request exceeds it. One overrun alone (a
+	 * descheduled worker) reduces nothing; two in a row do: the first
+	 * reduced request is the third at the earliest. Timing decides which
+	 * requests overrun, so the test allows for a fast one among them. */
+	init("budget", BVAPM_MODE_AGGRESSIVE, 0, 1);
+	for (int i = 1; i <= 50 && first_reduced == 0; i++) {
+		heavy_request();
+		assert_int_equal(drain(c, NULL, NULL, &reduced), 1);
+		if (reduced)
+			first_reduced = i;
+	}
+	assert_true(first_reduced >= 3);
 	assert_int_equal(log_lines, 1);
 	assert_non_null(strstr(last_log, "overhead_budget"));
 	bvapm_agent_shutdown();
