@@ -611,6 +611,38 @@ static void write_record(const struct bvapm_rec_envelope *env, const struct bvap
 	}
 }
 
+/* Takes the next sequence number and fills the envelope of a record made at
+ * mono_now. False when there is nowhere to write it (no ring: counted as
+ * not attached and reported on attach; kill switch on): the number is
+ * consumed all the same, so the gap shows downstream. */
+static bool next_envelope(struct bvapm_rec_envelope *env, uint64_t mono_now)
+{
+	g.sequence++;
+	if (g.ring == NULL || bvapm_ring_disabled(g.ring)) {
+		if (g.ring == NULL) {
+			g.pending_not_attached++;
+			g.stats.not_attached++;
+		}
+		return false;
+	}
+	*env = (struct bvapm_rec_envelope){
+		.host = bvapm_rec_cstr(g.host),
+		.service = bvapm_rec_cstr(g.service[0] ? g.service : NULL),
+		.pid = g.pid,
+		.producer_start_unix_ns = g.producer_start_unix_ns,
+		.sequence = g.sequence,
+		.wall_unix_ns = g.start_wall_ns + (mono_now - g.start_mono_ns),
+		.mono_ns = mono_now,
+		.has_trace = true,
+		.has_parent = g.has_parent,
+		.sampled = g.trace_sampled,
+	};
+	memcpy(env->trace_id, g.trace_id, 16);
+	memcpy(env->span_id, g.span_id, 8);
+	memcpy(env->parent_span_id, g.parent_span_id, 8);
+	return true;
+}
+
 void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 {
 	if (!g.active)
@@ -639,30 +671,10 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 
 	uint64_t user, sys;
 	cpu_now(&user, &sys);
-	g.sequence++; /* every kept request consumes one: gaps downstream are losses */
-	if (g.ring == NULL || bvapm_ring_disabled(g.ring)) {
-		if (g.ring == NULL) {
-			g.pending_not_attached++;
-			g.stats.not_attached++;
-		}
+	/* every kept request consumes a sequence number: gaps downstream are losses */
+	struct bvapm_rec_envelope env;
+	if (!next_envelope(&env, t1))
 		return;
-	}
-
-	struct bvapm_rec_envelope env = {
-		.host = bvapm_rec_cstr(g.host),
-		.service = bvapm_rec_cstr(g.service[0] ? g.service : NULL),
-		.pid = g.pid,
-		.producer_start_unix_ns = g.producer_start_unix_ns,
-		.sequence = g.sequence,
-		.wall_unix_ns = g.start_wall_ns + wall,
-		.mono_ns = t1,
-		.has_trace = true,
-		.has_parent = g.has_parent,
-		.sampled = g.trace_sampled,
-	};
-	memcpy(env.trace_id, g.trace_id, 16);
-	memcpy(env.span_id, g.span_id, 8);
-	memcpy(env.parent_span_id, g.parent_span_id, 8);
 
 	uint8_t reason = g.forced ? BVAPM_REC_KEEP_FORCED
 	                 : failed ? BVAPM_REC_KEEP_ERROR
@@ -777,29 +789,10 @@ void bvapm_agent_fatal(const struct bvapm_agent_fatal *f)
 		bvapm_profile_close_all(t0, f->mem_bytes);
 		nallocators = bvapm_profile_top_allocators(allocators, BVAPM_AGENT_TOP_ALLOCATORS);
 	}
-	g.sequence++; /* a record of its own: gaps downstream are losses */
-	if (g.ring == NULL || bvapm_ring_disabled(g.ring)) {
-		if (g.ring == NULL) {
-			g.pending_not_attached++;
-			g.stats.not_attached++;
-		}
+	/* a record of its own, with its own sequence number */
+	struct bvapm_rec_envelope env;
+	if (!next_envelope(&env, t0))
 		return;
-	}
-	struct bvapm_rec_envelope env = {
-		.host = bvapm_rec_cstr(g.host),
-		.service = bvapm_rec_cstr(g.service[0] ? g.service : NULL),
-		.pid = g.pid,
-		.producer_start_unix_ns = g.producer_start_unix_ns,
-		.sequence = g.sequence,
-		.wall_unix_ns = g.start_wall_ns + (t0 - g.start_mono_ns),
-		.mono_ns = t0,
-		.has_trace = true,
-		.has_parent = g.has_parent,
-		.sampled = g.trace_sampled,
-	};
-	memcpy(env.trace_id, g.trace_id, 16);
-	memcpy(env.span_id, g.span_id, 8);
-	memcpy(env.parent_span_id, g.parent_span_id, 8);
 	struct bvapm_rec_fatal rec = {
 		.type = bvapm_rec_cstr(f->type),
 		.message = {f->message, (uint32_t)(f->mlen > 2048 ? 2048 : f->mlen)},
