@@ -88,16 +88,22 @@ static uint64_t pdo_stmt_rows(zend_object *obj)
 	return 0;
 }
 
+/* The statement id of a PDO method's first argument (the SQL text). */
+static int32_t pdo_statement_arg(zend_execute_data *execute_data)
+{
+	zend_string *sql = string_arg(execute_data, 1);
+	return sql ? bvapm_agent_sql_statement(ZSTR_VAL(sql), ZSTR_LEN(sql),
+	                                       pdo_dialect(Z_OBJ_P(ZEND_THIS)))
+	           : BVAPM_SQL_UNTRACKED;
+}
+
 static ZEND_NAMED_FUNCTION(hook_pdo_exec)
 {
 	if (EXPECTED(!bvapm_agent_sql_on())) {
 		orig_pdo_exec(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 		return;
 	}
-	zend_string *sql = string_arg(execute_data, 1);
-	int32_t id = sql ? bvapm_agent_sql_statement(ZSTR_VAL(sql), ZSTR_LEN(sql),
-	                                             pdo_dialect(Z_OBJ_P(ZEND_THIS)))
-	                 : BVAPM_SQL_UNTRACKED;
+	int32_t id = pdo_statement_arg(execute_data);
 	uint64_t t0 = bvapm_agent_sql_start(id);
 	orig_pdo_exec(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 	uint64_t rows = Z_TYPE_P(return_value) == IS_LONG && Z_LVAL_P(return_value) > 0
@@ -111,10 +117,7 @@ static ZEND_NAMED_FUNCTION(hook_pdo_query)
 		orig_pdo_query(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 		return;
 	}
-	zend_string *sql = string_arg(execute_data, 1);
-	int32_t id = sql ? bvapm_agent_sql_statement(ZSTR_VAL(sql), ZSTR_LEN(sql),
-	                                             pdo_dialect(Z_OBJ_P(ZEND_THIS)))
-	                 : BVAPM_SQL_UNTRACKED;
+	int32_t id = pdo_statement_arg(execute_data);
 	uint64_t t0 = bvapm_agent_sql_start(id);
 	orig_pdo_query(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 	uint64_t rows = 0;
@@ -132,10 +135,7 @@ static ZEND_NAMED_FUNCTION(hook_pdo_prepare)
 		return;
 	}
 	/* Not an execution: only remembers the statement for execute(). */
-	zend_string *sql = string_arg(execute_data, 1);
-	int32_t id = sql ? bvapm_agent_sql_statement(ZSTR_VAL(sql), ZSTR_LEN(sql),
-	                                             pdo_dialect(Z_OBJ_P(ZEND_THIS)))
-	                 : BVAPM_SQL_UNTRACKED;
+	int32_t id = pdo_statement_arg(execute_data);
 	orig_pdo_prepare(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 	if (Z_TYPE_P(return_value) == IS_OBJECT)
 		bvapm_agent_sql_stmt_set(Z_OBJ_P(return_value)->handle, id);
