@@ -98,16 +98,28 @@ enum bvapm_ring_role {
 	BVAPM_RING_READONLY,  /* read-only mapping */
 };
 
-/* Opens an existing ring (never creates one) and validates it: magic, ABI
- * major, ready flag, header size, capacity (power of two, within limits),
- * max_record, slot table and data area against the size of the file.
+/* Opens an existing ring (never creates one) and validates it: owner and
+ * mode (see bvapm_ring_set_trusted_owner), magic, ABI major, ready flag,
+ * header size, capacity (power of two, within limits), max_record, slot table
+ * and data area against the size of the file.
  * Returns 0; -ENOENT no ring of that name; -EACCES wrong permissions;
+ * -EPERM the file is writable by every user, or (producer, consumer) owned by
+ * a user this process does not trust;
  * -EPROTO not a bvapm ring (bad magic) or an incompatible ABI major (counted
  * in lost_incompatible when the magic matches); -EAGAIN ring not ready yet;
  * -EBADMSG corrupt header (geometry does not fit the file); -EBUSY (consumer
  * role) another live consumer is attached; other -errno from the system. */
 int bvapm_ring_open(const char *name, enum bvapm_ring_role role, bvapm_ring **out,
                     struct bvapm_ring_error *err);
+
+/* Ownership policy for bvapm_ring_open (process-wide, set before opening).
+ * Every role refuses to write into a ring file that every local user may
+ * write (mode o+w) — read-only inspection is still allowed. A consumer only
+ * drains a ring owned by its own effective user. A producer writes into a
+ * ring owned by root, by its own effective user, or by `uid` given here (the
+ * drainer's user when the agent and the drainer run as different users);
+ * (uid_t)-1 trusts nobody else. */
+void bvapm_ring_set_trusted_owner(uid_t uid);
 
 /* Producer attach: bvapm_ring_open(name, BVAPM_RING_PRODUCER, ...). */
 int bvapm_ring_attach(const char *name, bvapm_ring **out, struct bvapm_ring_error *err);
@@ -130,7 +142,9 @@ struct bvapm_ring_reservation {
  * Returns 0; -ENOSPC ring full (counted as lost_full); -EMSGSIZE record larger
  * than max_record (lost_too_big); -EBUSY retries exhausted (lost_contention);
  * -EBADF handle not usable (closed, or inherited across fork); -EIO the
- * ring's positions are corrupt (counted as lost_contention). */
+ * ring's positions are corrupt (counted as lost_contention); -ENXIO the ring
+ * is retired (bvapm_ring_is_retired: leave it and attach again; not counted
+ * in this ring, which nobody will read). */
 int bvapm_ring_reserve(bvapm_ring *ring, uint32_t len, struct bvapm_ring_reservation *res);
 
 /* Publishes a reservation as a record of `type` with `used` payload bytes
@@ -168,9 +182,29 @@ struct bvapm_ring_record {
  * producer is dead or stalled too long). Corrupt framing is counted in
  * invalid_records/invalid_bytes and skipped by resynchronising on the next
  * valid record; nothing outside the data area is ever read.
- * Returns the number of records (0 when nothing is ready), or -EBADF when the
- * handle is not the consumer. Also refreshes the consumer heartbeat. */
+ * A word at the tail that is neither a free marker nor a claim (garbage from
+ * another process, or a stalled producer's late copy) would stop every
+ * producer: each call, max 0 included, clears it (counted as invalid).
+ * Returns the number of records (0 when nothing is ready), -EBADF when the
+ * handle is not the consumer, -ENXIO when the mapping was retired (the file
+ * was truncated under us: see bvapm_ring_standing). Also refreshes the
+ * consumer heartbeat. */
 int bvapm_ring_peek(bvapm_ring *ring, struct bvapm_ring_record *out, size_t max);
+
+/* What the consumer repaired or skipped since it attached, for its log:
+ * every field only grows. */
+struct bvapm_ring_consumer_events {
+	uint64_t tail_cleared;     /* garbage words at the tail turned free */
+	uint64_t resyncs;          /* corrupt framing skipped by resynchronising */
+	uint64_t resync_bytes;
+	uint64_t bad_contents;     /* well framed records with a bad type/length */
+	uint64_t repaired_dead;    /* reservations of dead producers */
+	uint64_t repaired_stalled; /* reservations stalled past the timeout */
+	uint64_t positions_reset;  /* corrupt head/tail reset */
+	uint64_t last_pos;         /* ring position of the last event */
+	uint64_t last_word;        /* the control word found there */
+};
+void bvapm_ring_consumer_events(const bvapm_ring *ring, struct bvapm_ring_consumer_events *out);
 
 /* Frees everything before `pos` (a record's `end`, at most the read cursor):
  * marks the words FREE for the next lap, then publishes the new head with a
@@ -346,12 +380,49 @@ int bvapm_ring_slots(const bvapm_ring *ring, struct bvapm_ring_slot_view *out, s
  * -ESRCH if the slot is not owned by `pid` any more, -EBUSY if it is alive. */
 int bvapm_ring_slot_reap(bvapm_ring *ring, uint32_t index, uint32_t pid);
 
+/* ---- the ring's file: truncated, removed, replaced --------------------------- */
+
+enum bvapm_ring_standing {
+	BVAPM_RING_CURRENT = 0, /* the file at the ring's path is this mapping, whole */
+	BVAPM_RING_RETIRED,     /* the drainer abandoned it (header flag), or the file
+	                           was truncated and the mapping replaced by zeros */
+	BVAPM_RING_REPLACED,    /* the path holds another file or none, or the file
+	                           shrank below the mapping */
+};
+
+/* Where this handle stands, for callers that check now and then (the agent at
+ * request start, at most once a second; the drainer once a second): the
+ * retired flag and the SIGBUS guard's mark, then stat(2) of the path against
+ * the mapped file's identity and size. Also re-installs the SIGBUS guard if
+ * somebody replaced it. err (may be NULL) gets a sentence for the log.
+ * Makes system calls: never on the write path. */
+enum bvapm_ring_standing bvapm_ring_standing(bvapm_ring *ring, struct bvapm_ring_error *err);
+
+/* Cheap check for every request: the retired flag or the guard's mark (two
+ * plain loads, no system call). */
+bool bvapm_ring_is_retired(const bvapm_ring *ring);
+
+/* Consumer: marks the ring retired, so producers leave it at their next
+ * request and attach to the file now at its path. */
+void bvapm_ring_retire(bvapm_ring *ring);
+
+/* Committed records of this process between the head and the tail: what it
+ * leaves unread in a ring that nobody will drain (counted as lost `retired`
+ * in the next ring). Walks the records (bounded by one lap); stops at corrupt
+ * framing, so the figure is a lower bound. 0 for a retired mapping. */
+uint64_t bvapm_ring_unread_own(const bvapm_ring *ring);
+
+/* Re-installs the SIGBUS guard if another handler replaced it (chaining that
+ * one). bvapm_ring_standing calls it; returns 0 or -errno. */
+int bvapm_ring_guard_rearm(void);
+
 /* ---- integrity check ------------------------------------------------------- */
 
 struct bvapm_ring_check_report {
 	unsigned problems;
 	uint64_t committed, reserved, skipped;    /* records between head and tail */
 	uint64_t committed_bytes;
+	uint64_t garbage_words;                   /* ahead of the tail, not free markers */
 	char first_problem[256];
 };
 

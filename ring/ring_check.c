@@ -3,12 +3,16 @@
  *
  * Checks the header's positions (tail >= head, at most one lap apart, 8-byte
  * aligned), walks every record between head and tail exactly as the consumer
- * would (without changing anything), and checks the slot table. It runs
- * beside live producers and consumer, so a record may change state during the
- * walk; only framing that can never be valid counts as a problem.
+ * would (without changing anything), checks that every word ahead of the
+ * tail is the free marker of its lap (garbage there stops producers when the
+ * tail reaches it, until the drainer clears it), and checks the slot table and
+ * the ring's file (mode, retired, replaced). It runs beside live producers and
+ * consumer, so a record may change state during the walk; only framing that
+ * can never be valid counts as a problem.
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ring_internal.h"
 
@@ -18,6 +22,59 @@
 			snprintf((rep)->first_problem, sizeof((rep)->first_problem),    \
 			         __VA_ARGS__);                                           \
 	} while (0)
+
+/* Words in [tail, head + capacity) are released: each must be FREE(its lap).
+ * A word that is not, and that is still ahead of the tail after we re-read
+ * it, is garbage (a claim in progress moves the tail past it). */
+static void check_free_area(const struct bvapm_ring *r, struct bvapm_ring_check_report *rep,
+                            uint64_t head, uint64_t tail)
+{
+	uint64_t first_pos = 0, first_word = 0;
+
+	for (uint64_t p = tail; p < head + r->capacity; p += 8) {
+		uint64_t w = ck_pr_load_64(bvapm_ring_word(r, p));
+
+		if (w == bvapm_cw_free(bvapm_ring_lap(r, p)))
+			continue;
+		ck_pr_fence_load(); /* the word before the tail we compare it with */
+		if (ck_pr_load_64(&r->hdr->tail) > p)
+			break; /* producers moved on meanwhile: the rest is theirs */
+		if (rep->garbage_words++ == 0) {
+			first_pos = p;
+			first_word = w;
+		}
+	}
+	if (rep->garbage_words == 0)
+		return;
+	if (first_pos == tail)
+		problem(rep,
+		        "the word at the tail (position %llu: 0x%016llx) is neither free nor a claim: "
+		        "producers drop until bvapm-drainer clears it (%llu such words ahead)",
+		        (unsigned long long)first_pos, (unsigned long long)first_word,
+		        (unsigned long long)rep->garbage_words);
+	else
+		problem(rep,
+		        "%llu words ahead of the tail are not free markers (first at position %llu: "
+		        "0x%016llx): foreign writes or a producer's late copy",
+		        (unsigned long long)rep->garbage_words, (unsigned long long)first_pos,
+		        (unsigned long long)first_word);
+}
+
+static void check_file(const struct bvapm_ring *r, struct bvapm_ring_check_report *rep)
+{
+	struct stat st;
+
+	if (bvapm_ring_is_retired(r))
+		problem(rep, "ring is retired: bvapm-drainer moved to a new file at %s", r->path);
+	if (stat(r->path, &st) != 0)
+		return; /* a mapping of a removed file: bvapm_ring_standing says so */
+	if (st.st_mode & S_IWOTH)
+		problem(rep, "%s is writable by every local user (mode %04o): agents and the drainer "
+		        "refuse it", r->path, (unsigned)(st.st_mode & 07777));
+	if ((uint64_t)st.st_size < r->map_len)
+		problem(rep, "%s was truncated to %lld bytes (the ring needs %zu)", r->path,
+		        (long long)st.st_size, r->map_len);
+}
 
 int bvapm_ring_check(const struct bvapm_ring *r, struct bvapm_ring_check_report *rep)
 {
@@ -64,6 +121,8 @@ int bvapm_ring_check(const struct bvapm_ring *r, struct bvapm_ring_check_report 
 		}
 		pos += len;
 	}
+	check_free_area(r, rep, head, tail);
+	check_file(r, rep);
 	for (uint32_t i = 0; i < r->slot_count; i++) {
 		uint32_t state = ck_pr_load_32(&r->slots[i].state);
 		if (state != BVAPM_SLOT_IDLE && state != BVAPM_SLOT_IN_REQUEST)

@@ -16,9 +16,25 @@
  *              invalid_records/bytes; the walk resynchronises on the next
  *              word that is a valid header chaining to the tail.
  *
- * Releasing writes FREE(lap + 1) over every released word and then publishes
- * the head with a release store: producers load the head with acquire before
- * claiming, so they see the markers. The head moves only in release(), which
+ * The word at the tail is where the next producer claims. It must hold
+ * FREE(lap of the tail) — or a claim being made right now. Anything else
+ * (garbage another process wrote, or the late copy of a producer that stalled
+ * past the timeout and wrote into words the consumer had already released)
+ * would make every producer back off for ever, and the consumer, caught up at
+ * the tail, would wait for a record that never comes. So each peek looks at
+ * the tail word first (clear_garbage_at_tail) and, when the word belongs to
+ * this lap (its previous lap is released), puts FREE(lap) back with a CAS and
+ * counts it invalid. Only the consumer repairs; producers only back off.
+ *
+ * Releasing writes FREE(lap + 1) over every released word, then a store fence,
+ * then the new head. Producers do not load the head on every write: they keep
+ * a cached copy (only ever older, so it only under-states free room) and load
+ * the real head, after a load fence, only when the cached one says full. A
+ * producer that claims a word relies not on the head but on the word itself:
+ * its claim is a CAS that expects FREE(lap), and that value exists only once
+ * the consumer wrote it, so a claim can never succeed on a word still in use.
+ * The fences pair so that a producer that sees the new head also sees the
+ * markers below it (it would otherwise only back off and retry). The head moves only in release(), which
  * the drainer calls once records are safe (spooled or acknowledged): a
  * consumer killed at any point restarts from the head and loses nothing
  * committed (records peeked but not released are delivered again).
@@ -63,6 +79,49 @@ static bool chains_to_tail(const struct bvapm_ring *r, uint64_t pos, uint64_t ta
 	return true;
 }
 
+static void count_invalid(struct bvapm_ring *r, uint64_t records, uint64_t bytes)
+{
+	/* consumer-only counters: plain atomic stores, unordered statistics */
+	ck_pr_store_64(&r->hdr->invalid_records, ck_pr_load_64(&r->hdr->invalid_records) + records);
+	ck_pr_store_64(&r->hdr->invalid_bytes, ck_pr_load_64(&r->hdr->invalid_bytes) + bytes);
+}
+
+static void note_event(struct bvapm_ring *r, uint64_t *counter, uint64_t pos, uint64_t word)
+{
+	(*counter)++;
+	r->events.last_pos = pos;
+	r->events.last_word = word;
+}
+
+void bvapm_ring_consumer_events(const struct bvapm_ring *r, struct bvapm_ring_consumer_events *out)
+{
+	*out = r->events;
+}
+
+/* See the top of this file. Called with the tail just loaded (acquire). */
+static void clear_garbage_at_tail(struct bvapm_ring *r, uint64_t tail)
+{
+	uint64_t *word = bvapm_ring_word(r, tail);
+	uint64_t cw = ck_pr_load_64(word);
+	uint64_t free_here = bvapm_cw_free(bvapm_ring_lap(r, tail));
+
+	if (cw == free_here || bvapm_ring_frame_ok(r, cw, tail, tail + r->capacity))
+		return;
+	/* The word still holds the previous lap's record unless everything
+	 * before tail + 8 - capacity is released (r->head is exact: we are the
+	 * only writer of the head). Then producers are stopped by "full" anyway. */
+	if (tail + 8 - r->head > r->capacity)
+		return;
+	/* CAS: if a producer's claim (or anyone) changed the word meanwhile,
+	 * leave it; producers only claim from FREE(lap), so a claim cannot be
+	 * lost here. Release is not needed: a producer's claim CAS reads the
+	 * word itself. */
+	if (ck_pr_cas_64(word, cw, free_here)) {
+		count_invalid(r, 1, 8);
+		note_event(r, &r->events.tail_cleared, tail, cw);
+	}
+}
+
 /* Corrupt framing at pos: find the next real boundary (or the tail). */
 static uint64_t resync(struct bvapm_ring *r, uint64_t pos, uint64_t tail)
 {
@@ -73,9 +132,9 @@ static uint64_t resync(struct bvapm_ring *r, uint64_t pos, uint64_t tail)
 		if (bvapm_ring_frame_ok(r, cw, p, tail) && chains_to_tail(r, p, tail))
 			break;
 	}
-	/* consumer-only counters: plain atomic stores, unordered statistics */
-	ck_pr_store_64(&r->hdr->invalid_records, ck_pr_load_64(&r->hdr->invalid_records) + 1);
-	ck_pr_store_64(&r->hdr->invalid_bytes, ck_pr_load_64(&r->hdr->invalid_bytes) + (p - pos));
+	count_invalid(r, 1, p - pos);
+	r->events.resync_bytes += p - pos;
+	note_event(r, &r->events.resyncs, pos, ck_pr_load_64(bvapm_ring_word(r, pos)));
 	return p;
 }
 
@@ -101,8 +160,10 @@ static bool stalled(struct bvapm_ring *r, uint64_t pos, uint64_t cw)
 	                              bvapm_cw_tag(cw));
 	/* CAS: the producer may commit at this very moment; then its commit
 	 * wins and we deliver the record on the next pass. */
-	if (ck_pr_cas_64(bvapm_ring_word(r, pos), cw, skip))
+	if (ck_pr_cas_64(bvapm_ring_word(r, pos), cw, skip)) {
 		ck_pr_store_64(&r->hdr->lost_repaired, ck_pr_load_64(&r->hdr->lost_repaired) + 1);
+		note_event(r, dead ? &r->events.repaired_dead : &r->events.repaired_stalled, pos, cw);
+	}
 	r->stall_since_ns = 0;
 	return true;
 }
@@ -117,9 +178,8 @@ static uint64_t reset_positions(struct bvapm_ring *r, uint64_t pos, uint64_t tai
 	/* markers before the tail that lets producers claim them */
 	ck_pr_fence_store();
 	if (ck_pr_cas_64(&r->hdr->tail, tail, pos)) {
-		ck_pr_store_64(&r->hdr->invalid_records, ck_pr_load_64(&r->hdr->invalid_records) + 1);
-		ck_pr_store_64(&r->hdr->invalid_bytes,
-		               ck_pr_load_64(&r->hdr->invalid_bytes) + (tail > pos ? tail - pos : 0));
+		count_invalid(r, 1, tail > pos ? tail - pos : 0);
+		note_event(r, &r->events.positions_reset, pos, tail);
 	}
 	return ck_pr_load_64(&r->hdr->tail);
 }
@@ -132,6 +192,8 @@ int bvapm_ring_peek(struct bvapm_ring *r, struct bvapm_ring_record *out, size_t 
 
 	if (r->role != BVAPM_RING_CONSUMER || !r->writable)
 		return -EBADF;
+	if (bvapm_unlikely(bvapm_ring_faulted(r)))
+		return -ENXIO;
 	bvapm_ring_heartbeat(r);
 
 	/* Acquire: every control word claimed below this tail is visible. */
@@ -139,14 +201,17 @@ int bvapm_ring_peek(struct bvapm_ring *r, struct bvapm_ring_record *out, size_t 
 	ck_pr_fence_load();
 	if (tail < pos || tail - pos > r->capacity || (tail & 7) != 0)
 		tail = reset_positions(r, pos, tail);
+	clear_garbage_at_tail(r, tail);
 
 	while (n < max) {
 		if (pos == tail) {
 			/* A producer may have claimed the tail and died before
 			 * publishing it; with no other producer to help, we do. */
 			uint64_t cw = ck_pr_load_64(bvapm_ring_word(r, pos));
-			if (!bvapm_ring_frame_ok(r, cw, pos, pos + r->capacity))
+			if (!bvapm_ring_frame_ok(r, cw, pos, pos + r->capacity)) {
+				clear_garbage_at_tail(r, tail);
 				break;
+			}
 			ck_pr_cas_64(&h->tail, tail, tail + bvapm_cw_len(cw));
 			tail = ck_pr_load_64(&h->tail);
 			ck_pr_fence_load();
@@ -185,8 +250,8 @@ int bvapm_ring_peek(struct bvapm_ring *r, struct bvapm_ring_record *out, size_t 
 
 		if (payload > len - BVAPM_RING_RECORD_HEADER || type == 0 || type == UINT16_MAX) {
 			/* well framed, but its contents are garbage: skip it */
-			ck_pr_store_64(&h->invalid_records, ck_pr_load_64(&h->invalid_records) + 1);
-			ck_pr_store_64(&h->invalid_bytes, ck_pr_load_64(&h->invalid_bytes) + len);
+			count_invalid(r, 1, len);
+			note_event(r, &r->events.bad_contents, pos, cw);
 			pos += len;
 			continue;
 		}
@@ -227,8 +292,8 @@ void bvapm_ring_release(struct bvapm_ring *r, uint64_t pos)
 			ck_pr_store_64(bvapm_ring_word(r, q), next_lap_free);
 		p += len;
 	}
-	/* Make sure the FREE markers are visible before the head that lets
-	 * producers claim those words (producers load head with acquire). */
+	/* FREE markers before the head (store fence; the producers' partner is
+	 * the load fence before their head reload in bvapm_ring_reserve). */
 	ck_pr_fence_store();
 	ck_pr_store_64(&r->hdr->head, pos);
 	r->head = pos;

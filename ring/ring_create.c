@@ -81,6 +81,11 @@ int bvapm_ring_create(const struct bvapm_ring_create_opts *in, struct bvapm_ring
 	if (o.mode == 0)
 		o.mode = 0660;
 
+	if (o.mode & 0002)
+		return bvapm_ring_fail(err, -EINVAL,
+		                       "ring mode %04o would let every local user write (and truncate) "
+		                       "the ring: use 0660 with the PHP workers' group",
+		                       (unsigned)(o.mode & 07777));
 	rc = bvapm_ring_path(o.name, path, sizeof(path));
 	if (rc != 0)
 		return bvapm_ring_fail(err, rc,

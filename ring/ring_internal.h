@@ -12,6 +12,7 @@
 
 #include <ck_pr.h>
 #include <stdarg.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "ring.h"
@@ -44,6 +45,11 @@ struct bvapm_ring {
 
 	enum bvapm_ring_role role;
 	bool writable;
+	int faulted;               /* set by the SIGBUS guard: the mapping is now
+	                              anonymous zeros (ring_guard.c) */
+	int guard_slot;            /* entry in the guard table, -1 none */
+	dev_t dev;                 /* identity of the mapped file, from fstat at */
+	ino_t ino;                 /* open: a replaced ring has another one */
 	uint32_t pid;              /* getpid() at open */
 	unsigned fork_generation;  /* bvapm_ring_fork_generation at open */
 
@@ -62,6 +68,7 @@ struct bvapm_ring {
 	uint64_t stall_since_ns;
 	uint32_t dead_check_ms;
 	uint32_t stall_timeout_ms;
+	struct bvapm_ring_consumer_events events; /* what it repaired, for the log */
 
 	char path[128];
 };
@@ -130,6 +137,21 @@ int bvapm_proc_alive(uint32_t pid, uint64_t *start_ticks);
 /* snprintf into err (when non-NULL) and return code. */
 int bvapm_ring_fail(struct bvapm_ring_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* ---- ring_guard.c ---- */
+
+/* Registers the handle's mapping with the SIGBUS guard (installing the
+ * handler on first use). Returns 0, -ENOSPC (table full: the ring works
+ * unguarded) or -errno from sigaction. */
+int bvapm_ring_guard_register(struct bvapm_ring *r, int prot);
+/* Before munmap. */
+void bvapm_ring_guard_unregister(struct bvapm_ring *r);
+
+/* Has the guard retired this mapping? One plain load. */
+static inline bool bvapm_ring_faulted(const struct bvapm_ring *r)
+{
+	return ck_pr_load_int(&r->faulted) != 0;
+}
 
 /* ---- ring_slots.c ---- */
 void bvapm_ring_slot_claim(struct bvapm_ring *r);

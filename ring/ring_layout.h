@@ -47,7 +47,7 @@
 
 #define BVAPM_RING_MAGIC UINT64_C(0x474e495250415642) /* "BVAPRING" little-endian */
 #define BVAPM_RING_ABI_MAJOR 1u
-#define BVAPM_RING_ABI_MINOR 0u
+#define BVAPM_RING_ABI_MINOR 1u /* 1: retired flag, lost_retired */
 
 #define BVAPM_RING_CACHELINE 64
 #define BVAPM_RING_PAGE 4096u
@@ -128,6 +128,8 @@ enum bvapm_ring_loss {
 	BVAPM_LOSS_NOT_ATTACHED, /* agent had no ring (reported once attached) */
 	BVAPM_LOSS_INCOMPATIBLE, /* agent of another ABI major (stable offset) */
 	BVAPM_LOSS_REPAIRED,     /* reservation of a dead producer, skipped by consumer */
+	BVAPM_LOSS_RETIRED,      /* left unread in a ring that was removed, replaced or
+	                            truncated (counted by its producers in the new ring) */
 	BVAPM_LOSS__COUNT
 };
 
@@ -152,6 +154,7 @@ struct bvapm_ring_header {
 	BVAPM_CL(uint64_t lost_incompatible);
 	uint64_t lost_not_attached;
 	uint64_t create_time_ns; /* CLOCK_REALTIME at creation */
+	uint64_t lost_retired;   /* ABI 1.1: see BVAPM_LOSS_RETIRED (0 in 1.0 rings) */
 
 	/* Line 2: consumer (drainer) identity and liveness. */
 	BVAPM_CL(uint32_t consumer_pid);
@@ -165,6 +168,9 @@ struct bvapm_ring_header {
 	uint64_t control_changed_ns;    /* CLOCK_REALTIME */
 	uint32_t control_changed_uid;
 	uint32_t control_changed_pid;
+	uint32_t retired;               /* ABI 1.1: non-zero once the drainer abandoned this
+	                                   ring for a new file of the same name; agents
+	                                   move at their next request (0 in 1.0 rings) */
 
 	/* Line 4: producers' reserve position (CAS by producers, helped by all). */
 	BVAPM_CL(uint64_t tail);
@@ -189,6 +195,12 @@ _Static_assert(offsetof(struct bvapm_ring_header, abi_major) == 8, "ABI: major a
 _Static_assert(offsetof(struct bvapm_ring_header, header_size) == 16, "ABI: header_size at 16");
 _Static_assert(offsetof(struct bvapm_ring_header, lost_incompatible) == 64, "ABI: stable line");
 _Static_assert(sizeof(struct bvapm_ring_header) <= BVAPM_RING_PAGE, "header fits a page");
+/* ABI 1.1 added fields inside existing cache lines only: the offsets of every
+ * 1.0 field and the header size are unchanged, and a 1.0 ring (zero-filled
+ * there) reads as "not retired, nothing lost". */
+_Static_assert(offsetof(struct bvapm_ring_header, lost_retired) < 128, "1.1 field in line 1");
+_Static_assert(offsetof(struct bvapm_ring_header, retired) < 256, "1.1 field in line 3");
+_Static_assert(offsetof(struct bvapm_ring_header, tail) == 256, "ABI 1.0: tail on line 4");
 
 /* ---- live slots ---------------------------------------------------------- */
 

@@ -20,6 +20,7 @@
 #include "ring_internal.h"
 
 unsigned bvapm_ring_fork_generation;
+static uid_t trusted_owner = (uid_t)-1; /* set before any open: plain variable */
 void (*bvapm_ring_test_hook)(enum bvapm_ring_step step);
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -58,6 +59,14 @@ int bvapm_ring_path(const char *name, char *buf, size_t len)
 	if (w < 0 || (size_t)w >= len)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+/* The guard entry goes before the mapping (ring_guard.c). */
+static void unmap_and_free(struct bvapm_ring *r)
+{
+	bvapm_ring_guard_unregister(r);
+	munmap(r->base, r->map_len);
+	free(r);
 }
 
 static bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
@@ -110,6 +119,45 @@ static int validate(const struct bvapm_ring_header *h, uint64_t file_size, const
 	return 0;
 }
 
+void bvapm_ring_set_trusted_owner(uid_t uid) { trusted_owner = uid; }
+
+/*
+ * /dev/shm is world-writable: anybody may create the ring's name before the
+ * drainer does, and a ring every user may write is a ring every user may
+ * truncate or fill with lies. So nobody writes into a file that is o+w, the
+ * consumer drains only its own user's file, and producers write only into a
+ * file of root, of their own user or of the configured drainer user.
+ * Read-only roles may still look (bvapm-shm check says what is wrong).
+ */
+static int check_owner(const struct stat *st, const char *path, enum bvapm_ring_role role,
+                       bool writable, struct bvapm_ring_error *err)
+{
+	uid_t me = geteuid();
+
+	if (!writable || role == BVAPM_RING_READONLY || role == BVAPM_RING_INSPECTOR)
+		return 0;
+	if (st->st_mode & S_IWOTH)
+		return bvapm_ring_fail(err, -EPERM,
+		                       "refusing %s: it is writable by every local user (mode %04o, "
+		                       "owner uid %u); bvapm-drainer creates its ring 0660",
+		                       path, (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid);
+	if (role == BVAPM_RING_CONSUMER && st->st_uid != me)
+		return bvapm_ring_fail(err, -EPERM,
+		                       "refusing %s: it is owned by uid %u (mode %04o), not by this "
+		                       "drainer's uid %u; remove it (as its owner or root) and start "
+		                       "again",
+		                       path, (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777),
+		                       (unsigned)me);
+	if (role == BVAPM_RING_PRODUCER && st->st_uid != 0 && st->st_uid != me &&
+	    st->st_uid != trusted_owner)
+		return bvapm_ring_fail(err, -EPERM,
+		                       "refusing %s: it is owned by uid %u (mode %04o), neither root, "
+		                       "this process's uid %u nor the drainer's user (bvapm.ring_owner)",
+		                       path, (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777),
+		                       (unsigned)me);
+	return 0;
+}
+
 int bvapm_ring_map_fd(int fd, const char *path, enum bvapm_ring_role role, bool writable,
                       struct bvapm_ring **out, struct bvapm_ring_error *err)
 {
@@ -122,6 +170,9 @@ int bvapm_ring_map_fd(int fd, const char *path, enum bvapm_ring_role role, bool 
 		return bvapm_ring_fail(err, -errno, "cannot stat %s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return bvapm_ring_fail(err, -EPROTO, "%s is not a regular file", path);
+	rc = check_owner(&st, path, role, writable, err);
+	if (rc != 0)
+		return rc;
 	if ((uint64_t)st.st_size < BVAPM_RING_PAGE)
 		return bvapm_ring_fail(err, -EBADMSG, "%s is truncated (%lld bytes)", path,
 		                       (long long)st.st_size);
@@ -134,18 +185,6 @@ int bvapm_ring_map_fd(int fd, const char *path, enum bvapm_ring_role role, bool 
 	if (map == MAP_FAILED)
 		return bvapm_ring_fail(err, -errno, "cannot map %s: %s", path, strerror(errno));
 
-	struct bvapm_ring_header *h = map;
-	rc = validate(h, (uint64_t)st.st_size, path, err);
-	if (rc != 0) {
-		/* An agent of another ABI major still tells the drainer it lost
-		 * data: lost_incompatible sits at an offset no major may move. */
-		if (rc == -EPROTO && writable && role == BVAPM_RING_PRODUCER &&
-		    h->magic == BVAPM_RING_MAGIC)
-			ck_pr_inc_64(&h->lost_incompatible);
-		munmap(map, (size_t)st.st_size);
-		return rc;
-	}
-
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		munmap(map, (size_t)st.st_size);
@@ -153,6 +192,26 @@ int bvapm_ring_map_fd(int fd, const char *path, enum bvapm_ring_role role, bool 
 	}
 	r->base = map;
 	r->map_len = (size_t)st.st_size;
+	r->guard_slot = -1;
+	/* From here a truncation of the file cannot kill us (ring_guard.c);
+	 * a full guard table only means this mapping is unguarded. */
+	(void)bvapm_ring_guard_register(r, PROT_READ | (writable ? PROT_WRITE : 0));
+
+	struct bvapm_ring_header *h = map;
+	rc = validate(h, (uint64_t)st.st_size, path, err);
+	if (rc == 0 && bvapm_ring_faulted(r))
+		rc = bvapm_ring_fail(err, -EBADMSG, "%s was truncated while attaching", path);
+	if (rc != 0) {
+		/* An agent of another ABI major still tells the drainer it lost
+		 * data: lost_incompatible sits at an offset no major may move. */
+		if (rc == -EPROTO && writable && role == BVAPM_RING_PRODUCER &&
+		    h->magic == BVAPM_RING_MAGIC)
+			ck_pr_inc_64(&h->lost_incompatible);
+		unmap_and_free(r);
+		return rc;
+	}
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
 	r->hdr = h;
 	r->capacity = h->capacity;
 	r->mask = r->capacity - 1;
@@ -178,15 +237,13 @@ int bvapm_ring_map_fd(int fd, const char *path, enum bvapm_ring_role role, bool 
 		/* Claim the consumer registration: only one consumer may drain
 		 * a ring. A registration whose process is gone is taken over. */
 		if (cur != 0 && cur != r->pid && bvapm_proc_alive(cur, NULL)) {
-			free(r);
-			munmap(map, (size_t)st.st_size);
+			unmap_and_free(r);
 			return bvapm_ring_fail(err, -EBUSY,
 			                       "%s is already drained by pid %u (one drainer per ring)",
 			                       path, cur);
 		}
 		if (!ck_pr_cas_32(&h->consumer_pid, cur, r->pid)) {
-			free(r);
-			munmap(map, (size_t)st.st_size);
+			unmap_and_free(r);
 			return bvapm_ring_fail(err, -EBUSY, "%s: another drainer attached at the same time",
 			                       path);
 		}
@@ -276,8 +333,7 @@ void bvapm_ring_close(struct bvapm_ring *r)
 		else if (r->role == BVAPM_RING_CONSUMER)
 			ck_pr_cas_32(&r->hdr->consumer_pid, r->pid, 0);
 	}
-	munmap(r->base, r->map_len);
-	free(r);
+	unmap_and_free(r);
 }
 
 int bvapm_ring_unlink(const char *name)

@@ -59,6 +59,7 @@ void bvapm_ring_count_loss(struct bvapm_ring *r, enum bvapm_ring_loss reason, ui
 	case BVAPM_LOSS_CONTENTION: counter = &r->hdr->lost_contention; break;
 	case BVAPM_LOSS_NOT_ATTACHED: counter = &r->hdr->lost_not_attached; break;
 	case BVAPM_LOSS_INCOMPATIBLE: counter = &r->hdr->lost_incompatible; break;
+	case BVAPM_LOSS_RETIRED: counter = &r->hdr->lost_retired; break;
 	default: return; /* repaired is the consumer's to count */
 	}
 	ck_pr_add_64(counter, n); /* statistics: unordered */
@@ -71,11 +72,14 @@ int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_res
 
 	if (bvapm_unlikely(r->fork_generation != bvapm_ring_fork_generation || !r->writable))
 		return -EBADF;
+	if (bvapm_unlikely(bvapm_ring_faulted(r)))
+		return -ENXIO; /* the SIGBUS guard retired the mapping: nobody reads it */
 	if (bvapm_unlikely((uint64_t)len + BVAPM_RING_RECORD_HEADER > r->max_record))
 		return drop(r, BVAPM_LOSS_TOO_BIG, -EMSGSIZE);
 
 	uint64_t total = bvapm_align8((uint64_t)len + BVAPM_RING_RECORD_HEADER);
 	uint64_t pid = r->pid;
+	uint64_t bad_t = UINT64_MAX, bad_cw = 0; /* a word at the tail that is no claim */
 
 	for (int attempt = 0; attempt < BVAPM_RING_MAX_ATTEMPTS; attempt++) {
 		BVAPM_RING_STEP(BVAPM_STEP_BEFORE_CLAIM);
@@ -131,10 +135,18 @@ int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_res
 			 * that is neither means our t is stale. */
 			if (bvapm_cw_state(cw) != BVAPM_CW_FREE &&
 			    bvapm_cw_tag(cw) == (lap & BVAPM_CW_TAG_MASK) && bvapm_cw_len(cw) >= 8 &&
-			    off + bvapm_cw_len(cw) <= r->capacity)
+			    off + bvapm_cw_len(cw) <= r->capacity) {
 				ck_pr_cas_64(&h->tail, t, t + bvapm_cw_len(cw));
-			else
-				ck_backoff_eb(&backoff);
+				continue;
+			}
+			/* The same non-claim at the same tail after a backoff is
+			 * not a race but garbage only the consumer can clear
+			 * (ring_consumer.c): drop now instead of spinning on. */
+			if (t == bad_t && cw == bad_cw)
+				return drop(r, BVAPM_LOSS_CONTENTION, -EBUSY);
+			bad_t = t;
+			bad_cw = cw;
+			ck_backoff_eb(&backoff);
 			continue;
 		}
 

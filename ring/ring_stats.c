@@ -22,7 +22,11 @@ static const char *const loss_names[BVAPM_LOSS__COUNT] = {
 	[BVAPM_LOSS_NOT_ATTACHED] = "not_attached",
 	[BVAPM_LOSS_INCOMPATIBLE] = "incompatible",
 	[BVAPM_LOSS_REPAIRED] = "repaired",
+	[BVAPM_LOSS_RETIRED] = "retired",
 };
+
+/* Counters in shared memory are untrusted: a total never wraps. */
+static uint64_t add_saturating(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
 const char *bvapm_ring_loss_name(enum bvapm_ring_loss reason)
 {
@@ -88,8 +92,9 @@ int bvapm_ring_stats(const struct bvapm_ring *r, struct bvapm_ring_stats *st)
 	st->lost[BVAPM_LOSS_NOT_ATTACHED] = ck_pr_load_64(&h->lost_not_attached);
 	st->lost[BVAPM_LOSS_INCOMPATIBLE] = ck_pr_load_64(&h->lost_incompatible);
 	st->lost[BVAPM_LOSS_REPAIRED] = ck_pr_load_64(&h->lost_repaired);
+	st->lost[BVAPM_LOSS_RETIRED] = ck_pr_load_64(&h->lost_retired);
 	for (int i = 0; i < BVAPM_LOSS__COUNT; i++)
-		st->lost_total += st->lost[i];
+		st->lost_total = add_saturating(st->lost_total, st->lost[i]);
 	st->consumed_records = ck_pr_load_64(&h->consumed_records);
 	st->consumed_bytes = ck_pr_load_64(&h->consumed_bytes);
 	st->invalid_records = ck_pr_load_64(&h->invalid_records);
@@ -111,7 +116,8 @@ int bvapm_ring_stats(const struct bvapm_ring *r, struct bvapm_ring_stats *st)
 		if (owner == 0)
 			continue;
 		st->slots_used++;
-		st->written_records += ck_pr_load_64(&s->records_written);
+		st->written_records = add_saturating(st->written_records,
+		                                     ck_pr_load_64(&s->records_written));
 		bool in_request = ck_pr_load_32(&s->state) == BVAPM_SLOT_IN_REQUEST;
 		if (!bvapm_proc_alive((uint32_t)owner, NULL))
 			st->slots_dead++;

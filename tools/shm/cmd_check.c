@@ -33,6 +33,7 @@ int shm_cmd_check(const struct shm_opts *global, int argc, char **argv)
 		json_object_object_add(j, "committed_bytes", json_object_new_uint64(rep.committed_bytes));
 		json_object_object_add(j, "reserved_records", json_object_new_uint64(rep.reserved));
 		json_object_object_add(j, "skip_records", json_object_new_uint64(rep.skipped));
+		json_object_object_add(j, "garbage_words", json_object_new_uint64(rep.garbage_words));
 		shm_print_json(j);
 	} else if (problems == 0) {
 		printf("ok: %llu committed records waiting, %llu in progress, %llu skipped\n",
