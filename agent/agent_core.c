@@ -63,6 +63,11 @@ static struct {
 	uint64_t last_attach_ns;
 	int last_attach_error;
 	uint64_t pending_not_attached;
+	uint64_t pending_incompatible; /* records while the ring was refused (owner/mode) */
+	uint64_t pending_retired;  /* left unread in a ring we moved away from */
+	uint64_t last_standing_ns; /* last stat of the ring's file (at most 1/s) */
+	uint64_t replaced_since_ns; /* file replaced while its drainer still lives */
+	bool moving;               /* left a ring: look for its successor every second */
 	bool logged_full, logged_too_big, logged_budget;
 
 	/* overhead guard */
@@ -262,16 +267,21 @@ static void refresh_identity(void)
 	g.last_attach_ns = 0;
 	g.last_attach_error = 0;
 	g.pending_not_attached = 0;
+	g.pending_incompatible = 0;
+	g.pending_retired = 0;
+	g.last_standing_ns = g.replaced_since_ns = 0;
+	g.moving = false;
 	g.logged_full = g.logged_too_big = g.logged_budget = false;
 }
 
 static void ensure_attached(uint64_t now)
 {
 	struct bvapm_ring_error err = {0};
+	uint32_t retry_ms = g.moving && g.cfg.attach_retry_ms > 1000 ? 1000 : g.cfg.attach_retry_ms;
 
 	if (g.ring != NULL)
 		return;
-	if (g.last_attach_ns != 0 && now - g.last_attach_ns < (uint64_t)g.cfg.attach_retry_ms * 1000000u)
+	if (g.last_attach_ns != 0 && now - g.last_attach_ns < (uint64_t)retry_ms * 1000000u)
 		return;
 	g.last_attach_ns = now;
 	int rc = bvapm_ring_attach(g.ring_name, &g.ring, &err);
@@ -280,19 +290,78 @@ static void ensure_attached(uint64_t now)
 		/* one line per worker and kind of problem, not per request */
 		if (rc != g.last_attach_error)
 			logf_("bvapm: pid %u records nothing: %s (retrying every %u ms)", g.pid, err.msg,
-			      g.cfg.attach_retry_ms);
+			      retry_ms);
 		g.last_attach_error = rc;
 		g.ring = NULL;
 		return;
 	}
-	if (g.last_attach_error != 0)
-		logf_("bvapm: pid %u attached to the ring; %llu records were lost meanwhile", g.pid,
-		      (unsigned long long)g.pending_not_attached);
+	uint64_t lost = g.pending_not_attached + g.pending_incompatible + g.pending_retired;
+	if (g.last_attach_error != 0 || g.moving)
+		logf_("bvapm: pid %u attached to the ring; %llu records were lost meanwhile (counted "
+		      "in bvapm-shm stat)", g.pid, (unsigned long long)lost);
 	g.last_attach_error = 0;
-	if (g.pending_not_attached > 0) {
-		bvapm_ring_count_loss(g.ring, BVAPM_LOSS_NOT_ATTACHED, g.pending_not_attached);
-		g.pending_not_attached = 0;
+	g.moving = false;
+	g.last_standing_ns = now;
+	g.replaced_since_ns = 0;
+	bvapm_ring_count_loss(g.ring, BVAPM_LOSS_NOT_ATTACHED, g.pending_not_attached);
+	bvapm_ring_count_loss(g.ring, BVAPM_LOSS_INCOMPATIBLE, g.pending_incompatible);
+	bvapm_ring_count_loss(g.ring, BVAPM_LOSS_RETIRED, g.pending_retired);
+	g.pending_not_attached = g.pending_incompatible = g.pending_retired = 0;
+}
+
+/* Leaves the ring for the file now at its path (attached at once if there is
+ * one). `unread` records of ours stay behind unread: counted in the next ring. */
+static void leave_ring(uint64_t now, uint64_t unread, const char *why)
+{
+	logf_("bvapm: pid %u leaves ring %s: %s; %llu of its records there will not be read",
+	      g.pid, g.ring_name, why, (unsigned long long)unread);
+	g.pending_retired += unread;
+	bvapm_ring_close(g.ring);
+	g.ring = NULL;
+	g.moving = true;
+	g.last_attach_ns = 0;
+	ensure_attached(now);
+}
+
+/*
+ * Is our ring still the ring at its path? Every request: the retired flag and
+ * the SIGBUS guard's mark (two plain loads). At most once a second: stat(2) of
+ * the path (bvapm_ring_standing). A ring removed or replaced while its drainer
+ * still runs is left to that drainer (it retires it within a second and drains
+ * what is in it); a ring nobody drains is left at once, and what we wrote into
+ * it and nobody read is counted as lost `retired` in the new one.
+ */
+#define STANDING_CHECK_NS 1000000000u
+#define REPLACED_GRACE_NS 5000000000u
+
+static void check_standing(uint64_t now)
+{
+	struct bvapm_ring_error err = {0};
+
+	if (g.ring == NULL)
+		return;
+	if (bvapm_ring_is_retired(g.ring)) {
+		enum bvapm_ring_standing st = bvapm_ring_standing(g.ring, &err);
+		(void)st;
+		/* retired by the drainer: it drains what is left; truncated:
+		 * the records are gone with the file (the drainer logs it) */
+		leave_ring(now, 0, err.msg);
+		return;
 	}
+	if (now - g.last_standing_ns < STANDING_CHECK_NS)
+		return;
+	g.last_standing_ns = now;
+	if (bvapm_ring_standing(g.ring, &err) == BVAPM_RING_CURRENT) {
+		g.replaced_since_ns = 0;
+		return;
+	}
+	struct bvapm_ring_stats st;
+	bvapm_ring_stats(g.ring, &st);
+	if (g.replaced_since_ns == 0)
+		g.replaced_since_ns = now;
+	if (st.consumer_alive && now - g.replaced_since_ns < REPLACED_GRACE_NS)
+		return;
+	leave_ring(now, bvapm_ring_unread_own(g.ring), err.msg);
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -327,6 +396,7 @@ int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn lo
 	if (g.cfg.profile_top_n > g.cfg.profile_max_functions)
 		g.cfg.profile_top_n = g.cfg.profile_max_functions;
 	g.cfg.ring_name = g.ring_name;
+	bvapm_ring_set_trusted_owner(cfg->ring_owner);
 	g.cfg.service = g.service;
 	g.cfg.host = g.host;
 
@@ -405,6 +475,7 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 	if (g.identity_stale)
 		refresh_identity();
 	ensure_attached(t0);
+	check_standing(t0);
 	/* attaching (once per worker: map and pre-fault the ring) is not a
 	 * per-request cost: the overhead guard measures from here */
 	t0 = clock_ns(CLOCK_MONOTONIC);
@@ -603,6 +674,9 @@ static void write_record(const struct bvapm_rec_envelope *env, const struct bvap
 	if (rc == -EBADF) {
 		bvapm_ring_close(g.ring);
 		g.ring = NULL;
+	} else if (rc == -ENXIO) {
+		/* truncated under us: this record is lost with the ring */
+		leave_ring(clock_ns(CLOCK_MONOTONIC), 1, "its file was truncated");
 	} else if (!g.logged_full) {
 		logf_("bvapm: pid %u: ring %s dropped a record (%s); drops are counted in "
 		      "`bvapm-shm stat`, this is logged once per worker",
@@ -620,7 +694,10 @@ static bool next_envelope(struct bvapm_rec_envelope *env, uint64_t mono_now)
 	g.sequence++;
 	if (g.ring == NULL || bvapm_ring_disabled(g.ring)) {
 		if (g.ring == NULL) {
-			g.pending_not_attached++;
+			if (g.last_attach_error == -EPERM)
+				g.pending_incompatible++; /* a ring we refuse to trust */
+			else
+				g.pending_not_attached++;
 			g.stats.not_attached++;
 		}
 		return false;

@@ -23,6 +23,8 @@
 
 #include "agent_sql.h"
 #include "record.h"
+#include <sys/types.h>
+
 #include "ring.h"
 
 enum bvapm_agent_mode {
@@ -59,6 +61,8 @@ struct bvapm_agent_config {
 	struct bvapm_agent_sql_config sql; /* SQL capture (agent_sql.h) */
 	const char *host;             /* host name (NULL: gethostname at init) */
 	uint32_t attach_retry_ms;     /* between attach attempts while no ring (0: 5000) */
+	uid_t ring_owner;             /* the drainer's user, trusted besides root and our own
+	                                 (bvapm_ring_set_trusted_owner); 0 or (uid_t)-1: none */
 };
 
 /* Where a log line goes (the module sends it to PHP's error log). */

@@ -3,8 +3,10 @@
  * ring: keep decisions per mode, sequence numbers with no gaps, losses while
  * no ring is attached counted once it attaches, one log line per problem,
  * the overhead guard, a new producer identity after fork, traceparent parsing,
- * the function profile in full-detail requests only, errors with stacks, and
- * the fatal-error record (once per request, before the request record).
+ * the function profile in full-detail requests only, errors with stacks, the
+ * fatal-error record (once per request, before the request record), and a
+ * worker that moves to a new ring when its ring is replaced or retired and
+ * refuses one that every user may write.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -180,6 +183,81 @@ static void heavy_request(void)
 		bvapm_agent_tag(key, (size_t)n, value, sizeof(value));
 	}
 	bvapm_agent_request_end(&e);
+}
+
+static uint64_t lost(bvapm_ring *r, enum bvapm_ring_loss why)
+{
+	struct bvapm_ring_stats st;
+	bvapm_ring_stats(r, &st);
+	return st.lost[why];
+}
+
+static void test_moves_to_a_replaced_ring(void **state)
+{
+	(void)state;
+	bvapm_ring *old = make_ring("moving");
+	init("moving", BVAPM_MODE_AGGRESSIVE, 0, 0);
+	for (int i = 0; i < 3; i++)
+		one_request(false, false);
+	/* the drainer stops, the file is removed, a new drainer creates one */
+	bvapm_ring_close(old);
+	assert_int_equal(bvapm_ring_unlink("moving"), 0);
+	bvapm_ring *c = make_ring("moving");
+	one_request(false, false); /* within the second: still the old file */
+	assert_int_equal(drain(c, NULL, NULL, NULL), 0);
+	usleep(1100 * 1000);
+	one_request(false, false); /* notices, moves, records here */
+	assert_int_equal(drain(c, NULL, NULL, NULL), 1);
+	assert_int_equal(lost(c, BVAPM_LOSS_RETIRED), 4);
+	assert_non_null(strstr(last_log, "attached to the ring; 4 records were lost"));
+	one_request(false, false);
+	assert_int_equal(drain(c, NULL, NULL, NULL), 1);
+	bvapm_agent_shutdown();
+	bvapm_ring_close(c);
+}
+
+static void test_leaves_a_retired_ring_at_once(void **state)
+{
+	(void)state;
+	bvapm_ring *old = make_ring("retiring");
+	init("retiring", BVAPM_MODE_AGGRESSIVE, 0, 0);
+	one_request(false, false);
+	one_request(false, false);
+	assert_int_equal(bvapm_ring_unlink("retiring"), 0);
+	bvapm_ring *c = make_ring("retiring");
+	bvapm_ring_retire(old); /* the drainer moved on: drains the rest itself */
+	one_request(false, false);
+	assert_int_equal(drain(c, NULL, NULL, NULL), 1);
+	assert_int_equal(drain(old, NULL, NULL, NULL), 2);
+	assert_int_equal(lost(c, BVAPM_LOSS_RETIRED), 0);
+	bvapm_agent_shutdown();
+	bvapm_ring_close(c);
+	bvapm_ring_close(old);
+}
+
+static void test_world_writable_ring_refused_and_counted(void **state)
+{
+	(void)state;
+	char path[128];
+	bvapm_ring *c = make_ring("planted");
+	assert_int_equal(bvapm_ring_path("planted", path, sizeof(path)), 0);
+	assert_int_equal(chmod(path, 0666), 0);
+	attach_retry_ms = 50;
+	init("planted", BVAPM_MODE_AGGRESSIVE, 0, 0);
+	for (int i = 0; i < 3; i++)
+		one_request(false, false);
+	assert_false(bvapm_agent_attached());
+	assert_non_null(strstr(last_log, "writable by every local user"));
+	assert_int_equal(drain(c, NULL, NULL, NULL), 0); /* nothing written into it */
+	assert_int_equal(chmod(path, 0660), 0);
+	usleep(60 * 1000);
+	one_request(false, false);
+	assert_true(bvapm_agent_attached());
+	assert_int_equal(drain(c, NULL, NULL, NULL), 1);
+	assert_int_equal(lost(c, BVAPM_LOSS_INCOMPATIBLE), 3);
+	attach_retry_ms = 0;
+	bvapm_agent_shutdown();
+	bvapm_ring_close(c);
 }
 
 static void test_overhead_guard_reduces_detail(void **state)
@@ -389,6 +467,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_modes_and_keep_decisions),
 		cmocka_unit_test(test_not_attached_losses_counted_on_attach),
+		cmocka_unit_test(test_moves_to_a_replaced_ring),
+		cmocka_unit_test(test_leaves_a_retired_ring_at_once),
+		cmocka_unit_test(test_world_writable_ring_refused_and_counted),
 		cmocka_unit_test(test_overhead_guard_reduces_detail),
 		cmocka_unit_test(test_checkpoints_bounded),
 		cmocka_unit_test(test_new_identity_after_fork),
