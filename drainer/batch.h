@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <urcu/wfcqueue.h>
 
+#include "ring.h"
 #include "sink.h"
 
 #define BVAPM_MAX_SINKS 4
@@ -24,6 +25,8 @@
 struct bvapm_batch {
 	struct cds_wfcq_node node[BVAPM_MAX_SINKS]; /* one per sink queue */
 	struct bvapm_batch *next;   /* reader's in-flight FIFO */
+	bvapm_ring *ring;           /* the ring `end` belongs to (a retired one while the
+	                               reader drains it beside its successor) */
 	uint64_t end;               /* ring position just past the last record covered */
 	uint32_t n;                 /* valid records */
 	int pending;                /* sinks that have not made it safe yet (atomic) */

@@ -183,6 +183,10 @@ int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
 		if (cfg->aborted_scan_ms && now - scan_last >= cfg->aborted_scan_ms) {
 			scan_last = now;
 			struct bvapm_ring_error e;
+			if (producer && bvapm_ring_is_retired(producer)) {
+				bvapm_ring_close(producer); /* follow the reader to the new ring */
+				producer = NULL;
+			}
 			if (!producer && bvapm_ring_open(cfg->ring_name, BVAPM_RING_PRODUCER, &producer, &e))
 				producer = NULL;
 			if (producer)
@@ -201,7 +205,7 @@ int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
 				fill_last = now;
 				bvapm_pipeline_set_pressure(p, bvapm_reader_fill_pct(&rd) >=
 				                                   cfg->spool_pressure_pct);
-				bvapm_ring_heartbeat(rd.ring);
+				bvapm_reader_tend(&rd);
 			}
 			bvapm_wake_prepare(&reader_wake);
 			if (!rd.head || !bvapm_batch_done(rd.head))

@@ -18,6 +18,71 @@
 #include <time.h>
 #include "clock.h"
 
+#define WATCH_MS 1000u          /* standing check of the ring's file */
+#define RETIRED_DRAIN_MS 3000u  /* a retired ring is drained this long at least */
+#define EVENTS_LOG_MS 10000u    /* at most one line about repairs per interval */
+
+static int ring_create_opts(const struct bvapm_drainer_config *cfg,
+                            struct bvapm_ring_create_opts *o, char *err, size_t errlen)
+{
+	gid_t gid = (gid_t)-1;
+	if (cfg->ring_group[0]) {
+		struct group gr, *res = NULL;
+		char buf[4096];
+		if (getgrnam_r(cfg->ring_group, &gr, buf, sizeof buf, &res) != 0 || !res) {
+			snprintf(err, errlen, "[ring] group \"%s\" does not exist", cfg->ring_group);
+			return -ENOENT;
+		}
+		gid = gr.gr_gid;
+	}
+	*o = (struct bvapm_ring_create_opts){
+		.name = cfg->ring_name,
+		.capacity = cfg->ring_size,
+		.max_record = cfg->ring_max_record,
+		.slot_count = cfg->ring_slots,
+		.mode = cfg->ring_mode,
+		.group = gid,
+		.prefault = cfg->ring_prefault,
+	};
+	return 0;
+}
+
+/* Creates the ring, or attaches to the one at its path as its consumer.
+ * With `replace_damaged`, a file of ours at the path that cannot be used (a
+ * truncated or corrupt ring) is removed and created anew. */
+static int open_ring(const struct bvapm_drainer_config *cfg, bool replace_damaged,
+                     bvapm_ring **out, bool *created, char *err, size_t errlen)
+{
+	struct bvapm_ring_create_opts o;
+	struct bvapm_ring_error e = { 0, "" };
+	int rc = ring_create_opts(cfg, &o, err, errlen);
+
+	*created = false;
+	if (rc)
+		return rc;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		rc = bvapm_ring_create(&o, out, &e);
+		if (rc == 0) {
+			*created = true;
+			return 0;
+		}
+		if (rc != -EEXIST) {
+			snprintf(err, errlen, "cannot create ring %s: %s", cfg->ring_name, e.msg);
+			return rc;
+		}
+		rc = bvapm_ring_open(cfg->ring_name, BVAPM_RING_CONSUMER, out, &e);
+		if (rc == 0)
+			return 0;
+		snprintf(err, errlen, "cannot attach to ring %s: %s", cfg->ring_name, e.msg);
+		/* never remove a file that is not ours (-EPERM), or one another
+		 * live drainer drains (-EBUSY) */
+		if (!replace_damaged || rc == -EPERM || rc == -EBUSY || rc == -EACCES ||
+		    bvapm_ring_unlink(cfg->ring_name) != 0)
+			return rc;
+	}
+	return rc;
+}
+
 int bvapm_reader_open(struct bvapm_reader *r, const struct bvapm_drainer_config *cfg,
                       struct bvapm_metrics *m, int nsinks, char *err, size_t errlen)
 {
@@ -31,39 +96,13 @@ int bvapm_reader_open(struct bvapm_reader *r, const struct bvapm_drainer_config 
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	gid_t gid = (gid_t)-1;
-	if (cfg->ring_group[0]) {
-		struct group gr, *res = NULL;
-		char buf[4096];
-		if (getgrnam_r(cfg->ring_group, &gr, buf, sizeof buf, &res) != 0 || !res) {
-			snprintf(err, errlen, "[ring] group \"%s\" does not exist", cfg->ring_group);
-			return -ENOENT;
-		}
-		gid = gr.gr_gid;
-	}
-	struct bvapm_ring_create_opts o = {
-		.name = cfg->ring_name,
-		.capacity = cfg->ring_size,
-		.max_record = cfg->ring_max_record,
-		.slot_count = cfg->ring_slots,
-		.mode = cfg->ring_mode,
-		.group = gid,
-		.prefault = cfg->ring_prefault,
-	};
-	struct bvapm_ring_error e = { 0, "" };
-	int rc = bvapm_ring_create(&o, &r->ring, &e);
-	if (rc == 0) {
+	int rc = open_ring(cfg, false, &r->ring, &r->created, err, errlen);
+	if (rc)
+		return rc;
+	r->watch_ms = bvapm_mono_ms();
+	if (r->created) {
 		LOG_I("created ring %s (%llu bytes)", cfg->ring_name, (unsigned long long)cfg->ring_size);
 		return 0;
-	}
-	if (rc != -EEXIST) {
-		snprintf(err, errlen, "cannot create ring %s: %s", cfg->ring_name, e.msg);
-		return rc;
-	}
-	rc = bvapm_ring_open(cfg->ring_name, BVAPM_RING_CONSUMER, &r->ring, &e);
-	if (rc) {
-		snprintf(err, errlen, "cannot attach to ring %s: %s", cfg->ring_name, e.msg);
-		return rc;
 	}
 	struct bvapm_ring_stats st;
 	bvapm_ring_stats(r->ring, &st);
@@ -83,9 +122,10 @@ void bvapm_reader_close(struct bvapm_reader *r)
 		r->head = b->next;
 		free(b);
 	}
+	bvapm_ring_close(r->retired);
 	bvapm_ring_close(r->ring);
 	free(r->peek);
-	r->ring = NULL;
+	r->ring = r->retired = NULL;
 	r->peek = NULL;
 }
 
@@ -106,11 +146,131 @@ static void log_invalid(struct bvapm_reader *r, const struct bvapm_ring_record *
 		      ve->what ? ve->what : "rejected", ve->offset, strerror(-rc));
 }
 
+static bool inflight_from(const struct bvapm_reader *r, const bvapm_ring *ring)
+{
+	for (const struct bvapm_batch *b = r->head; b; b = b->next)
+		if (b->ring == ring)
+			return true;
+	return false;
+}
+
+/* Abandons r->ring for a new file at its path (see reader.h). */
+static void replace_ring(struct bvapm_reader *r, const char *why)
+{
+	char err[320];
+	bvapm_ring *fresh = NULL;
+	bool created = false;
+
+	if (r->retired) {
+		if (inflight_from(r, r->retired))
+			return; /* the previous swap is still settling: next second */
+		bvapm_ring_close(r->retired);
+		r->retired = NULL;
+	}
+	struct bvapm_ring_stats st;
+	bvapm_ring_stats(r->ring, &st); /* zeros for a mapping the guard replaced */
+	if (open_ring(r->cfg, true, &fresh, &created, err, sizeof err) != 0) {
+		LOG_E("ring %s: %s, and no new ring can take its place: %s (retrying every second)",
+		      r->cfg->ring_name, why, err);
+		return;
+	}
+	bvapm_ring_retire(r->ring); /* workers move at their next request */
+	LOG_W("ring %s: %s; retired it and %s a new one (%llu bytes were waiting in the old "
+	      "one%s)", r->cfg->ring_name, why, created ? "created" : "attached to",
+	      (unsigned long long)st.used_bytes,
+	      bvapm_ring_is_retired(r->ring) && st.capacity ? ", drained now" : "");
+	BVAPM_M_ADD(r->m->rings_retired, 1);
+	r->retired = r->ring;
+	r->retired_ms = bvapm_mono_ms();
+	r->ring = fresh;
+	r->created = r->created || created;
+	memset(&r->events_logged, 0, sizeof r->events_logged);
+}
+
+/* One line about what the consumer repaired since the last one. Numbers
+ * only: nothing from shared memory but a position and a word in hex. */
+static void log_repairs(struct bvapm_reader *r, uint64_t now)
+{
+	struct bvapm_ring_consumer_events ev, *was = &r->events_logged;
+
+	if (now - r->events_log_ms < EVENTS_LOG_MS)
+		return;
+	bvapm_ring_consumer_events(r->ring, &ev);
+	if (ev.tail_cleared == was->tail_cleared && ev.resyncs == was->resyncs &&
+	    ev.bad_contents == was->bad_contents && ev.repaired_dead == was->repaired_dead &&
+	    ev.repaired_stalled == was->repaired_stalled && ev.positions_reset == was->positions_reset)
+		return;
+	LOG_W("ring %s repaired what other processes broke: %llu garbage words cleared at the "
+	      "tail, %llu corrupt stretches skipped (%llu bytes), %llu records with bad contents, "
+	      "%llu reservations of dead and %llu of stalled producers given up, %llu position "
+	      "resets; last at position %llu (word 0x%016llx)",
+	      r->cfg->ring_name, (unsigned long long)(ev.tail_cleared - was->tail_cleared),
+	      (unsigned long long)(ev.resyncs - was->resyncs),
+	      (unsigned long long)(ev.resync_bytes - was->resync_bytes),
+	      (unsigned long long)(ev.bad_contents - was->bad_contents),
+	      (unsigned long long)(ev.repaired_dead - was->repaired_dead),
+	      (unsigned long long)(ev.repaired_stalled - was->repaired_stalled),
+	      (unsigned long long)(ev.positions_reset - was->positions_reset),
+	      (unsigned long long)ev.last_pos, (unsigned long long)ev.last_word);
+	*was = ev;
+	r->events_log_ms = now;
+}
+
+static void watch(struct bvapm_reader *r)
+{
+	uint64_t now = bvapm_mono_ms();
+	struct bvapm_ring_error e = { 0, "" };
+
+	if (now - r->watch_ms < WATCH_MS)
+		return;
+	r->watch_ms = now;
+	if (bvapm_ring_standing(r->ring, &e) != BVAPM_RING_CURRENT)
+		replace_ring(r, e.msg);
+	log_repairs(r, now);
+}
+
+void bvapm_reader_tend(struct bvapm_reader *r)
+{
+	/* max 0: heartbeat and the tail check, nothing taken out */
+	if (bvapm_ring_peek(r->ring, r->peek, 0) == -ENXIO)
+		r->watch_ms = 0;
+	watch(r);
+}
+
+/* Peeks the retired ring while it has records (or for RETIRED_DRAIN_MS,
+ * while workers move), then the current one. */
+static int peek(struct bvapm_reader *r, uint32_t max, bvapm_ring **from)
+{
+	if (r->retired) {
+		int n = bvapm_ring_peek(r->retired, r->peek, max);
+		if (n > 0) {
+			*from = r->retired;
+			return n;
+		}
+		if (bvapm_mono_ms() - r->retired_ms >= RETIRED_DRAIN_MS &&
+		    !inflight_from(r, r->retired)) {
+			LOG_I("ring %s: the retired ring is drained and closed", r->cfg->ring_name);
+			bvapm_ring_close(r->retired);
+			r->retired = NULL;
+		}
+	}
+	*from = r->ring;
+	int n = bvapm_ring_peek(r->ring, r->peek, max);
+	if (n == -ENXIO) {
+		r->watch_ms = 0; /* truncated under us: replace it now */
+		watch(r);
+	}
+	return n;
+}
+
 struct bvapm_batch *bvapm_reader_next(struct bvapm_reader *r, uint32_t max)
 {
+	bvapm_ring *from;
+
 	if (max > r->cfg->batch_records)
 		max = r->cfg->batch_records;
-	int n = bvapm_ring_peek(r->ring, r->peek, max);
+	watch(r);
+	int n = peek(r, max, &from);
 	if (n <= 0)
 		return NULL;
 	size_t bytes = 0;
@@ -121,12 +281,13 @@ struct bvapm_batch *bvapm_reader_next(struct bvapm_reader *r, uint32_t max)
 	size_t table = ((size_t)n * sizeof(struct bvapm_sink_record) + 7u) & ~(size_t)7u;
 	struct bvapm_batch *b = malloc(head + table + bytes);
 	if (!b) {
-		bvapm_ring_rewind(r->ring); /* try again later; nothing was released */
+		bvapm_ring_rewind(from); /* try again later; nothing was released */
 		return NULL;
 	}
 	memset(b, 0, sizeof *b);
 	b->recs = (struct bvapm_sink_record *)((char *)b + head);
 	b->data = (uint8_t *)b + head + table;
+	b->ring = from;
 	b->end = r->peek[n - 1].end;
 	size_t off = 0;
 	uint64_t good_bytes = 0;
@@ -166,27 +327,40 @@ struct bvapm_batch *bvapm_reader_next(struct bvapm_reader *r, uint32_t max)
 	return b;
 }
 
+/* Releases `ring` up to `end` (the last safe batch of it), or to its read
+ * cursor when no batch of it is in flight (SKIP and invalid records). */
+static void release(struct bvapm_reader *r, bvapm_ring *ring, uint64_t end)
+{
+	if (!ring)
+		return;
+	if (!inflight_from(r, ring)) {
+		uint64_t pos = bvapm_ring_read_pos(ring);
+		if (pos > bvapm_ring_head(ring))
+			bvapm_ring_release(ring, pos);
+	} else if (end) {
+		bvapm_ring_release(ring, end);
+	}
+}
+
 uint32_t bvapm_reader_reap(struct bvapm_reader *r)
 {
 	uint32_t freed = 0;
-	uint64_t end = 0;
+	uint64_t end = 0, end_retired = 0;
 	while (r->head && bvapm_batch_done(r->head)) {
 		struct bvapm_batch *b = r->head;
 		r->head = b->next;
 		if (!r->head)
 			r->tail = NULL;
-		end = b->end;
+		if (b->ring == r->ring)
+			end = b->end;
+		else
+			end_retired = b->end;
 		freed += b->n;
 		free(b);
 	}
 	r->inflight -= freed;
-	if (!r->head) {
-		uint64_t pos = bvapm_ring_read_pos(r->ring);
-		if (pos > bvapm_ring_head(r->ring))
-			bvapm_ring_release(r->ring, pos);
-	} else if (end) {
-		bvapm_ring_release(r->ring, end);
-	}
+	release(r, r->ring, end);
+	release(r, r->retired, end_retired);
 	if (freed)
 		BVAPM_M_SET(r->m->inflight_records, r->inflight);
 	return freed;

@@ -6,6 +6,16 @@
  * counts and skips invalid records (a sample logged at a limited rate), and
  * keeps the in-flight FIFO that decides how far the ring may be released.
  *
+ * It also keeps the ring alive against other processes: once a second it
+ * checks that the file at the ring's path is still the one it maps
+ * (bvapm_ring_standing). A ring truncated under it (the SIGBUS guard then
+ * leaves zeros), removed or replaced is retired — the header flag sends every
+ * worker to the new file within a second — and a new ring is created (or a
+ * valid one of ours at the path attached). The retired ring, when its memory
+ * is still there, is drained beside the new one until it stays empty, so
+ * nothing committed to it is lost. What the consumer repaired (garbage at the
+ * tail, corrupt framing, stalled or dead producers) is logged, rate-limited.
+ *
  * Threads: the reader thread only.
  */
 #ifndef BVAPM_DRAINER_READER_H
@@ -20,6 +30,12 @@
 
 struct bvapm_reader {
 	bvapm_ring *ring;
+	bvapm_ring *retired;          /* the previous ring, drained until empty, or NULL */
+	uint64_t retired_ms;          /* when it was retired (monotonic ms) */
+	uint64_t watch_ms;            /* last standing check */
+	uint64_t events_log_ms;       /* last log line about repairs */
+	struct bvapm_ring_consumer_events events_logged; /* as of that line */
+	bool created;                 /* this process created r->ring at open */
 	const struct bvapm_drainer_config *cfg;
 	struct bvapm_metrics *m;
 	int nsinks;                   /* batches start with pending = nsinks */
@@ -48,6 +64,10 @@ struct bvapm_batch *bvapm_reader_next(struct bvapm_reader *r, uint32_t max);
  * releases the ring up to the end of the last one (or to the read cursor
  * when the FIFO is empty: SKIP and invalid records). Returns records freed. */
 uint32_t bvapm_reader_reap(struct bvapm_reader *r);
+
+/* Between batches while the memory buffer is full: heartbeat, garbage at the
+ * tail cleared, the once-a-second standing check. */
+void bvapm_reader_tend(struct bvapm_reader *r);
 
 /* Ring fill in percent. */
 unsigned bvapm_reader_fill_pct(const struct bvapm_reader *r);

@@ -71,7 +71,7 @@ echo "$out" | grep -q "permission denied" && ok "permission message" || not_ok "
 cp "$dir/bvapm-live" "$dir/bvapm-v2"
 printf '\x02\x00\x00\x00' | dd of="$dir/bvapm-v2" bs=1 seek=8 conv=notrunc status=none
 expect "incompatible ABI" 5 "$shm" --ring v2 stat
-echo "$out" | grep -q "ABI 2.0" && ok "ABI message" || not_ok "message: $out"
+echo "$out" | grep -q "ABI 2\.[0-9]" && ok "ABI message" || not_ok "message: $out"
 
 cp "$dir/bvapm-live" "$dir/bvapm-trunc"; truncate -s 8192 "$dir/bvapm-trunc"
 expect "truncated ring" 5 "$shm" --ring trunc stat
