@@ -34,7 +34,7 @@ poll() {
 
 chmod 0777 "$shmdir"
 "$writer" create e2e 4194304 >/dev/null || { echo "not ok 1 - ring"; exit 1; }
-chmod 0666 "$shmdir/bvapm-e2e"
+chmod 0660 "$shmdir/bvapm-e2e" # never o+w: agents refuse a ring every user may write
 port=$(free_port)
 stack_start "$dir" "$port" "$so" e2e aggressive || { echo "not ok 1 - stack start"; exit 1; }
 url=http://127.0.0.1:$port
