@@ -47,11 +47,13 @@ static int ring_create_opts(const struct bvapm_drainer_config *cfg,
 	return 0;
 }
 
-/* Creates the ring, or attaches to the one at its path as its consumer.
- * With `replace_damaged`, a file of ours at the path that cannot be used (a
- * truncated or corrupt ring) is removed and created anew. */
-static int open_ring(const struct bvapm_drainer_config *cfg, bool replace_damaged,
-                     bvapm_ring **out, bool *created, char *err, size_t errlen)
+/* Creates the ring, or attaches to the one at its path as its consumer. A
+ * file of ours at the path that is truncated or corrupt (-EBADMSG: whatever
+ * it held is lost already) is removed and created anew; any other refusal
+ * (another user's file, another ABI, another live drainer) is the operator's
+ * to resolve, and is returned. */
+static int open_ring(const struct bvapm_drainer_config *cfg, bvapm_ring **out, bool *created,
+                     char *err, size_t errlen)
 {
 	struct bvapm_ring_create_opts o;
 	struct bvapm_ring_error e = { 0, "" };
@@ -74,11 +76,10 @@ static int open_ring(const struct bvapm_drainer_config *cfg, bool replace_damage
 		if (rc == 0)
 			return 0;
 		snprintf(err, errlen, "cannot attach to ring %s: %s", cfg->ring_name, e.msg);
-		/* never remove a file that is not ours (-EPERM), or one another
-		 * live drainer drains (-EBUSY) */
-		if (!replace_damaged || rc == -EPERM || rc == -EBUSY || rc == -EACCES ||
-		    bvapm_ring_unlink(cfg->ring_name) != 0)
+		if (rc != -EBADMSG || bvapm_ring_unlink(cfg->ring_name) != 0)
 			return rc;
+		LOG_W("ring %s was truncated or corrupt (%s): removed, creating a new one",
+		      cfg->ring_name, e.msg);
 	}
 	return rc;
 }
@@ -96,7 +97,7 @@ int bvapm_reader_open(struct bvapm_reader *r, const struct bvapm_drainer_config 
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	int rc = open_ring(cfg, false, &r->ring, &r->created, err, errlen);
+	int rc = open_ring(cfg, &r->ring, &r->created, err, errlen);
 	if (rc)
 		return rc;
 	r->watch_ms = bvapm_mono_ms();
@@ -169,7 +170,7 @@ static void replace_ring(struct bvapm_reader *r, const char *why)
 	}
 	struct bvapm_ring_stats st;
 	bvapm_ring_stats(r->ring, &st); /* zeros for a mapping the guard replaced */
-	if (open_ring(r->cfg, true, &fresh, &created, err, sizeof err) != 0) {
+	if (open_ring(r->cfg, &fresh, &created, err, sizeof err) != 0) {
 		LOG_E("ring %s: %s, and no new ring can take its place: %s (retrying every second)",
 		      r->cfg->ring_name, why, err);
 		return;
