@@ -4,9 +4,11 @@
  * the same error sentences. Sizes accept K/M/G suffixes (powers of 1024).
  */
 #include "config.h"
+#include "listen.h"
 #include "log.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,6 +61,7 @@ static const struct key keys[] = {
 	{ "otlp", "gzip", K_BOOL, F(otlp_gzip), 0, 1 },
 	{ "metrics", "enabled", K_BOOL, F(metrics_enabled), 0, 1 },
 	{ "metrics", "listen", K_STR, F(metrics_listen), 0, 0 },
+	{ "metrics", "allow_remote", K_BOOL, F(metrics_allow_remote), 0, 1 },
 };
 
 void bvapm_config_defaults(struct bvapm_drainer_config *c)
@@ -267,6 +270,55 @@ int bvapm_config_set(struct bvapm_drainer_config *cfg, const char *dotted, const
 	return set_key(cfg, "command line", section, dot + 1, value, errs);
 }
 
+/* 1 when the group exists, 0 when it does not, -errno when the lookup
+ * failed (e.g. the group database cannot be read). */
+static int group_exists(const char *name)
+{
+	size_t len = 4096;
+	for (;;) {
+		char *buf = malloc(len);
+		if (!buf)
+			return -ENOMEM;
+		struct group gr, *res = NULL;
+		int rc = getgrnam_r(name, &gr, buf, len, &res);
+		free(buf);
+		if (rc == ERANGE && len < (1u << 20)) {
+			len *= 2;
+			continue;
+		}
+		if (rc == 0 || rc == ENOENT || rc == ESRCH)
+			return res != NULL;
+		return -rc;
+	}
+}
+
+static void validate_group(const struct bvapm_drainer_config *c, struct bvapm_config_errors *e)
+{
+	if (!c->ring_group[0])
+		return;
+	int rc = group_exists(c->ring_group);
+	if (rc == 0)
+		add_err(e, "[ring] group \"%s\" does not exist: create it or leave the key empty",
+		        c->ring_group);
+	else if (rc < 0)
+		add_err(e, "[ring] group \"%s\" cannot be looked up (%s): check the group database",
+		        c->ring_group, strerror(-rc));
+}
+
+static void validate_metrics(const struct bvapm_drainer_config *c, struct bvapm_config_errors *e)
+{
+	struct bvapm_listen_addr a;
+	char why[256];
+	if (!c->metrics_enabled)
+		return;
+	if (bvapm_listen_parse(c->metrics_listen, &a, why, sizeof why))
+		add_err(e, "%s", why);
+	else if (!a.loopback && !c->metrics_allow_remote)
+		add_err(e, "[metrics] listen \"%s\" is not a loopback address: use 127.0.0.1 or ::1, "
+		        "or set [metrics] allow_remote = true to serve the figures beyond this host",
+		        c->metrics_listen);
+}
+
 int bvapm_config_validate(const struct bvapm_drainer_config *c, struct bvapm_config_errors *e)
 {
 	unsigned before = e->count;
@@ -304,8 +356,7 @@ int bvapm_config_validate(const struct bvapm_drainer_config *c, struct bvapm_con
 		add_err(e, "[spool] dir \"%s\" must be an absolute path", c->spool_dir);
 	if (!c->lock_file[0])
 		add_err(e, "[drainer] lock_file must be set");
-	if (c->metrics_enabled && !strchr(c->metrics_listen, ':'))
-		add_err(e, "[metrics] listen \"%s\" must be host:port (e.g. 127.0.0.1:9464)",
-		        c->metrics_listen);
+	validate_group(c, e);
+	validate_metrics(c, e);
 	return e->count > before ? -EINVAL : 0;
 }

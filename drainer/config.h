@@ -58,6 +58,7 @@ struct bvapm_drainer_config {
 	/* [metrics] */
 	bool metrics_enabled;
 	char metrics_listen[128];     /* host:port, loopback by default */
+	bool metrics_allow_remote;    /* a non-loopback listen address is an error unless set */
 };
 
 struct bvapm_config_errors {
@@ -80,8 +81,9 @@ int bvapm_config_load(struct bvapm_drainer_config *cfg, const char *path,
 int bvapm_config_set(struct bvapm_drainer_config *cfg, const char *dotted, const char *value,
                      struct bvapm_config_errors *errs);
 
-/* Cross-key checks (power of two, max_record <= size/2, a sink enabled, ...).
- * Returns 0 or -EINVAL (errors appended). */
+/* Cross-key checks (power of two, max_record <= size/2, a sink enabled, the
+ * [ring] group exists, [metrics] listen is a loopback host:port unless
+ * allow_remote, ...). Returns 0 or -EINVAL (errors appended). */
 int bvapm_config_validate(const struct bvapm_drainer_config *cfg, struct bvapm_config_errors *errs);
 
 #endif

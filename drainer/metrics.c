@@ -7,12 +7,12 @@
  * with relaxed loads: a scrape may see figures a few records apart.
  */
 #include "metrics.h"
+#include "listen.h"
 #include "log.h"
 #include "spool.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -184,34 +184,25 @@ static void *metrics_main(void *arg)
 
 int bvapm_metrics_start(struct bvapm_metrics *m, const char *listen_on, char *err, size_t errlen)
 {
-	char host[128];
-	snprintf(host, sizeof host, "%s", listen_on);
-	char *colon = strrchr(host, ':');
-	if (!colon) {
-		snprintf(err, errlen, "[metrics] listen \"%s\" is not host:port", listen_on);
-		return -EINVAL;
-	}
-	*colon = 0;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-	                          .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *ai;
-	int rc = getaddrinfo(host, colon + 1, &hints, &ai);
-	if (rc) {
-		snprintf(err, errlen, "[metrics] listen \"%s\": %s", listen_on, gai_strerror(rc));
-		return -EINVAL;
-	}
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct bvapm_listen_addr a;
+	int rc = bvapm_listen_parse(listen_on, &a, err, errlen);
+	if (rc)
+		return rc;
+	int fd = socket(a.sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1;
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 16) != 0) {
+	if (fd < 0 || bind(fd, (const struct sockaddr *)&a.sa, a.len) != 0 || listen(fd, 16) != 0) {
 		int e = errno;
-		snprintf(err, errlen, "[metrics] cannot listen on %s: %s", listen_on, strerror(e));
+		snprintf(err, errlen, "[metrics] cannot listen on %s: %s (choose a free port in "
+		         "[metrics] listen, or set [metrics] enabled = false)", listen_on, strerror(e));
 		if (fd >= 0)
 			close(fd);
-		freeaddrinfo(ai);
 		return -e;
 	}
-	freeaddrinfo(ai);
+	if (!a.loopback)
+		LOG_W("[metrics] allow_remote: the metrics endpoint listens on %s, beyond loopback: "
+		      "anyone who can reach that address can read the drainer's figures", listen_on);
 	ep.fd = fd;
 	ep.m = m;
 	ep.stop = 0;
