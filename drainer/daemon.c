@@ -110,6 +110,25 @@ static void reload(struct bvapm_drainer_config *cur, struct bvapm_reader *rd,
 	BVAPM_M_ADD(m->reloads, 1);
 }
 
+/* A start that failed after the reader opened the ring: closes it and, when
+ * this start created the ring file, removes it, so a failed start leaves no
+ * new file behind (agents that attached meanwhile move to the next ring a
+ * drainer creates). A ring that existed before is never removed: it may hold
+ * records that no drainer has read yet. */
+static void abandon_ring(struct bvapm_reader *rd, const struct bvapm_drainer_config *cfg)
+{
+	bool created = rd->created;
+	bvapm_reader_close(rd);
+	if (!created)
+		return;
+	int rc = bvapm_ring_unlink(cfg->ring_name);
+	if (rc == 0)
+		LOG_I("removed ring %s: this failed start had created it", cfg->ring_name);
+	else
+		LOG_W("cannot remove ring %s that this failed start created: %s", cfg->ring_name,
+		      strerror(-rc));
+}
+
 int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
                       char **overrides, int n)
 {
@@ -147,12 +166,18 @@ int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
 	struct bvapm_pipeline *p = NULL;
 	if (bvapm_pipeline_start(&p, cfg, sinks, nsinks, &m, err, sizeof err)) {
 		LOG_E("%s", err);
-		bvapm_reader_close(&rd);
+		abandon_ring(&rd, cfg);
 		close(lock);
 		return 1;
 	}
-	if (cfg->metrics_enabled && bvapm_metrics_start(&m, cfg->metrics_listen, err, sizeof err))
-		LOG_E("%s (continuing without the metrics endpoint)", err);
+	if (cfg->metrics_enabled && bvapm_metrics_start(&m, cfg->metrics_listen, err, sizeof err)) {
+		LOG_E("%s", err);
+		if (bvapm_pipeline_stop(p, cfg->shutdown_timeout_ms) == 0)
+			bvapm_pipeline_destroy(p);
+		abandon_ring(&rd, cfg);
+		close(lock);
+		return 1;
+	}
 
 	bvapm_ring *producer = NULL;
 	char host[256] = "";

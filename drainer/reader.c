@@ -53,6 +53,7 @@ int bvapm_reader_open(struct bvapm_reader *r, const struct bvapm_drainer_config 
 	struct bvapm_ring_error e = { 0, "" };
 	int rc = bvapm_ring_create(&o, &r->ring, &e);
 	if (rc == 0) {
+		r->created = true;
 		LOG_I("created ring %s (%llu bytes)", cfg->ring_name, (unsigned long long)cfg->ring_size);
 		return 0;
 	}

@@ -29,6 +29,7 @@ struct bvapm_reader {
 	uint64_t log_window_ms;       /* invalid-record log rate limit */
 	uint32_t log_count;
 	uint32_t invalid_log_per_min;
+	bool created;                 /* bvapm_reader_open created the ring file (did not attach) */
 };
 
 /* Creates the ring from cfg ([ring] keys) or, if it exists, attaches to it
