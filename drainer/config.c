@@ -47,6 +47,7 @@ static const struct key keys[] = {
 	{ "spool", "dir", K_STR, F(spool_dir), 0, 0 },
 	{ "spool", "max_bytes", K_SIZE, F(spool_max_bytes), 4096, 1ull << 50 },
 	{ "spool", "pressure_pct", K_U32, F(spool_pressure_pct), 1, 100 },
+	{ "spool", "evict_pct", K_U32, F(spool_evict_pct), 1, 100 },
 	{ "retry", "min_ms", K_U32, F(retry_min_ms), 1, 3600000 },
 	{ "retry", "max_ms", K_U32, F(retry_max_ms), 1, 3600000 },
 	{ "sqlite", "enabled", K_BOOL, F(sqlite_enabled), 0, 1 },
@@ -84,6 +85,7 @@ void bvapm_config_defaults(struct bvapm_drainer_config *c)
 	snprintf(c->spool_dir, sizeof c->spool_dir, "/var/lib/bvapm/spool");
 	c->spool_max_bytes = 1ull << 30;
 	c->spool_pressure_pct = 50;
+	c->spool_evict_pct = 90;
 	c->retry_min_ms = 100;
 	c->retry_max_ms = 30000;
 	c->sqlite_enabled = true;
@@ -338,6 +340,10 @@ int bvapm_config_validate(const struct bvapm_drainer_config *c, struct bvapm_con
 	if (c->batch_records > c->buffer_records)
 		add_err(e, "[drainer] batch_records = %u must not exceed buffer_records = %u",
 		        c->batch_records, c->buffer_records);
+	if (c->spool_evict_pct < c->spool_pressure_pct)
+		add_err(e, "[spool] evict_pct = %u must not be below pressure_pct = %u (evict only "
+		        "once the ring is fuller than where sinks start spooling)", c->spool_evict_pct,
+		        c->spool_pressure_pct);
 	if (c->retry_min_ms > c->retry_max_ms)
 		add_err(e, "[retry] min_ms = %u must not exceed max_ms = %u", c->retry_min_ms,
 		        c->retry_max_ms);

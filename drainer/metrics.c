@@ -77,6 +77,21 @@ static void spool_metric(struct out *o, struct bvapm_metrics *m, const char *nam
 #define SINK_M(n, t, h, f) sink_metric(&o, m, n, t, h, offsetof(struct bvapm_sink_metrics, f))
 #define SPOOL_M(n, t, h, f) spool_metric(&o, m, n, t, h, offsetof(struct bvapm_spool_stats, f))
 
+/* Records evicted from every sink's spool, summed with saturation. */
+static uint64_t evicted_total(struct bvapm_metrics *m)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < m->nsinks; i++) {
+		if (!m->spool[i])
+			continue;
+		struct bvapm_spool_stats st;
+		bvapm_spool_get_stats(m->spool[i], &st);
+		if (__builtin_add_overflow(total, st.evicted_records, &total))
+			return UINT64_MAX;
+	}
+	return total;
+}
+
 size_t bvapm_metrics_render(struct bvapm_metrics *m, const bvapm_ring *ring, char *buf, size_t len)
 {
 	struct out o = { buf, len, 0 };
@@ -95,6 +110,9 @@ size_t bvapm_metrics_render(struct bvapm_metrics *m, const bvapm_ring *ring, cha
 	metric(&o, "bvapm_drainer_aborted_records_total", "counter",
 	       "Aborted-request records built from dead workers' slots.",
 	       BVAPM_M_GET(m->aborted_records));
+	metric(&o, "bvapm_drainer_records_evicted_total", "counter",
+	       "Records lost to spool eviction (spool full while the ring was at [spool] evict_pct), "
+	       "summed over the sinks.", evicted_total(m));
 	metric(&o, "bvapm_drainer_reloads_total", "counter", "Configuration reloads (SIGHUP).",
 	       BVAPM_M_GET(m->reloads));
 	metric(&o, "bvapm_drainer_store_duplicates_total", "counter",
@@ -114,7 +132,8 @@ size_t bvapm_metrics_render(struct bvapm_metrics *m, const bvapm_ring *ring, cha
 	SPOOL_M("bvapm_drainer_spool_segments", "gauge", "Segments in the spool.", segments);
 	SPOOL_M("bvapm_drainer_spool_bytes", "gauge", "Bytes in the spool.", bytes);
 	SPOOL_M("bvapm_drainer_spool_evicted_records_total", "counter",
-	        "Records evicted from the spool (bound or disk full).", evicted_records);
+	        "Records evicted from the spool (full while the ring was at [spool] evict_pct).",
+	        evicted_records);
 	SPOOL_M("bvapm_drainer_spool_quarantined_segments_total", "counter",
 	        "Corrupt segments moved to quarantine/.", quarantined_segments);
 	SPOOL_M("bvapm_drainer_spool_write_errors_total", "counter",

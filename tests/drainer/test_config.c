@@ -161,6 +161,20 @@ static void test_metrics_allow_remote(void **state)
 	assert_true(has(&e, "from 1 to 65535"));
 }
 
+static void test_evict_pct(void **state)
+{
+	struct bvapm_drainer_config c;
+	struct bvapm_config_errors e = { 0 };
+	bvapm_config_defaults(&c);
+	assert_int_equal(c.spool_evict_pct, 90);
+	assert_int_equal(check_with("spool.evict_pct", "50", &e), 0); /* = pressure_pct */
+	assert_int_equal(check_with("spool.evict_pct", "49", &e), 1);
+	assert_true(has(&e, "[spool] evict_pct = 49 must not be below pressure_pct = 50"));
+	memset(&e, 0, sizeof e);
+	assert_int_equal(bvapm_config_set(&c, "spool.evict_pct", "101", &e), -EINVAL);
+	assert_true(has(&e, "evict_pct = 101 is out of range [1, 100]"));
+}
+
 static void test_ring_group(void **state)
 {
 	struct bvapm_config_errors e;
@@ -187,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_overrides_and_cross_checks),
 		cmocka_unit_test(test_metrics_listen),
 		cmocka_unit_test(test_metrics_allow_remote),
+		cmocka_unit_test(test_evict_pct),
 		cmocka_unit_test(test_ring_group),
 		cmocka_unit_test(test_missing_file),
 	};
