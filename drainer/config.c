@@ -4,9 +4,11 @@
  * the same error sentences. Sizes accept K/M/G suffixes (powers of 1024).
  */
 #include "config.h"
+#include "listen.h"
 #include "log.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +47,7 @@ static const struct key keys[] = {
 	{ "spool", "dir", K_STR, F(spool_dir), 0, 0 },
 	{ "spool", "max_bytes", K_SIZE, F(spool_max_bytes), 4096, 1ull << 50 },
 	{ "spool", "pressure_pct", K_U32, F(spool_pressure_pct), 1, 100 },
+	{ "spool", "evict_pct", K_U32, F(spool_evict_pct), 1, 100 },
 	{ "retry", "min_ms", K_U32, F(retry_min_ms), 1, 3600000 },
 	{ "retry", "max_ms", K_U32, F(retry_max_ms), 1, 3600000 },
 	{ "sqlite", "enabled", K_BOOL, F(sqlite_enabled), 0, 1 },
@@ -59,6 +62,7 @@ static const struct key keys[] = {
 	{ "otlp", "gzip", K_BOOL, F(otlp_gzip), 0, 1 },
 	{ "metrics", "enabled", K_BOOL, F(metrics_enabled), 0, 1 },
 	{ "metrics", "listen", K_STR, F(metrics_listen), 0, 0 },
+	{ "metrics", "allow_remote", K_BOOL, F(metrics_allow_remote), 0, 1 },
 };
 
 void bvapm_config_defaults(struct bvapm_drainer_config *c)
@@ -81,6 +85,7 @@ void bvapm_config_defaults(struct bvapm_drainer_config *c)
 	snprintf(c->spool_dir, sizeof c->spool_dir, "/var/lib/bvapm/spool");
 	c->spool_max_bytes = 1ull << 30;
 	c->spool_pressure_pct = 50;
+	c->spool_evict_pct = 90;
 	c->retry_min_ms = 100;
 	c->retry_max_ms = 30000;
 	c->sqlite_enabled = true;
@@ -267,6 +272,55 @@ int bvapm_config_set(struct bvapm_drainer_config *cfg, const char *dotted, const
 	return set_key(cfg, "command line", section, dot + 1, value, errs);
 }
 
+/* 1 when the group exists, 0 when it does not, -errno when the lookup
+ * failed (e.g. the group database cannot be read). */
+static int group_exists(const char *name)
+{
+	size_t len = 4096;
+	for (;;) {
+		char *buf = malloc(len);
+		if (!buf)
+			return -ENOMEM;
+		struct group gr, *res = NULL;
+		int rc = getgrnam_r(name, &gr, buf, len, &res);
+		free(buf);
+		if (rc == ERANGE && len < (1u << 20)) {
+			len *= 2;
+			continue;
+		}
+		if (rc == 0 || rc == ENOENT || rc == ESRCH)
+			return res != NULL;
+		return -rc;
+	}
+}
+
+static void validate_group(const struct bvapm_drainer_config *c, struct bvapm_config_errors *e)
+{
+	if (!c->ring_group[0])
+		return;
+	int rc = group_exists(c->ring_group);
+	if (rc == 0)
+		add_err(e, "[ring] group \"%s\" does not exist: create it or leave the key empty",
+		        c->ring_group);
+	else if (rc < 0)
+		add_err(e, "[ring] group \"%s\" cannot be looked up (%s): check the group database",
+		        c->ring_group, strerror(-rc));
+}
+
+static void validate_metrics(const struct bvapm_drainer_config *c, struct bvapm_config_errors *e)
+{
+	struct bvapm_listen_addr a;
+	char why[256];
+	if (!c->metrics_enabled)
+		return;
+	if (bvapm_listen_parse(c->metrics_listen, &a, why, sizeof why))
+		add_err(e, "%s", why);
+	else if (!a.loopback && !c->metrics_allow_remote)
+		add_err(e, "[metrics] listen \"%s\" is not a loopback address: use 127.0.0.1 or ::1, "
+		        "or set [metrics] allow_remote = true to serve the figures beyond this host",
+		        c->metrics_listen);
+}
+
 int bvapm_config_validate(const struct bvapm_drainer_config *c, struct bvapm_config_errors *e)
 {
 	unsigned before = e->count;
@@ -286,6 +340,10 @@ int bvapm_config_validate(const struct bvapm_drainer_config *c, struct bvapm_con
 	if (c->batch_records > c->buffer_records)
 		add_err(e, "[drainer] batch_records = %u must not exceed buffer_records = %u",
 		        c->batch_records, c->buffer_records);
+	if (c->spool_evict_pct < c->spool_pressure_pct)
+		add_err(e, "[spool] evict_pct = %u must not be below pressure_pct = %u (evict only "
+		        "once the ring is fuller than where sinks start spooling)", c->spool_evict_pct,
+		        c->spool_pressure_pct);
 	if (c->retry_min_ms > c->retry_max_ms)
 		add_err(e, "[retry] min_ms = %u must not exceed max_ms = %u", c->retry_min_ms,
 		        c->retry_max_ms);
@@ -304,8 +362,7 @@ int bvapm_config_validate(const struct bvapm_drainer_config *c, struct bvapm_con
 		add_err(e, "[spool] dir \"%s\" must be an absolute path", c->spool_dir);
 	if (!c->lock_file[0])
 		add_err(e, "[drainer] lock_file must be set");
-	if (c->metrics_enabled && !strchr(c->metrics_listen, ':'))
-		add_err(e, "[metrics] listen \"%s\" must be host:port (e.g. 127.0.0.1:9464)",
-		        c->metrics_listen);
+	validate_group(c, e);
+	validate_metrics(c, e);
 	return e->count > before ? -EINVAL : 0;
 }

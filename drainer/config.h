@@ -4,7 +4,8 @@
  *
  * Threads: loaded by the main thread at start and on SIGHUP; the running
  * pipeline keeps the copy it started with, and a reload swaps in only the
- * keys documented as reloadable (log level, invalid-record log rate).
+ * keys documented as reloadable (log level, invalid-record log rate, scan
+ * period, pressure_pct, evict_pct).
  */
 #ifndef BVAPM_DRAINER_CONFIG_H
 #define BVAPM_DRAINER_CONFIG_H
@@ -39,6 +40,7 @@ struct bvapm_drainer_config {
 	char spool_dir[BVAPM_CFG_PATH_MAX];
 	uint64_t spool_max_bytes;     /* bound; oldest segments evicted past it */
 	uint32_t spool_pressure_pct;  /* ring fill (%) at which sinks spool instead of waiting */
+	uint32_t spool_evict_pct;     /* ring fill (%) at which a full spool evicts its oldest */
 	/* [retry] */
 	uint32_t retry_min_ms;        /* first backoff after a failure */
 	uint32_t retry_max_ms;        /* backoff ceiling */
@@ -58,6 +60,7 @@ struct bvapm_drainer_config {
 	/* [metrics] */
 	bool metrics_enabled;
 	char metrics_listen[128];     /* host:port, loopback by default */
+	bool metrics_allow_remote;    /* a non-loopback listen address is an error unless set */
 };
 
 struct bvapm_config_errors {
@@ -80,8 +83,9 @@ int bvapm_config_load(struct bvapm_drainer_config *cfg, const char *path,
 int bvapm_config_set(struct bvapm_drainer_config *cfg, const char *dotted, const char *value,
                      struct bvapm_config_errors *errs);
 
-/* Cross-key checks (power of two, max_record <= size/2, a sink enabled, ...).
- * Returns 0 or -EINVAL (errors appended). */
+/* Cross-key checks (power of two, max_record <= size/2, a sink enabled, the
+ * [ring] group exists, [metrics] listen is a loopback host:port unless
+ * allow_remote, ...). Returns 0 or -EINVAL (errors appended). */
 int bvapm_config_validate(const struct bvapm_drainer_config *cfg, struct bvapm_config_errors *errs);
 
 #endif

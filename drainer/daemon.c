@@ -98,16 +98,48 @@ static void reload(struct bvapm_drainer_config *cur, struct bvapm_reader *rd,
 	rd->invalid_log_per_min = next.invalid_log_per_min;
 	cur->aborted_scan_ms = next.aborted_scan_ms;
 	cur->spool_pressure_pct = next.spool_pressure_pct;
+	cur->spool_evict_pct = next.spool_evict_pct;
 	next.log_level = cur->log_level;
 	next.invalid_log_per_min = cur->invalid_log_per_min;
 	next.aborted_scan_ms = cur->aborted_scan_ms;
 	next.spool_pressure_pct = cur->spool_pressure_pct;
+	next.spool_evict_pct = cur->spool_evict_pct;
 	if (memcmp(&next, cur, sizeof next) != 0)
-		LOG_W("reload: log_level, invalid_log_per_min, aborted_scan_ms and pressure_pct "
-		      "applied; other changes take effect at the next restart");
+		LOG_W("reload: log_level, invalid_log_per_min, aborted_scan_ms, pressure_pct and "
+		      "evict_pct applied; other changes take effect at the next restart");
 	else
 		LOG_I("reload: configuration applied");
 	BVAPM_M_ADD(m->reloads, 1);
+}
+
+/* A start that failed after the reader opened the ring: closes it and, when
+ * this start created the ring file, removes it, so a failed start leaves no
+ * new file behind (agents that attached meanwhile move to the next ring a
+ * drainer creates). A ring that existed before is never removed: it may hold
+ * records that no drainer has read yet. */
+static void abandon_ring(struct bvapm_reader *rd, const struct bvapm_drainer_config *cfg)
+{
+	bool created = rd->created;
+	bvapm_reader_close(rd);
+	if (!created)
+		return;
+	int rc = bvapm_ring_unlink(cfg->ring_name);
+	if (rc == 0)
+		LOG_I("removed ring %s: this failed start had created it", cfg->ring_name);
+	else
+		LOG_W("cannot remove ring %s that this failed start created: %s", cfg->ring_name,
+		      strerror(-rc));
+}
+
+/* Percent of the ring taken by records read but not yet safe (peeked, not
+ * released): two loads, no system call (bvapm_reader_fill_pct reads the
+ * whole header and slot table). */
+static unsigned inflight_fill_pct(const struct bvapm_reader *rd, uint64_t capacity)
+{
+	uint64_t pos = bvapm_ring_read_pos(rd->ring), head = bvapm_ring_head(rd->ring);
+	if (!rd->inflight || !capacity || pos <= head)
+		return 0;
+	return (unsigned)((pos - head) * 100 / capacity);
 }
 
 int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
@@ -147,13 +179,22 @@ int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
 	struct bvapm_pipeline *p = NULL;
 	if (bvapm_pipeline_start(&p, cfg, sinks, nsinks, &m, err, sizeof err)) {
 		LOG_E("%s", err);
-		bvapm_reader_close(&rd);
+		abandon_ring(&rd, cfg);
 		close(lock);
 		return 1;
 	}
-	if (cfg->metrics_enabled && bvapm_metrics_start(&m, cfg->metrics_listen, err, sizeof err))
-		LOG_E("%s (continuing without the metrics endpoint)", err);
+	if (cfg->metrics_enabled && bvapm_metrics_start(&m, cfg->metrics_listen, err, sizeof err)) {
+		LOG_E("%s", err);
+		if (bvapm_pipeline_stop(p, cfg->shutdown_timeout_ms) == 0)
+			bvapm_pipeline_destroy(p);
+		abandon_ring(&rd, cfg);
+		close(lock);
+		return 1;
+	}
 
+	struct bvapm_ring_stats rst;
+	bvapm_ring_stats(rd.ring, &rst);
+	uint64_t capacity = rst.capacity;
 	bvapm_ring *producer = NULL;
 	char host[256] = "";
 	gethostname(host, sizeof host - 1);
@@ -197,14 +238,17 @@ int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
 		if (room == 0) {
 			/* Memory full: the ring is the buffer now. When it stays
 			 * full for 50 ms and the ring is past pressure_pct, the sinks
-			 * are too slow: they spool instead of waiting (checked every
-			 * 10 ms: the stats call reads the whole header). */
+			 * are too slow: they spool instead of waiting; past evict_pct
+			 * a full spool may evict its oldest segments, since the ring
+			 * is about to drop new records (checked every 10 ms: the
+			 * stats call reads the whole header). */
 			if (!full_since)
 				full_since = now;
 			if (now - fill_last >= 10 && now - full_since >= 50) {
 				fill_last = now;
-				bvapm_pipeline_set_pressure(p, bvapm_reader_fill_pct(&rd) >=
-				                                   cfg->spool_pressure_pct);
+				unsigned fill = bvapm_reader_fill_pct(&rd);
+				bvapm_pipeline_set_pressure(p, fill >= cfg->spool_pressure_pct);
+				bvapm_pipeline_set_evict(p, fill >= cfg->spool_evict_pct ? fill : 0);
 				bvapm_reader_tend(&rd);
 			}
 			bvapm_wake_prepare(&reader_wake);
@@ -218,9 +262,14 @@ int bvapm_drainer_run(struct bvapm_drainer_config *cfg, const char *config_path,
 		bvapm_pipeline_set_pressure(p, false);
 		struct bvapm_batch *b = bvapm_reader_next(&rd, room);
 		if (!b) {
+			/* Nothing new: the ring may still be full of the records
+			 * in memory (released only once safe). */
+			unsigned fill = inflight_fill_pct(&rd, capacity);
+			bvapm_pipeline_set_evict(p, fill >= cfg->spool_evict_pct ? fill : 0);
 			bvapm_sleep_ms(cfg->poll_interval_ms);
 			continue;
 		}
+		bvapm_pipeline_set_evict(p, 0);
 		if (b->n)
 			bvapm_pipeline_submit(p, b);
 	}

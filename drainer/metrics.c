@@ -7,12 +7,12 @@
  * with relaxed loads: a scrape may see figures a few records apart.
  */
 #include "metrics.h"
+#include "listen.h"
 #include "log.h"
 #include "spool.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -77,6 +77,21 @@ static void spool_metric(struct out *o, struct bvapm_metrics *m, const char *nam
 #define SINK_M(n, t, h, f) sink_metric(&o, m, n, t, h, offsetof(struct bvapm_sink_metrics, f))
 #define SPOOL_M(n, t, h, f) spool_metric(&o, m, n, t, h, offsetof(struct bvapm_spool_stats, f))
 
+/* Records evicted from every sink's spool, summed with saturation. */
+static uint64_t evicted_total(struct bvapm_metrics *m)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < m->nsinks; i++) {
+		if (!m->spool[i])
+			continue;
+		struct bvapm_spool_stats st;
+		bvapm_spool_get_stats(m->spool[i], &st);
+		if (__builtin_add_overflow(total, st.evicted_records, &total))
+			return UINT64_MAX;
+	}
+	return total;
+}
+
 size_t bvapm_metrics_render(struct bvapm_metrics *m, const bvapm_ring *ring, char *buf, size_t len)
 {
 	struct out o = { buf, len, 0 };
@@ -98,6 +113,9 @@ size_t bvapm_metrics_render(struct bvapm_metrics *m, const bvapm_ring *ring, cha
 	metric(&o, "bvapm_drainer_rings_retired_total", "counter",
 	       "Rings truncated, removed or replaced under the drainer, and replaced by a new one.",
 	       BVAPM_M_GET(m->rings_retired));
+	metric(&o, "bvapm_drainer_records_evicted_total", "counter",
+	       "Records lost to spool eviction (spool full while the ring was at [spool] evict_pct), "
+	       "summed over the sinks.", evicted_total(m));
 	metric(&o, "bvapm_drainer_reloads_total", "counter", "Configuration reloads (SIGHUP).",
 	       BVAPM_M_GET(m->reloads));
 	metric(&o, "bvapm_drainer_store_duplicates_total", "counter",
@@ -117,7 +135,8 @@ size_t bvapm_metrics_render(struct bvapm_metrics *m, const bvapm_ring *ring, cha
 	SPOOL_M("bvapm_drainer_spool_segments", "gauge", "Segments in the spool.", segments);
 	SPOOL_M("bvapm_drainer_spool_bytes", "gauge", "Bytes in the spool.", bytes);
 	SPOOL_M("bvapm_drainer_spool_evicted_records_total", "counter",
-	        "Records evicted from the spool (bound or disk full).", evicted_records);
+	        "Records evicted from the spool (full while the ring was at [spool] evict_pct).",
+	        evicted_records);
 	SPOOL_M("bvapm_drainer_spool_quarantined_segments_total", "counter",
 	        "Corrupt segments moved to quarantine/.", quarantined_segments);
 	SPOOL_M("bvapm_drainer_spool_write_errors_total", "counter",
@@ -187,34 +206,25 @@ static void *metrics_main(void *arg)
 
 int bvapm_metrics_start(struct bvapm_metrics *m, const char *listen_on, char *err, size_t errlen)
 {
-	char host[128];
-	snprintf(host, sizeof host, "%s", listen_on);
-	char *colon = strrchr(host, ':');
-	if (!colon) {
-		snprintf(err, errlen, "[metrics] listen \"%s\" is not host:port", listen_on);
-		return -EINVAL;
-	}
-	*colon = 0;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-	                          .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *ai;
-	int rc = getaddrinfo(host, colon + 1, &hints, &ai);
-	if (rc) {
-		snprintf(err, errlen, "[metrics] listen \"%s\": %s", listen_on, gai_strerror(rc));
-		return -EINVAL;
-	}
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct bvapm_listen_addr a;
+	int rc = bvapm_listen_parse(listen_on, &a, err, errlen);
+	if (rc)
+		return rc;
+	int fd = socket(a.sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1;
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 16) != 0) {
+	if (fd < 0 || bind(fd, (const struct sockaddr *)&a.sa, a.len) != 0 || listen(fd, 16) != 0) {
 		int e = errno;
-		snprintf(err, errlen, "[metrics] cannot listen on %s: %s", listen_on, strerror(e));
+		snprintf(err, errlen, "[metrics] cannot listen on %s: %s (choose a free port in "
+		         "[metrics] listen, or set [metrics] enabled = false)", listen_on, strerror(e));
 		if (fd >= 0)
 			close(fd);
-		freeaddrinfo(ai);
 		return -e;
 	}
-	freeaddrinfo(ai);
+	if (!a.loopback)
+		LOG_W("[metrics] allow_remote: the metrics endpoint listens on %s, beyond loopback: "
+		      "anyone who can reach that address can read the drainer's figures", listen_on);
 	ep.fd = fd;
 	ep.m = m;
 	ep.stop = 0;

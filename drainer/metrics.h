@@ -50,8 +50,10 @@ struct bvapm_metrics {
  * `ring` when non-NULL). Returns the length written (truncated at len-1). */
 size_t bvapm_metrics_render(struct bvapm_metrics *m, const bvapm_ring *ring, char *buf, size_t len);
 
-/* Starts the endpoint thread on listen ("host:port"). Returns 0, or -errno
- * with err filled (address in use, bad address). */
+/* Starts the endpoint thread on listen ("host:port", see listen.h; a
+ * non-loopback address is logged as a warning: the configuration allowed it
+ * with [metrics] allow_remote). Returns 0, or -errno with err filled
+ * (address in use, bad address). */
 int bvapm_metrics_start(struct bvapm_metrics *m, const char *listen, char *err, size_t errlen);
 void bvapm_metrics_stop(void);
 

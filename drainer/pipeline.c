@@ -4,11 +4,20 @@
  * Threads: the reader enqueues (cds_wfcq_enqueue: wait-free, any number of
  * enqueuers); each sink thread is the only dequeuer of its queue
  * (__cds_wfcq_dequeue_blocking without the queue mutex is allowed with a
- * single dequeuer). `pressure`, `stop` and `replayed` are flags with
- * relaxed/acquire-release atomics as noted where used.
+ * single dequeuer). `pressure`, `evict_fill`, `stop` and `replayed` are
+ * flags with relaxed/acquire-release atomics as noted where used.
+ *
+ * A full spool (its bound or its disk) is not a reason to lose records: the
+ * batches stay in memory, memory fills, the reader stops taking records and
+ * they wait in the ring. Only when the reader reports the ring nearly full
+ * ([spool] evict_pct, `evict_fill`) may the spool evict its oldest segments
+ * to take the held batches. Evictions are counted in the spool's tally and
+ * reported to the sink as a statistics record (report_evictions), so the
+ * store shows them as loss.
  */
 #include "pipeline.h"
 #include "log.h"
+#include "record.h"
 #include "sinks.h"
 #include "spool.h"
 #include "breaker.h"
@@ -36,7 +45,10 @@ struct sink_thread {
 	size_t nheld, capheld;
 	struct bvapm_breaker breaker; /* per-sink circuit breaker (drainer/otlp/breaker.h) */
 	uint64_t next_spool_ms;  /* spool write failed: no new attempt before this */
+	bool spool_blocked;      /* the spool had no room for the held batches */
+	uint64_t blocked_since_ms, blocked_logged_ms;
 	struct bvapm_wake wake;   /* reader -> this thread: batches queued */
+	_Alignas(8) uint8_t report[1024]; /* the eviction report being delivered */
 };
 
 struct bvapm_pipeline {
@@ -44,6 +56,8 @@ struct bvapm_pipeline {
 	struct bvapm_metrics *m;
 	int nsinks;
 	int pressure;            /* atomic flag, relaxed: a hint */
+	unsigned evict_fill;     /* atomic, relaxed (a hint, like pressure): 0, or the ring
+	                          * fill (%) at which a full spool may evict */
 	int stop;                /* atomic flag: release by stop(), acquire by threads */
 	int replayed;            /* atomic count of threads done with start-up replay */
 	struct bvapm_wake *reader_wake; /* this -> reader: batches became safe */
@@ -137,26 +151,101 @@ static bool account(struct sink_thread *t, const struct bvapm_sink_result *r, si
 	}
 }
 
-static int spool_held(struct sink_thread *t)
+/* Writes the k oldest held batches as one segment (evicting only with
+ * evict_reason); they are safe once it returns 0. */
+static int spool_front(struct sink_thread *t, size_t k, const char *evict_reason)
 {
 	size_t total = 0;
-	for (size_t i = 0; i < t->nheld; i++)
+	for (size_t i = 0; i < k; i++)
 		total += t->held[i]->n;
 	struct bvapm_sink_record *recs = malloc((total ? total : 1) * sizeof *recs);
 	if (!recs)
 		return -ENOMEM;
-	size_t k = 0;
-	for (size_t i = 0; i < t->nheld; i++) {
-		memcpy(recs + k, t->held[i]->recs, t->held[i]->n * sizeof *recs);
-		k += t->held[i]->n;
+	size_t j = 0;
+	for (size_t i = 0; i < k; i++) {
+		memcpy(recs + j, t->held[i]->recs, t->held[i]->n * sizeof *recs);
+		j += t->held[i]->n;
 	}
-	int rc = bvapm_spool_write(t->spool, recs, total);
+	int rc = bvapm_spool_write(t->spool, recs, total, evict_reason);
 	free(recs);
 	if (rc == 0) {
 		BVAPM_M_ADD(t->p->m->sink[t->idx].spooled_records, total);
 		LOG_D("sink %s: %zu records spooled", t->sink->name, total);
-		drop_front(t, t->nheld);
+		drop_front(t, k);
 	}
+	return rc;
+}
+
+/* The spool had no room: its bound or its disk is full, or a segment of the
+ * held batches alone exceeds the bound. */
+static bool no_room(int rc)
+{
+	return rc == -ENOBUFS || rc == -EMSGSIZE || rc == -ENOSPC || rc == -EDQUOT || rc == -EFBIG;
+}
+
+/* The spool starts or stops holding records back (they wait in memory and
+ * in the ring meanwhile). The warning is logged at most once per 10 s (with
+ * eviction the state may change every few attempts); the all-clear only
+ * when the sink took the records (delivered: quiet means the spool found
+ * room again). */
+#define BLOCKED_LOG_MS 10000u
+
+static void set_blocked(struct sink_thread *t, bool blocked, bool delivered)
+{
+	uint64_t now = bvapm_mono_ms();
+	if (blocked && !t->spool_blocked) {
+		if (!t->blocked_logged_ms || now - t->blocked_logged_ms >= BLOCKED_LOG_MS) {
+			LOG_W("sink %s: spool full: records wait in the ring (the oldest spooled ones are "
+			      "evicted only once the ring is [spool] evict_pct full)", t->sink->name);
+			t->blocked_logged_ms = now;
+		}
+		t->blocked_since_ms = now;
+	} else if (!blocked && t->spool_blocked && delivered) {
+		LOG_I("sink %s: records flow again after %llu ms of a full spool", t->sink->name,
+		      (unsigned long long)(now - t->blocked_since_ms));
+	}
+	t->spool_blocked = blocked;
+}
+
+/* Eviction is allowed while the reader says the ring is nearly full, never
+ * at shutdown (what cannot be spooled then stays in the ring). */
+static const char *evict_reason(struct sink_thread *t, bool stopping, char *buf, size_t len)
+{
+	unsigned fill = __atomic_load_n(&t->p->evict_fill, __ATOMIC_RELAXED);
+	if (stopping || fill == 0)
+		return NULL;
+	snprintf(buf, len, "the ring is %u%% full", fill);
+	return buf;
+}
+
+static uint64_t evicted_so_far(const struct sink_thread *t)
+{
+	struct bvapm_spool_stats st;
+	bvapm_spool_get_stats(t->spool, &st);
+	return st.evicted_records;
+}
+
+/* Spools the held batches: all in one segment when they fit, else batch by
+ * batch what fits; then, only when eviction is allowed, batch by batch
+ * evicting just enough for each (never the whole spool for a set of batches
+ * that cannot fit at all). */
+static int spool_held(struct sink_thread *t, bool stopping)
+{
+	char buf[64];
+	const char *why = evict_reason(t, stopping, buf, sizeof buf);
+	uint64_t evicted = evicted_so_far(t);
+	int rc = spool_front(t, t->nheld, NULL);
+	if (no_room(rc) && t->nheld > 1)
+		while (t->nheld && (rc = spool_front(t, 1, NULL)) == 0)
+			;
+	if (no_room(rc) && why)
+		while (t->nheld && (rc = spool_front(t, 1, why)) == 0)
+			;
+	/* Room made by eviction does not end a full spool. */
+	if (no_room(rc) && t->nheld)
+		set_blocked(t, true, false);
+	else if (evicted_so_far(t) == evicted)
+		set_blocked(t, false, false);
 	return rc;
 }
 
@@ -164,7 +253,10 @@ static void process_held(struct sink_thread *t, bool stopping)
 {
 	uint64_t now = bvapm_mono_ms();
 	bool pressure = __atomic_load_n(&t->p->pressure, __ATOMIC_RELAXED);
-	if (!stopping && !pressure && sink_may_send(t, now) && sink_ready(t, now)) {
+	/* Under pressure the held batches go to the spool, unless it has no
+	 * room: then sending is the only way forward. */
+	if (!stopping && (!pressure || t->spool_blocked) && sink_may_send(t, now) &&
+	    sink_ready(t, now)) {
 		while (t->nheld) {
 			struct bvapm_batch *b = t->held[0];
 			struct bvapm_sink_result r;
@@ -174,14 +266,77 @@ static void process_held(struct sink_thread *t, bool stopping)
 				break;
 			drop_front(t, 1);
 		}
-		if (!t->nheld)
+		if (!t->nheld) {
+			set_blocked(t, false, true);
 			return;
+		}
 		now = bvapm_mono_ms();
 	}
 	if (!stopping && now < t->next_spool_ms)
 		return;
-	if (spool_held(t) != 0)
+	if (spool_held(t, stopping) != 0)
 		t->next_spool_ms = now + t->p->cfg->retry_min_ms;
+}
+
+/* Held batches that could neither be sent nor spooled: sleep until the
+ * next attempt is due (breaker or spool retry, at most [retry] min_ms) or
+ * a batch arrives, instead of spinning. */
+static void wait_for_retry(struct sink_thread *t)
+{
+	uint64_t now = bvapm_mono_ms();
+	uint64_t next = bvapm_breaker_next_attempt_ms(&t->breaker, now);
+	if (t->next_spool_ms < next)
+		next = t->next_spool_ms;
+	uint64_t ms = next > now ? next - now : 0;
+	if (ms > t->p->cfg->retry_min_ms)
+		ms = t->p->cfg->retry_min_ms;
+	if (ms == 0)
+		return;
+	bvapm_wake_prepare(&t->wake);
+	/* Acquire: pairs with the release in bvapm_pipeline_stop. */
+	if (cds_wfcq_empty(&t->qhead, &t->qtail) && !__atomic_load_n(&t->p->stop, __ATOMIC_ACQUIRE))
+		bvapm_wake_sleep(&t->wake, (unsigned)ms * 1000u);
+	else
+		__atomic_store_n(&t->wake.waiting, 0, __ATOMIC_RELAXED);
+}
+
+/* Delivers the spool's eviction report (a Statistics record: how many
+ * records it evicted that the sink has not been told of) straight to the
+ * sink, never through the spool, so a later eviction cannot lose it. */
+static void report_evictions(struct sink_thread *t)
+{
+	uint64_t now = bvapm_mono_ms();
+	if (!sink_may_send(t, now))
+		return;
+	uint64_t records = 0;
+	ssize_t len = bvapm_spool_evict_report(t->spool, t->report, sizeof t->report, &records);
+	if (len <= 0 || bvapm_rec_verify(t->report, (size_t)len, NULL, NULL) != 0 ||
+	    !sink_ready(t, now))
+		return;
+	bvapm_rec_record_ref root = bvapm_rec_root(t->report);
+	struct bvapm_sink_record rec = {
+		.data = t->report,
+		.len = (uint32_t)len,
+		.kind = BVAPM_REC_KIND_STATS,
+		.pid = bvapm_rec_record_pid(root),
+		.producer_start_unix_ns = bvapm_rec_record_producer_start_unix_ns(root),
+		.sequence = bvapm_rec_record_sequence(root),
+	};
+	struct bvapm_sink_result r;
+	memset(&r, 0, sizeof r);
+	t->sink->send(t->sink, &rec, 1, &r);
+	if (r.status == BVAPM_SINK_RETRY) {
+		LOG_W("sink %s: eviction report not delivered, will retry: %s", t->sink->name,
+		      r.message);
+		sink_failed(t, bvapm_mono_ms(), r.retry_after_ms);
+		return;
+	}
+	if (r.status != BVAPM_SINK_OK)
+		LOG_W("sink %s: the eviction report was refused: %s", t->sink->name, r.message);
+	sink_succeeded(t);
+	bvapm_spool_evict_reported(t->spool);
+	LOG_I("sink %s: %llu evicted records reported to the sink (statistics record %llu)",
+	      t->sink->name, (unsigned long long)records, (unsigned long long)rec.sequence);
 }
 
 /* Replays the oldest segment. Returns true when one was delivered. */
@@ -227,10 +382,15 @@ static void *sink_main(void *arg)
 		 * reader enqueued its last batch before setting stop. */
 		bool stopping = __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
 		take_queue(t);
+		if (!stopping)
+			report_evictions(t);
 		if (t->nheld) {
 			process_held(t, stopping);
-			if (!stopping)
-				continue;
+			if (stopping)
+				break;
+			if (t->nheld)
+				wait_for_retry(t);
+			continue;
 		}
 		if (stopping)
 			break;
@@ -320,6 +480,14 @@ void bvapm_pipeline_set_pressure(struct bvapm_pipeline *p, bool on)
 	if (__atomic_load_n(&p->pressure, __ATOMIC_RELAXED) != on) {
 		LOG_D("pressure %s", on ? "on: sinks spool" : "off");
 		__atomic_store_n(&p->pressure, on, __ATOMIC_RELAXED);
+	}
+}
+
+void bvapm_pipeline_set_evict(struct bvapm_pipeline *p, unsigned ring_fill_pct)
+{
+	if (__atomic_load_n(&p->evict_fill, __ATOMIC_RELAXED) != ring_fill_pct) {
+		LOG_D("eviction %s (ring %u%% full)", ring_fill_pct ? "allowed" : "off", ring_fill_pct);
+		__atomic_store_n(&p->evict_fill, ring_fill_pct, __ATOMIC_RELAXED);
 	}
 }
 

@@ -9,6 +9,11 @@
  *   - sink backing off, or pressure (reader's memory full and the ring past
  *     [spool] pressure_pct), or shutting down: write everything held to one
  *     spool segment (safe once fsynced and renamed);
+ *   - spool full (its bound or its disk): keep the batches (memory fills,
+ *     the reader stops, records wait in the ring) and keep trying to send
+ *     them even under pressure; only while the reader says the ring is at
+ *     [spool] evict_pct does the spool evict its oldest segments for them
+ *     (counted, and reported to the sink as a statistics record);
  *   - nothing held, sink ready: replay the oldest spool segment.
  * At start each thread replays its spool before taking new batches (until
  * the spool is empty or the sink fails), and the reader waits for that.
@@ -38,6 +43,10 @@ void bvapm_pipeline_submit(struct bvapm_pipeline *p, struct bvapm_batch *b);
 
 /* Reader thread: sinks should spool instead of waiting on slow sends. */
 void bvapm_pipeline_set_pressure(struct bvapm_pipeline *p, bool on);
+
+/* Reader thread: ring_fill_pct > 0 allows a full spool to evict its oldest
+ * segments (the ring is that full, at or past [spool] evict_pct); 0 forbids. */
+void bvapm_pipeline_set_evict(struct bvapm_pipeline *p, unsigned ring_fill_pct);
 
 /* Reader thread, before submitting: the wake-up sink threads signal when
  * batches become safe (so a reader waiting for room wakes at once). */

@@ -184,7 +184,6 @@ static void replace_ring(struct bvapm_reader *r, const char *why)
 	r->retired = r->ring;
 	r->retired_ms = bvapm_mono_ms();
 	r->ring = fresh;
-	r->created = r->created || created;
 	memset(&r->events_logged, 0, sizeof r->events_logged);
 }
 

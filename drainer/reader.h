@@ -35,7 +35,6 @@ struct bvapm_reader {
 	uint64_t watch_ms;            /* last standing check */
 	uint64_t events_log_ms;       /* last log line about repairs */
 	struct bvapm_ring_consumer_events events_logged; /* as of that line */
-	bool created;                 /* this process created r->ring at open */
 	const struct bvapm_drainer_config *cfg;
 	struct bvapm_metrics *m;
 	int nsinks;                   /* batches start with pending = nsinks */
@@ -45,6 +44,7 @@ struct bvapm_reader {
 	uint64_t log_window_ms;       /* invalid-record log rate limit */
 	uint32_t log_count;
 	uint32_t invalid_log_per_min;
+	bool created;                 /* bvapm_reader_open created the ring file (did not attach) */
 };
 
 /* Creates the ring from cfg ([ring] keys) or, if it exists, attaches to it

@@ -7,6 +7,8 @@
  * thread), readers (metrics) tolerate values a few operations apart.
  */
 #include "spool.h"
+#include "clock.h"
+#include "evict_tally.h"
 #include "log.h"
 #include "record.h"
 
@@ -14,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,15 @@ struct seg_entry {
 	uint64_t number, bytes, records;
 };
 
+/* Repeated log lines (evictions, failed writes) at most once per period;
+ * what happened in between is summed into the next line. */
+#define LOG_PERIOD_MS 10000u
+
+struct log_limit {
+	uint64_t last_ms;          /* last line, 0 = none yet */
+	uint64_t events, records;  /* not logged since */
+};
+
 struct bvapm_spool {
 	char dir[512];
 	int dirfd;
@@ -37,6 +49,8 @@ struct bvapm_spool {
 	struct seg_entry *segs;
 	size_t start, count, cap; /* live entries are segs[start .. start+count) */
 	struct bvapm_spool_stats st;
+	struct bvapm_evict_tally tally;
+	struct log_limit evict_log, error_log;
 };
 
 #define STAT_ADD(sp, f, v) __atomic_store_n(&(sp)->st.f, (sp)->st.f + (v), __ATOMIC_RELAXED)
@@ -128,6 +142,7 @@ int bvapm_spool_open(const char *dir, uint64_t max_bytes, struct bvapm_spool **o
 		return -e;
 	}
 	mkdirat(sp->dirfd, "quarantine", 0750);
+	bvapm_evict_tally_open(&sp->tally, sp->dirfd, dir);
 	DIR *d = fdopendir(dup(sp->dirfd));
 	if (!d) {
 		int e = errno;
@@ -165,27 +180,78 @@ int bvapm_spool_open(const char *dir, uint64_t max_bytes, struct bvapm_spool **o
 	return 0;
 }
 
+/* True when a line may be logged now: the first time, then once per period. */
+static bool log_due(struct log_limit *l, uint64_t now)
+{
+	return l->last_ms == 0 || now - l->last_ms >= LOG_PERIOD_MS;
+}
+
+static void log_evictions(struct bvapm_spool *sp, const char *why, bool force)
+{
+	struct log_limit *l = &sp->evict_log;
+	uint64_t now = bvapm_mono_ms();
+	if (!l->events || (!force && !log_due(l, now)))
+		return;
+	LOG_W("spool %s: evicted %" PRIu64 " records (%" PRIu64 " segment%s, oldest first) to take "
+	      "new ones: the spool is full and %s", sp->dir, l->records, l->events,
+	      l->events == 1 ? "" : "s", why);
+	l->last_ms = now;
+	l->events = l->records = 0;
+}
+
 void bvapm_spool_close(struct bvapm_spool *sp)
 {
 	if (!sp)
 		return;
+	log_evictions(sp, "the ring was nearly full", true);
+	bvapm_evict_tally_close(&sp->tally);
 	if (sp->dirfd >= 0)
 		close(sp->dirfd);
 	free(sp->segs);
 	free(sp);
 }
 
+/* Removes the oldest segment, counted first (tally persisted before the
+ * unlink: a crash in between over-counts one segment, never under-counts). */
 static void evict_oldest(struct bvapm_spool *sp, const char *why)
 {
 	char name[64];
 	struct seg_entry e = sp->segs[sp->start];
 	seg_name(name, sizeof name, e.number, 0);
+	bvapm_evict_tally_add(&sp->tally, e.records);
 	unlinkat(sp->dirfd, name, 0);
 	index_pop(sp);
 	STAT_ADD(sp, evicted_segments, 1);
 	STAT_ADD(sp, evicted_records, e.records);
-	LOG_W("spool %s: evicted segment %s (%" PRIu64 " records, %" PRIu64 " bytes): %s", sp->dir,
-	      name, e.records, e.bytes, why);
+	sp->evict_log.events++;
+	sp->evict_log.records += e.records;
+	log_evictions(sp, why, false);
+}
+
+/* Logs an error line, at most once per period; the lines skipped in
+ * between are counted in the next one. */
+static void log_error(struct bvapm_spool *sp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void log_error(struct bvapm_spool *sp, const char *fmt, ...)
+{
+	struct log_limit *l = &sp->error_log;
+	uint64_t now = bvapm_mono_ms();
+	if (!log_due(l, now)) {
+		l->events++;
+		return;
+	}
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (l->events)
+		LOG_E("spool %s: %s (%" PRIu64 " similar errors since the last message)", sp->dir, line,
+		      l->events);
+	else
+		LOG_E("spool %s: %s", sp->dir, line);
+	l->last_ms = now;
+	l->events = 0;
 }
 
 static int write_all(int fd, struct iovec *iov, int iovcnt)
@@ -275,7 +341,29 @@ static int write_segment(struct bvapm_spool *sp, const struct bvapm_sink_record 
 	return rc;
 }
 
-int bvapm_spool_write(struct bvapm_spool *sp, const struct bvapm_sink_record *recs, size_t n)
+static bool disk_full(int rc)
+{
+	return rc == -ENOSPC || rc == -EDQUOT || rc == -EFBIG;
+}
+
+/* Writes one segment under the next number and indexes it. */
+static int write_indexed(struct bvapm_spool *sp, const struct bvapm_sink_record *recs, size_t n,
+                         uint64_t payload)
+{
+	uint64_t number = sp->next_number++;
+	int rc = write_segment(sp, recs, n, payload, number);
+	if (rc)
+		return rc;
+	struct seg_entry e = { number, SEG_HEADER + payload, n };
+	if (index_push(sp, e))
+		return -ENOMEM;
+	STAT_ADD(sp, written_records, n);
+	STAT_ADD(sp, written_segments, 1);
+	return 0;
+}
+
+int bvapm_spool_write(struct bvapm_spool *sp, const struct bvapm_sink_record *recs, size_t n,
+                      const char *evict_reason)
 {
 	if (n == 0)
 		return 0;
@@ -285,29 +373,23 @@ int bvapm_spool_write(struct bvapm_spool *sp, const struct bvapm_sink_record *re
 	uint64_t size = SEG_HEADER + payload;
 	if (size > sp->max_bytes) {
 		STAT_ADD(sp, write_errors, 1);
-		LOG_E("spool %s: a segment of %" PRIu64 " bytes exceeds [spool] max_bytes", sp->dir, size);
+		log_error(sp, "a segment of %" PRIu64 " bytes exceeds [spool] max_bytes", size);
 		return -EMSGSIZE;
 	}
+	if (sp->st.bytes + size > sp->max_bytes && !evict_reason)
+		return -ENOBUFS;
 	while (sp->count && sp->st.bytes + size > sp->max_bytes)
-		evict_oldest(sp, "spool over [spool] max_bytes");
-	for (int attempt = 0;; attempt++) {
-		uint64_t number = sp->next_number++;
-		int rc = write_segment(sp, recs, n, payload, number);
-		if (rc == 0) {
-			struct seg_entry e = { number, size, n };
-			if (index_push(sp, e))
-				return -ENOMEM;
-			STAT_ADD(sp, written_records, n);
-			STAT_ADD(sp, written_segments, 1);
-			return 0;
-		}
-		STAT_ADD(sp, write_errors, 1);
-		int full = rc == -ENOSPC || rc == -EDQUOT || rc == -EFBIG;
-		LOG_E("spool %s: cannot write a segment of %zu records: %s%s", sp->dir, n, strerror(-rc),
-		      full ? " (disk full or file size limit)" : "");
-		if (!full || attempt > 0 || sp->count == 0)
+		evict_oldest(sp, evict_reason);
+	for (;;) {
+		int rc = write_indexed(sp, recs, n, payload);
+		if (rc == 0 || rc == -ENOMEM)
 			return rc;
-		evict_oldest(sp, "disk full");
+		STAT_ADD(sp, write_errors, 1);
+		log_error(sp, "cannot write a segment of %zu records: %s%s", n, strerror(-rc),
+		          disk_full(rc) ? " (disk full or file size limit)" : "");
+		if (!disk_full(rc) || !evict_reason || sp->count == 0)
+			return rc;
+		evict_oldest(sp, evict_reason);
 	}
 }
 
@@ -428,6 +510,17 @@ void bvapm_spool_done(struct bvapm_spool *sp, struct bvapm_spool_segment *seg, i
 	free(seg->recs);
 	free(seg->data);
 	free(seg);
+}
+
+ssize_t bvapm_spool_evict_report(struct bvapm_spool *sp, void *buf, size_t cap,
+                                 uint64_t *records)
+{
+	return bvapm_evict_tally_report(&sp->tally, buf, cap, records);
+}
+
+void bvapm_spool_evict_reported(struct bvapm_spool *sp)
+{
+	bvapm_evict_tally_reported(&sp->tally);
 }
 
 uint64_t bvapm_spool_segments(const struct bvapm_spool *sp)

@@ -1,8 +1,11 @@
 /*
  * spool.h — one sink's disk spool: a directory of segment files, each a
  * batch of records written atomically (temp file, fsync, rename, fsync of the
- * directory), replayed oldest first, bounded in bytes (oldest evicted and
- * counted), corrupt segments moved to quarantine/.
+ * directory), replayed oldest first, bounded in bytes, corrupt segments
+ * moved to quarantine/. A full spool (bound or disk) refuses new segments
+ * unless its caller allows eviction (the ring itself is nearly full): then
+ * the oldest segments go, counted in the statistics and in the eviction
+ * tally (evict_tally.h), whose report the sink thread delivers to the sink.
  *
  * Threads: a spool belongs to one sink thread; no locking. The counters in
  * struct bvapm_spool_stats are read by the metrics thread with relaxed loads.
@@ -19,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sink.h"
 
@@ -47,14 +51,26 @@ int bvapm_spool_open(const char *dir, uint64_t max_bytes, struct bvapm_spool **o
                      size_t errlen);
 void bvapm_spool_close(struct bvapm_spool *sp);
 
-/* Writes recs as one segment. Evicts the oldest segments first so the spool
- * stays within max_bytes. On ENOSPC/EDQUOT/EFBIG it evicts the oldest segment
- * and tries once more. Returns 0 once the segment is durable (fsync of file
- * and directory done), or
+/* Writes recs as one segment. When it does not fit (spool at max_bytes, or
+ * the disk full: ENOSPC/EDQUOT/EFBIG) and evict_reason is NULL, nothing is
+ * written or evicted; with evict_reason ("the ring is 93% full", logged with
+ * the evictions) the oldest segments are evicted until it fits. Returns 0
+ * once the segment is durable (fsync of file and directory done), or
+ *   -ENOBUFS   the spool is at max_bytes (only without evict_reason)
  *   -EMSGSIZE  the segment alone is larger than max_bytes
  *   -ENOSPC, -EDQUOT, -EFBIG, -EIO, -errno  the write failed (counted in
- *              write_errors; nothing was left behind) */
-int bvapm_spool_write(struct bvapm_spool *sp, const struct bvapm_sink_record *recs, size_t n);
+ *              write_errors; nothing was left behind)
+ * Repeated errors are logged at most once per 10 s, with the count. */
+int bvapm_spool_write(struct bvapm_spool *sp, const struct bvapm_sink_record *recs, size_t n,
+                      const char *evict_reason);
+
+/* The report of evicted records the sink has not stored yet, encoded into
+ * buf, *records its figure (see bvapm_evict_tally_report): length, 0 when
+ * none, or -errno. */
+ssize_t bvapm_spool_evict_report(struct bvapm_spool *sp, void *buf, size_t cap,
+                                 uint64_t *records);
+/* The sink acknowledged that report. */
+void bvapm_spool_evict_reported(struct bvapm_spool *sp);
 
 /* Loads the oldest segment. Corrupt segments (short, bad magic, bad CRC, a
  * record the codec rejects) are moved to quarantine/ and counted, and the

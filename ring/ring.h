@@ -320,10 +320,10 @@ struct bvapm_ring_stats {
 	uint64_t head, tail;
 	uint64_t used_bytes;         /* tail - head (clamped to capacity) */
 	uint64_t lost[BVAPM_LOSS__COUNT];
-	uint64_t lost_total;
+	uint64_t lost_total;         /* sum of lost[], saturating at UINT64_MAX */
 	uint64_t consumed_records, consumed_bytes;
 	uint64_t invalid_records, invalid_bytes;
-	uint64_t written_records;    /* sum over live slots */
+	uint64_t written_records;    /* sum over live slots, saturating at UINT64_MAX */
 	uint32_t consumer_pid;
 	bool consumer_alive;         /* pid exists and heartbeat is recent */
 	uint64_t consumer_heartbeat_age_ms;

@@ -5,6 +5,11 @@
  * may be a few records apart from one another. The kill switch is read by
  * agents at each request start with one relaxed load; it needs no ordering
  * with anything else (turning it on takes effect from the next request).
+ *
+ * Every counter in the header and the slots is untrusted (any process that
+ * can write the ring can set it to anything), so totals saturate at
+ * UINT64_MAX instead of wrapping: a hostile 2^64-1 reads as "at least that
+ * many", never as a small number.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,8 +30,13 @@ static const char *const loss_names[BVAPM_LOSS__COUNT] = {
 	[BVAPM_LOSS_RETIRED] = "retired",
 };
 
-/* Counters in shared memory are untrusted: a total never wraps. */
-static uint64_t add_saturating(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+/* a + b, or UINT64_MAX when the sum does not fit. */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t sum;
+
+	return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
+}
 
 const char *bvapm_ring_loss_name(enum bvapm_ring_loss reason)
 {
@@ -94,7 +104,7 @@ int bvapm_ring_stats(const struct bvapm_ring *r, struct bvapm_ring_stats *st)
 	st->lost[BVAPM_LOSS_REPAIRED] = ck_pr_load_64(&h->lost_repaired);
 	st->lost[BVAPM_LOSS_RETIRED] = ck_pr_load_64(&h->lost_retired);
 	for (int i = 0; i < BVAPM_LOSS__COUNT; i++)
-		st->lost_total = add_saturating(st->lost_total, st->lost[i]);
+		st->lost_total = sat_add(st->lost_total, st->lost[i]);
 	st->consumed_records = ck_pr_load_64(&h->consumed_records);
 	st->consumed_bytes = ck_pr_load_64(&h->consumed_bytes);
 	st->invalid_records = ck_pr_load_64(&h->invalid_records);
@@ -116,8 +126,8 @@ int bvapm_ring_stats(const struct bvapm_ring *r, struct bvapm_ring_stats *st)
 		if (owner == 0)
 			continue;
 		st->slots_used++;
-		st->written_records = add_saturating(st->written_records,
-		                                     ck_pr_load_64(&s->records_written));
+		st->written_records =
+		    sat_add(st->written_records, ck_pr_load_64(&s->records_written));
 		bool in_request = ck_pr_load_32(&s->state) == BVAPM_SLOT_IN_REQUEST;
 		if (!bvapm_proc_alive((uint32_t)owner, NULL))
 			st->slots_dead++;

@@ -1,7 +1,7 @@
 # Shared helpers of the drainer integration tests (sourced). Each test gets a
 # private directory with its own ring directory (BVAPM_SHM_DIR), spool, store,
 # lock file and metrics port; prints TAP; fails when any check fails.
-# Usage: source lib.sh DRAINER LOADGEN SHM
+# Usage: source lib.sh DRAINER LOADGEN SHM [REPORT]
 drainer=$1 loadgen=$2 shm=$3
 dir=$(mktemp -d /tmp/bvapm-drainer-test-XXXXXX)
 # rings on tmpfs, as in production (a disk-backed ring file is far slower)
@@ -43,7 +43,8 @@ INI
   for line in "$@"; do echo "$line" >> "$dir/d.ini"; done
 }
 start_drainer() { # extra args...; fails the test at once if it cannot start
-  "$drainer" -c "$dir/d.ini" "$@" 2>>"$dir/drainer.log" &
+  # fd 9 is lock_store's pipe: a drainer holding it would keep the store locked
+  "$drainer" -c "$dir/d.ini" "$@" 2>>"$dir/drainer.log" 9>&- &
   dpid=$!
   local i
   for i in $(seq 50); do
@@ -100,11 +101,19 @@ cleanup() {
 trap cleanup EXIT
 # Holds the store's write lock from another process until unlock_store.
 lock_store() {
+  rm -f "$dir/lockfifo"
   mkfifo "$dir/lockfifo"
   sqlite3 "$dir/store.db" < "$dir/lockfifo" > /dev/null 2>&1 &
   locker=$!
   exec 9>"$dir/lockfifo"
-  echo "BEGIN EXCLUSIVE;" >&9
+  # wait for a busy drainer transaction instead of failing the BEGIN
+  printf '.timeout 5000\nBEGIN EXCLUSIVE;\n' >&9
+  local i
+  for i in $(seq 100); do # held once another writer is refused
+    sqlite3 "$dir/store.db" "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1 || return 0
+    sleep 0.05
+  done
+  echo "# lock_store: the store could not be locked"
 }
 unlock_store() {
   exec 9>&-

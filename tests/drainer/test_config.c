@@ -103,6 +103,86 @@ static void test_overrides_and_cross_checks(void **state)
 	assert_true(has(&e, "must be an absolute path"));
 }
 
+/* Validates the defaults with one key overridden; returns the error count. */
+static unsigned check_with(const char *key, const char *value, struct bvapm_config_errors *e)
+{
+	struct bvapm_drainer_config c;
+	bvapm_config_defaults(&c);
+	memset(e, 0, sizeof *e);
+	assert_int_equal(bvapm_config_set(&c, key, value, e), 0);
+	bvapm_config_validate(&c, e);
+	return e->count;
+}
+
+static void test_metrics_listen(void **state)
+{
+	struct bvapm_config_errors e;
+	assert_int_equal(check_with("metrics.listen", "127.0.0.1:9464", &e), 0);
+	assert_int_equal(check_with("metrics.listen", "127.0.0.9:1", &e), 0);
+	assert_int_equal(check_with("metrics.listen", "[::1]:9464", &e), 0);
+	assert_int_equal(check_with("metrics.listen", "::1:65535", &e), 0);
+	assert_int_equal(check_with("metrics.listen", "0.0.0.0:9464", &e), 1);
+	assert_true(has(&e, "[metrics] listen \"0.0.0.0:9464\" is not a loopback address"));
+	assert_true(has(&e, "allow_remote = true"));
+	assert_int_equal(check_with("metrics.listen", "[::]:9464", &e), 1);
+	assert_true(has(&e, "is not a loopback address"));
+	assert_int_equal(check_with("metrics.listen", "192.168.1.10:9464", &e), 1);
+	assert_int_equal(check_with("metrics.listen", "127.0.0.1:99999", &e), 1);
+	assert_true(has(&e, "the port must be a number from 1 to 65535"));
+	assert_int_equal(check_with("metrics.listen", "127.0.0.1:0", &e), 1);
+	assert_int_equal(check_with("metrics.listen", "127.0.0.1:94x", &e), 1);
+	assert_int_equal(check_with("metrics.listen", "127.0.0.1:", &e), 1);
+	assert_int_equal(check_with("metrics.listen", "localhost:9464", &e), 1);
+	assert_true(has(&e, "\"localhost\" is not a numeric IPv4 or IPv6 address"));
+	assert_int_equal(check_with("metrics.listen", "9464", &e), 1);
+	assert_true(has(&e, "must be host:port"));
+	/* A disabled endpoint is not checked. */
+	struct bvapm_drainer_config c;
+	bvapm_config_defaults(&c);
+	memset(&e, 0, sizeof e);
+	bvapm_config_set(&c, "metrics.listen", "0.0.0.0:99999", &e);
+	bvapm_config_set(&c, "metrics.enabled", "false", &e);
+	assert_int_equal(bvapm_config_validate(&c, &e), 0);
+}
+
+static void test_metrics_allow_remote(void **state)
+{
+	struct bvapm_drainer_config c;
+	struct bvapm_config_errors e = { 0 };
+	bvapm_config_defaults(&c);
+	assert_false(c.metrics_allow_remote);
+	bvapm_config_set(&c, "metrics.listen", "0.0.0.0:9464", &e);
+	bvapm_config_set(&c, "metrics.allow_remote", "true", &e);
+	assert_int_equal(e.count, 0);
+	assert_int_equal(bvapm_config_validate(&c, &e), 0);
+	/* allow_remote does not excuse a bad port. */
+	bvapm_config_set(&c, "metrics.listen", "0.0.0.0:70000", &e);
+	assert_int_equal(bvapm_config_validate(&c, &e), -EINVAL);
+	assert_true(has(&e, "from 1 to 65535"));
+}
+
+static void test_evict_pct(void **state)
+{
+	struct bvapm_drainer_config c;
+	struct bvapm_config_errors e = { 0 };
+	bvapm_config_defaults(&c);
+	assert_int_equal(c.spool_evict_pct, 90);
+	assert_int_equal(check_with("spool.evict_pct", "50", &e), 0); /* = pressure_pct */
+	assert_int_equal(check_with("spool.evict_pct", "49", &e), 1);
+	assert_true(has(&e, "[spool] evict_pct = 49 must not be below pressure_pct = 50"));
+	memset(&e, 0, sizeof e);
+	assert_int_equal(bvapm_config_set(&c, "spool.evict_pct", "101", &e), -EINVAL);
+	assert_true(has(&e, "evict_pct = 101 is out of range [1, 100]"));
+}
+
+static void test_ring_group(void **state)
+{
+	struct bvapm_config_errors e;
+	assert_int_equal(check_with("ring.group", "root", &e), 0);
+	assert_int_equal(check_with("ring.group", "bvapm-no-such-group", &e), 1);
+	assert_true(has(&e, "[ring] group \"bvapm-no-such-group\" does not exist"));
+}
+
 static void test_missing_file(void **state)
 {
 	struct bvapm_drainer_config c;
@@ -119,6 +199,10 @@ int main(void)
 		cmocka_unit_test(test_file_and_suffixes),
 		cmocka_unit_test(test_every_error_explained),
 		cmocka_unit_test(test_overrides_and_cross_checks),
+		cmocka_unit_test(test_metrics_listen),
+		cmocka_unit_test(test_metrics_allow_remote),
+		cmocka_unit_test(test_evict_pct),
+		cmocka_unit_test(test_ring_group),
 		cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,8 @@
 /* Unit tests of drainer/spool.c: atomic segments, FIFO replay across a
- * reopen, the byte bound with counted eviction, corrupt segments moved to
- * quarantine/, left-over temporary files removed. */
+ * reopen, the byte bound refusing new segments unless eviction is allowed,
+ * counted eviction and its tally (the report survives a reopen with the same
+ * identity until acknowledged), corrupt segments moved to quarantine/,
+ * left-over temporary files removed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,7 +47,7 @@ static void test_fifo_replay_across_reopen(void **state)
 	assert_int_equal(bvapm_spool_open(dir, 1 << 20, &sp, err, sizeof err), 0);
 	for (int s = 0; s < 3; s++) {
 		make_batch(r, 4, 1 + 4 * (uint64_t)s);
-		assert_int_equal(bvapm_spool_write(sp, r, 4), 0);
+		assert_int_equal(bvapm_spool_write(sp, r, 4, NULL), 0);
 	}
 	assert_int_equal(count_files(dir, ".seg"), 3);
 	assert_int_equal(count_files(dir, ".tmp-"), 0);
@@ -84,15 +86,25 @@ static void test_bound_evicts_oldest(void **state)
 	/* one 8-record segment is a few KiB; allow about two */
 	assert_int_equal(bvapm_spool_open(dir, 1 << 20, &sp, err, sizeof err), 0);
 	make_batch(r, 8, 1);
-	assert_int_equal(bvapm_spool_write(sp, r, 8), 0);
+	assert_int_equal(bvapm_spool_write(sp, r, 8, NULL), 0);
 	struct bvapm_spool_stats st;
 	bvapm_spool_get_stats(sp, &st);
 	uint64_t seg_bytes = st.bytes;
 	bvapm_spool_close(sp);
 	assert_int_equal(bvapm_spool_open(dir, 2 * seg_bytes + 10, &sp, err, sizeof err), 0);
-	for (int s = 1; s < 5; s++) {
+	/* Full without permission to evict: refused, nothing touched. */
+	make_batch(r, 8, 9);
+	assert_int_equal(bvapm_spool_write(sp, r, 8, NULL), 0);
+	make_batch(r, 8, 17);
+	assert_int_equal(bvapm_spool_write(sp, r, 8, NULL), -ENOBUFS);
+	bvapm_spool_get_stats(sp, &st);
+	assert_int_equal(st.segments, 2);
+	assert_int_equal(st.evicted_records, 0);
+	assert_int_equal(st.write_errors, 0);
+	/* Allowed (the ring is nearly full): the oldest go, counted. */
+	for (int s = 2; s < 5; s++) {
 		make_batch(r, 8, 1 + 8 * (uint64_t)s);
-		assert_int_equal(bvapm_spool_write(sp, r, 8), 0);
+		assert_int_equal(bvapm_spool_write(sp, r, 8, "the ring is 95% full"), 0);
 	}
 	bvapm_spool_get_stats(sp, &st);
 	assert_int_equal(st.segments, 2);
@@ -106,7 +118,88 @@ static void test_bound_evicts_oldest(void **state)
 	/* a segment larger than the bound is refused */
 	bvapm_spool_close(sp);
 	assert_int_equal(bvapm_spool_open(dir, 100, &sp, err, sizeof err), 0);
-	assert_int_equal(bvapm_spool_write(sp, r, 8), -EMSGSIZE);
+	assert_int_equal(bvapm_spool_write(sp, r, 8, "the ring is 95% full"), -EMSGSIZE);
+	bvapm_spool_close(sp);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* The eviction report in buf: its counter "records_evicted" (-1 when the
+ * record is not a drainer statistics record) and its sequence number. */
+static int64_t report_value(const uint8_t *buf, ssize_t len, uint64_t *seq, uint64_t *epoch)
+{
+	assert_true(len > 0);
+	assert_int_equal(bvapm_rec_verify(buf, (size_t)len, NULL, NULL), 0);
+	bvapm_rec_record_ref r = bvapm_rec_root(buf);
+	if (bvapm_rec_record_body_type(r) != BVAPM_REC_KIND_STATS)
+		return -1;
+	bvapm_rec_stats_ref st = bvapm_rec_record_body_stats(r);
+	bvapm_rec_str src = bvapm_rec_stats_source(st);
+	bvapm_rec_counter_vec cv = bvapm_rec_stats_counters(st);
+	if (!src.ptr || strcmp(src.ptr, "drainer") || cv.len != 1)
+		return -1;
+	bvapm_rec_counter_ref c = bvapm_rec_counter_at(cv, 0);
+	if (strcmp(bvapm_rec_counter_name(c).ptr, "records_evicted"))
+		return -1;
+	*seq = bvapm_rec_record_sequence(r);
+	*epoch = bvapm_rec_record_producer_start_unix_ns(r);
+	return bvapm_rec_counter_value(c);
+}
+
+static void test_eviction_tally(void **state)
+{
+	char *dir = tu_tmpdir(), err[256];
+	static _Alignas(8) uint8_t rep[1024];
+	struct bvapm_spool *sp;
+	struct bvapm_sink_record r[8];
+	uint64_t seq, epoch, seq2, epoch2, figure = 0;
+	assert_int_equal(bvapm_spool_open(dir, 1 << 20, &sp, err, sizeof err), 0);
+	assert_int_equal(bvapm_spool_evict_report(sp, rep, sizeof rep, &figure), 0); /* nothing evicted */
+	make_batch(r, 8, 1);
+	assert_int_equal(bvapm_spool_write(sp, r, 8, NULL), 0);
+	struct bvapm_spool_stats st;
+	bvapm_spool_get_stats(sp, &st);
+	bvapm_spool_close(sp);
+	/* Room for one segment: each write evicts the previous one. */
+	assert_int_equal(bvapm_spool_open(dir, st.bytes + 10, &sp, err, sizeof err), 0);
+	for (int s = 1; s < 4; s++) {
+		make_batch(r, 8, 1 + 8 * (uint64_t)s);
+		assert_int_equal(bvapm_spool_write(sp, r, 8, "the ring is 91% full"), 0);
+	}
+	ssize_t len = bvapm_spool_evict_report(sp, rep, sizeof rep, &figure);
+	assert_int_equal(report_value(rep, len, &seq, &epoch), 24);
+	assert_int_equal(figure, 24);
+	assert_int_equal(seq, 1);
+	/* Evictions after the report was built go into the next one. */
+	make_batch(r, 8, 33);
+	assert_int_equal(bvapm_spool_write(sp, r, 8, "the ring is 91% full"), 0);
+	/* A crash before the sink acknowledged: the same report again. */
+	bvapm_spool_close(sp);
+	assert_int_equal(bvapm_spool_open(dir, st.bytes + 10, &sp, err, sizeof err), 0);
+	len = bvapm_spool_evict_report(sp, rep, sizeof rep, &figure);
+	assert_int_equal(report_value(rep, len, &seq2, &epoch2), 24);
+	assert_int_equal(seq2, 1);
+	assert_true(epoch2 == epoch);
+	bvapm_spool_evict_reported(sp);
+	len = bvapm_spool_evict_report(sp, rep, sizeof rep, &figure);
+	assert_int_equal(report_value(rep, len, &seq2, &epoch2), 8);
+	assert_int_equal(seq2, 2);
+	bvapm_spool_evict_reported(sp);
+	assert_int_equal(bvapm_spool_evict_report(sp, rep, sizeof rep, &figure), 0);
+	/* Acknowledged reports stay acknowledged across a reopen. */
+	bvapm_spool_close(sp);
+	assert_int_equal(bvapm_spool_open(dir, st.bytes + 10, &sp, err, sizeof err), 0);
+	assert_int_equal(bvapm_spool_evict_report(sp, rep, sizeof rep, &figure), 0);
+	assert_int_equal(bvapm_spool_segments(sp), 1); /* the tally file is not a segment */
+	bvapm_spool_close(sp);
+	/* A corrupt tally starts afresh (logged) instead of failing the spool. */
+	char path[700];
+	snprintf(path, sizeof path, "%s/evicted", dir);
+	int fd = open(path, O_WRONLY);
+	assert_true(pwrite(fd, "garbage!", 8, 0) == 8);
+	close(fd);
+	assert_int_equal(bvapm_spool_open(dir, st.bytes + 10, &sp, err, sizeof err), 0);
+	assert_int_equal(bvapm_spool_evict_report(sp, rep, sizeof rep, &figure), 0);
 	bvapm_spool_close(sp);
 	tu_rmrf(dir);
 	free(dir);
@@ -120,7 +213,7 @@ static void test_corrupt_segment_quarantined(void **state)
 	assert_int_equal(bvapm_spool_open(dir, 1 << 20, &sp, err, sizeof err), 0);
 	for (int s = 0; s < 3; s++) {
 		make_batch(r, 4, 1 + 4 * (uint64_t)s);
-		assert_int_equal(bvapm_spool_write(sp, r, 4), 0);
+		assert_int_equal(bvapm_spool_write(sp, r, 4, NULL), 0);
 	}
 	bvapm_spool_close(sp);
 	/* flip a byte in segment 1, truncate segment 2 */
@@ -151,6 +244,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fifo_replay_across_reopen),
 		cmocka_unit_test(test_bound_evicts_oldest),
+		cmocka_unit_test(test_eviction_tally),
 		cmocka_unit_test(test_corrupt_segment_quarantined),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,8 +6,10 @@
  * guide (low variance ⇒ deterministic, high variance ⇒ input-dependent,
  * peak near memory_limit ⇒ OOM risk); tags by endpoint; and loss: gaps in
  * each producer's sequence numbers (the agent numbers every request it
- * keeps, so a gap is a kept record that never reached the store), plus
- * statistics rows.
+ * keeps, so a gap is a kept record that never reached the store), the
+ * records the drainer evicted from its spool (its "records_evicted"
+ * statistics rows: counted at the drainer, so they show even when no later
+ * record of the producer reveals the gap), plus statistics rows.
  *
  * One pass over the selection, grouped by endpoint in memory: 8 bytes per
  * request (its wall time, for the percentiles).
@@ -386,6 +388,9 @@ static int loss(struct report *r, json_object *doc)
 	}
 	sqlite3_finalize(s);
 	int64_t aborted = report_scalar(r, "SELECT count(*) FROM aborted a WHERE %s", r->where_a);
+	int64_t evicted = report_scalar(r, "SELECT coalesce(sum(value), 0) FROM stats WHERE source = "
+	                                   "'drainer' AND name = 'records_evicted' AND wall_unix_ns >= %lld",
+	                                (long long)since);
 	double pct = stored + lost > 0 ? 100.0 * (double)lost / (double)(stored + lost) : 0;
 
 	json_object *j = NULL;
@@ -396,11 +401,15 @@ static int loss(struct report *r, json_object *doc)
 		jadd(j, "records_lost", jint(lost));
 		jadd(j, "lost_percent", jdbl(pct));
 		jadd(j, "aborted_requests", jint(aborted));
+		jadd(j, "records_evicted", jint(evicted));
 	} else {
 		out_section(r, "Loss (gaps in each producer's sequence numbers, all endpoints)");
 		printf("  producers %lld, records stored %lld, lost %lld (%.2f%%), aborted requests "
 		       "(worker died) %lld\n", (long long)producers, (long long)stored, (long long)lost,
 		       pct, (long long)aborted);
+		printf("  evicted by the drainer %lld (its spool was full while the ring was nearly full; "
+		       "also in the gaps above when a later record of the producer was stored)\n",
+		       (long long)evicted);
 		printf("  (unsampled requests take no number and are not loss; losses after a "
 		       "producer's last stored record show in `bvapm-shm stat`)\n");
 	}
