@@ -81,9 +81,9 @@ static bool chains_to_tail(const struct bvapm_ring *r, uint64_t pos, uint64_t ta
 
 static void count_invalid(struct bvapm_ring *r, uint64_t records, uint64_t bytes)
 {
-	/* consumer-only counters: plain atomic stores, unordered statistics */
-	ck_pr_store_64(&r->hdr->invalid_records, ck_pr_load_64(&r->hdr->invalid_records) + records);
-	ck_pr_store_64(&r->hdr->invalid_bytes, ck_pr_load_64(&r->hdr->invalid_bytes) + bytes);
+	/* consumer-only counters: unordered statistics */
+	bvapm_counter_add_single(&r->hdr->invalid_records, records);
+	bvapm_counter_add_single(&r->hdr->invalid_bytes, bytes);
 }
 
 static void note_event(struct bvapm_ring *r, uint64_t *counter, uint64_t pos, uint64_t word)
@@ -161,7 +161,7 @@ static bool stalled(struct bvapm_ring *r, uint64_t pos, uint64_t cw)
 	/* CAS: the producer may commit at this very moment; then its commit
 	 * wins and we deliver the record on the next pass. */
 	if (ck_pr_cas_64(bvapm_ring_word(r, pos), cw, skip)) {
-		ck_pr_store_64(&r->hdr->lost_repaired, ck_pr_load_64(&r->hdr->lost_repaired) + 1);
+		bvapm_counter_add_single(&r->hdr->lost_repaired, 1);
 		note_event(r, dead ? &r->events.repaired_dead : &r->events.repaired_stalled, pos, cw);
 	}
 	r->stall_since_ns = 0;
@@ -297,6 +297,6 @@ void bvapm_ring_release(struct bvapm_ring *r, uint64_t pos)
 	ck_pr_fence_store();
 	ck_pr_store_64(&r->hdr->head, pos);
 	r->head = pos;
-	ck_pr_store_64(&r->hdr->consumed_records, ck_pr_load_64(&r->hdr->consumed_records) + records);
-	ck_pr_store_64(&r->hdr->consumed_bytes, ck_pr_load_64(&r->hdr->consumed_bytes) + (pos - head));
+	bvapm_counter_add_single(&r->hdr->consumed_records, records);
+	bvapm_counter_add_single(&r->hdr->consumed_bytes, pos - head);
 }

@@ -128,6 +128,28 @@ static inline bool bvapm_ring_frame_ok(const struct bvapm_ring *r, uint64_t cw, 
 	return true;
 }
 
+/* Loss and statistics counters live in shared memory that anyone in the
+ * ring's group may set to anything: they stop at UINT64_MAX instead of
+ * wrapping. For counters several producers bump: a bounded CAS loop (drop
+ * paths only, never the write path; a lost race only loses a count).
+ * Unordered statistics: no ordering with anything else. */
+static inline void bvapm_counter_add(uint64_t *counter, uint64_t n)
+{
+	for (int i = 0; i < 8; i++) {
+		uint64_t v = ck_pr_load_64(counter);
+		uint64_t next = v > UINT64_MAX - n ? UINT64_MAX : v + n;
+		if (next == v || ck_pr_cas_64(counter, v, next))
+			return;
+	}
+}
+
+/* For counters only the consumer writes: a plain store suffices. */
+static inline void bvapm_counter_add_single(uint64_t *counter, uint64_t n)
+{
+	uint64_t v = ck_pr_load_64(counter);
+	ck_pr_store_64(counter, v > UINT64_MAX - n ? UINT64_MAX : v + n);
+}
+
 /* ---- ring_proc.c ---- */
 
 /* 1 if the process exists and is not a zombie, 0 if not; *start_ticks (may be

@@ -206,7 +206,7 @@ int bvapm_ring_map_fd(int fd, const char *path, enum bvapm_ring_role role, bool 
 		 * data: lost_incompatible sits at an offset no major may move. */
 		if (rc == -EPROTO && writable && role == BVAPM_RING_PRODUCER &&
 		    h->magic == BVAPM_RING_MAGIC)
-			ck_pr_inc_64(&h->lost_incompatible);
+			bvapm_counter_add(&h->lost_incompatible, 1);
 		unmap_and_free(r);
 		return rc;
 	}

@@ -41,8 +41,7 @@ static int drop(struct bvapm_ring *r, enum bvapm_ring_loss reason, int code)
 	                    : reason == BVAPM_LOSS_TOO_BIG ? &r->hdr->lost_too_big
 	                                                   : &r->hdr->lost_contention;
 
-	/* Counters are statistics: no ordering with anything else. */
-	ck_pr_inc_64(counter);
+	bvapm_counter_add(counter, 1); /* statistics: see ring_internal.h */
 	bvapm_ring_slot_count_write(r, false);
 	return code;
 }
@@ -62,7 +61,7 @@ void bvapm_ring_count_loss(struct bvapm_ring *r, enum bvapm_ring_loss reason, ui
 	case BVAPM_LOSS_RETIRED: counter = &r->hdr->lost_retired; break;
 	default: return; /* repaired is the consumer's to count */
 	}
-	ck_pr_add_64(counter, n); /* statistics: unordered */
+	bvapm_counter_add(counter, n); /* statistics: see ring_internal.h */
 }
 
 int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_reservation *res)

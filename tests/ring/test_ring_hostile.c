@@ -646,6 +646,14 @@ static void test_saturated_loss_total(void **state)
 	struct bvapm_ring_stats st;
 	bvapm_ring_stats(c, &st);
 	assert_true(st.lost_total == UINT64_MAX);
+	/* more drops on top stop at the maximum instead of wrapping to 2 */
+	bvapm_ring *p = NULL;
+	assert_int_equal(bvapm_ring_attach("hostile-max", &p, NULL), 0);
+	bvapm_ring_count_loss(p, BVAPM_LOSS_FULL, 3);
+	bvapm_ring_stats(c, &st);
+	assert_true(st.lost[BVAPM_LOSS_FULL] == UINT64_MAX);
+	assert_true(st.lost_total == UINT64_MAX);
+	bvapm_ring_close(p);
 	bvapm_ring_close(c);
 }
 
