@@ -325,6 +325,7 @@ struct bvapm_ring_slot_view {
 	bool alive;        /* owner process exists (and is not a zombie) */
 	bool in_request;
 	bool torn;         /* writer died mid-update: fields may be mixed */
+	const char *invalid; /* NULL, or why no writer could have left this slot (static text) */
 	uint64_t generation;
 	uint64_t records_written, records_dropped, request_count;
 	uint64_t req_start_wall_ns, req_start_mono_ns;
