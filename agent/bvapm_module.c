@@ -7,15 +7,34 @@
  * (agent_core.c, record/, ring/). INI values are read into the core at MINIT
  * and again at the first request after any change (php-fpm applies a pool's
  * php_admin_value in the worker, after MINIT).
+ *
+ * Settings are normalized here, once, before the core sees them: a numeric
+ * value out of its range is clamped to the nearest bound, a value that is not
+ * a number (or a mode / profile word the agent does not know) gets the
+ * default, and each such value gives one warning naming the setting, the
+ * value given and the value used. The value used then replaces the given one
+ * in the INI entry, so ini_get(), `php --ri bvapm` and phpinfo() show what is
+ * in force. At start-up the warning is a PHP startup warning (PHP's error log
+ * — php-fpm's log, the CLI's stderr — and the display of startup errors);
+ * during a request (a pool's php_admin_value) it only goes to the error log,
+ * so a request's output never changes.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+
 #include "php.h"
 #include "php_ini.h"
 #include "ext/standard/info.h"
 #include "SAPI.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
 
 #include "agent_core.h"
 #include "php_bvapm.h"
@@ -33,16 +52,27 @@ static ZEND_INI_MH(on_update_string)
 	BVAPM_G(ini_changed) = true;
 	return OnUpdateString(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
 }
-static ZEND_INI_MH(on_update_long)
+/* Numeric settings: the text is parsed, checked and stored by
+ * normalize_numbers() (at MINIT and at the first request after a change), so
+ * that a value out of range or not a number gives exactly one warning. */
+static ZEND_INI_MH(on_update_number)
 {
+	(void)entry, (void)new_value, (void)mh_arg1, (void)mh_arg2, (void)mh_arg3, (void)stage;
 	BVAPM_G(ini_changed) = true;
-	return OnUpdateLong(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
+	return SUCCESS;
 }
-static ZEND_INI_MH(on_update_real)
-{
-	BVAPM_G(ini_changed) = true;
-	return OnUpdateReal(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
-}
+
+/* Defaults of the numeric settings: the INI entries and the fallback for a
+ * value that is not a number. */
+#define DEF_SAMPLE_RATE "0.01"
+#define DEF_SLOW_THRESHOLD_MS "1000"
+#define DEF_OVERHEAD_BUDGET_US "2000"
+#define DEF_MAX_CHECKPOINTS "64"
+#define DEF_RECORD_BUFFER_SIZE "262144"
+#define DEF_PROFILE_TOP_N "50"
+#define DEF_PROFILE_MAX_FUNCTIONS "1000"
+#define DEF_SQL_N_PLUS_ONE_THRESHOLD "10"
+#define DEF_SQL_MAX_STATEMENTS "100"
 
 /* Every setting is PHP_INI_SYSTEM: php.ini, conf.d, or a pool's php_admin_value. */
 PHP_INI_BEGIN()
@@ -52,23 +82,26 @@ PHP_INI_BEGIN()
 	                    zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.ring", "default", PHP_INI_SYSTEM, on_update_string, ring,
 	                  zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.ring_owner", "bvapm", PHP_INI_SYSTEM, on_update_string, ring_owner,
+	                  zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.mode", "light", PHP_INI_SYSTEM, on_update_string, mode,
 	                  zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.sample_rate", "0.01", PHP_INI_SYSTEM, on_update_real, sample_rate,
+	STD_PHP_INI_ENTRY("bvapm.sample_rate", DEF_SAMPLE_RATE, PHP_INI_SYSTEM, on_update_number, sample_rate,
 	                  zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.slow_threshold_ms", "1000", PHP_INI_SYSTEM, on_update_long,
+	STD_PHP_INI_ENTRY("bvapm.slow_threshold_ms", DEF_SLOW_THRESHOLD_MS, PHP_INI_SYSTEM, on_update_number,
 	                  slow_threshold_ms, zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.overhead_budget_us", "2000", PHP_INI_SYSTEM, on_update_long,
+	STD_PHP_INI_ENTRY("bvapm.overhead_budget_us", DEF_OVERHEAD_BUDGET_US, PHP_INI_SYSTEM, on_update_number,
 	                  overhead_budget_us, zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.max_checkpoints", "64", PHP_INI_SYSTEM, on_update_long,
+	STD_PHP_INI_ENTRY("bvapm.max_checkpoints", DEF_MAX_CHECKPOINTS, PHP_INI_SYSTEM, on_update_number,
 	                  max_checkpoints, zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.record_buffer_size", "262144", PHP_INI_SYSTEM, on_update_long,
+	STD_PHP_INI_ENTRY("bvapm.record_buffer_size", DEF_RECORD_BUFFER_SIZE, PHP_INI_SYSTEM, on_update_number,
 	                  record_buffer_size, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.profile", "auto", PHP_INI_SYSTEM, on_update_string, profile,
 	                  zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.profile_top_n", "50", PHP_INI_SYSTEM, on_update_long,
+	STD_PHP_INI_ENTRY("bvapm.profile_top_n", DEF_PROFILE_TOP_N, PHP_INI_SYSTEM, on_update_number,
 	                  profile_top_n, zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.profile_max_functions", "1000", PHP_INI_SYSTEM, on_update_long,
+	STD_PHP_INI_ENTRY("bvapm.profile_max_functions", DEF_PROFILE_MAX_FUNCTIONS, PHP_INI_SYSTEM,
+	                  on_update_number,
 	                  profile_max_functions, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.service", "", PHP_INI_SYSTEM, on_update_string, service,
 	                  zend_bvapm_globals, bvapm_globals)
@@ -80,9 +113,10 @@ PHP_INI_BEGIN()
 	                    zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_BOOLEAN("bvapm.sql_keep_literals", "0", PHP_INI_SYSTEM, on_update_bool,
 	                    sql_keep_literals, zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.sql_n_plus_one_threshold", "10", PHP_INI_SYSTEM, on_update_long,
+	STD_PHP_INI_ENTRY("bvapm.sql_n_plus_one_threshold", DEF_SQL_N_PLUS_ONE_THRESHOLD, PHP_INI_SYSTEM,
+	                  on_update_number,
 	                  sql_n_plus_one_threshold, zend_bvapm_globals, bvapm_globals)
-	STD_PHP_INI_ENTRY("bvapm.sql_max_statements", "100", PHP_INI_SYSTEM, on_update_long,
+	STD_PHP_INI_ENTRY("bvapm.sql_max_statements", DEF_SQL_MAX_STATEMENTS, PHP_INI_SYSTEM, on_update_number,
 	                  sql_max_statements, zend_bvapm_globals, bvapm_globals)
 PHP_INI_END()
 
@@ -91,9 +125,224 @@ static void log_line(const char *line)
 	php_log_err((char *)line);
 }
 
-static long clamp(zend_long v, long lo, long hi)
+/* True while MINIT runs: warnings are startup warnings then, log lines later. */
+static bool in_startup;
+
+/* One warning about a setting: a startup warning at MINIT (logged, and shown
+ * where PHP shows startup errors), a line in PHP's error log during a request
+ * (never in its output). */
+static void setting_warning(const char *fmt, ...) ZEND_ATTRIBUTE_FORMAT(printf, 1, 2);
+static void setting_warning(const char *fmt, ...)
 {
-	return v < lo ? lo : v > hi ? hi : (long)v;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (in_startup) {
+		php_error_docref(NULL, E_WARNING, "%s", msg);
+	} else {
+		char line[544];
+		snprintf(line, sizeof(line), "PHP Warning:  %s", msg);
+		php_log_err(line);
+	}
+}
+
+static zend_ini_entry *ini_entry(const char *name)
+{
+	return zend_hash_str_find_ptr(EG(ini_directives), name, strlen(name));
+}
+
+/* The text of a setting as given (php.ini, -d, php_admin_value). */
+static const char *ini_text(const char *name)
+{
+	zend_ini_entry *e = ini_entry(name);
+
+	return e != NULL && e->value != NULL ? ZSTR_VAL(e->value) : "";
+}
+
+/* Makes `text` the setting's value as ini_get(), php --ri and phpinfo() show
+ * it: the value in force after a warning, not the one given. Settings are
+ * PHP_INI_SYSTEM, so an entry is never modified at run time (ini_set); one
+ * that is would be restored by the engine, and is left alone. */
+static void show_value(const char *name, const char *text)
+{
+	zend_ini_entry *e = ini_entry(name);
+
+	if (e == NULL || e->modified)
+		return;
+	zend_string *old = e->value;
+	e->value = zend_string_init(text, strlen(text), 1);
+	if (old != NULL)
+		zend_string_release(old);
+}
+
+static bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* An integer as PHP writes quantities in INI files: decimal, optional sign,
+ * optional K, M or G suffix (x1024, x1024², x1024³), blanks around. Too large
+ * saturates (then the range check clamps it). Returns false when s is not
+ * such a number. Not zend_ini_parse_quantity: that one reads garbage as 0
+ * with a warning of its own ("interpreting as 0"), which is not the value
+ * used here, and reports overflow the same way as garbage. */
+static bool parse_integer(const char *s, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	int shift = 0;
+
+	if (end == s)
+		return false;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	while (blank(*end))
+		end++;
+	if (*end != '\0')
+		return false;
+	if (shift != 0 && v > (LLONG_MAX >> shift))
+		v = LLONG_MAX;
+	else if (shift != 0 && v < (LLONG_MIN >> shift))
+		v = LLONG_MIN;
+	else
+		v = (long long)((unsigned long long)v << shift);
+	*out = v;
+	return true;
+}
+
+/* A finite decimal number (zend_strtod: not locale dependent), blanks around. */
+static bool parse_real(const char *s, double *out)
+{
+	const char *end;
+
+	while (blank(*s))
+		s++;
+	double v = zend_strtod(s, &end);
+	if (end == s)
+		return false;
+	while (blank(*end))
+		end++;
+	if (*end != '\0' || !zend_finite(v))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A numeric setting: its global (a zend_long, or the double sample_rate), range and default. */
+struct number_setting {
+	const char *name;
+	size_t offset; /* in zend_bvapm_globals */
+	bool real;
+	double lo, hi;
+	const char *fallback;
+};
+
+#define NUMBER(setting, field, real, lo, hi, fallback) \
+	{"bvapm." setting, offsetof(zend_bvapm_globals, field), real, lo, hi, fallback}
+
+/* profile_max_functions before profile_top_n, which may not exceed it. */
+static const struct number_setting numbers[] = {
+	NUMBER("sample_rate", sample_rate, true, 0, 1, DEF_SAMPLE_RATE),
+	NUMBER("slow_threshold_ms", slow_threshold_ms, false, 0, 86400000, DEF_SLOW_THRESHOLD_MS),
+	NUMBER("overhead_budget_us", overhead_budget_us, false, 0, 60000000, DEF_OVERHEAD_BUDGET_US),
+	NUMBER("max_checkpoints", max_checkpoints, false, 1, BVAPM_AGENT_MAX_CHECKPOINTS,
+	       DEF_MAX_CHECKPOINTS),
+	NUMBER("record_buffer_size", record_buffer_size, false, 4096, 16 << 20, DEF_RECORD_BUFFER_SIZE),
+	NUMBER("profile_max_functions", profile_max_functions, false, 16, 100000,
+	       DEF_PROFILE_MAX_FUNCTIONS),
+	NUMBER("profile_top_n", profile_top_n, false, 1, 10000, DEF_PROFILE_TOP_N),
+	NUMBER("sql_n_plus_one_threshold", sql_n_plus_one_threshold, false, 0, 1000000,
+	       DEF_SQL_N_PLUS_ONE_THRESHOLD),
+	NUMBER("sql_max_statements", sql_max_statements, false, 1, BVAPM_SQL_MAX_STATEMENTS,
+	       DEF_SQL_MAX_STATEMENTS),
+};
+
+/* The value of setting n in force, from its text, with `hi` as its upper
+ * bound (`why_hi` says where a bound lower than the setting's own comes
+ * from): the value given when it is a number in range, the nearest bound when
+ * out of range, the default when not a number; warns unless it is the value
+ * given. Writes the value's text into
+ * shown (the given text when it is in force). */
+static double number_value(const struct number_setting *n, const char *text, double hi,
+                           const char *why_hi, char *shown, size_t len)
+{
+	double v;
+	long long i;
+	bool ok = n->real ? parse_real(text, &v) : parse_integer(text, &i);
+
+	snprintf(shown, len, "%s", text);
+	if (!ok) {
+		/* the default; below a lower bound taken from another setting, that bound */
+		v = zend_strtod(n->fallback, NULL);
+		if (v > hi)
+			v = hi;
+		snprintf(shown, len, "%.15g", v);
+		setting_warning("%s '%.64s' is not a number; using %s", n->name, text, shown);
+		return v;
+	}
+	if (!n->real)
+		v = (double)i;
+	if (v >= n->lo && v <= hi)
+		return v;
+	double used = v < n->lo ? n->lo : hi;
+	snprintf(shown, len, "%.15g", used);
+	setting_warning("%s '%.64s' is out of range (%.15g to %.15g%s); using %s", n->name, text,
+	                n->lo, hi, why_hi, shown);
+	return used;
+}
+
+static void store_number(const struct number_setting *n, double v)
+{
+	char *g = (char *)ZEND_MODULE_GLOBALS_BULK(bvapm) + n->offset;
+
+	if (n->real)
+		*(double *)(void *)g = v;
+	else
+		*(zend_long *)(void *)g = (zend_long)v;
+}
+
+/* Parses, checks and stores every numeric setting (see the file comment).
+ * bvapm.profile_top_n may not exceed bvapm.profile_max_functions (checked
+ * before it): the core keeps no more functions than it tracks. */
+static void normalize_numbers(void)
+{
+	for (size_t k = 0; k < sizeof(numbers) / sizeof(numbers[0]); k++) {
+		const struct number_setting *n = &numbers[k];
+		const char *text = ini_text(n->name);
+		double hi = n->hi;
+		const char *why_hi = "";
+		char shown[64];
+
+		if (strcmp(n->name, "bvapm.profile_top_n") == 0 &&
+		    (double)BVAPM_G(profile_max_functions) < hi) {
+			hi = (double)BVAPM_G(profile_max_functions);
+			why_hi = ", at most bvapm.profile_max_functions";
+		}
+		double v = number_value(n, text, hi, why_hi, shown, sizeof(shown));
+		store_number(n, v);
+		if (strcmp(shown, text) != 0)
+			show_value(n->name, shown);
+	}
+}
+
+/* bvapm.mode as the agent's enum; an unknown word warns and is light. */
+static enum bvapm_agent_mode normalize_mode(void)
+{
+	enum bvapm_agent_mode mode = bvapm_agent_mode_parse(BVAPM_G(mode));
+
+	if (mode != 0)
+		return mode;
+	setting_warning("bvapm.mode '%.64s' is not light, aggressive or targeted; using light",
+	                BVAPM_G(mode) != NULL ? BVAPM_G(mode) : "");
+	show_value("bvapm.mode", "light");
+	/* the global pointed into the replaced entry value */
+	BVAPM_G(mode) = ZSTR_VAL(ini_entry("bvapm.mode")->value);
+	return BVAPM_MODE_LIGHT;
 }
 
 /* bvapm.profile: whether the engine's observer is registered at start-up.
@@ -113,44 +362,66 @@ static bool profile_wanted(const char *setting, enum bvapm_agent_mode mode)
 	if (strcmp(setting, "0") == 0 || strcasecmp(setting, "off") == 0 ||
 	    strcasecmp(setting, "no") == 0 || strcasecmp(setting, "false") == 0)
 		return false;
-	php_error_docref(NULL, E_WARNING, "bvapm.profile '%s' is not auto, 1 or 0; using auto",
-	                 setting);
+	setting_warning("bvapm.profile '%.64s' is not auto, 1 or 0; using auto", setting);
+	show_value("bvapm.profile", "auto");
+	BVAPM_G(profile) = ZSTR_VAL(ini_entry("bvapm.profile")->value);
 	return mode == BVAPM_MODE_AGGRESSIVE || mode == BVAPM_MODE_TARGETED;
+}
+
+/* bvapm.ring_owner: the user the drainer runs as (a name or a uid), whose
+ * ring a worker of another user may write into besides root's and its own
+ * (ring_open.c). The default names the packaged drainer's user; a host
+ * without it trusts root and the worker's own user only, without a warning. */
+static uid_t ring_owner_uid(void)
+{
+	const char *v = BVAPM_G(ring_owner);
+	char *end = NULL;
+
+	if (v == NULL || v[0] == '\0')
+		return (uid_t)-1;
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (end != v && *end == '\0' && errno == 0 && n < (unsigned long)(uid_t)-1)
+		return (uid_t)n;
+	struct passwd pw, *res = NULL;
+	char buf[2048];
+	if (getpwnam_r(v, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		return pw.pw_uid;
+	if (strcmp(v, "bvapm") != 0)
+		setting_warning("bvapm.ring_owner '%s' is no user of this host; only rings owned by "
+		                "root or this process's user are used", v);
+	return (uid_t)-1;
 }
 
 /* The last configuration's answer of profile_wanted(). */
 static bool profile_configured;
 
-/* (Re)configures the core from the INI globals. */
+/* (Re)configures the core from the INI settings, normalized first. */
 static void configure_core(void)
 {
-	enum bvapm_agent_mode mode = bvapm_agent_mode_parse(BVAPM_G(mode));
+	normalize_numbers();
+	enum bvapm_agent_mode mode = normalize_mode();
 	struct bvapm_agent_config cfg = {
 		.enabled = BVAPM_G(enabled),
 		.ring_name = BVAPM_G(ring),
+		.ring_owner = ring_owner_uid(),
 		.mode = mode,
 		.sample_rate = BVAPM_G(sample_rate),
-		.slow_threshold_ms = (uint32_t)clamp(BVAPM_G(slow_threshold_ms), 0, 86400000),
-		.overhead_budget_us = (uint32_t)clamp(BVAPM_G(overhead_budget_us), 0, 60000000),
-		.max_checkpoints = (uint32_t)clamp(BVAPM_G(max_checkpoints), 1, BVAPM_AGENT_MAX_CHECKPOINTS),
-		.record_buffer_size = (uint32_t)clamp(BVAPM_G(record_buffer_size), 4096, 16 << 20),
-		.profile_top_n = (uint32_t)clamp(BVAPM_G(profile_top_n), 1, 10000),
-		.profile_max_functions = (uint32_t)clamp(BVAPM_G(profile_max_functions), 16, 100000),
+		.slow_threshold_ms = (uint32_t)BVAPM_G(slow_threshold_ms),
+		.overhead_budget_us = (uint32_t)BVAPM_G(overhead_budget_us),
+		.max_checkpoints = (uint32_t)BVAPM_G(max_checkpoints),
+		.record_buffer_size = (uint32_t)BVAPM_G(record_buffer_size),
+		.profile_top_n = (uint32_t)BVAPM_G(profile_top_n),
+		.profile_max_functions = (uint32_t)BVAPM_G(profile_max_functions),
 		.service = BVAPM_G(service),
 		.sql = {
 			.capture = BVAPM_G(sql_capture),
 			.keep_literals = BVAPM_G(sql_keep_literals),
-			.n_plus_one_threshold = (uint32_t)clamp(BVAPM_G(sql_n_plus_one_threshold), 0, 1000000),
-			.max_statements = (uint32_t)clamp(BVAPM_G(sql_max_statements), 1, BVAPM_SQL_MAX_STATEMENTS),
+			.n_plus_one_threshold = (uint32_t)BVAPM_G(sql_n_plus_one_threshold),
+			.max_statements = (uint32_t)BVAPM_G(sql_max_statements),
 		},
 	};
 
-	if (mode == 0) {
-		php_error_docref(NULL, E_WARNING,
-		                 "bvapm.mode '%s' is not light, aggressive or targeted; using light",
-		                 BVAPM_G(mode));
-		cfg.mode = BVAPM_MODE_LIGHT;
-	}
 	cfg.profile = profile_configured = profile_wanted(BVAPM_G(profile), cfg.mode);
 	if (strcmp(sapi_module.name, "cli") == 0 && !BVAPM_G(cli_enabled))
 		cfg.enabled = false;
@@ -167,7 +438,9 @@ static PHP_GINIT_FUNCTION(bvapm)
 static PHP_MINIT_FUNCTION(bvapm)
 {
 	REGISTER_INI_ENTRIES();
+	in_startup = true;
 	configure_core();
+	in_startup = false;
 	/* Once registered, the engine checks every call for observers (a few ns
 	 * per call, whether or not this request is profiled), so a process whose
 	 * agent is off or has no function profile does not register at all. */

@@ -16,6 +16,7 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	bool enabled;
 	bool cli_enabled;
 	char *ring;
+	char *ring_owner;          /* the drainer's user (name or uid), trusted as the ring's owner */
 	char *mode;
 	double sample_rate;
 	zend_long slow_threshold_ms;

@@ -110,6 +110,8 @@ size_t bvapm_metrics_render(struct bvapm_metrics *m, const bvapm_ring *ring, cha
 	metric(&o, "bvapm_drainer_aborted_records_total", "counter",
 	       "Aborted-request records built from dead workers' slots.",
 	       BVAPM_M_GET(m->aborted_records));
+	metric(&o, "bvapm_drainer_slots_invalid_total", "counter",
+	       "Garbage slots reaped without a record.", BVAPM_M_GET(m->slots_invalid));
 	metric(&o, "bvapm_drainer_rings_retired_total", "counter",
 	       "Rings truncated, removed or replaced under the drainer, and replaced by a new one.",
 	       BVAPM_M_GET(m->rings_retired));

@@ -34,6 +34,7 @@ struct bvapm_metrics {
 	uint64_t inflight_records;   /* in memory, not yet safe (gauge) */
 	uint64_t aborted_records;    /* built from dead workers' slots */
 	uint64_t rings_retired;      /* rings truncated, removed or replaced under us */
+	uint64_t slots_invalid;      /* garbage slots reaped without a record */
 	uint64_t reloads;
 	int nsinks;
 	const char *sink_name[BVAPM_MAX_SINKS];

@@ -359,6 +359,7 @@ struct bvapm_ring_slot_view {
 	bool alive;        /* owner process exists (and is not a zombie) */
 	bool in_request;
 	bool torn;         /* writer died mid-update: fields may be mixed */
+	const char *invalid; /* NULL, or why no writer could have left this slot (static text) */
 	uint64_t generation;
 	uint64_t records_written, records_dropped, request_count;
 	uint64_t req_start_wall_ns, req_start_mono_ns;
@@ -377,7 +378,9 @@ int bvapm_ring_slots(const bvapm_ring *ring, struct bvapm_ring_slot_view *out, s
 
 /* Consumer: frees the slot of a dead owner after the caller has dealt with
  * its request (e.g. turned it into an aborted-request record). Returns 0, or
- * -ESRCH if the slot is not owned by `pid` any more, -EBUSY if it is alive. */
+ * -ESRCH if the slot is not owned by `pid` (the view's pid: the low 32 bits
+ * of the owner word) any more, -EBUSY if the process that claimed it (pid and
+ * start time) is running. */
 int bvapm_ring_slot_reap(bvapm_ring *ring, uint32_t index, uint32_t pid);
 
 /* ---- the ring's file: truncated, removed, replaced --------------------------- */

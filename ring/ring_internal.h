@@ -176,6 +176,9 @@ static inline bool bvapm_ring_faulted(const struct bvapm_ring *r)
 }
 
 /* ---- ring_slots.c ---- */
+/* The slot's owner word names a running process that started at proc_start
+ * (a garbage or reused pid is not the owner). Reads /proc. */
+bool bvapm_ring_slot_owner_live(uint64_t owner, uint64_t proc_start);
 void bvapm_ring_slot_claim(struct bvapm_ring *r);
 void bvapm_ring_slot_release(struct bvapm_ring *r);
 void bvapm_ring_slot_count_write(struct bvapm_ring *r, bool committed);

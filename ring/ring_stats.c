@@ -129,7 +129,8 @@ int bvapm_ring_stats(const struct bvapm_ring *r, struct bvapm_ring_stats *st)
 		st->written_records =
 		    sat_add(st->written_records, ck_pr_load_64(&s->records_written));
 		bool in_request = ck_pr_load_32(&s->state) == BVAPM_SLOT_IN_REQUEST;
-		if (!bvapm_proc_alive((uint32_t)owner, NULL))
+		/* the readers' rule (ring_slots.c): pid and start time */
+		if (!bvapm_ring_slot_owner_live(owner, ck_pr_load_64(&s->proc_start)))
 			st->slots_dead++;
 		else if (in_request)
 			st->slots_in_request++;

@@ -5,12 +5,14 @@
  * store. Records the ring refused (full, contention, ...) are listed.
  *
  *   bvapm-loadgen --ring NAME --records N [--size BYTES] [--rate PER_S]
- *                 [--lost FILE] [--garbage]
+ *                 [--lost FILE] [--garbage] [--in-requests]
  *
  * Prints one line: "loadgen pid=P start=S records=N committed=C lost=L".
  * --lost FILE receives one lost sequence number per line.
  * --garbage writes N random payloads instead (a rogue producer): framing is
  * valid, the payload is not a record.
+ * --in-requests wraps each record in a request of the live slot (begin,
+ * checkpoint, SQL, end), as a PHP worker does.
  * --die-in-request begins a request in the live slot (GET /dying, a
  * checkpoint, an SQL statement) and kills itself with SIGKILL.
  * Exit: 0, 1 usage or attach failure.
@@ -39,12 +41,13 @@ int main(int argc, char **argv)
 	const char *ring_name = "default", *lost_path = NULL;
 	unsigned long long records = 1000, rate = 0;
 	unsigned size = 512;
-	int garbage = 0, die = 0, c;
+	int garbage = 0, die = 0, in_requests = 0, c;
 	static const struct option opts[] = {
 		{ "ring", required_argument, NULL, 'r' }, { "records", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' }, { "rate", required_argument, NULL, 'R' },
 		{ "lost", required_argument, NULL, 'l' }, { "garbage", no_argument, NULL, 'g' },
 		{ "die-in-request", no_argument, NULL, 'd' },
+		{ "in-requests", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -56,6 +59,7 @@ int main(int argc, char **argv)
 		case 'l': lost_path = optarg; break;
 		case 'g': garbage = 1; break;
 		case 'd': die = 1; break;
+		case 'q': in_requests = 1; break;
 		default: return 1;
 		}
 	}
@@ -135,7 +139,17 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
+		if (in_requests) {
+			bvapm_ring_slot_request_begin(ring, "4bf92f3577b34da6a3ce929d0e0e4736", "GET",
+			                              "/users/42", now_ns(CLOCK_REALTIME),
+			                              now_ns(CLOCK_MONOTONIC));
+			bvapm_ring_slot_checkpoint(ring, "controller", 6 << 20, now_ns(CLOCK_MONOTONIC));
+			bvapm_ring_slot_sql(ring, "SELECT * FROM users WHERE id = ?", now_ns(CLOCK_MONOTONIC));
+			bvapm_ring_slot_sql(ring, NULL, 0);
+		}
 		int rc = bvapm_ring_write(ring, type, buf, (uint32_t)len);
+		if (in_requests)
+			bvapm_ring_slot_request_end(ring);
 		if (rc == 0) {
 			committed++;
 		} else {

@@ -1,6 +1,7 @@
 /*
  * ring_test_util.h — helpers shared by the ring tests: a private directory
- * for ring files (BVAPM_SHM_DIR), ring creation with small geometry, and a
+ * for ring files (BVAPM_SHM_DIR), ring creation with small geometry, the
+ * clocks of slot stamps, and a
  * record payload that carries producer id, sequence number and a checksum so
  * a consumer can verify every byte.
  */
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ring.h"
@@ -30,6 +32,16 @@ static inline const char *test_shm_dir(void)
 		setenv("BVAPM_SHM_DIR", dir, 1);
 	}
 	return dir;
+}
+
+/* The clocks slot stamps use (CLOCK_REALTIME, CLOCK_MONOTONIC), in ns:
+ * readers refuse stamps in the future or before the ring was created. */
+static inline uint64_t test_now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static inline void test_shm_cleanup(void)

@@ -524,15 +524,16 @@ static void test_slots_and_single_consumer(void **state)
 	assert_int_equal(bvapm_ring_attach("slots", &p, NULL), 0);
 	assert_true(bvapm_ring_slot_index(p) >= 0);
 	bvapm_ring_slot_request_begin(p, "0af7651916cd43dd8448eb211c80319c", "GET", "/orders?id=42",
-	                              1, 2);
-	bvapm_ring_slot_checkpoint(p, "after-load", 12345678, 3);
-	bvapm_ring_slot_sql(p, "SELECT * FROM orders WHERE id = ?", 4);
+	                              test_now_ns(CLOCK_REALTIME), test_now_ns(CLOCK_MONOTONIC));
+	bvapm_ring_slot_checkpoint(p, "after-load", 12345678, test_now_ns(CLOCK_MONOTONIC));
+	bvapm_ring_slot_sql(p, "SELECT * FROM orders WHERE id = ?", test_now_ns(CLOCK_MONOTONIC));
 	struct bvapm_ring_slot_view v[4];
 	assert_int_equal(bvapm_ring_slots(c, v, 4), 1);
 	assert_int_equal(v[0].pid, (uint32_t)getpid());
 	assert_true(v[0].alive);
 	assert_true(v[0].in_request);
 	assert_false(v[0].torn);
+	assert_null(v[0].invalid);
 	assert_string_equal(v[0].method, "GET");
 	assert_string_equal(v[0].uri, "/orders?id=42");
 	assert_string_equal(v[0].checkpoint, "after-load");
@@ -542,8 +543,10 @@ static void test_slots_and_single_consumer(void **state)
 	char longuri[1000];
 	memset(longuri, 'u', sizeof(longuri) - 1);
 	longuri[sizeof(longuri) - 1] = '\0';
-	bvapm_ring_slot_request_begin(p, "", "POST", longuri, 1, 2);
+	bvapm_ring_slot_request_begin(p, "", "POST", longuri, test_now_ns(CLOCK_REALTIME),
+	                              test_now_ns(CLOCK_MONOTONIC));
 	assert_int_equal(bvapm_ring_slots(c, v, 4), 1);
+	assert_null(v[0].invalid);
 	assert_int_equal(strlen(v[0].uri), BVAPM_SLOT_URI_LEN - 1);
 	bvapm_ring_slot_request_end(p);
 	assert_int_equal(bvapm_ring_slots(c, v, 4), 1);

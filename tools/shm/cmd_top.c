@@ -8,6 +8,12 @@
  * mapping: nothing in the ring is written. Running times compare the slot's
  * CLOCK_MONOTONIC stamps with ours (one clock for the whole host).
  *
+ * The slots are shared memory other processes may have written: a slot that
+ * fails the ring's validation shows as `invalid` with the reason, and every
+ * string from a slot is printed with bytes outside printable ASCII (and the
+ * backslash) escaped as \xNN (\\), in the table and in JSON alike, so
+ * nothing in the ring can move the cursor, clear the screen or break a line.
+ *
  * Output: on a terminal, the screen is cleared and redrawn every -d seconds
  * (default 1), lines cut to the terminal's width; q or Ctrl-C quits and the
  * terminal settings are restored. Otherwise (or with --once) plain tables,
@@ -37,8 +43,44 @@ struct row {
 	int64_t running_ns; /* -1: unknown / not in a request */
 };
 
+/* Largest escaped copy of a slot string (4 bytes per byte). */
+#define ESC_LEN (4 * BVAPM_SLOT_URI_LEN)
+
+/* s as printable ASCII: the backslash as \\, other bytes outside 0x20..0x7e
+ * as \xNN. Stops at a NUL or when out (cap >= 5) is full. Returns out. */
+static const char *printable(char *out, size_t cap, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0' && o + 5 <= cap; p++) {
+		if (*p == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else if (*p >= 0x20 && *p <= 0x7e) {
+			out[o++] = (char)*p;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static json_object *json_text(const char *s)
+{
+	char buf[ESC_LEN];
+
+	return json_object_new_string(printable(buf, sizeof(buf), s));
+}
+
 static const char *state_name(const struct bvapm_ring_slot_view *v)
 {
+	if (v->invalid != NULL)
+		return "invalid";
 	if (!v->alive)
 		return v->in_request ? "dead-req" : "dead";
 	return v->in_request ? "request" : "idle";
@@ -53,8 +95,8 @@ static int64_t since(uint64_t stamp_ns, uint64_t now_ns)
 static int compare_rows(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
-	int rank_x = x->v->in_request ? 0 : x->v->alive ? 2 : 1;
-	int rank_y = y->v->in_request ? 0 : y->v->alive ? 2 : 1;
+	int rank_x = x->v->invalid ? 3 : x->v->in_request ? 0 : x->v->alive ? 2 : 1;
+	int rank_y = y->v->invalid ? 3 : y->v->in_request ? 0 : y->v->alive ? 2 : 1;
 
 	if (rank_x != rank_y)
 		return rank_x - rank_y;
@@ -74,12 +116,13 @@ static json_object *row_json(const struct row *r, uint64_t now)
 	json_object_object_add(j, "state", json_object_new_string(state_name(v)));
 	json_object_object_add(j, "alive", json_object_new_boolean(v->alive));
 	json_object_object_add(j, "torn", json_object_new_boolean(v->torn));
+	json_object_object_add(j, "invalid", v->invalid ? json_object_new_string(v->invalid) : NULL);
 	json_object_object_add(j, "requests", json_object_new_uint64(v->request_count));
 	json_object_object_add(j, "records_written", json_object_new_uint64(v->records_written));
 	json_object_object_add(j, "records_dropped", json_object_new_uint64(v->records_dropped));
-	json_object_object_add(j, "method", req ? json_object_new_string(v->method) : NULL);
-	json_object_object_add(j, "uri", req ? json_object_new_string(v->uri) : NULL);
-	json_object_object_add(j, "trace_id", req && v->trace_id[0] ? json_object_new_string(v->trace_id) : NULL);
+	json_object_object_add(j, "method", req ? json_text(v->method) : NULL);
+	json_object_object_add(j, "uri", req ? json_text(v->uri) : NULL);
+	json_object_object_add(j, "trace_id", req && v->trace_id[0] ? json_text(v->trace_id) : NULL);
 	json_object_object_add(j, "started_unix_ns", req ? json_object_new_uint64(v->req_start_wall_ns) : NULL);
 	json_object_object_add(j, "running_ms", req && r->running_ns >= 0
 	                       ? json_object_new_double((double)r->running_ns / 1e6) : NULL);
@@ -87,7 +130,7 @@ static json_object *row_json(const struct row *r, uint64_t now)
 	if (req && v->checkpoint[0] != '\0') {
 		int64_t ago = since(v->checkpoint_mono_ns, now);
 		cp = json_object_new_object();
-		json_object_object_add(cp, "label", json_object_new_string(v->checkpoint));
+		json_object_object_add(cp, "label", json_text(v->checkpoint));
 		json_object_object_add(cp, "memory_bytes", json_object_new_int64(v->checkpoint_mem));
 		json_object_object_add(cp, "ago_ms", ago >= 0 ? json_object_new_double((double)ago / 1e6) : NULL);
 	}
@@ -96,7 +139,7 @@ static json_object *row_json(const struct row *r, uint64_t now)
 	if (req && v->sql[0] != '\0') {
 		int64_t running = since(v->sql_start_mono_ns, now);
 		sql = json_object_new_object();
-		json_object_object_add(sql, "statement", json_object_new_string(v->sql));
+		json_object_object_add(sql, "statement", json_text(v->sql));
 		json_object_object_add(sql, "running_ms",
 		                       running >= 0 ? json_object_new_double((double)running / 1e6) : NULL);
 	}
@@ -136,59 +179,80 @@ static void line(int width, const char *fmt, ...)
 	fputs(width != 0 ? "\033[K\n" : "\n", stdout);
 }
 
+/* Workers in a request, dead, and invalid slots among rows. */
+static void count_rows(const struct row *rows, int n, int *in_request, int *dead, int *invalid)
+{
+	*in_request = *dead = *invalid = 0;
+	for (int i = 0; i < n; i++) {
+		const struct bvapm_ring_slot_view *v = rows[i].v;
+		*invalid += v->invalid != NULL;
+		*in_request += v->invalid == NULL && v->in_request && v->alive;
+		*dead += v->invalid == NULL && !v->alive;
+	}
+}
+
+static void print_row(const struct row *r, uint64_t now, int width)
+{
+	const struct bvapm_ring_slot_view *v = r->v;
+	char run[32], cp[96] = "", mem[32] = "", sql[200] = "", ago[32], sqlrun[32];
+	char method[ESC_LEN], uri[ESC_LEN], label[ESC_LEN], stmt[ESC_LEN], note[96] = "";
+
+	printable(method, sizeof(method), v->in_request ? v->method : "");
+	printable(uri, sizeof(uri), v->in_request ? v->uri : "");
+	if (v->in_request && v->checkpoint[0] != '\0') {
+		snprintf(cp, sizeof(cp), "%s (%s ago)", printable(label, sizeof(label), v->checkpoint),
+		         duration(since(v->checkpoint_mono_ns, now), ago, sizeof(ago)));
+		shm_bytes((unsigned long long)(v->checkpoint_mem > 0 ? v->checkpoint_mem : 0), mem,
+		          sizeof(mem));
+	}
+	if (v->in_request && v->sql[0] != '\0')
+		snprintf(sql, sizeof(sql), "[%s] %s",
+		         duration(since(v->sql_start_mono_ns, now), sqlrun, sizeof(sqlrun)),
+		         printable(stmt, sizeof(stmt), v->sql));
+	if (v->invalid != NULL)
+		snprintf(note, sizeof(note), " (invalid: %s)", v->invalid);
+	else if (v->torn)
+		snprintf(note, sizeof(note), " (torn)");
+	line(width, "%-8u %-8s %9s %-7s %-32s %-24s %9s %s%s", v->pid, state_name(v),
+	     v->in_request ? duration(r->running_ns, run, sizeof(run)) : "-", method, uri, cp, mem,
+	     sql, note);
+}
+
 /* width: terminal columns, 0 for plain output, -1 for a screen of unknown width */
 static void print_table(const char *path, const struct row *rows, int n, uint64_t now, int width)
 {
-	int in_request = 0, dead = 0;
-	char when[16] = "";
+	int in_request, dead, invalid;
+	char when[16] = "", extra[32] = "";
 	time_t t = time(NULL);
 	struct tm tm;
 
-	for (int i = 0; i < n; i++) {
-		in_request += rows[i].v->in_request && rows[i].v->alive;
-		dead += !rows[i].v->alive;
-	}
+	count_rows(rows, n, &in_request, &dead, &invalid);
+	if (invalid > 0)
+		snprintf(extra, sizeof(extra), ", %d invalid", invalid);
 	if (localtime_r(&t, &tm) != NULL)
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	line(width, "bvapm-shm top - %s - %s - %d workers, %d in a request, %d dead", path, when, n,
-	     in_request, dead);
+	line(width, "bvapm-shm top - %s - %s - %d workers, %d in a request, %d dead%s", path, when,
+	     n - invalid, in_request, dead, extra);
 	line(width, "%-8s %-8s %9s %-7s %-32s %-24s %9s %s", "PID", "STATE", "RUNNING", "METHOD", "URI",
 	     "CHECKPOINT", "MEMORY", "SQL");
-	for (int i = 0; i < n; i++) {
-		const struct bvapm_ring_slot_view *v = rows[i].v;
-		char run[32], cp[96] = "", mem[32] = "", sql[200] = "", ago[32], sqlrun[32];
-
-		if (v->in_request && v->checkpoint[0] != '\0') {
-			snprintf(cp, sizeof(cp), "%s (%s ago)", v->checkpoint,
-			         duration(since(v->checkpoint_mono_ns, now), ago, sizeof(ago)));
-			shm_bytes((unsigned long long)(v->checkpoint_mem > 0 ? v->checkpoint_mem : 0), mem,
-			          sizeof(mem));
-		}
-		if (v->in_request && v->sql[0] != '\0')
-			snprintf(sql, sizeof(sql), "[%s] %s",
-			         duration(since(v->sql_start_mono_ns, now), sqlrun, sizeof(sqlrun)), v->sql);
-		line(width, "%-8u %-8s %9s %-7s %-32s %-24s %9s %s%s", v->pid, state_name(v),
-		     v->in_request ? duration(rows[i].running_ns, run, sizeof(run)) : "-",
-		     v->in_request ? v->method : "", v->in_request ? v->uri : "", cp, mem, sql,
-		     v->torn ? " (torn)" : "");
-	}
+	for (int i = 0; i < n; i++)
+		print_row(&rows[i], now, width);
 }
 
 static json_object *table_json(const char *path, const struct row *rows, int n, uint64_t now)
 {
 	json_object *j = json_object_new_object(), *arr = json_object_new_array();
-	int in_request = 0, dead = 0;
+	int in_request, dead, invalid;
 
-	for (int i = 0; i < n; i++) {
-		in_request += rows[i].v->in_request && rows[i].v->alive;
-		dead += !rows[i].v->alive;
+	count_rows(rows, n, &in_request, &dead, &invalid);
+	for (int i = 0; i < n; i++)
 		json_object_array_add(arr, row_json(&rows[i], now));
-	}
 	json_object_object_add(j, "ring", json_object_new_string(path));
 	json_object_object_add(j, "time_unix_ns", json_object_new_uint64(shm_now_ns(CLOCK_REALTIME)));
-	json_object_object_add(j, "workers", json_object_new_int(n));
+	json_object_object_add(j, "workers", json_object_new_int(n - invalid));
 	json_object_object_add(j, "in_request", json_object_new_int(in_request));
 	json_object_object_add(j, "dead", json_object_new_int(dead));
+	json_object_object_add(j, "invalid", json_object_new_int(invalid));
 	json_object_object_add(j, "slots", arr);
 	return j;
 }

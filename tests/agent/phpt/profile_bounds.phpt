@@ -22,7 +22,7 @@ for ($i = 0; $i < 60; $i++) {
 foreach ($fibers as $f) { $f->resume(); $sum += $f->getReturn(); }
 echo $sum, " ", $d, "\n";';
 $ini = ['bvapm.ring' => 'bounds', 'bvapm.mode' => 'aggressive', 'bvapm.profile_max_functions' => '100',
-        'bvapm.profile_top_n' => '1000', 'bvapm.overhead_budget_us' => '0'];
+        'bvapm.profile_top_n' => '100', 'bvapm.overhead_budget_us' => '0'];
 var_dump(bvapm_same_as_without($code, $ini));
 $recs = bvapm_ring_records('bounds');
 var_dump(count($recs), $recs[0]['truncated']);
