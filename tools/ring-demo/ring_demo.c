@@ -63,7 +63,12 @@ static void producer(const char *name, int id, double seconds, int rate, struct 
 			rec[i] = (unsigned char)(seq + i);
 		unsigned long long sum = checksum(rec, len - 8);
 		memcpy(rec + len - 8, &sum, 8);
-		bvapm_ring_slot_request_begin(p, "", "GET", "/demo", 0, 0);
+		struct timespec wall, mono;
+		clock_gettime(CLOCK_REALTIME, &wall);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		bvapm_ring_slot_request_begin(p, "", "GET", "/demo",
+		                              (uint64_t)wall.tv_sec * 1000000000u + (uint64_t)wall.tv_nsec,
+		                              (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec);
 		if (bvapm_ring_write(p, 1, rec, (uint32_t)len) == 0)
 			out->written++;
 		else
