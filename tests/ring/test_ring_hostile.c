@@ -157,6 +157,14 @@ static pid_t spawn_producer(const char *name, uint32_t id, uint32_t n, uint32_t 
 	return pid;
 }
 
+/* Lets the producers write and starts PRODUCERS of them, n records each. */
+static void start_producers(const char *name, pid_t *pids, uint32_t n, uint32_t max_len)
+{
+	sh->go = 1;
+	for (int i = 0; i < PRODUCERS; i++)
+		pids[i] = spawn_producer(name, (uint32_t)i, n, max_len);
+}
+
 /* Drains until every producer exited, then once more. */
 static void drain_until_exit(bvapm_ring *c, struct tally *t, pid_t *pids, int npids)
 {
@@ -208,10 +216,8 @@ static void test_garbage_word_at_the_tail(void **state)
 	assert_true(bvapm_ring_check(c, &rep) > 0);
 	assert_non_null(strstr(rep.first_problem, "the word at the tail"));
 
-	sh->go = 1;
 	pid_t pids[PRODUCERS];
-	for (int i = 0; i < PRODUCERS; i++)
-		pids[i] = spawn_producer("hostile-tail", (uint32_t)i, 3000, 300);
+	start_producers("hostile-tail", pids, 3000, 300);
 	struct tally t = {0};
 	drain_until_exit(c, &t, pids, PRODUCERS);
 
@@ -254,10 +260,8 @@ static void test_garbage_ahead_and_across_the_wrap(void **state)
 	memset(sh, 0, sizeof(*sh));
 	struct tally t = {0};
 
-	sh->go = 1;
 	pid_t pids[PRODUCERS];
-	for (int i = 0; i < PRODUCERS; i++)
-		pids[i] = spawn_producer("hostile-ahead", (uint32_t)i, 6000, 500);
+	start_producers("hostile-ahead", pids, 6000, 500);
 	/* let them lap the ring a few times, then pause them and drain */
 	while (__atomic_load_n(&sh->committed[0], __ATOMIC_RELAXED) < 1500)
 		drain_once(c, &t);
@@ -301,10 +305,8 @@ static void test_garbage_while_producers_run(void **state)
 	memset(sh, 0, sizeof(*sh));
 	struct tally t = {0};
 
-	sh->go = 1;
 	pid_t pids[PRODUCERS];
-	for (int i = 0; i < PRODUCERS; i++)
-		pids[i] = spawn_producer("hostile-live", (uint32_t)i, 4000, 500);
+	start_producers("hostile-live", pids, 4000, 500);
 	pid_t rogue = fork();
 	if (rogue == 0) {
 		for (int round = 0; round < 200; round++) {
@@ -378,10 +380,8 @@ static void test_stalled_producer_continued_late(void **state)
 
 	/* Others write while it is stopped: the consumer repairs its
 	 * reservation after 200 ms and the ring laps past it several times. */
-	sh->go = 1;
 	pid_t pids[PRODUCERS];
-	for (int i = 0; i < PRODUCERS; i++)
-		pids[i] = spawn_producer("hostile-stall", (uint32_t)i, 8000, 200);
+	start_producers("hostile-stall", pids, 8000, 200);
 	struct bvapm_ring_stats st;
 	uint64_t deadline = now_ms() + 20000;
 	do {
