@@ -25,7 +25,8 @@
 #include "record.h"
 #include <sys/types.h>
 
-#include "ring.h"
+#include "ring_inspect.h" /* stats, for the standing check */
+#include "ring_producer.h"
 
 enum bvapm_agent_mode {
 	BVAPM_MODE_LIGHT = 1,      /* sampled summaries (sample_rate) */

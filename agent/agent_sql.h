@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #include "record.h"
-#include "ring.h"
+#include "ring_producer.h"
 #include "sql_normalize.h"
 #include "sql_stats.h"
 

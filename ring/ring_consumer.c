@@ -63,22 +63,6 @@ uint64_t bvapm_ring_read_pos(const struct bvapm_ring *r) { return r->read_pos; }
 uint64_t bvapm_ring_head(const struct bvapm_ring *r) { return r->head; }
 void bvapm_ring_rewind(struct bvapm_ring *r) { r->read_pos = r->head; }
 
-/* Does the header at pos chain, record by record, to exactly `tail` (or
- * through BVAPM_RING_RESYNC_HOPS valid headers)? Used to tell a real record
- * boundary from payload bytes that merely look like one. */
-static bool chains_to_tail(const struct bvapm_ring *r, uint64_t pos, uint64_t tail)
-{
-	for (int hop = 0; hop < BVAPM_RING_RESYNC_HOPS; hop++) {
-		if (pos == tail)
-			return true;
-		uint64_t cw = ck_pr_load_64(bvapm_ring_word(r, pos));
-		if (!bvapm_ring_frame_ok(r, cw, pos, tail))
-			return false;
-		pos += bvapm_cw_len(cw);
-	}
-	return true;
-}
-
 static void count_invalid(struct bvapm_ring *r, uint64_t records, uint64_t bytes)
 {
 	/* consumer-only counters: unordered statistics */
@@ -122,16 +106,11 @@ static void clear_garbage_at_tail(struct bvapm_ring *r, uint64_t tail)
 	}
 }
 
-/* Corrupt framing at pos: find the next real boundary (or the tail). */
+/* Corrupt framing at pos: skip to the next real boundary (or the tail). */
 static uint64_t resync(struct bvapm_ring *r, uint64_t pos, uint64_t tail)
 {
-	uint64_t p;
+	uint64_t p = bvapm_ring_next_boundary(r, pos, tail);
 
-	for (p = pos + 8; p < tail; p += 8) {
-		uint64_t cw = ck_pr_load_64(bvapm_ring_word(r, p));
-		if (bvapm_ring_frame_ok(r, cw, p, tail) && chains_to_tail(r, p, tail))
-			break;
-	}
 	count_invalid(r, 1, p - pos);
 	r->events.resync_bytes += p - pos;
 	note_event(r, &r->events.resyncs, pos, ck_pr_load_64(bvapm_ring_word(r, pos)));

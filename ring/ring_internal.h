@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "ring.h"
+#include "ring_test_hooks.h"
 
 #define BVAPM_RING_MAX_ATTEMPTS 32      /* CAS retries before dropping as contention */
 #define BVAPM_RING_DEFAULT_CAPACITY (UINT64_C(16) << 20)
@@ -149,6 +150,14 @@ static inline void bvapm_counter_add_single(uint64_t *counter, uint64_t n)
 	uint64_t v = ck_pr_load_64(counter);
 	ck_pr_store_64(counter, v > UINT64_MAX - n ? UINT64_MAX : v + n);
 }
+
+/* ---- ring_framing.c ---- */
+
+/* Does the header at pos chain, record by record, to exactly `tail` (or
+ * through BVAPM_RING_RESYNC_HOPS valid headers)? */
+bool bvapm_ring_chains_to(const struct bvapm_ring *r, uint64_t pos, uint64_t tail);
+/* Corrupt framing at pos: the next real boundary after it, or the tail. */
+uint64_t bvapm_ring_next_boundary(const struct bvapm_ring *r, uint64_t pos, uint64_t tail);
 
 /* ---- ring_proc.c ---- */
 

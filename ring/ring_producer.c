@@ -64,6 +64,19 @@ void bvapm_ring_count_loss(struct bvapm_ring *r, enum bvapm_ring_loss reason, ui
 	bvapm_counter_add(counter, n); /* statistics: see ring_internal.h */
 }
 
+/* The host-wide control words, read by agents at each request start: one
+ * relaxed load each, no ordering with anything else (a change takes effect
+ * from the next request). */
+bool bvapm_ring_disabled(const struct bvapm_ring *r)
+{
+	return ck_pr_load_32(&r->hdr->kill_switch) != 0;
+}
+
+uint32_t bvapm_ring_mode_override(const struct bvapm_ring *r)
+{
+	return ck_pr_load_32(&r->hdr->mode_override);
+}
+
 int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_reservation *res)
 {
 	struct bvapm_ring_header *h = r->hdr;
@@ -90,7 +103,12 @@ int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_res
 			return drop(r, BVAPM_LOSS_CONTENTION, -EIO);
 		/* The consumer writes head after every batch: reading it on every
 		 * write would cost a cache miss. Use our last copy; it is older,
-		 * so never larger than the real head (which only grows). */
+		 * so never larger than the real head (which only grows), and it
+		 * only ever under-states free room. That is safe because a claim
+		 * does not trust the head at all: the claim CAS below expects
+		 * FREE(lap) in the word itself, which exists only once the
+		 * consumer released the word (its store fence before the head
+		 * store pairs with our load fence before each head reload). */
 		uint64_t head = r->cached_head;
 
 		if (bvapm_unlikely(head > t || t - head > r->capacity)) {

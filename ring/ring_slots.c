@@ -128,7 +128,11 @@ void bvapm_ring_slot_claim(struct bvapm_ring *r)
 		return;
 	r->slot = s;
 	r->slot_index = (int)(s - r->slots);
-	/* Start from an even counter whatever a dead previous owner left. */
+	/* Open an update: an odd counter whatever a dead previous owner left
+	 * (odd or even), so readers retry while the fields below are reset;
+	 * write_end makes it even again. The store fence orders the odd counter
+	 * before the field stores (the readers' load fences in copy_slot are
+	 * its partner, as for write_begin). */
 	r->slot_seq = ck_pr_load_32(&s->seq) | 1u;
 	ck_pr_store_32(&s->seq, r->slot_seq);
 	ck_pr_fence_store();

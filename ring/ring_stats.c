@@ -1,5 +1,6 @@
 /*
- * ring_stats.c — statistics snapshot and control words (kill switch, mode).
+ * ring_stats.c — statistics snapshot and the control words' writer and full
+ * reader (producers' one-load reads of them are in ring_producer.c).
  *
  * Readers take relaxed loads: the figures are for people and dashboards, and
  * may be a few records apart from one another. The kill switch is read by
@@ -43,22 +44,16 @@ const char *bvapm_ring_loss_name(enum bvapm_ring_loss reason)
 	return (unsigned)reason < BVAPM_LOSS__COUNT ? loss_names[reason] : "unknown";
 }
 
-bool bvapm_ring_disabled(const struct bvapm_ring *r)
-{
-	return ck_pr_load_32(&r->hdr->kill_switch) != 0; /* relaxed: see above */
-}
-
-uint32_t bvapm_ring_mode_override(const struct bvapm_ring *r)
-{
-	return ck_pr_load_32(&r->hdr->mode_override); /* relaxed */
-}
-
 void bvapm_ring_get_control(const struct bvapm_ring *r, struct bvapm_ring_control *out)
 {
 	const struct bvapm_ring_header *h = r->hdr;
 
 	out->kill_switch = ck_pr_load_32(&h->kill_switch);
 	out->mode_override = ck_pr_load_32(&h->mode_override);
+	/* Partner of the store fence in bvapm_ring_set_control: who/when were
+	 * written before the words, so a reader that sees the new words, then
+	 * fences, sees who changed them (or a later change). */
+	ck_pr_fence_load();
 	out->changed_ns = ck_pr_load_64(&h->control_changed_ns);
 	out->changed_uid = ck_pr_load_32(&h->control_changed_uid);
 	out->changed_pid = ck_pr_load_32(&h->control_changed_pid);
@@ -70,7 +65,8 @@ int bvapm_ring_set_control(struct bvapm_ring *r, uint32_t kill_switch, uint32_t 
 
 	if (!r->writable)
 		return -EROFS;
-	/* who/when first, then the words agents act on */
+	/* who/when first, then the words agents act on; the store fence pairs
+	 * with the load fence in bvapm_ring_get_control */
 	ck_pr_store_64(&h->control_changed_ns, bvapm_now_ns(CLOCK_REALTIME));
 	ck_pr_store_32(&h->control_changed_uid, (uint32_t)getuid());
 	ck_pr_store_32(&h->control_changed_pid, (uint32_t)getpid());

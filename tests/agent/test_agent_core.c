@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ring.h"
 #include "agent_core.h"
 #include "profile.h"
 

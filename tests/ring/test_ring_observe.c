@@ -22,6 +22,7 @@
 
 #include "ring_layout.h"
 #include "ring_test_util.h"
+#include "ring_test_hooks.h"
 
 #include <ck_pr.h>
 #include <time.h>
