@@ -35,7 +35,6 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	zend_long sql_max_statements;
 	bool ini_changed;      /* an INI value changed since the core was configured */
 	bool request_failed;   /* a fatal error or uncaught exception in this request */
-	bool recording;        /* bvapm_agent_request_begin ran for this request */
 ZEND_END_MODULE_GLOBALS(bvapm)
 
 ZEND_EXTERN_MODULE_GLOBALS(bvapm)
