@@ -75,8 +75,8 @@ int bvapm_store_commit(struct bvapm_store *st);
 void bvapm_store_rollback(struct bvapm_store *st);
 
 /* Stores one record: record points at a buffer bvapm_rec_verify() accepted
- * (8-byte aligned). *dup is set when the store already held it (nothing
- * written). A kind this build has no table for is skipped (SQLITE_OK).
+ * (8-byte aligned). *dup says whether the store already held it (then
+ * nothing is written). A kind this build has no table for is skipped (SQLITE_OK).
  * Returns SQLITE_OK or SQLite's error code; after an error, the rows of the
  * record written before it stay in the transaction. */
 int bvapm_store_put(struct bvapm_store *st, const void *record, bool *dup);

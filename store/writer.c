@@ -408,6 +408,7 @@ static int put_stats(struct bvapm_store *st, bvapm_rec_record_ref r, bool *dup)
 int bvapm_store_put(struct bvapm_store *st, const void *record, bool *dup)
 {
 	bvapm_rec_record_ref r = bvapm_rec_root(record);
+	*dup = false;
 	switch (bvapm_rec_record_body_type(r)) {
 	case BVAPM_REC_KIND_REQUEST: return put_request(st, r, dup);
 	case BVAPM_REC_KIND_FATAL: return put_fatal(st, r, dup);
