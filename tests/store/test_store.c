@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "fixtures.h"
+#include "tests/record/fixtures.h"
 #include "store/schema.h"
 #include "store/store.h"
 
