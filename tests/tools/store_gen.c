@@ -115,7 +115,8 @@ static void exec(const char *sql)
 static _Alignas(8) uint8_t rec_buf[1 << 20];
 
 /* Verifies the record encode() returned (the drainer verifies everything it
- * reads) and stores it; a duplicate would be a generator bug. */
+ * reads) and stores it; a truncated record or a duplicate would be a
+ * generator bug. */
 static void store_record(ssize_t n, const char *what)
 {
 	if (n < 0) {
@@ -126,6 +127,10 @@ static void store_record(ssize_t n, const char *what)
 	if (bvapm_rec_verify(rec_buf, (size_t)n, NULL, &verr) != 0) {
 		fprintf(stderr, "bvapm-store-gen: %s: record refused by the verifier: %s at %u\n", what,
 		        verr.what, verr.offset);
+		exit(1);
+	}
+	if (bvapm_rec_record_truncated(bvapm_rec_root(rec_buf))) {
+		fprintf(stderr, "bvapm-store-gen: %s: truncated by the codec\n", what);
 		exit(1);
 	}
 	bool dup = false;
