@@ -6,6 +6,7 @@
 #include "config.h"
 #include "listen.h"
 #include "log.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -50,10 +51,12 @@ static const struct key keys[] = {
 	{ "spool", "evict_pct", K_U32, F(spool_evict_pct), 1, 100 },
 	{ "retry", "min_ms", K_U32, F(retry_min_ms), 1, 3600000 },
 	{ "retry", "max_ms", K_U32, F(retry_max_ms), 1, 3600000 },
-	{ "sqlite", "enabled", K_BOOL, F(sqlite_enabled), 0, 1 },
-	{ "sqlite", "path", K_STR, F(sqlite_path), 0, 0 },
-	{ "sqlite", "synchronous_full", K_BOOL, F(sqlite_sync_full), 0, 1 },
-	{ "sqlite", "busy_timeout_ms", K_U32, F(sqlite_busy_timeout_ms), 0, 600000 },
+	/* [sqlite]: the store's section; its defaults and bounds are the store's */
+	{ BVAPM_STORE_CONFIG_SECTION, "enabled", K_BOOL, F(sqlite_enabled), 0, 1 },
+	{ BVAPM_STORE_CONFIG_SECTION, BVAPM_STORE_CONFIG_PATH, K_STR, F(sqlite_path), 0, 0 },
+	{ BVAPM_STORE_CONFIG_SECTION, "synchronous_full", K_BOOL, F(sqlite_sync_full), 0, 1 },
+	{ BVAPM_STORE_CONFIG_SECTION, "busy_timeout_ms", K_U32, F(sqlite_busy_timeout_ms), 0,
+	  BVAPM_STORE_MAX_BUSY_TIMEOUT_MS },
 	{ "null", "enabled", K_BOOL, F(null_enabled), 0, 1 },
 	{ "otlp", "enabled", K_BOOL, F(otlp_enabled), 0, 1 },
 	{ "otlp", "endpoint", K_STR, F(otlp_endpoint), 0, 0 },
@@ -89,8 +92,8 @@ void bvapm_config_defaults(struct bvapm_drainer_config *c)
 	c->retry_min_ms = 100;
 	c->retry_max_ms = 30000;
 	c->sqlite_enabled = true;
-	snprintf(c->sqlite_path, sizeof c->sqlite_path, "/var/lib/bvapm/store.db");
-	c->sqlite_busy_timeout_ms = 1000;
+	snprintf(c->sqlite_path, sizeof c->sqlite_path, "%s", BVAPM_STORE_DEFAULT_PATH);
+	c->sqlite_busy_timeout_ms = BVAPM_STORE_DEFAULT_BUSY_TIMEOUT_MS;
 	snprintf(c->otlp_endpoint, sizeof c->otlp_endpoint, "http://127.0.0.1:4318/v1/traces");
 	c->otlp_timeout_ms = 5000;
 	c->otlp_gzip = true;

@@ -1,449 +1,52 @@
 /*
- * sink_sqlite.c — the embedded store: every batch is one SQLite transaction
- * (WAL, synchronous=NORMAL, or FULL when configured); records are inserted
- * with INSERT OR IGNORE on UNIQUE (pid, producer_start_unix_ns, sequence) so
- * at-least-once delivery stores each record once. Schema: store_schema.h.
+ * sink_sqlite.c — the sink that delivers to the embedded store: every batch
+ * is one transaction of the store library (store/store.h: schema,
+ * migrations, the INSERTs of each record kind); this file maps its results
+ * onto the sink contract (sink.h), logs, and counts duplicates.
  *
- * Threads: one sink thread owns the connection. The duplicate counter is a
+ * Threads: one sink thread owns the store. The duplicate counter is a
  * relaxed atomic read by the metrics thread.
  *
  * Results: OK after COMMIT returned SQLITE_OK (the WAL frame is written: a
  * drainer killed afterwards finds it; power loss may lose the last
- * transactions unless [sqlite] synchronous_full); RETRY on SQLITE_BUSY,
- * LOCKED, FULL, IOERR, CANTOPEN, NOMEM (the transaction is rolled back);
- * PARTIAL when single records fail in any other way (they are counted as
- * rejected, the rest is committed).
+ * transactions unless [sqlite] synchronous_full); RETRY on the errors
+ * bvapm_store_transient() names (SQLITE_BUSY, LOCKED, FULL, IOERR, CANTOPEN,
+ * NOMEM, PROTOCOL; the transaction is rolled back); PARTIAL when single
+ * records fail in any other way (they are counted as rejected, the rest is
+ * committed).
  */
 #include "sinks.h"
 #include "log.h"
-#include "record.h"
-#include "store_schema.h"
+#include "store/store.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-enum { ST_REQ, ST_FATAL, ST_ABORTED, ST_STATS, ST_CKPT, ST_SQL, ST_FUNC, ST_ERR, ST_TAG, ST_CTR,
-       ST_PATH, ST__COUNT };
-
-static const char *const stmt_sql[ST__COUNT] = {
-	[ST_REQ] = "INSERT OR IGNORE INTO requests (pid, producer_start_unix_ns, sequence, host, "
-	           "service, wall_unix_ns, trace_id, span_id, parent_span_id, sampled, truncated, "
-	           "method, uri, route, sapi, status, mode, keep_reason, detail_reduced, "
-	           "start_unix_ns, wall_ns, cpu_user_us, cpu_sys_us, mem_start_bytes, mem_end_bytes, "
-	           "mem_peak_bytes, mem_limit_bytes, agent_ns, sql_total_count, sql_total_ns, "
-	           "sql_dropped, functions_dropped) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-	           "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
-	           "?27, ?28, ?29, ?30, ?31, ?32)",
-	[ST_FATAL] = "INSERT OR IGNORE INTO fatals (pid, producer_start_unix_ns, sequence, host, "
-	             "service, wall_unix_ns, trace_id, type, message, file, line, out_of_memory, "
-	             "method, uri, route, start_unix_ns, wall_ns, mem_usage_bytes, mem_peak_bytes, "
-	             "mem_limit_bytes, stack_depth, stack) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	             "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
-	[ST_ABORTED] = "INSERT OR IGNORE INTO aborted (pid, producer_start_unix_ns, sequence, host, "
-	               "wall_unix_ns, trace_id, worker_pid, method, uri, started_unix_ns, running_ns, "
-	               "last_checkpoint, last_checkpoint_mem_bytes, current_sql, "
-	               "worker_start_unix_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	               "?12, ?13, ?14, ?15)",
-	[ST_STATS] = "INSERT OR IGNORE INTO stats (pid, producer_start_unix_ns, sequence, host, "
-	             "wall_unix_ns, source, interval_ns, name, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-	             "?7, ?8, ?9)",
-	[ST_CKPT] = "INSERT INTO checkpoints (request_id, fatal_id, idx, label, offset_ns, mem_bytes, "
-	            "mem_delta_bytes, peak_bytes, largest_jump) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-	            "?8, ?9)",
-	[ST_SQL] = "INSERT INTO sql (request_id, statement, count, total_ns, max_ns, rows, "
-	           "n_plus_one) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_FUNC] = "INSERT INTO functions (request_id, fatal_id, name, calls, inclusive_ns, "
-	            "exclusive_ns, mem_delta_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_ERR] = "INSERT INTO errors (request_id, type, message, file, line, count, stack) VALUES "
-	           "(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_TAG] = "INSERT INTO tags (request_id, key, value) VALUES (?1, ?2, ?3)",
-	[ST_CTR] = "INSERT INTO counters (request_id, name, value) VALUES (?1, ?2, ?3)",
-	[ST_PATH] = "INSERT INTO call_paths (request_id, path, calls, inclusive_ns, exclusive_ns) "
-	            "VALUES (?1, ?2, ?3, ?4, ?5)",
-};
-
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST__COUNT];
-	char path[512];
-};
 
 static uint64_t duplicates; /* relaxed atomic: records already in the store */
 
 uint64_t bvapm_sink_sqlite_duplicates(void);
 uint64_t bvapm_sink_sqlite_duplicates(void)
 {
+	/* Relaxed: a statistic, read alone. */
 	return __atomic_load_n(&duplicates, __ATOMIC_RELAXED);
 }
 
-/* ---- binding helpers ------------------------------------------------------ */
-
-static void b_str(sqlite3_stmt *s, int i, bvapm_rec_str v)
+static void retry(struct bvapm_store *st, struct bvapm_sink_result *out, int rc, const char *what)
 {
-	if (v.ptr)
-		sqlite3_bind_text(s, i, v.ptr, (int)v.len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static void b_int(sqlite3_stmt *s, int i, uint64_t v)
-{
-	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
-}
-
-static void b_id(sqlite3_stmt *s, int i, sqlite3_int64 id)
-{
-	if (id)
-		sqlite3_bind_int64(s, i, id);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static void b_hex(sqlite3_stmt *s, int i, bvapm_rec_bytes v)
-{
-	static const char hex[] = "0123456789abcdef";
-	char buf[65];
-	if (!v.ptr || v.len == 0 || v.len > 32) {
-		sqlite3_bind_null(s, i);
-		return;
-	}
-	for (uint32_t k = 0; k < v.len; k++) {
-		buf[2 * k] = hex[v.ptr[k] >> 4];
-		buf[2 * k + 1] = hex[v.ptr[k] & 15];
-	}
-	sqlite3_bind_text(s, i, buf, (int)(2 * v.len), SQLITE_TRANSIENT);
-}
-
-static int run(sqlite3_stmt *s)
-{
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static void b_env(sqlite3_stmt *s, bvapm_rec_record_ref r)
-{
-	b_int(s, 1, bvapm_rec_record_pid(r));
-	b_int(s, 2, bvapm_rec_record_producer_start_unix_ns(r));
-	b_int(s, 3, bvapm_rec_record_sequence(r));
-	b_str(s, 4, bvapm_rec_record_host(r));
-}
-
-/* ---- one record per kind ---------------------------------------------------- */
-
-/* A stack (innermost first in the record) as "function file:line" lines,
- * outermost first; a malloc()ed string ("" for no frames), NULL when out of
- * memory. */
-static char *stack_text(bvapm_rec_stack_frame_vec fv, size_t *used_out)
-{
-	size_t cap = 1, used = 0;
-	for (uint32_t i = 0; i < fv.len; i++) {
-		bvapm_rec_stack_frame_ref x = bvapm_rec_stack_frame_at(fv, i);
-		cap += bvapm_rec_stack_frame_function(x).len + bvapm_rec_stack_frame_file(x).len + 16;
-	}
-	char *stack = malloc(cap);
-	if (!stack)
-		return NULL;
-	stack[0] = 0;
-	for (uint32_t k = fv.len; k-- > 0;) {
-		bvapm_rec_stack_frame_ref x = bvapm_rec_stack_frame_at(fv, k);
-		bvapm_rec_str fn = bvapm_rec_stack_frame_function(x), fl = bvapm_rec_stack_frame_file(x);
-		used += (size_t)snprintf(stack + used, cap - used, "%.*s %.*s:%u\n", (int)fn.len,
-		                         fn.ptr ? fn.ptr : "", (int)fl.len, fl.ptr ? fl.ptr : "",
-		                         bvapm_rec_stack_frame_line(x));
-	}
-	*used_out = used;
-	return stack;
-}
-
-static int put_checkpoints(struct store *st, sqlite3_int64 req, sqlite3_int64 fatal,
-                           bvapm_rec_checkpoint_vec v)
-{
-	sqlite3_stmt *s = st->st[ST_CKPT];
-	for (uint32_t i = 0; i < v.len; i++) {
-		bvapm_rec_checkpoint_ref c = bvapm_rec_checkpoint_at(v, i);
-		b_id(s, 1, req);
-		b_id(s, 2, fatal);
-		b_int(s, 3, i);
-		b_str(s, 4, bvapm_rec_checkpoint_label(c));
-		b_int(s, 5, bvapm_rec_checkpoint_offset_ns(c));
-		b_int(s, 6, bvapm_rec_checkpoint_mem_bytes(c));
-		b_int(s, 7, (uint64_t)bvapm_rec_checkpoint_mem_delta_bytes(c));
-		b_int(s, 8, bvapm_rec_checkpoint_peak_bytes(c));
-		b_int(s, 9, bvapm_rec_checkpoint_largest_jump(c));
-		int rc = run(s);
-		if (rc)
-			return rc;
-	}
-	return SQLITE_OK;
-}
-
-static int put_functions(struct store *st, sqlite3_int64 req, sqlite3_int64 fatal,
-                         bvapm_rec_function_stat_vec v)
-{
-	sqlite3_stmt *s = st->st[ST_FUNC];
-	for (uint32_t i = 0; i < v.len; i++) {
-		bvapm_rec_function_stat_ref f = bvapm_rec_function_stat_at(v, i);
-		b_id(s, 1, req);
-		b_id(s, 2, fatal);
-		b_str(s, 3, bvapm_rec_function_stat_name(f));
-		b_int(s, 4, bvapm_rec_function_stat_calls(f));
-		b_int(s, 5, bvapm_rec_function_stat_inclusive_ns(f));
-		b_int(s, 6, bvapm_rec_function_stat_exclusive_ns(f));
-		b_int(s, 7, (uint64_t)bvapm_rec_function_stat_mem_delta_bytes(f));
-		int rc = run(s);
-		if (rc)
-			return rc;
-	}
-	return SQLITE_OK;
-}
-
-static int put_request(struct store *st, bvapm_rec_record_ref r, bool *dup)
-{
-	bvapm_rec_request_ref q = bvapm_rec_record_body_request(r);
-	sqlite3_stmt *s = st->st[ST_REQ];
-	b_env(s, r);
-	b_str(s, 5, bvapm_rec_record_service(r));
-	b_int(s, 6, bvapm_rec_record_wall_unix_ns(r));
-	b_hex(s, 7, bvapm_rec_record_trace_id(r));
-	b_hex(s, 8, bvapm_rec_record_span_id(r));
-	b_hex(s, 9, bvapm_rec_record_parent_span_id(r));
-	b_int(s, 10, bvapm_rec_record_sampled(r));
-	b_int(s, 11, bvapm_rec_record_truncated(r));
-	b_str(s, 12, bvapm_rec_request_method(q));
-	b_str(s, 13, bvapm_rec_request_uri(q));
-	b_str(s, 14, bvapm_rec_request_route(q));
-	b_str(s, 15, bvapm_rec_request_sapi(q));
-	b_int(s, 16, bvapm_rec_request_status(q));
-	b_int(s, 17, bvapm_rec_request_mode(q));
-	b_int(s, 18, bvapm_rec_request_keep_reason(q));
-	b_int(s, 19, bvapm_rec_request_detail_reduced(q));
-	b_int(s, 20, bvapm_rec_request_start_unix_ns(q));
-	b_int(s, 21, bvapm_rec_request_wall_ns(q));
-	b_int(s, 22, bvapm_rec_request_cpu_user_us(q));
-	b_int(s, 23, bvapm_rec_request_cpu_sys_us(q));
-	b_int(s, 24, bvapm_rec_request_mem_start_bytes(q));
-	b_int(s, 25, bvapm_rec_request_mem_end_bytes(q));
-	b_int(s, 26, bvapm_rec_request_mem_peak_bytes(q));
-	b_int(s, 27, bvapm_rec_request_mem_limit_bytes(q));
-	b_int(s, 28, bvapm_rec_request_agent_ns(q));
-	b_int(s, 29, bvapm_rec_request_sql_total_count(q));
-	b_int(s, 30, bvapm_rec_request_sql_total_ns(q));
-	b_int(s, 31, bvapm_rec_request_sql_dropped(q));
-	b_int(s, 32, bvapm_rec_request_functions_dropped(q));
-	int rc = run(s);
-	if (rc)
-		return rc;
-	if (sqlite3_changes(st->db) == 0) {
-		*dup = true;
-		return SQLITE_OK;
-	}
-	sqlite3_int64 id = sqlite3_last_insert_rowid(st->db);
-	if ((rc = put_checkpoints(st, id, 0, bvapm_rec_request_checkpoints(q))))
-		return rc;
-	bvapm_rec_sql_statement_vec sv = bvapm_rec_request_sql(q);
-	for (uint32_t i = 0; i < sv.len; i++) {
-		bvapm_rec_sql_statement_ref x = bvapm_rec_sql_statement_at(sv, i);
-		s = st->st[ST_SQL];
-		b_int(s, 1, (uint64_t)id);
-		b_str(s, 2, bvapm_rec_sql_statement_statement(x));
-		b_int(s, 3, bvapm_rec_sql_statement_count(x));
-		b_int(s, 4, bvapm_rec_sql_statement_total_ns(x));
-		b_int(s, 5, bvapm_rec_sql_statement_max_ns(x));
-		b_int(s, 6, bvapm_rec_sql_statement_rows(x));
-		b_int(s, 7, bvapm_rec_sql_statement_n_plus_one(x));
-		if ((rc = run(s)))
-			return rc;
-	}
-	if ((rc = put_functions(st, id, 0, bvapm_rec_request_functions(q))))
-		return rc;
-	bvapm_rec_error_event_vec ev = bvapm_rec_request_errors(q);
-	for (uint32_t i = 0; i < ev.len; i++) {
-		bvapm_rec_error_event_ref x = bvapm_rec_error_event_at(ev, i);
-		s = st->st[ST_ERR];
-		b_int(s, 1, (uint64_t)id);
-		b_str(s, 2, bvapm_rec_error_event_type(x));
-		b_str(s, 3, bvapm_rec_error_event_message(x));
-		b_str(s, 4, bvapm_rec_error_event_file(x));
-		b_int(s, 5, bvapm_rec_error_event_line(x));
-		b_int(s, 6, bvapm_rec_error_event_count(x));
-		bvapm_rec_stack_frame_vec fv = bvapm_rec_error_event_stack(x);
-		size_t used = 0;
-		char *stack = fv.len ? stack_text(fv, &used) : NULL;
-		if (fv.len && !stack)
-			return SQLITE_NOMEM;
-		if (stack)
-			sqlite3_bind_text(s, 7, stack, (int)used, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(s, 7);
-		rc = run(s);
-		free(stack);
-		if (rc)
-			return rc;
-	}
-	bvapm_rec_tag_vec tv = bvapm_rec_request_tags(q);
-	for (uint32_t i = 0; i < tv.len; i++) {
-		bvapm_rec_tag_ref x = bvapm_rec_tag_at(tv, i);
-		s = st->st[ST_TAG];
-		b_int(s, 1, (uint64_t)id);
-		b_str(s, 2, bvapm_rec_tag_key(x));
-		b_str(s, 3, bvapm_rec_tag_value(x));
-		if ((rc = run(s)))
-			return rc;
-	}
-	bvapm_rec_counter_vec cv = bvapm_rec_request_counters(q);
-	for (uint32_t i = 0; i < cv.len; i++) {
-		bvapm_rec_counter_ref x = bvapm_rec_counter_at(cv, i);
-		s = st->st[ST_CTR];
-		b_int(s, 1, (uint64_t)id);
-		b_str(s, 2, bvapm_rec_counter_name(x));
-		b_int(s, 3, (uint64_t)bvapm_rec_counter_value(x));
-		if ((rc = run(s)))
-			return rc;
-	}
-	bvapm_rec_call_path_vec pv = bvapm_rec_request_call_paths(q);
-	for (uint32_t i = 0; i < pv.len; i++) {
-		bvapm_rec_call_path_ref x = bvapm_rec_call_path_at(pv, i);
-		s = st->st[ST_PATH];
-		b_int(s, 1, (uint64_t)id);
-		b_str(s, 2, bvapm_rec_call_path_path(x));
-		b_int(s, 3, bvapm_rec_call_path_calls(x));
-		b_int(s, 4, bvapm_rec_call_path_inclusive_ns(x));
-		b_int(s, 5, bvapm_rec_call_path_exclusive_ns(x));
-		if ((rc = run(s)))
-			return rc;
-	}
-	return SQLITE_OK;
-}
-
-static int put_fatal(struct store *st, bvapm_rec_record_ref r, bool *dup)
-{
-	bvapm_rec_fatal_ref f = bvapm_rec_record_body_fatal(r);
-	sqlite3_stmt *s = st->st[ST_FATAL];
-	size_t used;
-	char *stack = stack_text(bvapm_rec_fatal_stack(f), &used);
-	if (!stack)
-		return SQLITE_NOMEM;
-	b_env(s, r);
-	b_str(s, 5, bvapm_rec_record_service(r));
-	b_int(s, 6, bvapm_rec_record_wall_unix_ns(r));
-	b_hex(s, 7, bvapm_rec_record_trace_id(r));
-	b_str(s, 8, bvapm_rec_fatal_type(f));
-	b_str(s, 9, bvapm_rec_fatal_message(f));
-	b_str(s, 10, bvapm_rec_fatal_file(f));
-	b_int(s, 11, bvapm_rec_fatal_line(f));
-	b_int(s, 12, bvapm_rec_fatal_out_of_memory(f));
-	b_str(s, 13, bvapm_rec_fatal_method(f));
-	b_str(s, 14, bvapm_rec_fatal_uri(f));
-	b_str(s, 15, bvapm_rec_fatal_route(f));
-	b_int(s, 16, bvapm_rec_fatal_start_unix_ns(f));
-	b_int(s, 17, bvapm_rec_fatal_wall_ns(f));
-	b_int(s, 18, bvapm_rec_fatal_mem_usage_bytes(f));
-	b_int(s, 19, bvapm_rec_fatal_mem_peak_bytes(f));
-	b_int(s, 20, bvapm_rec_fatal_mem_limit_bytes(f));
-	b_int(s, 21, bvapm_rec_fatal_stack_depth(f));
-	sqlite3_bind_text(s, 22, stack, (int)used, SQLITE_STATIC);
-	int rc = run(s);
-	free(stack);
-	if (rc)
-		return rc;
-	if (sqlite3_changes(st->db) == 0) {
-		*dup = true;
-		return SQLITE_OK;
-	}
-	sqlite3_int64 id = sqlite3_last_insert_rowid(st->db);
-	if ((rc = put_checkpoints(st, 0, id, bvapm_rec_fatal_checkpoints(f))))
-		return rc;
-	return put_functions(st, 0, id, bvapm_rec_fatal_top_allocators(f));
-}
-
-static int put_aborted(struct store *st, bvapm_rec_record_ref r, bool *dup)
-{
-	bvapm_rec_aborted_ref a = bvapm_rec_record_body_aborted(r);
-	sqlite3_stmt *s = st->st[ST_ABORTED];
-	b_env(s, r);
-	b_int(s, 5, bvapm_rec_record_wall_unix_ns(r));
-	b_hex(s, 6, bvapm_rec_record_trace_id(r));
-	b_int(s, 7, bvapm_rec_aborted_pid(a));
-	b_str(s, 8, bvapm_rec_aborted_method(a));
-	b_str(s, 9, bvapm_rec_aborted_uri(a));
-	b_int(s, 10, bvapm_rec_aborted_started_unix_ns(a));
-	b_int(s, 11, bvapm_rec_aborted_running_ns(a));
-	b_str(s, 12, bvapm_rec_aborted_last_checkpoint(a));
-	b_int(s, 13, bvapm_rec_aborted_last_checkpoint_mem_bytes(a));
-	b_str(s, 14, bvapm_rec_aborted_current_sql(a));
-	b_int(s, 15, bvapm_rec_aborted_worker_start_unix_ns(a));
-	int rc = run(s);
-	if (!rc && sqlite3_changes(st->db) == 0)
-		*dup = true;
-	return rc;
-}
-
-static int put_stats(struct store *st, bvapm_rec_record_ref r, bool *dup)
-{
-	bvapm_rec_stats_ref x = bvapm_rec_record_body_stats(r);
-	bvapm_rec_counter_vec cv = bvapm_rec_stats_counters(x);
-	sqlite3_stmt *s = st->st[ST_STATS];
-	int inserted = 0;
-	for (uint32_t i = 0; i < cv.len; i++) {
-		bvapm_rec_counter_ref c = bvapm_rec_counter_at(cv, i);
-		b_env(s, r);
-		b_int(s, 5, bvapm_rec_record_wall_unix_ns(r));
-		b_str(s, 6, bvapm_rec_stats_source(x));
-		b_int(s, 7, bvapm_rec_stats_interval_ns(x));
-		b_str(s, 8, bvapm_rec_counter_name(c));
-		b_int(s, 9, (uint64_t)bvapm_rec_counter_value(c));
-		int rc = run(s);
-		if (rc)
-			return rc;
-		inserted += sqlite3_changes(st->db);
-	}
-	if (cv.len && !inserted)
-		*dup = true;
-	return SQLITE_OK;
-}
-
-static int put_record(struct store *st, const struct bvapm_sink_record *rec, bool *dup)
-{
-	bvapm_rec_record_ref r = bvapm_rec_root(rec->data);
-	switch (bvapm_rec_record_body_type(r)) {
-	case BVAPM_REC_KIND_REQUEST: return put_request(st, r, dup);
-	case BVAPM_REC_KIND_FATAL: return put_fatal(st, r, dup);
-	case BVAPM_REC_KIND_ABORTED: return put_aborted(st, r, dup);
-	case BVAPM_REC_KIND_STATS: return put_stats(st, r, dup);
-	default: return SQLITE_OK; /* a kind of a newer schema: nothing to store yet */
-	}
-}
-
-static bool transient(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_FULL: case SQLITE_IOERR:
-	case SQLITE_CANTOPEN: case SQLITE_NOMEM: case SQLITE_PROTOCOL:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static void retry(struct store *st, struct bvapm_sink_result *out, int rc, const char *what)
-{
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	bvapm_store_rollback(st);
 	out->status = BVAPM_SINK_RETRY;
 	out->accepted = out->rejected = 0;
-	snprintf(out->message, sizeof out->message, "%.40s %.160s: %.40s", what, st->path, sqlite3_errstr(rc));
+	snprintf(out->message, sizeof out->message, "%.40s %.160s: %.40s", what,
+	         bvapm_store_path(st), sqlite3_errstr(rc));
 }
 
 static void sqlite_send(struct bvapm_sink *sink, const struct bvapm_sink_record *recs, size_t n,
                         struct bvapm_sink_result *out)
 {
-	struct store *st = sink->ctx;
+	struct bvapm_store *st = sink->ctx;
 	memset(out, 0, sizeof *out);
-	int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	int rc = bvapm_store_begin(st);
 	if (rc) {
 		retry(st, out, rc, "begin");
 		return;
@@ -451,21 +54,21 @@ static void sqlite_send(struct bvapm_sink *sink, const struct bvapm_sink_record 
 	uint64_t dups = 0;
 	for (size_t i = 0; i < n; i++) {
 		bool dup = false;
-		rc = put_record(st, &recs[i], &dup);
-		if (rc && transient(rc)) {
+		rc = bvapm_store_put(st, recs[i].data, &dup);
+		if (rc && bvapm_store_transient(rc)) {
 			retry(st, out, rc, "insert into");
 			return;
 		}
 		if (rc) {
 			out->rejected++;
 			LOG_W("sqlite: record pid %u seq %llu rejected: %s", recs[i].pid,
-			      (unsigned long long)recs[i].sequence, sqlite3_errmsg(st->db));
+			      (unsigned long long)recs[i].sequence, bvapm_store_errmsg(st));
 			continue;
 		}
 		dups += dup;
 		out->accepted++;
 	}
-	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	rc = bvapm_store_commit(st);
 	if (rc) {
 		retry(st, out, rc, "commit");
 		return;
@@ -477,103 +80,37 @@ static void sqlite_send(struct bvapm_sink *sink, const struct bvapm_sink_record 
 
 static void sqlite_destroy(struct bvapm_sink *sink)
 {
-	struct store *st = sink->ctx;
-	for (int i = 0; i < ST__COUNT; i++)
-		sqlite3_finalize(st->st[i]);
-	sqlite3_close(st->db);
-	free(st);
+	bvapm_store_close(sink->ctx);
 	free(sink);
 }
 
-/* Applies the migrations the store lacks. Returns SQLITE_OK or an error. */
-static int migrate(sqlite3 *db, char *err, size_t errlen)
+static void log_migrated(void *arg, int version)
 {
-	sqlite3_stmt *s;
-	int version = 0;
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK) {
-		if (sqlite3_step(s) == SQLITE_ROW)
-			version = sqlite3_column_int(s, 0);
-		sqlite3_finalize(s);
-	}
-	if (version > BVAPM_STORE_SCHEMA_VERSION) {
-		snprintf(err, errlen, "store schema version %d is newer than this drainer's (%d)",
-		         version, BVAPM_STORE_SCHEMA_VERSION);
-		return SQLITE_ERROR;
-	}
-	for (int v = version; v < BVAPM_STORE_SCHEMA_VERSION; v++) {
-		char tail[160];
-		snprintf(tail, sizeof tail,
-		         "INSERT INTO schema_migrations VALUES (%d, %lld); PRAGMA user_version = %d;", v + 1,
-		         (long long)time(NULL), v + 1);
-		char *msg = NULL;
-		int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
-		for (const char *const *part = bvapm_store_migrations[v]; !rc && *part; part++)
-			rc = sqlite3_exec(db, *part, NULL, NULL, &msg);
-		if (!rc)
-			rc = sqlite3_exec(db, tail, NULL, NULL, &msg);
-		if (!rc)
-			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
-		if (rc) {
-			snprintf(err, errlen, "store migration to version %d failed: %s", v + 1,
-			         msg ? msg : sqlite3_errstr(rc));
-			sqlite3_free(msg);
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			return rc;
-		}
-		LOG_I("sqlite: store migrated to schema version %d", v + 1);
-	}
-	return SQLITE_OK;
+	LOG_I("sqlite: store migrated to schema version %d", version);
 }
 
 struct bvapm_sink *bvapm_sink_sqlite_new(const struct bvapm_drainer_config *cfg, char *err,
                                          size_t errlen)
 {
 	struct bvapm_sink *sink = calloc(1, sizeof *sink);
-	struct store *st = calloc(1, sizeof *st);
-	if (!sink || !st) {
+	if (!sink) {
 		snprintf(err, errlen, "out of memory");
-		free(sink);
-		free(st);
 		return NULL;
 	}
-	snprintf(st->path, sizeof st->path, "%s", cfg->sqlite_path);
-	int rc = sqlite3_open_v2(cfg->sqlite_path, &st->db,
-	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc) {
-		snprintf(err, errlen, "cannot open the store %s: %s", cfg->sqlite_path,
-		         st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		goto fail;
+	const struct bvapm_store_options o = {
+		.path = cfg->sqlite_path,
+		.synchronous_full = cfg->sqlite_sync_full,
+		.busy_timeout_ms = cfg->sqlite_busy_timeout_ms,
+		.migrated = log_migrated,
+	};
+	struct bvapm_store *st = bvapm_store_open(&o, err, errlen);
+	if (!st) {
+		free(sink);
+		return NULL;
 	}
-	sqlite3_busy_timeout(st->db, (int)cfg->sqlite_busy_timeout_ms);
-	char pragmas[256];
-	snprintf(pragmas, sizeof pragmas,
-	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF; "
-	         "PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=4096;",
-	         cfg->sqlite_sync_full ? "FULL" : "NORMAL");
-	char *msg = NULL;
-	if ((rc = sqlite3_exec(st->db, pragmas, NULL, NULL, &msg))) {
-		snprintf(err, errlen, "store %s: %s", cfg->sqlite_path, msg ? msg : sqlite3_errstr(rc));
-		sqlite3_free(msg);
-		goto fail;
-	}
-	if (migrate(st->db, err, errlen))
-		goto fail;
-	for (int i = 0; i < ST__COUNT; i++)
-		if ((rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		                             &st->st[i], NULL))) {
-			snprintf(err, errlen, "store %s: %s", cfg->sqlite_path, sqlite3_errmsg(st->db));
-			goto fail;
-		}
 	sink->name = "sqlite";
 	sink->ctx = st;
 	sink->send = sqlite_send;
 	sink->destroy = sqlite_destroy;
 	return sink;
-fail:
-	for (int i = 0; i < ST__COUNT; i++)
-		sqlite3_finalize(st->st[i]);
-	sqlite3_close(st->db);
-	free(st);
-	free(sink);
-	return NULL;
 }

@@ -1,7 +1,8 @@
-/* Unit tests of drainer/sink_sqlite.c: schema version and tables, a batch
- * stored with its children, duplicates removed by (pid, start, sequence),
- * RETRY while another connection holds the write lock, call paths and stacks
- * (outermost frame first), and a version-1 store migrated in place. */
+/* Unit tests of drainer/sink_sqlite.c over the store library (store/):
+ * schema version and tables, a batch stored with its children, duplicates
+ * removed by (pid, start, sequence), RETRY while another connection holds
+ * the write lock, call paths and stacks (outermost frame first), and a
+ * version-1 store migrated in place. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,7 @@
 
 #include "log.h"
 #include "sinks.h"
-#include "store_schema.h"
+#include "store/schema.h"
 #include "drainer_test_util.h"
 #include "fixtures.h"
 
@@ -164,7 +165,7 @@ static void test_version_1_store_migrates(void **state)
 	snprintf(db, sizeof db, "%s/s.db", dir);
 	sqlite3 *h;
 	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	for (const char *const *part = bvapm_store_migration_1; *part; part++)
+	for (const char *const *part = bvapm_store_migrations[0]; *part; part++)
 		assert_int_equal(sqlite3_exec(h, *part, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "INSERT INTO schema_migrations VALUES (1, 0); "
 	                                 "INSERT INTO requests (pid, producer_start_unix_ns, sequence) "

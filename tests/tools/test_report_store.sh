@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bvapm-report against a real SQLite store of 20 000 background requests plus
 # the culprits bvapm-store-gen --plant puts in the last hour (exact figures:
-# tools/report/store_gen.c). Checks every command's --json figures (latency
+# tests/tools/store_gen.c). Checks every command's --json figures (latency
 # percentiles, memory average and deviation, the largest checkpoint pair,
 # the N+1 statement and its counter, the hottest function, the flame graph,
 # the OOM and its last checkpoint, aborted requests, loss), the filters

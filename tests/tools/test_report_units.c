@@ -21,7 +21,7 @@
 #include "flame_svg.h"
 #include "groups.h"
 #include "report.h"
-#include "store_schema.h"
+#include "store/schema.h"
 
 #define MS 1000000LL
 #define SEC 1000000000LL

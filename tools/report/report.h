@@ -64,7 +64,8 @@ int report_store_open(struct report *r, const struct report_opts *o);
 void report_store_close(struct report *r);
 /* The default store path: [sqlite] path of config (or of the drainer's
  * installed configuration when config is NULL and it exists), else the
- * drainer's built-in default. Returns a malloc'ed string. */
+ * store's default (BVAPM_STORE_DEFAULT_PATH, store/store.h). Returns a
+ * malloc'ed string. */
 char *report_default_db_path(const char *config, char *err, size_t errlen);
 bool report_table_exists(sqlite3 *db, const char *table);
 bool report_column_exists(sqlite3 *db, const char *table, const char *column);

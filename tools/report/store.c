@@ -3,9 +3,11 @@
  * this tool can read it: read-only (SQLITE_OPEN_READONLY, never creates a
  * file), a busy timeout so a reader waits out the drainer's short write
  * locks (the store runs in WAL mode: readers and the writer do not block
- * each other otherwise), and the schema checked against the one this tool
- * was built with (drainer/store_schema.h). Also finds the default store path
- * in the drainer's configuration ([sqlite] path).
+ * each other otherwise), and the schema version checked against the one
+ * this tool was built with (store/schema.h); then probes for the tables and
+ * columns newer schema versions added. Also finds the default store path in
+ * the drainer's configuration ([sqlite] path, else the store's default).
+ * Nothing here writes: the writer is store/writer.c.
  */
 #include <errno.h>
 #include <ini.h>
@@ -15,12 +17,12 @@
 #include <unistd.h>
 
 #include "report.h"
-#include "store_schema.h"
+#include "store/schema.h"
+#include "store/store.h"
 
 #ifndef BVAPM_DEFAULT_CONFIG
 #define BVAPM_DEFAULT_CONFIG "/etc/bvapm/bvapm-drainer.ini"
 #endif
-#define BVAPM_DEFAULT_STORE "/var/lib/bvapm/store.db"
 
 struct ini_path {
 	char *path;
@@ -29,7 +31,8 @@ struct ini_path {
 static int on_ini(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_path *p = user;
-	if (strcmp(section, "sqlite") == 0 && strcmp(name, "path") == 0) {
+	if (strcmp(section, BVAPM_STORE_CONFIG_SECTION) == 0 &&
+	    strcmp(name, BVAPM_STORE_CONFIG_PATH) == 0) {
 		free(p->path);
 		p->path = strdup(value);
 	}
@@ -52,7 +55,7 @@ char *report_default_db_path(const char *config, char *err, size_t errlen)
 			return NULL;
 		}
 	}
-	return p.path ? p.path : strdup(BVAPM_DEFAULT_STORE);
+	return p.path ? p.path : strdup(BVAPM_STORE_DEFAULT_PATH);
 }
 
 bool report_table_exists(sqlite3 *db, const char *table)
@@ -120,24 +123,17 @@ int report_store_open(struct report *r, const struct report_opts *o)
 	}
 	sqlite3_busy_timeout(r->db, 5000);
 
-	sqlite3_stmt *s = NULL;
-	rc = sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		int ext = sqlite3_extended_errcode(r->db);
-		int code = (ext & 0xff) == SQLITE_NOTADB ? REPORT_NO_STORE
-		           : (ext & 0xff) == SQLITE_CANTOPEN || (ext & 0xff) == SQLITE_PERM
+	rc = bvapm_store_schema_version(r->db, &r->schema_version);
+	if (rc != SQLITE_OK) {
+		int code = (rc & 0xff) == SQLITE_NOTADB ? REPORT_NO_STORE
+		           : (rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_PERM
 		               ? REPORT_PERMISSION
 		               : REPORT_ERROR;
 		fprintf(stderr, "bvapm-report: %s: %s\n", path,
 		        code == REPORT_NO_STORE ? "not a bvapm store (not an SQLite database)"
 		                                : sqlite3_errmsg(r->db));
-		sqlite3_finalize(s);
 		return code;
 	}
-	r->schema_version = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
 
 	if (r->schema_version > BVAPM_STORE_SCHEMA_VERSION) {
 		fprintf(stderr, "bvapm-report: %s: store schema version %d is newer than this tool's "

@@ -1,15 +1,21 @@
 /*
- * store_schema.h — the SQLite store's schema as versioned migrations.
+ * store/schema.c — the SQLite store's schema as versioned migrations, and
+ * the one place they are applied.
+ *
  * Migration i (from 0) takes the store from PRAGMA user_version i to i+1;
  * each runs in its own transaction together with the user_version bump and a
- * row in schema_migrations. Append migrations; never edit a released one.
- * docs/drainer.md describes the tables for readers such as bvapm-report.
+ * row in schema_migrations. Append migrations; never edit a released one
+ * (and raise BVAPM_STORE_SCHEMA_VERSION in store/schema.h: the build
+ * fails when the two disagree). docs/drainer.md describes the
+ * tables for readers such as bvapm-report.
  */
-#ifndef BVAPM_DRAINER_STORE_SCHEMA_H
-#define BVAPM_DRAINER_STORE_SCHEMA_H
+#include "store/schema.h"
+
+#include <stdio.h>
+#include <time.h>
 
 /* 1: initial schema (one string per table, executed in order) */
-static const char *const bvapm_store_migration_1[] = {
+static const char *const migration_1[] = {
 	"CREATE TABLE schema_migrations (\n"
 	"  version INTEGER PRIMARY KEY,\n"
 	"  applied_unix INTEGER NOT NULL);\n",
@@ -97,7 +103,7 @@ static const char *const bvapm_store_migration_1[] = {
 /* 2: record schema v2 — the function profile's call paths (flame graph
  * input, read by bvapm-report flame) and the stack of uncaught exceptions,
  * as "function file:line" lines outermost first, like fatals.stack. */
-static const char *const bvapm_store_migration_2[] = {
+static const char *const migration_2[] = {
 	"CREATE TABLE call_paths (request_id INTEGER NOT NULL REFERENCES requests (id), path TEXT, "
 	"calls INTEGER, inclusive_ns INTEGER, exclusive_ns INTEGER);\n"
 	"CREATE INDEX call_paths_request ON call_paths (request_id);\n",
@@ -105,13 +111,74 @@ static const char *const bvapm_store_migration_2[] = {
 	NULL,
 };
 
-/* Migration i+1 is bvapm_store_migrations[i]: a NULL-terminated list. */
-static const char *const *const bvapm_store_migrations[] = {
-	bvapm_store_migration_1,
-	bvapm_store_migration_2,
+/* Sized by its initializer: one migration more or less than
+ * BVAPM_STORE_SCHEMA_VERSION conflicts with the declaration in schema.h. */
+const char *const *const bvapm_store_migrations[] = {
+	migration_1,
+	migration_2,
 };
+_Static_assert(sizeof bvapm_store_migrations / sizeof bvapm_store_migrations[0] ==
+               BVAPM_STORE_SCHEMA_VERSION,
+               "BVAPM_STORE_SCHEMA_VERSION is the number of migrations");
 
-#define BVAPM_STORE_SCHEMA_VERSION \
-	((int)(sizeof bvapm_store_migrations / sizeof bvapm_store_migrations[0]))
+int bvapm_store_schema_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*version = sqlite3_column_int(s, 0);
+		rc = SQLITE_OK;
+	} else {
+		/* Read before finalizing: the code of the failed step itself. */
+		rc = sqlite3_extended_errcode(db);
+		if (rc == SQLITE_OK)
+			rc = SQLITE_ERROR;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
 
-#endif
+int bvapm_store_migrate(sqlite3 *db, int target, void (*applied)(void *arg, int version),
+                        void *arg, char *err, size_t errlen)
+{
+	int version = 0;
+	/* A store whose version cannot be read is treated as empty: the first
+	 * migration then fails on it with SQLite's own reason. */
+	if (bvapm_store_schema_version(db, &version) != SQLITE_OK)
+		version = 0;
+	if (target <= 0 || target > BVAPM_STORE_SCHEMA_VERSION)
+		target = BVAPM_STORE_SCHEMA_VERSION;
+	/* The drainer is the store's writer: a store a newer drainer migrated is
+	 * left alone. */
+	if (version > BVAPM_STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "store schema version %d is newer than this drainer's (%d)",
+		         version, BVAPM_STORE_SCHEMA_VERSION);
+		return SQLITE_ERROR;
+	}
+	for (int v = version; v < target; v++) {
+		char tail[160];
+		snprintf(tail, sizeof tail,
+		         "INSERT INTO schema_migrations VALUES (%d, %lld); PRAGMA user_version = %d;", v + 1,
+		         (long long)time(NULL), v + 1);
+		char *msg = NULL;
+		int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+		for (const char *const *part = bvapm_store_migrations[v]; !rc && *part; part++)
+			rc = sqlite3_exec(db, *part, NULL, NULL, &msg);
+		if (!rc)
+			rc = sqlite3_exec(db, tail, NULL, NULL, &msg);
+		if (!rc)
+			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
+		if (rc) {
+			snprintf(err, errlen, "store migration to version %d failed: %s", v + 1,
+			         msg ? msg : sqlite3_errstr(rc));
+			sqlite3_free(msg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		if (applied)
+			applied(arg, v + 1);
+	}
+	return SQLITE_OK;
+}

@@ -1,17 +1,19 @@
 /*
  * store_gen.c — bvapm-store-gen: writes a synthetic bvapm store for tests and
- * benchmarks of bvapm-report. The schema is the drainer's own: the
- * migrations of drainer/store_schema.h applied the way the drainer applies
- * them (schema_migrations rows, PRAGMA user_version); when those migrations
- * lack the call_paths table of call-path profiling, it is added unless
- * --no-call-paths (CREATE TABLE IF NOT EXISTS: the same DDL).
+ * benchmarks of bvapm-report. Every row is written the way the drainer
+ * writes it: each request, fatal error, aborted request and statistics
+ * record is encoded with the record codec (record/record.h), verified, and
+ * handed to the store's writer (store/store.h) — the same migrations, the
+ * same INSERTs, the same child rows. Only the connection is the
+ * generator's own: no journal and no sync while it fills the file in one
+ * transaction, WAL when it is done (as the drainer leaves a store).
  *
  *   bvapm-store-gen [--requests N] [--seed S] [--end UNIX_S] [--plant]
  *                   [--lose K] [--no-call-paths] [--schema V] DB
  *
- * --schema V applies only the first V migrations (an older drainer's store);
- * with --no-call-paths no call paths are written (and, on a schema without
- * the table, none is created).
+ * --schema V applies only the first V migrations (an older drainer's store;
+ * the writer stores what that schema holds: below version 2 no call paths
+ * and no error stacks); with --no-call-paths no call paths are written.
  *
  * Background traffic (deterministic for a seed): 24 endpoints, 8 producers
  * (pid 2000+), requests spread over [end - 7 days, end - 3 hours] with
@@ -46,17 +48,16 @@
 
 #include <sqlite3.h>
 
-#include "store_schema.h"
+#include "record/record.h"
+#include "store/schema.h"
+#include "store/store.h"
 
 #define MIB (1024LL * 1024)
 #define MS 1000000LL
 #define SEC 1000000000LL
 #define N_PRODUCERS 8
-
-static const char *const CALL_PATHS_DDL =
-	"CREATE TABLE IF NOT EXISTS call_paths (request_id INTEGER NOT NULL REFERENCES requests (id), "
-	"path TEXT, calls INTEGER, inclusive_ns INTEGER, exclusive_ns INTEGER);"
-	"CREATE INDEX IF NOT EXISTS call_paths_request ON call_paths (request_id);";
+/* A string literal as a record string. */
+#define S(lit) {lit, (uint32_t)sizeof lit - 1}
 
 /* ---- deterministic randomness ------------------------------------------------------ */
 
@@ -89,45 +90,9 @@ static double gauss(void)
 
 /* ---- the store ------------------------------------------------------------------- */
 
-enum { S_REQ, S_CKPT, S_SQL, S_FUNC, S_PATH, S_ERR, S_CTR, S_TAG, S_FATAL, S_ABORT, S_STAT, S__N };
-
 static sqlite3 *db;
-static sqlite3_stmt *st[S__N];
+static struct bvapm_store *store;
 static bool with_paths = true;
-
-static const char *const st_sql[S__N] = {
-	[S_REQ] = "INSERT INTO requests (pid, producer_start_unix_ns, sequence, host, service, "
-	          "wall_unix_ns, trace_id, sampled, truncated, method, uri, route, sapi, status, mode, "
-	          "keep_reason, detail_reduced, start_unix_ns, wall_ns, cpu_user_us, cpu_sys_us, "
-	          "mem_start_bytes, mem_end_bytes, mem_peak_bytes, mem_limit_bytes, agent_ns, "
-	          "sql_total_count, sql_total_ns, sql_dropped, functions_dropped) VALUES (?1, ?2, ?3, "
-	          "'gen-host', 'shop', ?4, printf('%032x', ?3), 1, 0, ?5, ?6, ?7, 'fpm-fcgi', ?8, 1, 1, "
-	          "0, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 20000, ?17, ?18, 0, 0)",
-	[S_CKPT] = "INSERT INTO checkpoints (request_id, fatal_id, idx, label, offset_ns, mem_bytes, "
-	           "mem_delta_bytes, peak_bytes, largest_jump) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[S_SQL] = "INSERT INTO sql (request_id, statement, count, total_ns, max_ns, rows, n_plus_one) "
-	          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[S_FUNC] = "INSERT INTO functions (request_id, fatal_id, name, calls, inclusive_ns, "
-	           "exclusive_ns, mem_delta_bytes) VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6)",
-	[S_PATH] = "INSERT INTO call_paths (request_id, path, calls, inclusive_ns, exclusive_ns) "
-	           "VALUES (?1, ?2, ?3, ?4, ?5)",
-	[S_ERR] = "INSERT INTO errors (request_id, type, message, file, line, count) VALUES (?1, ?2, "
-	          "?3, ?4, ?5, 1)",
-	[S_CTR] = "INSERT INTO counters (request_id, name, value) VALUES (?1, ?2, ?3)",
-	[S_TAG] = "INSERT INTO tags (request_id, key, value) VALUES (?1, ?2, ?3)",
-	[S_FATAL] = "INSERT INTO fatals (pid, producer_start_unix_ns, sequence, host, service, "
-	            "wall_unix_ns, type, message, file, line, out_of_memory, method, uri, route, "
-	            "start_unix_ns, wall_ns, mem_usage_bytes, mem_peak_bytes, mem_limit_bytes, "
-	            "stack_depth, stack) VALUES (?1, ?2, ?3, 'gen-host', 'shop', ?4, ?5, ?6, ?7, ?8, "
-	            "?9, 'GET', ?10, ?11, ?12, ?13, ?14, ?15, 134217728, ?16, ?17)",
-	[S_ABORT] = "INSERT INTO aborted (pid, producer_start_unix_ns, sequence, host, wall_unix_ns, "
-	            "worker_pid, method, uri, started_unix_ns, running_ns, last_checkpoint, "
-	            "last_checkpoint_mem_bytes, current_sql, worker_start_unix_ns) VALUES (1, 1, ?1, "
-	            "'gen-host', ?2, ?3, 'GET', ?4, ?5, ?6, ?7, ?8, ?9, 1)",
-	[S_STAT] = "INSERT INTO stats (pid, producer_start_unix_ns, sequence, host, wall_unix_ns, "
-	           "source, interval_ns, name, value) VALUES (?1, 1, ?2, 'gen-host', ?3, ?4, 10000000000, "
-	           "?5, ?6)",
-};
 
 static void die(const char *what)
 {
@@ -144,40 +109,56 @@ static void exec(const char *sql)
 	}
 }
 
-static int64_t run(sqlite3_stmt *s)
-{
-	if (sqlite3_step(s) != SQLITE_DONE)
-		die("insert");
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return sqlite3_last_insert_rowid(db);
-}
+/* One record at a time, as the ring would carry it (8-byte aligned; 1 MiB,
+ * the drainer's default [ring] max_record, is far more than any of these
+ * needs: nothing is truncated). */
+static _Alignas(8) uint8_t rec_buf[1 << 20];
 
-static void bind_i(sqlite3_stmt *s, int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
-static void bind_t(sqlite3_stmt *s, int i, const char *v)
+/* Verifies the record encode() returned (the drainer verifies everything it
+ * reads) and stores it; a truncated record or a duplicate would be a
+ * generator bug. */
+static void store_record(ssize_t n, const char *what)
 {
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-/* The drainer's migrations (the first `upto`), applied the drainer's way
- * (sink_sqlite.c). */
-static void create_schema(int upto)
-{
-	for (int v = 0; v < upto; v++) {
-		exec("BEGIN");
-		for (const char *const *part = bvapm_store_migrations[v]; *part; part++)
-			exec(*part);
-		char tail[160];
-		snprintf(tail, sizeof tail, "INSERT INTO schema_migrations VALUES (%d, %lld); "
-		         "PRAGMA user_version = %d;", v + 1, (long long)time(NULL), v + 1);
-		exec(tail);
-		exec("COMMIT");
+	if (n < 0) {
+		fprintf(stderr, "bvapm-store-gen: %s: cannot encode (%zd)\n", what, n);
+		exit(1);
 	}
-	if (with_paths)
-		exec(CALL_PATHS_DDL);
+	struct bvapm_rec_verify_error verr;
+	if (bvapm_rec_verify(rec_buf, (size_t)n, NULL, &verr) != 0) {
+		fprintf(stderr, "bvapm-store-gen: %s: record refused by the verifier: %s at %u\n", what,
+		        verr.what, verr.offset);
+		exit(1);
+	}
+	if (bvapm_rec_record_truncated(bvapm_rec_root(rec_buf))) {
+		fprintf(stderr, "bvapm-store-gen: %s: truncated by the codec\n", what);
+		exit(1);
+	}
+	bool dup = false;
+	if (bvapm_store_put(store, rec_buf, &dup) != SQLITE_OK)
+		die(what);
+	if (dup) {
+		fprintf(stderr, "bvapm-store-gen: %s: the same identity twice\n", what);
+		exit(1);
+	}
+}
+
+static struct bvapm_rec_envelope envelope(uint32_t pid, uint64_t producer_start, uint64_t seq,
+                                          uint64_t wall_unix_ns)
+{
+	return (struct bvapm_rec_envelope){
+		.host = bvapm_rec_cstr("gen-host"), .service = bvapm_rec_cstr("shop"), .pid = pid,
+		.producer_start_unix_ns = producer_start, .sequence = seq, .wall_unix_ns = wall_unix_ns,
+		.mono_ns = wall_unix_ns, .sampled = true,
+	};
+}
+
+/* Trace id: the sequence number in the last 8 bytes (32 hex digits); span
+ * id: the same 8 bytes. */
+static void set_trace(struct bvapm_rec_envelope *env, uint64_t seq)
+{
+	env->has_trace = true;
+	for (int k = 0; k < 8; k++)
+		env->trace_id[15 - k] = env->span_id[7 - k] = (uint8_t)(seq >> (8 * k));
 }
 
 /* ---- producers --------------------------------------------------------------------- */
@@ -215,183 +196,180 @@ struct req {
 	int n_ckpts;
 };
 
-static int64_t put_request(const struct req *q, int64_t sql_count, int64_t sql_ns)
+/* The request being built: begin_request(), its children, end_request(). */
+#define MAX_CHILDREN 8
+static struct {
+	struct bvapm_rec_envelope env;
+	struct bvapm_rec_request q;
+	struct bvapm_rec_checkpoint ckpts[MAX_CHILDREN];
+	struct bvapm_rec_sql sql[MAX_CHILDREN];
+	struct bvapm_rec_function funcs[MAX_CHILDREN];
+	struct bvapm_rec_call_path paths[MAX_CHILDREN];
+	struct bvapm_rec_error errors[MAX_CHILDREN];
+	struct bvapm_rec_counter counters[MAX_CHILDREN];
+	struct bvapm_rec_tag tags[MAX_CHILDREN];
+	char path_text[MAX_CHILDREN][512];
+} cur;
+
+static void full(const char *what)
+{
+	fprintf(stderr, "bvapm-store-gen: more than %d %s in one request\n", MAX_CHILDREN, what);
+	exit(1);
+}
+
+static void begin_request(const struct req *q, int64_t sql_count, int64_t sql_ns)
 {
 	int p;
 	int64_t seq;
 	next_identity(&p, &seq);
-	sqlite3_stmt *s = st[S_REQ];
-	bind_i(s, 1, 2000 + p);
-	bind_i(s, 2, 1700000000LL * SEC + p);
-	bind_i(s, 3, seq);
-	bind_i(s, 4, q->start + q->wall);
-	bind_t(s, 5, "GET");
-	bind_t(s, 6, q->uri);
-	bind_t(s, 7, q->route);
-	bind_i(s, 8, q->status);
-	bind_i(s, 9, q->start);
-	bind_i(s, 10, q->wall);
-	bind_i(s, 11, q->wall / 2000);
-	bind_i(s, 12, q->wall / 20000);
-	bind_i(s, 13, q->mem_start);
-	bind_i(s, 14, q->mem_start + q->peak / 4);
-	bind_i(s, 15, q->peak);
-	bind_i(s, 16, q->peak > 128 * MIB ? 1024 * MIB : 128 * MIB); /* memory_limit */
-	bind_i(s, 17, sql_count);
-	bind_i(s, 18, sql_ns);
-	int64_t id = run(s);
-	int64_t mem = q->mem_start, jump = 0;
-	int largest = 0;
-	for (int i = 0; i < q->n_ckpts; i++)
-		if (q->ckpts[i].delta > jump) {
-			jump = q->ckpts[i].delta;
-			largest = i;
-		}
+	if (q->n_ckpts > MAX_CHILDREN)
+		full("checkpoints");
+	cur.env = envelope(2000 + (uint32_t)p, 1700000000ULL * SEC + (uint64_t)p, (uint64_t)seq,
+	                   (uint64_t)(q->start + q->wall));
+	set_trace(&cur.env, (uint64_t)seq);
+	int64_t mem = q->mem_start;
 	for (int i = 0; i < q->n_ckpts; i++) {
-		s = st[S_CKPT];
 		mem += q->ckpts[i].delta;
-		bind_i(s, 1, id);
-		sqlite3_bind_null(s, 2);
-		bind_i(s, 3, i);
-		bind_t(s, 4, q->ckpts[i].label);
-		bind_i(s, 5, q->wall * (i + 1) / (q->n_ckpts + 1));
-		bind_i(s, 6, mem);
-		bind_i(s, 7, q->ckpts[i].delta);
-		bind_i(s, 8, mem > q->peak ? mem : q->peak);
-		bind_i(s, 9, i == largest);
-		run(s);
+		cur.ckpts[i] = (struct bvapm_rec_checkpoint){
+			.label = bvapm_rec_cstr(q->ckpts[i].label),
+			.offset_ns = (uint64_t)(q->wall * (i + 1) / (q->n_ckpts + 1)),
+			.mem_bytes = (uint64_t)mem,
+			.mem_delta_bytes = q->ckpts[i].delta,
+			.peak_bytes = (uint64_t)(mem > q->peak ? mem : q->peak),
+		};
 	}
-	return id;
+	cur.q = (struct bvapm_rec_request){
+		.method = bvapm_rec_cstr("GET"), .uri = bvapm_rec_cstr(q->uri),
+		.route = bvapm_rec_cstr(q->route), .sapi = bvapm_rec_cstr("fpm-fcgi"),
+		.status = (uint16_t)q->status, .mode = BVAPM_REC_MODE_LIGHT,
+		.keep_reason = BVAPM_REC_KEEP_SAMPLED,
+		.start_unix_ns = (uint64_t)q->start, .wall_ns = (uint64_t)q->wall,
+		.cpu_user_us = (uint64_t)(q->wall / 2000), .cpu_sys_us = (uint64_t)(q->wall / 20000),
+		.mem_start_bytes = (uint64_t)q->mem_start,
+		.mem_end_bytes = (uint64_t)(q->mem_start + q->peak / 4),
+		.mem_peak_bytes = (uint64_t)q->peak,
+		.mem_limit_bytes = (uint64_t)(q->peak > 128 * MIB ? 1024 * MIB : 128 * MIB), /* memory_limit */
+		.agent_ns = 20000,
+		.checkpoints = cur.ckpts, .checkpoint_count = (uint32_t)q->n_ckpts,
+		.sql = cur.sql, .sql_total_count = (uint32_t)sql_count, .sql_total_ns = (uint64_t)sql_ns,
+		.functions = cur.funcs, .errors = cur.errors, .tags = cur.tags,
+		.counters = cur.counters, .call_paths = cur.paths,
+	};
 }
 
-static void put_sql(int64_t id, const char *stmt, int64_t count, int64_t each_ns, int64_t rows,
-                    int n_plus_one)
+static void end_request(void)
 {
-	sqlite3_stmt *s = st[S_SQL];
-	bind_i(s, 1, id);
-	bind_t(s, 2, stmt);
-	bind_i(s, 3, count);
-	bind_i(s, 4, count * each_ns);
-	bind_i(s, 5, each_ns + each_ns / 4);
-	bind_i(s, 6, rows);
-	bind_i(s, 7, n_plus_one);
-	run(s);
+	store_record(bvapm_rec_encode_request(rec_buf, sizeof rec_buf, &cur.env, &cur.q), "request");
 }
 
-static void put_func(int64_t id, const char *name, int64_t calls, int64_t incl, int64_t excl,
-                     int64_t mem)
+static void put_sql(const char *stmt, int64_t count, int64_t each_ns, int64_t rows, int n_plus_one)
 {
-	sqlite3_stmt *s = st[S_FUNC];
-	bind_i(s, 1, id);
-	bind_t(s, 2, name);
-	bind_i(s, 3, calls);
-	bind_i(s, 4, incl);
-	bind_i(s, 5, excl);
-	bind_i(s, 6, mem);
-	run(s);
+	if (cur.q.sql_count == MAX_CHILDREN)
+		full("statements");
+	cur.sql[cur.q.sql_count++] = (struct bvapm_rec_sql){
+		.statement = bvapm_rec_cstr(stmt), .count = (uint32_t)count,
+		.total_ns = (uint64_t)(count * each_ns), .max_ns = (uint64_t)(each_ns + each_ns / 4),
+		.rows = (uint64_t)rows, .n_plus_one = n_plus_one != 0,
+	};
 }
 
-static void put_path(int64_t id, const char *path, int64_t calls, int64_t incl, int64_t excl)
+static void put_func(const char *name, int64_t calls, int64_t incl, int64_t excl, int64_t mem)
+{
+	if (cur.q.function_count == MAX_CHILDREN)
+		full("functions");
+	cur.funcs[cur.q.function_count++] = (struct bvapm_rec_function){
+		.name = bvapm_rec_cstr(name), .calls = (uint64_t)calls, .inclusive_ns = (uint64_t)incl,
+		.exclusive_ns = (uint64_t)excl, .mem_delta_bytes = mem,
+	};
+}
+
+static void put_path(const char *path, int64_t calls, int64_t incl, int64_t excl)
 {
 	if (!with_paths)
 		return;
-	sqlite3_stmt *s = st[S_PATH];
-	bind_i(s, 1, id);
-	bind_t(s, 2, path);
-	bind_i(s, 3, calls);
-	bind_i(s, 4, incl);
-	bind_i(s, 5, excl);
-	run(s);
+	uint32_t i = cur.q.call_path_count;
+	if (i == MAX_CHILDREN)
+		full("call paths");
+	snprintf(cur.path_text[i], sizeof cur.path_text[i], "%s", path);
+	cur.paths[i] = (struct bvapm_rec_call_path){
+		.path = bvapm_rec_cstr(cur.path_text[i]), .calls = (uint64_t)calls,
+		.inclusive_ns = (uint64_t)incl, .exclusive_ns = (uint64_t)excl,
+	};
+	cur.q.call_path_count++;
 }
 
-static void put_counter(int64_t id, const char *name, int64_t v)
+static void put_counter(const char *name, int64_t v)
 {
-	sqlite3_stmt *s = st[S_CTR];
-	bind_i(s, 1, id);
-	bind_t(s, 2, name);
-	bind_i(s, 3, v);
-	run(s);
+	if (cur.q.counter_count == MAX_CHILDREN)
+		full("counters");
+	cur.counters[cur.q.counter_count++] =
+		(struct bvapm_rec_counter){ .name = bvapm_rec_cstr(name), .value = v };
 }
 
-static void put_tag(int64_t id, const char *key, const char *value)
+static void put_tag(const char *key, const char *value)
 {
-	sqlite3_stmt *s = st[S_TAG];
-	bind_i(s, 1, id);
-	bind_t(s, 2, key);
-	bind_t(s, 3, value);
-	run(s);
+	if (cur.q.tag_count == MAX_CHILDREN)
+		full("tags");
+	cur.tags[cur.q.tag_count++] =
+		(struct bvapm_rec_tag){ .key = bvapm_rec_cstr(key), .value = bvapm_rec_cstr(value) };
 }
 
-static void put_error(int64_t id, const char *type, const char *msg, const char *file, int line)
+static void put_error(const char *type, const char *msg, const char *file, int line)
 {
-	sqlite3_stmt *s = st[S_ERR];
-	bind_i(s, 1, id);
-	bind_t(s, 2, type);
-	bind_t(s, 3, msg);
-	bind_t(s, 4, file);
-	bind_i(s, 5, line);
-	run(s);
+	if (cur.q.error_count == MAX_CHILDREN)
+		full("errors");
+	cur.errors[cur.q.error_count++] = (struct bvapm_rec_error){
+		.type = bvapm_rec_cstr(type), .message = bvapm_rec_cstr(msg),
+		.file = bvapm_rec_cstr(file), .line = (uint32_t)line, .count = 1,
+	};
 }
 
+/* stack: innermost frame first, as the agent records it. */
 static void put_fatal(const char *uri, const char *route, int64_t start, int oom, const char *msg,
-                      const char *stack, const struct ckpt *ck, int n_ck, int64_t peak)
+                      const struct bvapm_rec_frame *stack, int n_frames, const struct ckpt *ck,
+                      int n_ck, int64_t peak)
 {
 	int p;
 	int64_t seq;
 	next_identity(&p, &seq);
-	sqlite3_stmt *s = st[S_FATAL];
-	bind_i(s, 1, 2000 + p);
-	bind_i(s, 2, 1700000000LL * SEC + p);
-	bind_i(s, 3, seq);
-	bind_i(s, 4, start + 2 * SEC);
-	bind_t(s, 5, "E_ERROR");
-	bind_t(s, 6, msg);
-	bind_t(s, 7, "/srv/app/src/Export.php");
-	bind_i(s, 8, 57);
-	bind_i(s, 9, oom);
-	bind_t(s, 10, uri);
-	bind_t(s, 11, route);
-	bind_i(s, 12, start);
-	bind_i(s, 13, 2 * SEC);
-	bind_i(s, 14, peak - MIB);
-	bind_i(s, 15, peak);
-	int depth = 0;
-	for (const char *c = stack; *c; c++)
-		depth += *c == '\n';
-	bind_i(s, 16, depth);
-	bind_t(s, 17, stack);
-	int64_t id = run(s);
+	struct bvapm_rec_checkpoint c[MAX_CHILDREN];
+	if (n_ck > MAX_CHILDREN)
+		full("checkpoints");
 	int64_t mem = 2 * MIB;
 	for (int i = 0; i < n_ck; i++) {
-		s = st[S_CKPT];
 		mem += ck[i].delta;
-		sqlite3_bind_null(s, 1);
-		bind_i(s, 2, id);
-		bind_i(s, 3, i);
-		bind_t(s, 4, ck[i].label);
-		bind_i(s, 5, (i + 1) * 300 * MS);
-		bind_i(s, 6, mem);
-		bind_i(s, 7, ck[i].delta);
-		bind_i(s, 8, mem);
-		bind_i(s, 9, 0);
-		run(s);
+		c[i] = (struct bvapm_rec_checkpoint){
+			.label = bvapm_rec_cstr(ck[i].label), .offset_ns = (uint64_t)((i + 1) * 300 * MS),
+			.mem_bytes = (uint64_t)mem, .mem_delta_bytes = ck[i].delta,
+			.peak_bytes = (uint64_t)mem,
+		};
 	}
+	struct bvapm_rec_envelope env = envelope(2000 + (uint32_t)p, 1700000000ULL * SEC + (uint64_t)p,
+	                                         (uint64_t)seq, (uint64_t)(start + 2 * SEC));
+	struct bvapm_rec_fatal f = {
+		.type = bvapm_rec_cstr("E_ERROR"), .message = bvapm_rec_cstr(msg),
+		.file = bvapm_rec_cstr("/srv/app/src/Export.php"), .line = 57, .out_of_memory = oom != 0,
+		.method = bvapm_rec_cstr("GET"), .uri = bvapm_rec_cstr(uri), .route = bvapm_rec_cstr(route),
+		.start_unix_ns = (uint64_t)start, .wall_ns = 2 * SEC,
+		.mem_usage_bytes = (uint64_t)(peak - MIB), .mem_peak_bytes = (uint64_t)peak,
+		.mem_limit_bytes = 134217728,
+		.checkpoints = c, .checkpoint_count = (uint32_t)n_ck,
+		.stack = stack, .frame_count = (uint32_t)n_frames,
+	};
+	store_record(bvapm_rec_encode_fatal(rec_buf, sizeof rec_buf, &env, &f), "fatal");
 }
 
 static void put_aborted(int64_t seq, const char *uri, int64_t start, const char *last,
                         int64_t last_mem, const char *sqltext)
 {
-	sqlite3_stmt *s = st[S_ABORT];
-	bind_i(s, 1, seq);
-	bind_i(s, 2, start + 30 * SEC);
-	bind_i(s, 3, 40000 + seq);
-	bind_t(s, 4, uri);
-	bind_i(s, 5, start);
-	bind_i(s, 6, 30 * SEC);
-	bind_t(s, 7, last);
-	bind_i(s, 8, last_mem);
-	bind_t(s, 9, sqltext);
-	run(s);
+	struct bvapm_rec_envelope env = envelope(1, 1, (uint64_t)seq, (uint64_t)(start + 30 * SEC));
+	struct bvapm_rec_aborted a = {
+		.pid = (uint32_t)(40000 + seq), .method = bvapm_rec_cstr("GET"),
+		.uri = bvapm_rec_cstr(uri), .started_unix_ns = (uint64_t)start, .running_ns = 30 * SEC,
+		.last_checkpoint = bvapm_rec_cstr(last), .last_checkpoint_mem_bytes = (uint64_t)last_mem,
+		.current_sql = bvapm_rec_cstr(sqltext), .worker_start_unix_ns = 1,
+	};
+	store_record(bvapm_rec_encode_aborted(rec_buf, sizeof rec_buf, &env, &a), "aborted");
 }
 
 /* ---- background traffic ---------------------------------------------------------------- */
@@ -457,32 +435,36 @@ static void background(int64_t n, int64_t end)
 			sql_count += counts[k];
 			sql_ns += counts[k] * each[k];
 		}
-		int64_t id = put_request(&q, sql_count, sql_ns);
+		begin_request(&q, sql_count, sql_ns);
 		for (int k = 0; k < n_sql; k++)
-			put_sql(id, bg_statements[(e + 3 * k) % N_ST], counts[k], each[k], range(0, 50), 0);
+			put_sql(bg_statements[(e + 3 * k) % N_ST], counts[k], each[k], range(0, 50), 0);
 		for (int k = 0; k < 4; k++) {
 			int64_t ex = range(20, 2000) * 1000;
-			put_func(id, bg_functions[(e + 5 * k) % N_FN], range(1, 40), ex + range(0, 5000) * 1000,
+			put_func(bg_functions[(e + 5 * k) % N_FN], range(1, 40), ex + range(0, 5000) * 1000,
 			         ex, range(0, 512) * 1024);
 		}
-		put_counter(id, "App\\Models\\User::retrieved", range(0, 30));
+		put_counter("App\\Models\\User::retrieved", range(0, 30));
 		if (i % 10 == 0) {
 			char path[512];
 			for (int k = 0; k < 3; k++) {
 				int64_t ex = range(100, 3000) * 1000;
 				snprintf(path, sizeof path, "main;%s;%s", bg_functions[0], bg_functions[(e + k) % N_FN]);
-				put_path(id, path, range(1, 10), ex, ex);
+				put_path(path, range(1, 10), ex, ex);
 			}
-			put_path(id, "main", 1, q.wall, range(100, 1000) * 1000);
+			put_path("main", 1, q.wall, range(100, 1000) * 1000);
 		}
 		if (i % 100 == 7)
-			put_error(id, "E_WARNING", "Undefined array key \"currency\"", "/srv/app/src/Pricing.php", 88);
+			put_error("E_WARNING", "Undefined array key \"currency\"", "/srv/app/src/Pricing.php", 88);
 		if (q.status == 500)
-			put_error(id, "RuntimeException", "Payment gateway timeout", "/srv/app/src/Gateway.php", 140);
+			put_error("RuntimeException", "Payment gateway timeout", "/srv/app/src/Gateway.php", 140);
+		end_request();
 		if (i % 20000 == 19999) {
-			struct ckpt fck[1] = {{"request_start", 4 * MIB}};
-			put_fatal(uri, q.route, q.start, 0, "Call to a member function id() on null",
-			          "main /srv/app/public/index.php:20\nApp\\Http\\Kernel::handle /srv/app/src/Kernel.php:30\n",
+			static const struct ckpt fck[1] = {{"request_start", 4 * MIB}};
+			static const struct bvapm_rec_frame stack[2] = {
+				{S("App\\Http\\Kernel::handle"), S("/srv/app/src/Kernel.php"), 30},
+				{S("main"), S("/srv/app/public/index.php"), 20},
+			};
+			put_fatal(uri, q.route, q.start, 0, "Call to a member function id() on null", stack, 2,
 			          fck, 1, 20 * MIB);
 		}
 		if (i % 250000 == 1)
@@ -499,38 +481,42 @@ static void plant(int64_t end)
 	for (int i = 1; i <= 100; i++, t += 10 * SEC) {
 		struct req q = {"/planted/latency.php", "/srv/app/public/planted/latency.php", t,
 		                i * MS, 2 * MIB, 64 * MIB, i % 10 == 0 ? 500 : 200, lat_ck, 2};
-		int64_t id = put_request(&q, 0, 0);
-		put_func(id, "App\\Planted::hotLoop", 1000, 1 * SEC, 1 * SEC, 0);
-		put_path(id, "main;App\\Http\\Kernel::handle;App\\Planted::hotLoop", 1000, 1 * SEC, 1 * SEC);
-		put_path(id, "main;App\\Http\\Kernel::handle", 1, 1 * SEC + 10 * MS, 10 * MS);
-		put_path(id, "main", 1, 1 * SEC + 11 * MS, 1 * MS);
+		begin_request(&q, 0, 0);
+		put_func("App\\Planted::hotLoop", 1000, 1 * SEC, 1 * SEC, 0);
+		put_path("main;App\\Http\\Kernel::handle;App\\Planted::hotLoop", 1000, 1 * SEC, 1 * SEC);
+		put_path("main;App\\Http\\Kernel::handle", 1, 1 * SEC + 10 * MS, 10 * MS);
+		put_path("main", 1, 1 * SEC + 11 * MS, 1 * MS);
+		end_request();
 	}
 	for (int i = 1; i <= 50; i++, t += 10 * SEC) {
 		struct ckpt ck[4] = {{"request_start", 2 * MIB}, {"load-rows", 10 * MIB},
 		                     {"render", (i == 25 ? 900 : 100) * MIB}, {"request_end", 1 * MIB}};
 		struct req q = {"/planted/report.php", "/srv/app/public/planted/report.php", t, 300 * MS,
 		                2 * MIB, (i == 25 ? 915 : 115) * MIB, 200, ck, 4};
-		put_request(&q, 0, 0);
+		begin_request(&q, 0, 0);
+		end_request();
 	}
 	static const struct ckpt perm_ck[1] = {{"request_start", 2 * MIB}};
 	for (int i = 1; i <= 20; i++, t += 10 * SEC) {
 		struct req q = {"/planted/permissions.php", "/srv/app/public/planted/permissions.php", t,
 		                400 * MS, 2 * MIB, 200 * MIB, 200, perm_ck, 1};
-		int64_t id = put_request(&q, 251, 250 * 40000 + 500000);
-		put_sql(id, "SELECT * FROM permissions WHERE role_id = ?", 250, 40000, 8934, 1);
-		put_sql(id, "SELECT * FROM roles WHERE user_id = ?", 1, 500000, 36, 0);
-		put_counter(id, "App\\Models\\Permission::retrieved", 8934);
+		begin_request(&q, 251, 250 * 40000 + 500000);
+		put_sql("SELECT * FROM permissions WHERE role_id = ?", 250, 40000, 8934, 1);
+		put_sql("SELECT * FROM roles WHERE user_id = ?", 1, 500000, 36, 0);
+		put_counter("App\\Models\\Permission::retrieved", 8934);
+		end_request();
 	}
 	static const struct ckpt oom_ck[3] = {{"request_start", 2 * MIB}, {"query-done", 6 * MIB},
 	                                      {"rows-fetched", 110 * MIB}};
-	static const char oom_stack[] =
-		"main /srv/app/public/planted/export.php:12\n"
-		"App\\Export::run /srv/app/src/Export.php:42\n"
-		"PDOStatement::fetchAll /srv/app/src/Export.php:57\n";
+	static const struct bvapm_rec_frame oom_stack[3] = { /* innermost first */
+		{S("PDOStatement::fetchAll"), S("/srv/app/src/Export.php"), 57},
+		{S("App\\Export::run"), S("/srv/app/src/Export.php"), 42},
+		{S("main"), S("/srv/app/public/planted/export.php"), 12},
+	};
 	for (int i = 0; i < 3; i++, t += 10 * SEC)
 		put_fatal("/planted/export.php", "/srv/app/public/planted/export.php", t, 1,
 		          "Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes)",
-		          oom_stack, oom_ck, 3, 128 * MIB);
+		          oom_stack, 3, oom_ck, 3, 128 * MIB);
 	for (int i = 0; i < 2; i++, t += 10 * SEC)
 		put_aborted(900000 + i, "/planted/export.php", t, "rows-fetched", 100 * MIB,
 		            "SELECT * FROM orders");
@@ -539,25 +525,24 @@ static void plant(int64_t end)
 	for (int i = 0; i < 7; i++, t += 10 * SEC) {
 		struct req q = {"/planted/session.php", "/srv/app/public/planted/session.php", t, 50 * MS,
 		                2 * MIB, 45 * MIB, 200, sess_ck, 2};
-		int64_t id = put_request(&q, 0, 0);
-		put_tag(id, "largest_session_key", "permissions_cache");
+		begin_request(&q, 0, 0);
+		put_tag("largest_session_key", "permissions_cache");
+		end_request();
 	}
 }
 
 static void stats(int64_t end)
 {
-	static const char *const names[] = {"requests", "recorded", "dropped", "not_attached"};
-	static const int64_t values[] = {1000, 990, 10, 0};
-	for (int k = 0; k < 4; k++) {
-		sqlite3_stmt *s = st[S_STAT];
-		bind_i(s, 1, 2000);
-		bind_i(s, 2, 1);
-		bind_i(s, 3, end - 1800 * SEC);
-		bind_t(s, 4, "agent");
-		bind_t(s, 5, names[k]);
-		bind_i(s, 6, values[k]);
-		run(s);
-	}
+	static const struct bvapm_rec_counter counters[] = {
+		{S("requests"), 1000}, {S("recorded"), 990}, {S("dropped"), 10},
+		{S("not_attached"), 0},
+	};
+	struct bvapm_rec_envelope env = envelope(2000, 1, 1, (uint64_t)(end - 1800 * SEC));
+	struct bvapm_rec_stats x = {
+		.source = bvapm_rec_cstr("agent"), .interval_ns = 10 * SEC,
+		.counters = counters, .counter_count = 4,
+	};
+	store_record(bvapm_rec_encode_stats(rec_buf, sizeof rec_buf, &env, &x), "stats");
 }
 
 int main(int argc, char **argv)
@@ -603,20 +588,22 @@ int main(int argc, char **argv)
 	remove(argv[optind]);
 	if (sqlite3_open(argv[optind], &db) != SQLITE_OK)
 		die("open");
+	/* One transaction, no journal, no sync: a file nobody reads until it
+	 * is complete (and removed first if it existed). */
 	exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;");
-	create_schema(schema);
-	for (int i = 0; i < S__N; i++)
-		if ((i != S_PATH || with_paths) &&
-		    sqlite3_prepare_v2(db, st_sql[i], -1, &st[i], NULL) != SQLITE_OK)
-			die(st_sql[i]);
+	char err[256];
+	if (bvapm_store_migrate(db, schema, NULL, NULL, err, sizeof err) != SQLITE_OK ||
+	    !(store = bvapm_store_attach(db, argv[optind], err, sizeof err))) {
+		fprintf(stderr, "bvapm-store-gen: %s\n", err);
+		return 1;
+	}
 	exec("BEGIN");
 	background(n, end);
 	if (planted)
 		plant(end);
 	stats(end);
 	exec("COMMIT");
-	for (int i = 0; i < S__N; i++)
-		sqlite3_finalize(st[i]);
+	bvapm_store_close(store);
 	/* As the drainer leaves it: WAL, never ANALYZEd. */
 	exec("PRAGMA journal_mode=WAL;");
 	sqlite3_close(db);

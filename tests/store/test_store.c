@@ -1,0 +1,224 @@
+/*
+ * test_store.c — unit tests of the store library (store/): a store opened
+ * fresh is migrated to the current schema (the callback sees each version)
+ * and takes every record kind once (a duplicate is reported, its children
+ * not written again); a writer attached to a version-1 store writes what that
+ * schema holds (no call paths, no error stacks) and leaves the connection
+ * open; a file that is not a database, a store newer than this build and an
+ * unopenable path are refused with a sentence; the transient errors are the
+ * documented ones.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tests/record/fixtures.h"
+#include "store/schema.h"
+#include "store/store.h"
+
+static _Alignas(8) uint8_t bufs[FX_COUNT][8192];
+static size_t lens[FX_COUNT];
+
+static int setup(void **state)
+{
+	for (int k = 0; k < FX_COUNT; k++) {
+		ssize_t n = fixture_encode((enum fixture_kind)k, bufs[k], sizeof bufs[k]);
+		if (n <= 0)
+			return -1;
+		lens[k] = (size_t)n;
+	}
+	return 0;
+}
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/bvapm-store-test-XXXXXX");
+	assert_non_null(d);
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static void rmdir_all(char *dir)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(dir);
+}
+
+static long long q(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	long long v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static long long qpath(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	long long v = q(db, sql);
+	sqlite3_close(db);
+	return v;
+}
+
+static int seen[8], n_seen;
+
+static void on_migrated(void *arg, int version)
+{
+	assert_ptr_equal(arg, seen);
+	if (n_seen < 8)
+		seen[n_seen++] = version;
+}
+
+static void test_open_put_every_kind_once(void **state)
+{
+	char *dir = tmpdir(), path[600];
+	snprintf(path, sizeof path, "%s/s.db", dir);
+	char err[256] = "";
+	n_seen = 0;
+	struct bvapm_store_options o = {
+		.path = path, .busy_timeout_ms = 10, .migrated = on_migrated, .arg = seen,
+	};
+	struct bvapm_store *st = bvapm_store_open(&o, err, sizeof err);
+	assert_non_null(st);
+	assert_string_equal(bvapm_store_path(st), path);
+	assert_int_equal(n_seen, BVAPM_STORE_SCHEMA_VERSION);
+	for (int i = 0; i < n_seen; i++)
+		assert_int_equal(seen[i], i + 1);
+
+	assert_int_equal(bvapm_store_begin(st), SQLITE_OK);
+	for (int k = 0; k < FX_COUNT; k++) {
+		bool dup = true;
+		assert_int_equal(bvapm_store_put(st, bufs[k], &dup), SQLITE_OK);
+		assert_false(dup);
+	}
+	for (int k = 0; k < FX_COUNT; k++) {
+		bool dup = false;
+		assert_int_equal(bvapm_store_put(st, bufs[k], &dup), SQLITE_OK);
+		assert_true(dup);
+	}
+	assert_int_equal(bvapm_store_commit(st), SQLITE_OK);
+	bvapm_store_close(st);
+
+	assert_int_equal(qpath(path, "PRAGMA user_version"), BVAPM_STORE_SCHEMA_VERSION);
+	assert_int_equal(qpath(path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM requests"), 1);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM fatals"), 1);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM aborted"), 1);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM stats"), fixture_stats.counter_count);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM checkpoints WHERE request_id IS NOT NULL"),
+	                 fixture_request.checkpoint_count);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM call_paths"),
+	                 fixture_request.call_path_count);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM errors WHERE stack IS NOT NULL"), 1);
+
+	/* Reopened: nothing to migrate, the rows stay. */
+	n_seen = 0;
+	st = bvapm_store_open(&o, err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(n_seen, 0);
+	bvapm_store_close(st);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM schema_migrations"),
+	                 BVAPM_STORE_SCHEMA_VERSION);
+	rmdir_all(dir);
+}
+
+static void test_attach_version_1(void **state)
+{
+	char *dir = tmpdir(), path[600];
+	snprintf(path, sizeof path, "%s/old.db", dir);
+	char err[256] = "";
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(bvapm_store_migrate(db, 1, NULL, NULL, err, sizeof err), SQLITE_OK);
+	int version = 0;
+	assert_int_equal(bvapm_store_schema_version(db, &version), SQLITE_OK);
+	assert_int_equal(version, 1);
+
+	struct bvapm_store *st = bvapm_store_attach(db, "old", err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(bvapm_store_begin(st), SQLITE_OK);
+	bool dup = true;
+	assert_int_equal(bvapm_store_put(st, bufs[FX_REQUEST], &dup), SQLITE_OK);
+	assert_false(dup);
+	assert_int_equal(bvapm_store_commit(st), SQLITE_OK);
+	bvapm_store_close(st);
+
+	/* The connection is still the caller's. */
+	assert_int_equal(q(db, "SELECT count(*) FROM requests"), 1);
+	assert_int_equal(q(db, "SELECT count(*) FROM errors"), fixture_request.error_count);
+	assert_int_equal(q(db, "SELECT count(*) FROM pragma_table_info('errors') "
+	                       "WHERE name = 'stack'"), 0);
+	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'call_paths'"), 0);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	rmdir_all(dir);
+}
+
+static void test_refused(void **state)
+{
+	char *dir = tmpdir(), path[600];
+	char err[256] = "";
+
+	/* Not a database. */
+	snprintf(path, sizeof path, "%s/text.db", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("this is not an SQLite database, only text long enough to be a header\n", f);
+	fclose(f);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	int version = -1;
+	assert_int_equal(bvapm_store_schema_version(db, &version) & 0xff, SQLITE_NOTADB);
+	sqlite3_close(db);
+
+	/* Newer than this build. */
+	snprintf(path, sizeof path, "%s/new.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", BVAPM_STORE_SCHEMA_VERSION + 1);
+	assert_int_equal(sqlite3_exec(db, pragma, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct bvapm_store_options o = { .path = path, .busy_timeout_ms = 10 };
+	assert_null(bvapm_store_open(&o, err, sizeof err));
+	assert_non_null(strstr(err, "newer"));
+
+	/* A directory that does not exist. */
+	snprintf(path, sizeof path, "%s/missing/s.db", dir);
+	assert_null(bvapm_store_open(&o, err, sizeof err));
+	assert_non_null(strstr(err, "cannot open the store"));
+	rmdir_all(dir);
+}
+
+static void test_transient(void **state)
+{
+	static const int yes[] = { SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL, SQLITE_IOERR,
+	                           SQLITE_IOERR_WRITE, SQLITE_CANTOPEN, SQLITE_NOMEM,
+	                           SQLITE_PROTOCOL, SQLITE_BUSY_SNAPSHOT };
+	static const int no[] = { SQLITE_OK, SQLITE_ERROR, SQLITE_CONSTRAINT,
+	                          SQLITE_CONSTRAINT_UNIQUE, SQLITE_CORRUPT, SQLITE_MISMATCH };
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		assert_true(bvapm_store_transient(yes[i]));
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		assert_false(bvapm_store_transient(no[i]));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_put_every_kind_once),
+		cmocka_unit_test(test_attach_version_1),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_transient),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
