@@ -26,8 +26,7 @@ struct bvapm_sink *bvapm_sink_null_new(const struct bvapm_drainer_config *cfg, c
                                        size_t errlen);
 
 /* OTLP/HTTP: bvapm_sink_otlp_new() in drainer/otlp/sink_otlp.h, built from
- * [otlp] endpoint, timeout_ms, headers, gzip when the build has it
- * (BVAPM_HAVE_OTLP). */
+ * [otlp] endpoint, timeout_ms, headers, gzip. */
 
 /* Builds every enabled sink (sqlite, otlp, null; in that order) into
  * out[0..BVAPM_MAX_SINKS). Returns the number built, or -1 with err filled
