@@ -1,8 +1,8 @@
 /*
- * sinks.h — the sink registry: one constructor per destination. The pipeline
- * (pipeline.c) builds the enabled ones from the configuration in
- * bvapm_sinks_create(); adding a sink is one constructor here and one line
- * there.
+ * sinks.h — the sink registry: one constructor per destination. At start
+ * the daemon (daemon.c) builds the enabled ones from the configuration with
+ * bvapm_sinks_create() and hands them to the pipeline (pipeline.c); adding a
+ * sink is one constructor here and one line in sinks.c.
  *
  * Constructors return a sink, or NULL with err filled (one sentence).
  */
