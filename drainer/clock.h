@@ -1,6 +1,8 @@
 /*
- * clock.h — the drainer's monotonic milliseconds and its short sleeps, for
- * every thread (reader, sink threads, daemon loop, sink runner).
+ * clock.h — the drainer's monotonic milliseconds (CLOCK_MONOTONIC) and its
+ * short sleeps, for the main thread (daemon loop: reader, slot scan,
+ * watchdog, shutdown) and the sink threads (pipeline, spool). The circuit
+ * breaker reads no clock: pipeline.c passes it these milliseconds.
  */
 #ifndef BVAPM_DRAINER_CLOCK_H
 #define BVAPM_DRAINER_CLOCK_H

@@ -352,10 +352,6 @@ int bvapm_config_validate(const struct bvapm_drainer_config *c, struct bvapm_con
 		        c->retry_max_ms);
 	if (!c->sqlite_enabled && !c->null_enabled && !c->otlp_enabled)
 		add_err(e, "no sink enabled: set [sqlite] enabled, [otlp] enabled or [null] enabled");
-#ifndef BVAPM_HAVE_OTLP
-	if (c->otlp_enabled)
-		add_err(e, "[otlp] enabled = true but this build has no OTLP sink");
-#endif
 	if (c->sqlite_enabled && !c->sqlite_path[0])
 		add_err(e, "[sqlite] path must be set when [sqlite] enabled = true");
 	if (c->otlp_enabled && strncmp(c->otlp_endpoint, "http://", 7) &&

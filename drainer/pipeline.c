@@ -43,7 +43,7 @@ struct sink_thread {
 	int exited;              /* atomic: thread left its loop */
 	struct bvapm_batch **held; /* batches in memory, oldest first */
 	size_t nheld, capheld;
-	struct bvapm_breaker breaker; /* per-sink circuit breaker (drainer/otlp/breaker.h) */
+	struct bvapm_breaker breaker; /* per-sink circuit breaker (breaker.h) */
 	uint64_t next_spool_ms;  /* spool write failed: no new attempt before this */
 	bool spool_blocked;      /* the spool had no room for the held batches */
 	uint64_t blocked_since_ms, blocked_logged_ms;

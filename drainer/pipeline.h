@@ -17,9 +17,12 @@
  *   - nothing held, sink ready: replay the oldest spool segment.
  * At start each thread replays its spool before taking new batches (until
  * the spool is empty or the sink fails), and the reader waits for that.
- * Retry policy: one circuit breaker per sink (drainer/otlp/breaker.h:
- * closed / open / half-open, exponential backoff with jitter, Retry-After),
- * behind sink_ready()/sink_failed()/sink_succeeded() in pipeline.c.
+ * Retry policy: one circuit breaker per sink (breaker.h: closed / open /
+ * half-open, exponential backoff with jitter, Retry-After), behind
+ * sink_ready()/sink_failed()/sink_succeeded() in pipeline.c. It opens at the
+ * first RETRY (threshold 1), backs off between [retry] min_ms and max_ms,
+ * and counts OK, PARTIAL and REJECTED as the sink being up. This is the
+ * drainer's only delivery path.
  */
 #ifndef BVAPM_DRAINER_PIPELINE_H
 #define BVAPM_DRAINER_PIPELINE_H

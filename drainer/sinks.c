@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef BVAPM_HAVE_OTLP
-#include "sink_otlp.h"
+#include "otlp/sink_otlp.h"
 
 /* [otlp] headers "k=v,k2=v2" -> "k: v" strings. Returns the count, or -1. */
 static int split_headers(const char *spec, char ***out)
@@ -40,7 +39,6 @@ static int split_headers(const char *spec, char ***out)
 	*out = h;
 	return n;
 }
-#endif
 
 int bvapm_sinks_create(const struct bvapm_drainer_config *cfg, struct bvapm_sink **out, char *err,
                        size_t errlen)
@@ -52,7 +50,6 @@ int bvapm_sinks_create(const struct bvapm_drainer_config *cfg, struct bvapm_sink
 			goto fail;
 		out[n++] = s;
 	}
-#ifdef BVAPM_HAVE_OTLP
 	if (cfg->otlp_enabled) {
 		char **headers = NULL;
 		int nh = split_headers(cfg->otlp_headers, &headers);
@@ -71,7 +68,6 @@ int bvapm_sinks_create(const struct bvapm_drainer_config *cfg, struct bvapm_sink
 			goto fail;
 		out[n++] = s;
 	}
-#endif
 	if (cfg->null_enabled) {
 		if (!(s = bvapm_sink_null_new(cfg, err, errlen)))
 			goto fail;

@@ -1,8 +1,8 @@
 /*
- * sinks.h — the sink registry: one constructor per destination. The pipeline
- * (pipeline.c) builds the enabled ones from the configuration in
- * bvapm_sinks_create(); adding a sink is one constructor here and one line
- * there.
+ * sinks.h — the sink registry: one constructor per destination. At start
+ * the daemon (daemon.c) builds the enabled ones from the configuration with
+ * bvapm_sinks_create() and hands them to the pipeline (pipeline.c); adding a
+ * sink is one constructor here and one line in sinks.c.
  *
  * Constructors return a sink, or NULL with err filled (one sentence).
  */
@@ -26,8 +26,7 @@ struct bvapm_sink *bvapm_sink_null_new(const struct bvapm_drainer_config *cfg, c
                                        size_t errlen);
 
 /* OTLP/HTTP: bvapm_sink_otlp_new() in drainer/otlp/sink_otlp.h, built from
- * [otlp] endpoint, timeout_ms, headers, gzip when the build has it
- * (BVAPM_HAVE_OTLP). */
+ * [otlp] endpoint, timeout_ms, headers, gzip. */
 
 /* Builds every enabled sink (sqlite, otlp, null; in that order) into
  * out[0..BVAPM_MAX_SINKS). Returns the number built, or -1 with err filled

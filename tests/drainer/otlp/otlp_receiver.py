@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A scriptable OTLP/HTTP receiver for the sink's integration test.
+"""A scriptable OTLP/HTTP receiver for the OTLP sink's and the drainer's tests.
 
 Listens on 127.0.0.1 (a free port, printed as "PORT <n>" on stdout, and
 written to --port-file when given). POST /v1/traces is answered according to

@@ -1,23 +1,23 @@
 /*
- * test_otlp_integration.c — the OTLP sink, the runner and the breaker against
- * otlp_receiver.py on 127.0.0.1, driven through every receiver mode.
+ * test_otlp_integration.c — the OTLP sink against otlp_receiver.py on
+ * 127.0.0.1, driven through every receiver mode: what each HTTP answer
+ * becomes (the result the drainer's pipeline acts on, see pipeline.h).
  *
  * Usage: test_otlp_integration PYTHON RECEIVER_SCRIPT   (prints TAP)
  *
- * 60 request records (pid 100, sequences 1..60) go out in 12 batches of 5.
- * Pending batches wait in a FIFO with a fixed bound (standing in for the
- * core's buffer and spool) that must never be exceeded. The breaker runs on a
- * fake clock the test advances (plus the real time each send takes, which the
- * runner adds), so backoffs are checked exactly without sleeping; only the
- * hang costs real time, bounded by the sink's timeout.
+ * 60 request records (pid 100, sequences 1..60) go out in 12 batches of 5,
+ * oldest first; a batch answered RETRY is offered again, one answered
+ * anything else is done. The retry policy itself (breaker, backoff, spool)
+ * is the pipeline's and is tested there (tests/drainer/test_pipeline.c) and
+ * with this receiver through the whole drainer (test_otlp_outage.sh).
  *
- * Proves: 200 delivers; 400 drops the batch and counts it; partial success is
- * counted; 503 three times opens the breaker; an open breaker sends nothing
- * until its backoff; a failed half-open probe re-opens with a longer backoff;
- * 429's Retry-After holds the breaker open longer than its backoff; a hanging
- * receiver costs at most the timeout; a closed connection is a retry; after
- * recovery the probe closes the breaker, the backlog drains, and every record
- * not rejected arrived exactly once (gzip bodies, connection reuse checked).
+ * Proves: 200 is OK; 400 is REJECTED with every record counted; partial
+ * success is PARTIAL with the rejected count; 503 is RETRY without a wait,
+ * or with the Retry-After it carries; 429's Retry-After is read; a hanging
+ * receiver costs at most the timeout and is RETRY; a closed connection is
+ * RETRY; a RETRY answer records nothing at the receiver, so once it answers
+ * 200 again every record not rejected arrived exactly once (gzip bodies, the
+ * extra header and connection reuse checked).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -35,13 +35,11 @@
 #include <json-c/json.h>
 
 #include "record.h"
-#include "sink_otlp.h"
-#include "sink_runner.h"
+#include "otlp/sink_otlp.h"
 
 #define RECORDS 60
 #define BATCH 5
 #define BATCHES (RECORDS / BATCH)
-#define QUEUE_BOUND BATCHES
 #define TIMEOUT_MS 1000
 
 static int tap_n, tap_failed;
@@ -60,11 +58,21 @@ static bool check(bool ok, const char *fmt, ...)
 	return ok;
 }
 
+static const char *status_name(enum bvapm_sink_status status)
+{
+	switch (status) {
+	case BVAPM_SINK_OK: return "ok";
+	case BVAPM_SINK_RETRY: return "retry";
+	case BVAPM_SINK_REJECTED: return "rejected";
+	case BVAPM_SINK_PARTIAL: return "partial";
+	}
+	return "unknown";
+}
+
 static void diag(const char *what, const struct bvapm_sink_result *r)
 {
 	printf("# %s: %s (accepted %u rejected %u retry_after %u ms): %s\n", what,
-		bvapm_sink_status_name(r->status), r->accepted, r->rejected, r->retry_after_ms,
-		r->message);
+		status_name(r->status), r->accepted, r->rejected, r->retry_after_ms, r->message);
 }
 
 /* ---- the receiver -------------------------------------------------------- */
@@ -160,7 +168,7 @@ static int64_t requests_total(void)
 	return total;
 }
 
-/* ---- records and the pending queue --------------------------------------- */
+/* ---- records --------------------------------------------------------------- */
 
 static _Alignas(8) uint8_t bufs[RECORDS][2048];
 static struct bvapm_sink_record recs[RECORDS];
@@ -189,36 +197,22 @@ static void make_records(void)
 	}
 }
 
-static int queue[QUEUE_BOUND], q_head, q_len, q_max;
-
-static bool enqueue(int batch)
-{
-	if (q_len == QUEUE_BOUND)
-		return false;
-	queue[(q_head + q_len++) % QUEUE_BOUND] = batch;
-	if (q_len > q_max)
-		q_max = q_len;
-	return true;
-}
-
 /* ---- the scenario -------------------------------------------------------- */
 
 static struct bvapm_sink *sink;
-static struct bvapm_breaker breaker;
-static struct bvapm_sink_counters counters;
-static uint64_t now = 1000000;
+static int next_batch;              /* oldest batch not done */
+static uint64_t records_rejected;   /* REJECTED + PARTIAL rejected */
 
-/* Offers the oldest pending batch; pops it when done. */
+/* Sends the oldest batch not done; it is done unless the answer is RETRY. */
 static bool offer(struct bvapm_sink_result *r)
 {
-	int batch = queue[q_head];
-	bool done = bvapm_sink_deliver_counted(sink, &breaker, recs + batch * BATCH, BATCH, now, r,
-		&counters);
-	if (done) {
-		q_head = (q_head + 1) % QUEUE_BOUND;
-		q_len--;
-	}
-	return done;
+	memset(r, 0, sizeof *r);
+	sink->send(sink, recs + next_batch * BATCH, BATCH, r);
+	if (r->status == BVAPM_SINK_RETRY)
+		return false;
+	records_rejected += r->rejected;
+	next_batch++;
+	return true;
 }
 
 static uint64_t real_ms(void)
@@ -228,21 +222,10 @@ static uint64_t real_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Moves the fake clock to the breaker's next attempt. */
-static void wait_for_breaker(void)
-{
-	uint64_t next = bvapm_breaker_next_attempt_ms(&breaker, now);
-	if (next != UINT64_MAX && next > now)
-		now = next;
-}
-
 static void scenario(void)
 {
 	struct bvapm_sink_result r;
 	int64_t before;
-
-	for (int b = 0; b < BATCHES; b++)
-		enqueue(b);
 
 	set_mode("m=200");
 	check(offer(&r) && r.status == BVAPM_SINK_OK && r.accepted == BATCH, "200: batch 0 delivered");
@@ -253,7 +236,7 @@ static void scenario(void)
 	diag("400", &r);
 	check(done && r.status == BVAPM_SINK_REJECTED && r.rejected == BATCH,
 		"400: batch 2 dropped, %u records counted as rejected", r.rejected);
-	check(bvapm_breaker_state(&breaker) == BVAPM_BREAKER_CLOSED, "400 does not count against the breaker");
+	check(strstr(r.message, "invalid spans") != NULL, "400: the receiver's message is kept for the log");
 
 	set_mode("m=partial&rejected=2");
 	done = offer(&r);
@@ -263,55 +246,26 @@ static void scenario(void)
 
 	set_mode("m=503");
 	before = requests_total();
-	int attempts = 0;
-	uint64_t attempt_at = now;
-	while (bvapm_breaker_state(&breaker) == BVAPM_BREAKER_CLOSED && attempts < 10) {
-		now += 10;
-		attempt_at = now;
-		check(!offer(&r) && r.status == BVAPM_SINK_RETRY, "503: batch 4 kept for retry");
-		attempts++;
-	}
+	done = offer(&r);
 	diag("503", &r);
-	check(attempts == 3 && breaker.counters.opens == 1, "breaker opened after 3 consecutive failures");
-	check(requests_total() - before == 3, "the receiver saw exactly those 3 requests");
+	check(!done && r.status == BVAPM_SINK_RETRY && r.retry_after_ms == 0,
+		"503 without Retry-After: batch 4 kept for retry, no wait asked");
+	check(!offer(&r) && r.status == BVAPM_SINK_RETRY, "503 again: still kept");
+	check(requests_total() - before == 2, "the receiver saw exactly those 2 requests");
 
-	before = requests_total();
-	uint64_t next = bvapm_breaker_next_attempt_ms(&breaker, now);
-	/* the backoff starts when the failed send ended: attempt time + its duration */
-	uint64_t ended = attempt_at + counters.last_send_ms;
-	check(next - ended == 200, "first backoff is the base: %" PRIu64 " ms after the failure",
-		next - ended);
-	check(!offer(&r) && r.status == BVAPM_SINK_RETRY && r.retry_after_ms > 0, "open: batch held back");
-	now = next - 1;
-	check(!offer(&r), "open: still held 1 ms before the backoff ends");
-	check(requests_total() == before, "open breaker sent nothing to the receiver");
-
-	wait_for_breaker();
-	attempt_at = now;
-	check(!offer(&r) && bvapm_breaker_state(&breaker) == BVAPM_BREAKER_OPEN &&
-	      breaker.counters.probes == 1 && breaker.counters.opens == 2,
-		"half-open probe against 503 failed: re-opened");
-	next = bvapm_breaker_next_attempt_ms(&breaker, now);
-	ended = attempt_at + counters.last_send_ms;
-	check(next - ended >= 200 && next - ended <= 400, "second backoff within [200, 400] ms: %" PRIu64,
-		next - ended);
+	set_mode("m=503&retry_after=3");
+	done = offer(&r);
+	diag("503 + Retry-After", &r);
+	check(!done && r.status == BVAPM_SINK_RETRY && r.retry_after_ms == 3000,
+		"503 with Retry-After: 3 read as 3000 ms");
 
 	set_mode("m=429&retry_after=2");
-	wait_for_breaker();
-	attempt_at = now;
 	done = offer(&r);
 	diag("429", &r);
-	check(!done && r.retry_after_ms == 2000, "429: Retry-After: 2 read as 2000 ms");
-	next = bvapm_breaker_next_attempt_ms(&breaker, now);
-	ended = attempt_at + counters.last_send_ms;
-	check(next - ended == 2000, "breaker waits out Retry-After: %" PRIu64 " ms (backoff <= 800)",
-		next - ended);
-	now += 1900;
-	before = requests_total();
-	check(!offer(&r) && requests_total() == before, "no request 1.9 s into a 2 s Retry-After");
+	check(!done && r.status == BVAPM_SINK_RETRY && r.retry_after_ms == 2000,
+		"429: Retry-After: 2 read as 2000 ms");
 
 	set_mode("m=hang&hang=3");
-	wait_for_breaker();
 	uint64_t t0 = real_ms();
 	done = offer(&r);
 	uint64_t took = real_ms() - t0;
@@ -321,23 +275,17 @@ static void scenario(void)
 		took);
 
 	set_mode("m=close");
-	wait_for_breaker();
 	done = offer(&r);
 	diag("close", &r);
 	check(!done && r.status == BVAPM_SINK_RETRY, "connection closed without an answer: retry");
-	check(bvapm_breaker_state(&breaker) == BVAPM_BREAKER_OPEN, "breaker still open");
 
 	set_mode("m=200");
-	wait_for_breaker();
 	done = offer(&r);
-	check(done && r.status == BVAPM_SINK_OK, "recovered: half-open probe delivered batch 4");
-	check(bvapm_breaker_state(&breaker) == BVAPM_BREAKER_CLOSED && breaker.counters.closes == 1,
-		"probe success closed the breaker");
+	check(done && r.status == BVAPM_SINK_OK && r.accepted == BATCH, "recovered: batch 4 delivered");
 	int drained = 0;
-	while (q_len > 0 && offer(&r))
+	while (next_batch < BATCHES && offer(&r) && r.status == BVAPM_SINK_OK)
 		drained++;
-	check(q_len == 0 && drained == BATCHES - 5, "backlog of %d batches drained", drained);
-	check(q_max <= QUEUE_BOUND, "pending batches stayed within the bound (%d <= %d)", q_max, QUEUE_BOUND);
+	check(next_batch == BATCHES && drained == BATCHES - 5, "the other %d batches delivered", drained);
 }
 
 static void verify_arrivals(void)
@@ -368,8 +316,8 @@ static void verify_arrivals(void)
 		once, missing, dup);
 	check(unexpected == 0, "records of the 400 batch never stored");
 	check(json_object_object_length(records) == RECORDS - BATCH, "no unknown record ids");
-	check(counters.records_rejected == BATCH + 2, "rejected records counted: %" PRIu64 " (5 + 2)",
-		counters.records_rejected);
+	check(records_rejected == BATCH + 2, "rejected records counted: %" PRIu64 " (5 + 2)",
+		records_rejected);
 
 	struct json_object *errors, *gz, *bodies, *conns, *hdr;
 	json_object_object_get_ex(st, "errors", &errors);
@@ -417,9 +365,6 @@ int main(int argc, char **argv)
 		stop_receiver();
 		return 1;
 	}
-	struct bvapm_breaker_opts bo = { .failure_threshold = 3, .base_ms = 200, .max_ms = 1000, .seed = 1 };
-	bvapm_breaker_init(&breaker, &bo);
-
 	scenario();
 	verify_arrivals();
 

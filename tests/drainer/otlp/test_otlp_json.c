@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "fixtures.h"
-#include "otlp_json.h"
+#include "otlp/otlp_json.h"
 #include "otlp_test_util.h"
 
 static struct test_rec R[4];

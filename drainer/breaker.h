@@ -5,7 +5,8 @@
  *
  * Pure logic: the caller passes the time (milliseconds on any monotonic
  * clock) to every call, so tests drive it with a fake clock and get the same
- * answers every run. No locks: one breaker belongs to one sink thread.
+ * answers every run. No locks: one breaker belongs to one sink thread
+ * (pipeline.c keeps one per sink and decides what counts as a failure).
  *
  * States:
  *   CLOSED     requests flow. `failure_threshold` consecutive failures open
@@ -25,8 +26,8 @@
  * The jitter's floor is `base_ms` (not 0): an open breaker never probes
  * sooner than base_ms after it opened.
  */
-#ifndef BVAPM_DRAINER_OTLP_BREAKER_H
-#define BVAPM_DRAINER_OTLP_BREAKER_H
+#ifndef BVAPM_DRAINER_BREAKER_H
+#define BVAPM_DRAINER_BREAKER_H
 
 #include <stdbool.h>
 #include <stdint.h>
