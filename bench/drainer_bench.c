@@ -10,6 +10,7 @@
  *
  * Prints one greppable line per run and checks that what went in came out.
  */
+#include "support/bvapm_clock.h"
 #include "config.h"
 #include "log.h"
 #include "reader.h"
@@ -22,12 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return (double)bvapm_mono_ns() / 1e9; }
 
 /* Encodes a request record close to `size` bytes. */
 static size_t encode(uint8_t *buf, size_t cap, size_t size, uint64_t seq)

@@ -22,17 +22,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "support/bvapm_clock.h"
 #include "fixtures.h"
 #include "record.h"
 
 /* The thread's CPU time: on a shared machine, time spent preempted by other
  * processes is not the codec's cost. */
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+static uint64_t now_ns(void) { return bvapm_clock_ns(CLOCK_THREAD_CPUTIME_ID); }
 
 static int cmp_double(const void *a, const void *b)
 {

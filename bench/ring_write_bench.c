@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "support/bvapm_clock.h"
 #include "ring.h"
 
 struct result {
@@ -31,12 +32,7 @@ struct result {
 	unsigned long long written, dropped, delivered;
 };
 
-static inline unsigned long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
-}
+static inline unsigned long long now_ns(void) { return bvapm_mono_ns(); }
 
 static int cmp_u32(const void *a, const void *b)
 {

@@ -32,7 +32,7 @@
 
 #ifdef BVAPM_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
-#include "clock.h"
+#include "support/bvapm_clock.h"
 #else
 static int sd_notify(int unset, const char *state) { (void)unset; (void)state; return 0; }
 static int sd_watchdog_enabled(int unset, uint64_t *usec) { (void)unset; (void)usec; return 0; }

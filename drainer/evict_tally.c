@@ -3,6 +3,7 @@
  * reports.
  */
 #include "evict_tally.h"
+#include "support/bvapm_clock.h"
 #include "log.h"
 #include "record.h"
 
@@ -17,13 +18,6 @@
 #define TALLY_NAME "evicted"
 #define TALLY_MAGIC "BVEVICT1"
 #define TALLY_SIZE 64u
-
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec ts;
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void encode(const struct bvapm_evict_tally *t, unsigned char b[TALLY_SIZE])
 {
@@ -105,7 +99,7 @@ static void persist_or_log(struct bvapm_evict_tally *t)
 
 static void fresh(struct bvapm_evict_tally *t)
 {
-	t->epoch = now_ns(CLOCK_REALTIME);
+	t->epoch = bvapm_clock_ns(CLOCK_REALTIME);
 	t->next_seq = 1;
 	t->pinned = t->unreported = 0;
 	t->pinned_pid = 0;
@@ -181,8 +175,8 @@ ssize_t bvapm_evict_tally_report(struct bvapm_evict_tally *t, void *buf, size_t 
 		.pid = t->pinned_pid,
 		.producer_start_unix_ns = t->epoch,
 		.sequence = t->next_seq,
-		.wall_unix_ns = now_ns(CLOCK_REALTIME),
-		.mono_ns = now_ns(CLOCK_MONOTONIC),
+		.wall_unix_ns = bvapm_clock_ns(CLOCK_REALTIME),
+		.mono_ns = bvapm_clock_ns(CLOCK_MONOTONIC),
 	};
 	struct bvapm_rec_counter c = { bvapm_rec_cstr("records_evicted"), (int64_t)t->pinned };
 	struct bvapm_rec_stats st = { .source = bvapm_rec_cstr("drainer"), .counters = &c,

@@ -10,6 +10,7 @@
  * into the log.
  */
 #include "log.h"
+#include "support/bvapm_text.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -41,59 +42,11 @@ int bvapm_log_parse_level(const char *s)
 	return -1;
 }
 
-/* Writes byte c into e (4 bytes) as a log shows it; returns its length. */
-static size_t escape_byte(unsigned char c, bool backslash, char e[4])
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (c == '\\' && backslash) {
-		e[0] = e[1] = '\\';
-		return 2;
-	}
-	if (c >= 0x20 && c <= 0x7e) {
-		e[0] = (char)c;
-		return 1;
-	}
-	e[0] = '\\';
-	e[1] = 'x';
-	e[2] = hex[c >> 4];
-	e[3] = hex[c & 15];
-	return 4;
-}
-
-/* Escapes up to n bytes of s (stopping at a NUL) into out, which has room for
- * cap bytes and is NUL-terminated; cut with "..." when it is too small.
- * Returns the length written. */
-static size_t escape(char *out, size_t cap, const unsigned char *s, size_t n, bool backslash)
-{
-	size_t o = 0, keep = 0; /* keep: last escape boundary leaving room for "..." */
-
-	if (cap == 0)
-		return 0;
-	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
-		char e[4];
-		size_t k = escape_byte(s[i], backslash, e);
-		if (o + k > cap - 1) {
-			if (cap >= 4) {
-				memcpy(out + keep, "...", 3);
-				o = keep + 3;
-			}
-			break;
-		}
-		memcpy(out + o, e, k);
-		o += k;
-		if (cap >= 4 && o <= cap - 4)
-			keep = o;
-	}
-	out[o] = '\0';
-	return o;
-}
-
 const char *bvapm_log_escape(char *out, size_t cap, const void *s, size_t n)
 {
 	if (s == NULL)
 		s = "";
-	escape(out, cap, s, n, true);
+	bvapm_escape_printable(out, cap, s, n, true);
 	return out;
 }
 
@@ -123,7 +76,7 @@ void bvapm_log(int level, const char *fmt, ...)
 	if (n > sizeof line - 2)
 		n = sizeof line - 2;
 	/* the message, printable, with room for the newline */
-	n += escape(line + n, sizeof line - n - 1, (const unsigned char *)msg, sizeof msg, false);
+	n += bvapm_escape_printable(line + n, sizeof line - n - 1, (const unsigned char *)msg, sizeof msg, false);
 	line[n++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, n);
 	(void)w;

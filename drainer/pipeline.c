@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "clock.h"
+#include "support/bvapm_clock.h"
 
 struct sink_thread {
 	struct bvapm_pipeline *p;

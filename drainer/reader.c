@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "clock.h"
+#include "support/bvapm_clock.h"
 
 #define WATCH_MS 1000u          /* standing check of the ring's file */
 #define RETIRED_DRAIN_MS 3000u  /* a retired ring is drained this long at least */

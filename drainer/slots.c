@@ -20,7 +20,7 @@
  * Strings from the slots reach the log only through bvapm_log_escape.
  */
 #include "slots.h"
-#include "clock.h"
+#include "support/bvapm_clock.h"
 #include "log.h"
 #include "record.h"
 
@@ -58,13 +58,6 @@ static struct {
 	uint64_t log_window_ms;
 	unsigned log_lines, log_suppressed;
 } sc;
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Sizes the tables for a ring of slot_count slots. */
 static int ensure_tables(uint32_t slot_count)
@@ -151,14 +144,14 @@ static int write_aborted(bvapm_ring *producer, const struct bvapm_ring_slot_view
 {
 	static _Alignas(8) uint8_t buf[4096];
 	char method[4 * BVAPM_SLOT_METHOD_LEN], uri[4 * BVAPM_SLOT_URI_LEN];
-	uint64_t now_mono = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now_mono = bvapm_clock_ns(CLOCK_MONOTONIC);
 	struct bvapm_rec_envelope env = {
 		.host = bvapm_rec_cstr(host),
 		.service = bvapm_rec_cstr("bvapm-drainer"),
 		.pid = v->pid,
 		.producer_start_unix_ns = v->req_start_wall_ns,
 		.sequence = v->request_count,
-		.wall_unix_ns = clock_ns(CLOCK_REALTIME),
+		.wall_unix_ns = bvapm_clock_ns(CLOCK_REALTIME),
 		.mono_ns = now_mono,
 	};
 	struct bvapm_rec_aborted a = {

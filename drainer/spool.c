@@ -7,7 +7,7 @@
  * thread), readers (metrics) tolerate values a few operations apart.
  */
 #include "spool.h"
-#include "clock.h"
+#include "support/bvapm_clock.h"
 #include "evict_tally.h"
 #include "log.h"
 #include "record.h"

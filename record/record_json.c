@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 
 #include "record.h"
+#include "support/bvapm_text.h"
 #include "record_desc.h"
 
 /* ---- strings ------------------------------------------------------------------ */
@@ -102,14 +103,10 @@ static struct json_object *json_string(bvapm_rec_str s)
 static struct json_object *json_bytes(bvapm_rec_bytes b, unsigned flags)
 {
 	if (flags & BVAPM_REC_JSON_HEX_IDS) {
-		static const char hex[] = "0123456789abcdef";
 		char small[65], *s = b.len <= 32 ? small : malloc(2 * (size_t)b.len + 1);
 		if (!s)
 			return NULL;
-		for (uint32_t i = 0; i < b.len; i++) {
-			s[2 * i] = hex[b.ptr[i] >> 4];
-			s[2 * i + 1] = hex[b.ptr[i] & 15];
-		}
+		bvapm_hex_encode(s, b.ptr, b.len);
 		struct json_object *j = json_object_new_string_len(s, (int)(2 * b.len));
 		if (s != small)
 			free(s);

@@ -50,7 +50,7 @@
 void bvapm_ring_heartbeat(struct bvapm_ring *r)
 {
 	if (r->writable)
-		ck_pr_store_64(&r->hdr->consumer_heartbeat_ns, bvapm_now_ns(CLOCK_MONOTONIC));
+		ck_pr_store_64(&r->hdr->consumer_heartbeat_ns, bvapm_clock_ns(CLOCK_MONOTONIC));
 }
 
 void bvapm_ring_set_timeouts(struct bvapm_ring *r, uint32_t dead_check_ms, uint32_t stall_timeout_ms)
@@ -121,7 +121,7 @@ static uint64_t resync(struct bvapm_ring *r, uint64_t pos, uint64_t tail)
  * into SKIP) and the walk may go on. */
 static bool stalled(struct bvapm_ring *r, uint64_t pos, uint64_t cw)
 {
-	uint64_t now = bvapm_now_ns(CLOCK_MONOTONIC);
+	uint64_t now = bvapm_clock_ns(CLOCK_MONOTONIC);
 
 	if (r->stall_pos != pos || r->stall_cw != cw || r->stall_since_ns == 0) {
 		r->stall_pos = pos;

@@ -50,7 +50,7 @@ static void init_layout(struct bvapm_ring_header *h, const struct bvapm_ring_cre
 	h->data_offset = data_offset;
 	h->slot_offset = slot_offset;
 	h->create_pid = (uint32_t)getpid();
-	h->create_time_ns = bvapm_now_ns(CLOCK_REALTIME);
+	h->create_time_ns = bvapm_clock_ns(CLOCK_REALTIME);
 	h->head = start;
 	h->tail = start;
 

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "ring.h"
+#include "support/bvapm_clock.h"
+#include "support/bvapm_compiler.h"
 #include "ring_test_hooks.h"
 
 #define BVAPM_RING_MAX_ATTEMPTS 32      /* CAS retries before dropping as contention */
@@ -26,8 +28,6 @@
 #define BVAPM_RING_STALL_TIMEOUT_MS 2000u
 #define BVAPM_RING_RESYNC_HOPS 64       /* headers a resync candidate must chain through */
 
-#define bvapm_likely(x) __builtin_expect(!!(x), 1)
-#define bvapm_unlikely(x) __builtin_expect(!!(x), 0)
 
 struct bvapm_ring {
 	/* mapping */
@@ -99,14 +99,6 @@ static inline uint64_t bvapm_ring_lap(const struct bvapm_ring *r, uint64_t pos)
 }
 
 static inline uint64_t bvapm_align8(uint64_t n) { return (n + 7) & ~UINT64_C(7); }
-
-static inline uint64_t bvapm_now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * Is the control word cw a plausible record header for position pos?

@@ -248,7 +248,7 @@ int bvapm_ring_map_fd(int fd, const char *path, enum bvapm_ring_role role, bool 
 			                       path);
 		}
 		ck_pr_inc_32(&h->consumer_generation);
-		ck_pr_store_64(&h->consumer_start_ns, bvapm_now_ns(CLOCK_REALTIME));
+		ck_pr_store_64(&h->consumer_start_ns, bvapm_clock_ns(CLOCK_REALTIME));
 		/* head is only written by the consumer: our copy is exact */
 		r->head = ck_pr_load_64(&h->head);
 		if (r->head & 7) {

@@ -340,7 +340,7 @@ static bool read_slot(const struct bvapm_ring *r, uint32_t i, struct bvapm_ring_
 		return false;
 	/* The clocks after the copy: a stamp the writer took before it is not
 	 * in the future. The creation time is header data: ignored when it is. */
-	struct slot_clock c = {bvapm_now_ns(CLOCK_REALTIME), bvapm_now_ns(CLOCK_MONOTONIC),
+	struct slot_clock c = {bvapm_clock_ns(CLOCK_REALTIME), bvapm_clock_ns(CLOCK_MONOTONIC),
 	                       ck_pr_load_64(&r->hdr->create_time_ns)};
 	if (c.created > c.wall + SLOT_WALL_SLACK_NS)
 		c.created = 0;

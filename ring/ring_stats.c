@@ -67,7 +67,7 @@ int bvapm_ring_set_control(struct bvapm_ring *r, uint32_t kill_switch, uint32_t 
 		return -EROFS;
 	/* who/when first, then the words agents act on; the store fence pairs
 	 * with the load fence in bvapm_ring_get_control */
-	ck_pr_store_64(&h->control_changed_ns, bvapm_now_ns(CLOCK_REALTIME));
+	ck_pr_store_64(&h->control_changed_ns, bvapm_clock_ns(CLOCK_REALTIME));
 	ck_pr_store_32(&h->control_changed_uid, (uint32_t)getuid());
 	ck_pr_store_32(&h->control_changed_pid, (uint32_t)getpid());
 	ck_pr_fence_store();
@@ -109,7 +109,7 @@ int bvapm_ring_stats(const struct bvapm_ring *r, struct bvapm_ring_stats *st)
 
 	st->consumer_pid = ck_pr_load_32(&h->consumer_pid);
 	uint64_t beat = ck_pr_load_64(&h->consumer_heartbeat_ns);
-	uint64_t now = bvapm_now_ns(CLOCK_MONOTONIC);
+	uint64_t now = bvapm_clock_ns(CLOCK_MONOTONIC);
 	st->consumer_heartbeat_age_ms = beat != 0 && now > beat ? (now - beat) / 1000000u : 0;
 	st->consumer_alive = st->consumer_pid != 0 && bvapm_proc_alive(st->consumer_pid, NULL) &&
 	                     st->consumer_heartbeat_age_ms < CONSUMER_STALE_MS;

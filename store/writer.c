@@ -13,6 +13,7 @@
  * Threads: a store is used by one thread at a time; no shared state.
  */
 #include "store/store.h"
+#include "support/bvapm_text.h"
 
 #include "record/record.h"
 #include "store/schema.h"
@@ -99,16 +100,12 @@ static void b_id(sqlite3_stmt *s, int i, sqlite3_int64 id)
 
 static void b_hex(sqlite3_stmt *s, int i, bvapm_rec_bytes v)
 {
-	static const char hex[] = "0123456789abcdef";
 	char buf[65];
 	if (!v.ptr || v.len == 0 || v.len > 32) {
 		sqlite3_bind_null(s, i);
 		return;
 	}
-	for (uint32_t k = 0; k < v.len; k++) {
-		buf[2 * k] = hex[v.ptr[k] >> 4];
-		buf[2 * k + 1] = hex[v.ptr[k] & 15];
-	}
+	bvapm_hex_encode(buf, v.ptr, v.len);
 	sqlite3_bind_text(s, i, buf, (int)(2 * v.len), SQLITE_TRANSIENT);
 }
 

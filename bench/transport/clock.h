@@ -10,13 +10,9 @@
 #include <stdint.h>
 #include <time.h>
 
-static inline uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
+#include "support/bvapm_clock.h"
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
+static inline uint64_t bench_now_ns(void) { return bvapm_mono_ns(); }
 
 /* Sleeps (absolute, CLOCK_MONOTONIC) until close to deadline, then spins the
  * last few microseconds so a scheduled send starts on time. */

@@ -13,6 +13,7 @@
  * inside its parent. Their durations are meaningful; their offsets are not.
  */
 #include "otlp_json.h"
+#include "support/bvapm_text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -111,15 +112,6 @@ static struct json_object *ji64(int64_t v)
 	return json_object_new_string(buf);
 }
 
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
 
 /* ---- attributes ---------------------------------------------------------- */
 
@@ -246,8 +238,8 @@ void bvapm_otlp_record_ids(const struct bvapm_sink_record *rec, char trace_hex[3
 {
 	struct span_ids ids;
 	record_ids(rec, &ids);
-	hex(ids.trace, 16, trace_hex);
-	hex(ids.span, 8, span_hex);
+	bvapm_hex_encode(trace_hex, ids.trace, 16);
+	bvapm_hex_encode(span_hex, ids.span, 8);
 }
 
 /* Child span id: the parent's id mixed with the child's index. */
@@ -269,12 +261,12 @@ static struct json_object *new_span(const struct span_ids *ids, const uint8_t *s
 	char h[33];
 	struct json_object *s = json_object_new_object();
 
-	hex(ids->trace, 16, h);
+	bvapm_hex_encode(h, ids->trace, 16);
 	json_object_object_add(s, "traceId", json_object_new_string(h));
-	hex(span_id, 8, h);
+	bvapm_hex_encode(h, span_id, 8);
 	json_object_object_add(s, "spanId", json_object_new_string(h));
 	if (parent) {
-		hex(parent, 8, h);
+		bvapm_hex_encode(h, parent, 8);
 		json_object_object_add(s, "parentSpanId", json_object_new_string(h));
 	}
 	json_object_object_add(s, "name", jstr_len(name, name_len));

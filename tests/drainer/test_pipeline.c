@@ -22,7 +22,7 @@
 
 #include <pthread.h>
 
-#include "clock.h"
+#include "support/bvapm_clock.h"
 #include "log.h"
 #include "pipeline.h"
 #include "spool.h"

@@ -18,18 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "support/bvapm_clock.h"
 #include "ring.h"
 
 struct counts {
 	unsigned long long written, dropped;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return (double)bvapm_mono_ns() / 1e9; }
 
 static unsigned long long checksum(const unsigned char *p, size_t n)
 {
@@ -63,12 +59,7 @@ static void producer(const char *name, int id, double seconds, int rate, struct 
 			rec[i] = (unsigned char)(seq + i);
 		unsigned long long sum = checksum(rec, len - 8);
 		memcpy(rec + len - 8, &sum, 8);
-		struct timespec wall, mono;
-		clock_gettime(CLOCK_REALTIME, &wall);
-		clock_gettime(CLOCK_MONOTONIC, &mono);
-		bvapm_ring_slot_request_begin(p, "", "GET", "/demo",
-		                              (uint64_t)wall.tv_sec * 1000000000u + (uint64_t)wall.tv_nsec,
-		                              (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec);
+		bvapm_ring_slot_request_begin(p, "", "GET", "/demo", bvapm_wall_ns(), bvapm_mono_ns());
 		if (bvapm_ring_write(p, 1, rec, (uint32_t)len) == 0)
 			out->written++;
 		else

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "shm.h"
+#include "support/bvapm_text.h"
 
 struct top_opts {
 	double delay_s;
@@ -46,26 +47,14 @@ struct row {
 /* Largest escaped copy of a slot string (4 bytes per byte). */
 #define ESC_LEN (4 * BVAPM_SLOT_URI_LEN)
 
-/* s as printable ASCII: the backslash as \\, other bytes outside 0x20..0x7e
- * as \xNN. Stops at a NUL or when out (cap >= 5) is full. Returns out. */
+/* s as printable ASCII (support/bvapm_text.h): the backslash as \\, other
+ * bytes outside 0x20..0x7e as \xNN. Returns out. */
 static const char *printable(char *out, size_t cap, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
 
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0' && o + 5 <= cap; p++) {
-		if (*p == '\\') {
-			out[o++] = '\\';
-			out[o++] = '\\';
-		} else if (*p >= 0x20 && *p <= 0x7e) {
-			out[o++] = (char)*p;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		}
-	}
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0' && o + 5 <= cap; p++)
+		o += bvapm_escape_byte(*p, true, out + o);
 	out[o] = '\0';
 	return out;
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "shm.h"
+#include "support/bvapm_clock.h"
 
 static const struct command {
 	const char *name;
@@ -201,13 +202,7 @@ void shm_catch_stop_signals(void)
 
 bool shm_stop_requested(void) { return stop_flag != 0; }
 
-uint64_t shm_now_ns(int clock)
-{
-	struct timespec ts;
-
-	clock_gettime((clockid_t)clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+uint64_t shm_now_ns(int clock) { return bvapm_clock_ns((clockid_t)clock); }
 
 void shm_sleep_until(uint64_t deadline_ns)
 {
