@@ -2,9 +2,10 @@
  * bvapm_module.c — the PHP extension's entry: INI settings, globals, module
  * and request lifecycle, the PHP functions, and `php --ri bvapm`.
  *
- * PHP at the edges: this file, bvapm_hooks.c and bvapm_observer.c are the
- * only ones that include Zend headers; recording, encoding and the ring are plain C
- * (agent_core.c, record/, ring/). INI values are read into the core at MINIT
+ * PHP at the edges: the files of agent/php/ (this one, bvapm_hooks.c,
+ * bvapm_observer.c, bvapm_sql_hooks.c) are the only ones that include Zend
+ * headers; recording, encoding and the ring are plain C (agent/core/,
+ * record/, ring/). INI values are read into the core at MINIT
  * and again at the first request after any change (php-fpm applies a pool's
  * php_admin_value in the worker, after MINIT).
  *

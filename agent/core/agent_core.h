@@ -1,8 +1,8 @@
 /*
- * agent_core.h — what bvapm.so does for each request, in plain C (no Zend
+ * agent_core.h — what bvapm.so does for each request, in plain C (no PHP
  * headers), so it can be tested with cmocka against a real ring.
  *
- * The Zend glue (bvapm_module.c, bvapm_hooks.c) feeds it facts — request
+ * The engine glue (agent/php/) feeds it facts — request
  * start and end, memory figures the engine reports, checkpoints, tags,
  * counters, errors — and the core decides whether to keep the request, builds
  * the FlatBuffers record into a per-worker buffer and writes it into the ring.
@@ -74,7 +74,7 @@ struct bvapm_agent_request_start {
 	const char *method, *uri, *script, *sapi;
 	const char *traceparent;      /* incoming W3C header, or NULL */
 	bool forced;                  /* force header or cookie present */
-	uint64_t mem_bytes;           /* zend_memory_usage(0) */
+	uint64_t mem_bytes;           /* memory in use, as the engine reports it */
 };
 
 /* Facts at its end. */
