@@ -39,6 +39,7 @@
 
 #include "agent_core.h"
 #include "php_bvapm.h"
+#include "ring_common.h" /* the ring ABI, for php --ri */
 #include "bvapm_arginfo.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(bvapm)
