@@ -55,9 +55,15 @@ void agent_log(const char *fmt, ...)
 
 int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn log)
 {
+	char why[160];
+
 	bvapm_agent_shutdown();
-	agent_cfg = *cfg;
 	log_fn = log;
+	if (bvapm_agent_config_check(cfg, why, sizeof(why)) != 0) {
+		agent_log("bvapm: %s; the agent is off", why);
+		return -EINVAL;
+	}
+	agent_cfg = *cfg;
 	requests = 0;
 	snprintf(ring_name, sizeof(ring_name), "%s",
 	         cfg->ring_name != NULL && cfg->ring_name[0] ? cfg->ring_name : BVAPM_RING_DEFAULT_NAME);
@@ -66,20 +72,6 @@ int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn lo
 		snprintf(host, sizeof(host), "%s", cfg->host);
 	else if (gethostname(host, sizeof(host) - 1) != 0)
 		snprintf(host, sizeof(host), "unknown");
-	if (agent_cfg.max_checkpoints == 0 || agent_cfg.max_checkpoints > BVAPM_AGENT_MAX_CHECKPOINTS)
-		agent_cfg.max_checkpoints = BVAPM_AGENT_MAX_CHECKPOINTS;
-	if (agent_cfg.record_buffer_size < 4096)
-		agent_cfg.record_buffer_size = 4096;
-	if (agent_cfg.mode == 0)
-		agent_cfg.mode = BVAPM_MODE_LIGHT;
-	if (agent_cfg.attach_retry_ms == 0)
-		agent_cfg.attach_retry_ms = BVAPM_AGENT_ATTACH_RETRY_MS;
-	if (agent_cfg.profile_top_n == 0)
-		agent_cfg.profile_top_n = 50;
-	if (agent_cfg.profile_max_functions < 16)
-		agent_cfg.profile_max_functions = agent_cfg.profile_max_functions == 0 ? 1000 : 16;
-	if (agent_cfg.profile_top_n > agent_cfg.profile_max_functions)
-		agent_cfg.profile_top_n = agent_cfg.profile_max_functions;
 	agent_cfg.ring_name = ring_name;
 	agent_cfg.service = service;
 	agent_cfg.host = host;
@@ -88,10 +80,14 @@ int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn lo
 	agent_link_init();
 	agent_standing_reset(0);
 	agent_guard_init();
-	if (agent_write_init(agent_cfg.record_buffer_size) != 0 || agent_request_init() != 0 ||
-	    bvapm_agent_sql_init(&agent_cfg.sql) != 0) {
+	int rc = agent_write_init(agent_cfg.record_buffer_size);
+	if (rc == 0)
+		rc = agent_request_init();
+	if (rc == 0)
+		rc = bvapm_agent_sql_init(&agent_cfg.sql);
+	if (rc != 0) {
 		bvapm_agent_shutdown();
-		return -ENOMEM;
+		return rc;
 	}
 	agent_profiling_init(&agent_cfg);
 	agent_identity_init();

@@ -56,8 +56,11 @@ struct bvapm_agent_stats {
 	uint64_t requests, recorded, dropped, not_attached, attach_failures;
 };
 
-/* One-time set-up (MINIT): copies the config, allocates the encode buffer and
- * the string arena. Returns 0 or -ENOMEM; on failure the agent stays off. */
+/* One-time set-up (MINIT): checks the config against the bounds of
+ * agent_config.h, copies it, allocates the encode buffer, the string arena,
+ * the SQL table and the profiler. Returns 0; -EINVAL when a setting is out
+ * of its bounds (one log line names it); -ENOMEM. On failure the agent stays
+ * off. */
 int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn log);
 void bvapm_agent_shutdown(void); /* MSHUTDOWN: detaches, frees */
 

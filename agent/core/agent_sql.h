@@ -48,7 +48,8 @@ enum bvapm_sql_level { BVAPM_SQL_OFF = 0, BVAPM_SQL_TOTALS = 1, BVAPM_SQL_FULL =
 extern enum bvapm_sql_level bvapm_sql_level_now __attribute__((visibility("hidden")));
 static inline bool bvapm_agent_sql_on(void) { return bvapm_sql_level_now != BVAPM_SQL_OFF; }
 
-/* Core side. init returns 0, -EINVAL or -ENOMEM. */
+/* Core side. init returns 0, -EINVAL (max_statements outside its bounds in
+ * agent_config.h) or -ENOMEM. */
 int bvapm_agent_sql_init(const struct bvapm_agent_sql_config *cfg);
 void bvapm_agent_sql_shutdown(void);
 void bvapm_agent_sql_request_begin(bool full_detail, bvapm_ring *ring);
