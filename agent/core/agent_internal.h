@@ -21,8 +21,9 @@
  *   agent_trace.c      trace context: traceparent, trace and span ids
  *
  * Threads: the PHP thread only (NTS). Nothing here is shared with another
- * thread or process except through the ring (ring/), so there are no atomics
- * in the core; the fork handler's flag is the one exception (agent_identity.c).
+ * thread or process except through the ring (ring/, which orders its own
+ * accesses), so the core has no atomics; the fork handler's flag needs none
+ * either (agent_identity.c says why).
  * Every symbol here is hidden: it stays inside bvapm.so and is reached
  * without the GOT, as the static struct it replaces was.
  */
@@ -92,7 +93,9 @@ void agent_attach(uint64_t now);
  * is one). `unread` records of ours stay behind unread: counted in the next
  * ring as `retired`. */
 void agent_leave_ring(uint64_t now, uint64_t unread, const char *why);
-void agent_detach(void);      /* closes the handle; the next attempt is due at once */
+/* Closes the handle (shutdown, or a handle the ring calls unusable); attach
+ * tries again at its next turn. */
+void agent_detach(void);
 /* A record made while detached: counted by why (refused ring:
  * `incompatible`, else `not_attached`), reported once attached. */
 void agent_count_unattached(void);
