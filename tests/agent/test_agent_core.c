@@ -6,13 +6,16 @@
  * the function profile in full-detail requests only, errors with stacks, the
  * fatal-error record (once per request, before the request record), and a
  * worker that moves to a new ring when its ring is replaced or retired and
- * refuses one that every user may write.
+ * refuses one that every user may write, and a configuration outside the
+ * settings' bounds refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 
 #include <cmocka.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,16 +49,25 @@ static bvapm_ring *make_ring(const char *name)
 	return r;
 }
 
-static uint32_t attach_retry_ms;
+static uint32_t attach_retry_ms = BVAPM_AGENT_ATTACH_RETRY_MS;
 
+/* The defaults, with what a test varies; SQL capture off. */
 static void init(const char *ring, enum bvapm_agent_mode mode, double rate, uint32_t budget_us)
 {
-	struct bvapm_agent_config cfg = {
-		.enabled = true, .ring_name = ring, .mode = mode, .sample_rate = rate,
-		.slow_threshold_ms = 1000, .overhead_budget_us = budget_us, .max_checkpoints = 4,
-		.record_buffer_size = 65536, .service = "svc", .host = "testhost",
-		.attach_retry_ms = attach_retry_ms,
-	};
+	struct bvapm_agent_config cfg;
+
+	bvapm_agent_config_defaults(&cfg);
+	cfg.ring_name = ring;
+	cfg.mode = mode;
+	cfg.sample_rate = rate;
+	cfg.slow_threshold_ms = 1000;
+	cfg.overhead_budget_us = budget_us;
+	cfg.max_checkpoints = 4;
+	cfg.record_buffer_size = 65536;
+	cfg.service = "svc";
+	cfg.host = "testhost";
+	cfg.attach_retry_ms = attach_retry_ms;
+	cfg.sql.capture = false;
 	log_lines = 0;
 	assert_int_equal(bvapm_agent_init(&cfg, test_log), 0);
 }
@@ -162,7 +174,7 @@ static void test_not_attached_losses_counted_on_attach(void **state)
 	uint64_t first = 0, last = 0;
 	assert_int_equal(drain(c, &first, &last, NULL), 1);
 	assert_int_equal(first, 7);
-	attach_retry_ms = 0;
+	attach_retry_ms = BVAPM_AGENT_ATTACH_RETRY_MS;
 	bvapm_agent_shutdown();
 	bvapm_ring_close(c);
 }
@@ -256,7 +268,7 @@ static void test_world_writable_ring_refused_and_counted(void **state)
 	assert_true(bvapm_agent_attached());
 	assert_int_equal(drain(c, NULL, NULL, NULL), 1);
 	assert_int_equal(lost(c, BVAPM_LOSS_INCOMPATIBLE), 3);
-	attach_retry_ms = 0;
+	attach_retry_ms = BVAPM_AGENT_ATTACH_RETRY_MS;
 	bvapm_agent_shutdown();
 	bvapm_ring_close(c);
 }
@@ -354,11 +366,20 @@ static size_t key_name(const void *key, const void *arg, char *out, size_t cap)
 static void test_profile_errors_and_fatal(void **state)
 {
 	bvapm_ring *c = make_ring("fatal");
-	struct bvapm_agent_config cfg = {
-		.enabled = true, .ring_name = "fatal", .mode = BVAPM_MODE_AGGRESSIVE,
-		.max_checkpoints = 4, .record_buffer_size = 1 << 20, .host = "testhost",
-		.profile = true, .profile_top_n = 2, .profile_max_functions = 100,
-	};
+	struct bvapm_agent_config cfg;
+	bvapm_agent_config_defaults(&cfg);
+	cfg.ring_name = "fatal";
+	cfg.mode = BVAPM_MODE_AGGRESSIVE;
+	cfg.sample_rate = 0;
+	cfg.slow_threshold_ms = 0;
+	cfg.overhead_budget_us = 0;
+	cfg.max_checkpoints = 4;
+	cfg.record_buffer_size = 1 << 20;
+	cfg.host = "testhost";
+	cfg.profile = true;
+	cfg.profile_top_n = 2;
+	cfg.profile_max_functions = 100;
+	cfg.sql.capture = false;
 	assert_int_equal(bvapm_agent_init(&cfg, test_log), 0);
 	struct bvapm_agent_request_start s = {.method = "GET", .uri = "/oom", .sapi = "test",
 	                                       .mem_bytes = 1000};
@@ -441,6 +462,104 @@ static void test_profile_errors_and_fatal(void **state)
 	bvapm_ring_close(c);
 }
 
+/* Sets setting s of cfg to its bound `end` (0: lo, 1: hi), with the setting
+ * that bounds it (or that it bounds) moved out of the way first. */
+static void at_bound(struct bvapm_agent_config *cfg, int s, int end)
+{
+	const struct bvapm_agent_setting_bounds *b = &bvapm_agent_settings[s];
+
+	if (b->at_most != BVAPM_SETTING_NONE && end == 1)
+		bvapm_agent_config_set_number(cfg, b->at_most, bvapm_agent_settings[b->at_most].hi);
+	for (int d = 0; d < BVAPM_SETTING_COUNT; d++)
+		if (bvapm_agent_settings[d].at_most == s && end == 0)
+			bvapm_agent_config_set_number(cfg, d, bvapm_agent_settings[d].lo);
+	bvapm_agent_config_set_number(cfg, s, end == 0 ? b->lo : b->hi);
+}
+
+/* One set of bounds: the table the module warns and clamps with is the one
+ * bvapm_agent_init checks. Every setting at either bound is accepted; one
+ * step past it is refused with -EINVAL and one log line naming the setting,
+ * and the agent stays off, even after a configuration that worked. */
+static void test_config_outside_bounds_refused(void **state)
+{
+	(void)state;
+	struct bvapm_agent_config cfg;
+	char why[160];
+
+	bvapm_agent_config_defaults(&cfg);
+	assert_int_equal(bvapm_agent_config_check(&cfg, why, sizeof(why)), 0);
+	/* the defaults are the INI defaults (docs/agent.md) */
+	assert_true(cfg.enabled);
+	assert_int_equal(cfg.mode, BVAPM_MODE_LIGHT);
+	assert_true(cfg.sample_rate == 0.01);
+	assert_int_equal(cfg.slow_threshold_ms, 1000);
+	assert_int_equal(cfg.overhead_budget_us, 2000);
+	assert_int_equal(cfg.max_checkpoints, 64);
+	assert_int_equal(cfg.record_buffer_size, 262144);
+	assert_int_equal(cfg.profile_top_n, 50);
+	assert_int_equal(cfg.profile_max_functions, 1000);
+	assert_int_equal(cfg.sql.n_plus_one_threshold, 10);
+	assert_int_equal(cfg.sql.max_statements, 100);
+	assert_int_equal(cfg.attach_retry_ms, BVAPM_AGENT_ATTACH_RETRY_MS);
+
+	for (int s = 0; s < BVAPM_SETTING_COUNT; s++) {
+		const struct bvapm_agent_setting_bounds *b = &bvapm_agent_settings[s];
+		double step = b->real ? 0.001 : 1;
+
+		for (int end = 0; end < 2; end++) {
+			bvapm_agent_config_defaults(&cfg);
+			cfg.host = "testhost";
+			at_bound(&cfg, s, end);
+			log_lines = 0;
+			assert_int_equal(bvapm_agent_init(&cfg, test_log), 0);
+			assert_true(bvapm_agent_enabled());
+			assert_int_equal(log_lines, 0);
+
+			double past = end == 0 ? b->lo - step : b->hi + step;
+			if (past < 0 && !b->real)
+				continue; /* below 0: not a value of the field */
+			bvapm_agent_config_set_number(&cfg, s, past);
+			assert_true(bvapm_agent_config_number(&cfg, s) == past);
+			assert_int_equal(bvapm_agent_init(&cfg, test_log), -EINVAL);
+			assert_false(bvapm_agent_enabled());
+			assert_int_equal(log_lines, 1);
+			assert_non_null(strstr(last_log, b->name));
+			assert_non_null(strstr(last_log, "the agent is off"));
+		}
+	}
+
+	/* bounded by another setting: the record lists no more than it tracks */
+	bvapm_agent_config_defaults(&cfg);
+	cfg.profile_max_functions = 100;
+	cfg.profile_top_n = 101;
+	assert_int_equal(bvapm_agent_config_check(&cfg, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "bvapm.profile_top_n 101 is out of range (1 to 100, at most "
+	                            "bvapm.profile_max_functions)"));
+	cfg.profile_top_n = 100;
+	assert_int_equal(bvapm_agent_config_check(&cfg, why, sizeof(why)), 0);
+
+	/* 0 means no default: what the core used to turn into one is refused */
+	bvapm_agent_config_defaults(&cfg);
+	cfg.max_checkpoints = 0;
+	assert_int_equal(bvapm_agent_config_check(&cfg, why, sizeof(why)), -EINVAL);
+	bvapm_agent_config_defaults(&cfg);
+	cfg.mode = 0;
+	assert_int_equal(bvapm_agent_config_check(&cfg, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "bvapm.mode"));
+	bvapm_agent_config_defaults(&cfg);
+	cfg.attach_retry_ms = 0;
+	assert_int_equal(bvapm_agent_config_check(&cfg, why, sizeof(why)), -EINVAL);
+	bvapm_agent_config_defaults(&cfg);
+	cfg.sample_rate = NAN;
+	assert_int_equal(bvapm_agent_config_check(&cfg, why, sizeof(why)), -EINVAL);
+
+	/* refused: nothing recorded, whatever the request */
+	struct bvapm_agent_request_start st = {.method = "GET", .uri = "/", .forced = true};
+	bvapm_agent_request_begin(&st);
+	assert_false(bvapm_agent_active());
+	bvapm_agent_shutdown();
+}
+
 static void test_traceparent(void **state)
 {
 	uint8_t t[16], s[8];
@@ -475,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_checkpoints_bounded),
 		cmocka_unit_test(test_new_identity_after_fork),
 		cmocka_unit_test(test_traceparent),
+		cmocka_unit_test(test_config_outside_bounds_refused),
 		cmocka_unit_test(test_profile_errors_and_fatal),
 	};
 	snprintf(shm_dir, sizeof(shm_dir), "/dev/shm/bvapm-agent-test-XXXXXX");

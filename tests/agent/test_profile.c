@@ -1,5 +1,5 @@
 /*
- * test_profile.c — cmocka tests of agent/profile.c with a scripted clock:
+ * test_profile.c — cmocka tests of agent/core/profile.c with a scripted clock:
  * inclusive/exclusive accounting, recursion counted once, generators
  * (resume/yield pairs), fibers (per-fiber stacks, suspended time excluded,
  * fiber runs charged to Fiber::start), frames left open by exceptions and

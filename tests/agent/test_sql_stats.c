@@ -172,7 +172,18 @@ static void agent_levels_and_statements(void **state)
 	assert_int_equal(req.sql_total_count, 1);
 	bvapm_agent_sql_shutdown();
 
+	/* max_statements outside its bounds (agent_config.h): refused, never fixed up */
+	cfg.max_statements = 0;
+	assert_int_equal(bvapm_agent_sql_init(&cfg), -EINVAL);
+	assert_false(bvapm_agent_sql_on());
+	cfg.max_statements = BVAPM_SQL_MAX_STATEMENTS + 1;
+	assert_int_equal(bvapm_agent_sql_init(&cfg), -EINVAL);
+	cfg.max_statements = BVAPM_SQL_MAX_STATEMENTS;
+	assert_int_equal(bvapm_agent_sql_init(&cfg), 0);
+	bvapm_agent_sql_shutdown();
+
 	/* capture off: never on */
+	cfg.max_statements = 10;
 	cfg.capture = false;
 	assert_int_equal(bvapm_agent_sql_init(&cfg), 0);
 	bvapm_agent_sql_request_begin(true, NULL);

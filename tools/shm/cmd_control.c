@@ -19,7 +19,7 @@
 #include "record.h"
 #include "shm.h"
 
-/* Mode numbers are the agent's (agent/agent_core.h, enum bvapm_agent_mode)
+/* Mode numbers are the agent's (agent/core/agent_config.h, enum bvapm_agent_mode)
  * and the record schema's (enum Mode): 1 light, 2 aggressive, 3 targeted. */
 static const struct {
 	const char *name;

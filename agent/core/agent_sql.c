@@ -50,11 +50,10 @@ static uint64_t now_ns(void)
 int bvapm_agent_sql_init(const struct bvapm_agent_sql_config *cfg)
 {
 	bvapm_agent_sql_shutdown();
+	const struct bvapm_agent_setting_bounds *b = &bvapm_agent_settings[BVAPM_SETTING_SQL_MAX_STATEMENTS];
+	if (cfg->max_statements < b->lo || cfg->max_statements > b->hi)
+		return -EINVAL; /* bvapm_agent_init has checked it; a direct caller may not */
 	s.cfg = *cfg;
-	if (s.cfg.max_statements == 0)
-		s.cfg.max_statements = 100;
-	if (s.cfg.max_statements > BVAPM_SQL_MAX_STATEMENTS)
-		s.cfg.max_statements = BVAPM_SQL_MAX_STATEMENTS;
 	if (!s.cfg.capture)
 		return 0; /* nothing to hold */
 	/* at least a few statements of the longest kind, whatever the count */

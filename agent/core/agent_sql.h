@@ -1,7 +1,8 @@
 /*
  * agent_sql.h — the agent's SQL capture, in plain C: what the PDO / mysqli
- * hooks (bvapm_sql_hooks.c) call around each statement, and what the core
- * (agent_core.c) asks at request start and end.
+ * hooks (agent/php/bvapm_sql_hooks.c) call around each statement, and what
+ * the core (agent_core.c) asks at request start and end; its settings are
+ * struct bvapm_agent_sql_config (agent_config.h).
  *
  * Levels, decided at request start:
  *   OFF     not recording (agent off, kill switch, bvapm.sql_capture=0):
@@ -29,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent_config.h"
 #include "record.h"
 #include "ring_producer.h"
 #include "sql_normalize.h"
@@ -37,24 +39,17 @@
 #define BVAPM_SQL_MAX_TEXT 1024        /* bytes of one normalized statement */
 #define BVAPM_SQL_ARENA_PER_STATEMENT 512
 #define BVAPM_SQL_STMT_SLOTS 1024      /* statement objects remembered (power of two) */
-#define BVAPM_SQL_MAX_STATEMENTS 5000  /* upper bound of bvapm.sql_max_statements */
 #define BVAPM_SQL_NO_STMT INT32_MIN    /* statement object not known */
 
 enum bvapm_sql_level { BVAPM_SQL_OFF = 0, BVAPM_SQL_TOTALS = 1, BVAPM_SQL_FULL = 2 };
-
-struct bvapm_agent_sql_config {
-	bool capture;                  /* bvapm.sql_capture */
-	bool keep_literals;            /* bvapm.sql_keep_literals */
-	uint32_t n_plus_one_threshold; /* bvapm.sql_n_plus_one_threshold (0: never flag) */
-	uint32_t max_statements;       /* bvapm.sql_max_statements (1..5000) */
-};
 
 /* The current level; what the hooks test first. Written by the core at
  * request start and end only. Hidden: one direct load, no GOT. */
 extern enum bvapm_sql_level bvapm_sql_level_now __attribute__((visibility("hidden")));
 static inline bool bvapm_agent_sql_on(void) { return bvapm_sql_level_now != BVAPM_SQL_OFF; }
 
-/* Core side. init returns 0, -EINVAL or -ENOMEM. */
+/* Core side. init returns 0, -EINVAL (max_statements outside its bounds in
+ * agent_config.h) or -ENOMEM. */
 int bvapm_agent_sql_init(const struct bvapm_agent_sql_config *cfg);
 void bvapm_agent_sql_shutdown(void);
 void bvapm_agent_sql_request_begin(bool full_detail, bvapm_ring *ring);

@@ -1,5 +1,5 @@
 /*
- * profile.h — the function profiler of bvapm.so, in plain C (no Zend headers),
+ * profile.h — the function profiler of bvapm.so, in plain C (no PHP headers),
  * fed by the observer glue (bvapm_observer.c) and tested by cmocka.
  *
  * What it measures, per request: for every function (user and internal) its

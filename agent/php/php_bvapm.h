@@ -1,6 +1,8 @@
 /*
- * php_bvapm.h — the extension's module entry and INI-bound globals, shared by
- * the two files that include Zend headers (bvapm_module.c, bvapm_hooks.c).
+ * php_bvapm.h — the extension's module entry, its INI-bound globals and the
+ * entry points of the Zend-facing files, shared by the files of agent/php/
+ * (bvapm_module.c, bvapm_hooks.c, bvapm_observer.c, bvapm_sql_hooks.c): the
+ * only ones that include Zend headers.
  */
 #ifndef PHP_BVAPM_H
 #define PHP_BVAPM_H

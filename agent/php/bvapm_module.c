@@ -2,13 +2,16 @@
  * bvapm_module.c — the PHP extension's entry: INI settings, globals, module
  * and request lifecycle, the PHP functions, and `php --ri bvapm`.
  *
- * PHP at the edges: this file, bvapm_hooks.c and bvapm_observer.c are the
- * only ones that include Zend headers; recording, encoding and the ring are plain C
- * (agent_core.c, record/, ring/). INI values are read into the core at MINIT
+ * PHP at the edges: the files of agent/php/ (this one, bvapm_hooks.c,
+ * bvapm_observer.c, bvapm_sql_hooks.c) are the only ones that include Zend
+ * headers; recording, encoding and the ring are plain C (agent/core/,
+ * record/, ring/). INI values are read into the core at MINIT
  * and again at the first request after any change (php-fpm applies a pool's
  * php_admin_value in the worker, after MINIT).
  *
- * Settings are normalized here, once, before the core sees them: a numeric
+ * Settings are normalized here, once, before the core sees them, against
+ * the core's table of bounds and defaults (agent_config.h, the same table
+ * bvapm_agent_init() checks, so there is one set of bounds): a numeric
  * value out of its range is clamped to the nearest bound, a value that is not
  * a number (or a mode / profile word the agent does not know) gets the
  * default, and each such value gives one warning naming the setting, the
@@ -38,6 +41,7 @@
 
 #include "agent_core.h"
 #include "php_bvapm.h"
+#include "ring_common.h" /* the ring ABI, for php --ri */
 #include "bvapm_arginfo.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(bvapm)
@@ -62,17 +66,18 @@ static ZEND_INI_MH(on_update_number)
 	return SUCCESS;
 }
 
-/* Defaults of the numeric settings: the INI entries and the fallback for a
- * value that is not a number. */
-#define DEF_SAMPLE_RATE "0.01"
-#define DEF_SLOW_THRESHOLD_MS "1000"
-#define DEF_OVERHEAD_BUDGET_US "2000"
-#define DEF_MAX_CHECKPOINTS "64"
-#define DEF_RECORD_BUFFER_SIZE "262144"
-#define DEF_PROFILE_TOP_N "50"
-#define DEF_PROFILE_MAX_FUNCTIONS "1000"
-#define DEF_SQL_N_PLUS_ONE_THRESHOLD "10"
-#define DEF_SQL_MAX_STATEMENTS "100"
+/* Defaults of the numeric settings, spelled from the core's (agent_config.h). */
+#define INI_NUMBER(x) INI_NUMBER_(x)
+#define INI_NUMBER_(x) #x
+#define DEF_SAMPLE_RATE INI_NUMBER(BVAPM_DEFAULT_SAMPLE_RATE)
+#define DEF_SLOW_THRESHOLD_MS INI_NUMBER(BVAPM_DEFAULT_SLOW_THRESHOLD_MS)
+#define DEF_OVERHEAD_BUDGET_US INI_NUMBER(BVAPM_DEFAULT_OVERHEAD_BUDGET_US)
+#define DEF_MAX_CHECKPOINTS INI_NUMBER(BVAPM_DEFAULT_MAX_CHECKPOINTS)
+#define DEF_RECORD_BUFFER_SIZE INI_NUMBER(BVAPM_DEFAULT_RECORD_BUFFER_SIZE)
+#define DEF_PROFILE_TOP_N INI_NUMBER(BVAPM_DEFAULT_PROFILE_TOP_N)
+#define DEF_PROFILE_MAX_FUNCTIONS INI_NUMBER(BVAPM_DEFAULT_PROFILE_MAX_FUNCTIONS)
+#define DEF_SQL_N_PLUS_ONE_THRESHOLD INI_NUMBER(BVAPM_DEFAULT_SQL_N_PLUS_ONE_THRESHOLD)
+#define DEF_SQL_MAX_STATEMENTS INI_NUMBER(BVAPM_DEFAULT_SQL_MAX_STATEMENTS)
 
 /* Every setting is PHP_INI_SYSTEM: php.ini, conf.d, or a pool's php_admin_value. */
 PHP_INI_BEGIN()
@@ -233,100 +238,99 @@ static bool parse_real(const char *s, double *out)
 	return true;
 }
 
-/* A numeric setting: its global (a zend_long, or the double sample_rate), range and default. */
-struct number_setting {
-	const char *name;
-	size_t offset; /* in zend_bvapm_globals */
-	bool real;
-	double lo, hi;
-	const char *fallback;
-};
+/* The global a numeric setting is stored in: a zend_long, or the double
+ * sample_rate (bvapm_agent_settings[s].real). A switch, so that a setting
+ * added to the core's table and not here fails the build (-Wswitch). */
+static void *number_global(enum bvapm_agent_setting s)
+{
+	switch (s) {
+	case BVAPM_SETTING_SAMPLE_RATE: return &BVAPM_G(sample_rate);
+	case BVAPM_SETTING_SLOW_THRESHOLD_MS: return &BVAPM_G(slow_threshold_ms);
+	case BVAPM_SETTING_OVERHEAD_BUDGET_US: return &BVAPM_G(overhead_budget_us);
+	case BVAPM_SETTING_MAX_CHECKPOINTS: return &BVAPM_G(max_checkpoints);
+	case BVAPM_SETTING_RECORD_BUFFER_SIZE: return &BVAPM_G(record_buffer_size);
+	case BVAPM_SETTING_PROFILE_MAX_FUNCTIONS: return &BVAPM_G(profile_max_functions);
+	case BVAPM_SETTING_PROFILE_TOP_N: return &BVAPM_G(profile_top_n);
+	case BVAPM_SETTING_SQL_N_PLUS_ONE_THRESHOLD: return &BVAPM_G(sql_n_plus_one_threshold);
+	case BVAPM_SETTING_SQL_MAX_STATEMENTS: return &BVAPM_G(sql_max_statements);
+	case BVAPM_SETTING_COUNT: break;
+	}
+	return NULL;
+}
 
-#define NUMBER(setting, field, real, lo, hi, fallback) \
-	{"bvapm." setting, offsetof(zend_bvapm_globals, field), real, lo, hi, fallback}
+static double load_number(enum bvapm_agent_setting s)
+{
+	void *g = number_global(s);
 
-/* profile_max_functions before profile_top_n, which may not exceed it. */
-static const struct number_setting numbers[] = {
-	NUMBER("sample_rate", sample_rate, true, 0, 1, DEF_SAMPLE_RATE),
-	NUMBER("slow_threshold_ms", slow_threshold_ms, false, 0, 86400000, DEF_SLOW_THRESHOLD_MS),
-	NUMBER("overhead_budget_us", overhead_budget_us, false, 0, 60000000, DEF_OVERHEAD_BUDGET_US),
-	NUMBER("max_checkpoints", max_checkpoints, false, 1, BVAPM_AGENT_MAX_CHECKPOINTS,
-	       DEF_MAX_CHECKPOINTS),
-	NUMBER("record_buffer_size", record_buffer_size, false, 4096, 16 << 20, DEF_RECORD_BUFFER_SIZE),
-	NUMBER("profile_max_functions", profile_max_functions, false, 16, 100000,
-	       DEF_PROFILE_MAX_FUNCTIONS),
-	NUMBER("profile_top_n", profile_top_n, false, 1, 10000, DEF_PROFILE_TOP_N),
-	NUMBER("sql_n_plus_one_threshold", sql_n_plus_one_threshold, false, 0, 1000000,
-	       DEF_SQL_N_PLUS_ONE_THRESHOLD),
-	NUMBER("sql_max_statements", sql_max_statements, false, 1, BVAPM_SQL_MAX_STATEMENTS,
-	       DEF_SQL_MAX_STATEMENTS),
-};
+	return bvapm_agent_settings[s].real ? *(double *)g : (double)*(zend_long *)g;
+}
 
-/* The value of setting n in force, from its text, with `hi` as its upper
+static void store_number(enum bvapm_agent_setting s, double v)
+{
+	void *g = number_global(s);
+
+	if (bvapm_agent_settings[s].real)
+		*(double *)g = v;
+	else
+		*(zend_long *)g = (zend_long)v;
+}
+
+/* The value of setting b in force, from its text, with `hi` as its upper
  * bound (`why_hi` says where a bound lower than the setting's own comes
  * from): the value given when it is a number in range, the nearest bound when
  * out of range, the default when not a number; warns unless it is the value
  * given. Writes the value's text into
  * shown (the given text when it is in force). */
-static double number_value(const struct number_setting *n, const char *text, double hi,
+static double number_value(const struct bvapm_agent_setting_bounds *b, const char *text, double hi,
                            const char *why_hi, char *shown, size_t len)
 {
 	double v;
 	long long i;
-	bool ok = n->real ? parse_real(text, &v) : parse_integer(text, &i);
+	bool ok = b->real ? parse_real(text, &v) : parse_integer(text, &i);
 
 	snprintf(shown, len, "%s", text);
 	if (!ok) {
 		/* the default; below a lower bound taken from another setting, that bound */
-		v = zend_strtod(n->fallback, NULL);
+		v = b->fallback;
 		if (v > hi)
 			v = hi;
 		snprintf(shown, len, "%.15g", v);
-		setting_warning("%s '%.64s' is not a number; using %s", n->name, text, shown);
+		setting_warning("%s '%.64s' is not a number; using %s", b->name, text, shown);
 		return v;
 	}
-	if (!n->real)
+	if (!b->real)
 		v = (double)i;
-	if (v >= n->lo && v <= hi)
+	if (v >= b->lo && v <= hi)
 		return v;
-	double used = v < n->lo ? n->lo : hi;
+	double used = v < b->lo ? b->lo : hi;
 	snprintf(shown, len, "%.15g", used);
-	setting_warning("%s '%.64s' is out of range (%.15g to %.15g%s); using %s", n->name, text,
-	                n->lo, hi, why_hi, shown);
+	setting_warning("%s '%.64s' is out of range (%.15g to %.15g%s); using %s", b->name, text,
+	                b->lo, hi, why_hi, shown);
 	return used;
 }
 
-static void store_number(const struct number_setting *n, double v)
-{
-	char *g = (char *)ZEND_MODULE_GLOBALS_BULK(bvapm) + n->offset;
-
-	if (n->real)
-		*(double *)(void *)g = v;
-	else
-		*(zend_long *)(void *)g = (zend_long)v;
-}
-
-/* Parses, checks and stores every numeric setting (see the file comment).
- * bvapm.profile_top_n may not exceed bvapm.profile_max_functions (checked
- * before it): the core keeps no more functions than it tracks. */
+/* Parses, checks and stores every numeric setting (see the file comment)
+ * against the core's bounds (bvapm_agent_settings, agent_config.h), in the
+ * table's order: a setting bounded by another one (bvapm.profile_top_n, at
+ * most bvapm.profile_max_functions: the core keeps no more functions than it
+ * tracks) comes after it. */
 static void normalize_numbers(void)
 {
-	for (size_t k = 0; k < sizeof(numbers) / sizeof(numbers[0]); k++) {
-		const struct number_setting *n = &numbers[k];
-		const char *text = ini_text(n->name);
-		double hi = n->hi;
-		const char *why_hi = "";
+	for (int s = 0; s < BVAPM_SETTING_COUNT; s++) {
+		const struct bvapm_agent_setting_bounds *b = &bvapm_agent_settings[s];
+		const char *text = ini_text(b->name);
+		double hi = b->hi;
+		char why_hi[80] = "";
 		char shown[64];
 
-		if (strcmp(n->name, "bvapm.profile_top_n") == 0 &&
-		    (double)BVAPM_G(profile_max_functions) < hi) {
-			hi = (double)BVAPM_G(profile_max_functions);
-			why_hi = ", at most bvapm.profile_max_functions";
+		if (b->at_most != BVAPM_SETTING_NONE && load_number(b->at_most) < hi) {
+			hi = load_number(b->at_most);
+			snprintf(why_hi, sizeof(why_hi), ", at most %s", bvapm_agent_settings[b->at_most].name);
 		}
-		double v = number_value(n, text, hi, why_hi, shown, sizeof(shown));
-		store_number(n, v);
+		double v = number_value(b, text, hi, why_hi, shown, sizeof(shown));
+		store_number(s, v);
 		if (strcmp(shown, text) != 0)
-			show_value(n->name, shown);
+			show_value(b->name, shown);
 	}
 }
 
@@ -401,31 +405,24 @@ static void configure_core(void)
 {
 	normalize_numbers();
 	enum bvapm_agent_mode mode = normalize_mode();
-	struct bvapm_agent_config cfg = {
-		.enabled = BVAPM_G(enabled),
-		.ring_name = BVAPM_G(ring),
-		.ring_owner = ring_owner_uid(),
-		.mode = mode,
-		.sample_rate = BVAPM_G(sample_rate),
-		.slow_threshold_ms = (uint32_t)BVAPM_G(slow_threshold_ms),
-		.overhead_budget_us = (uint32_t)BVAPM_G(overhead_budget_us),
-		.max_checkpoints = (uint32_t)BVAPM_G(max_checkpoints),
-		.record_buffer_size = (uint32_t)BVAPM_G(record_buffer_size),
-		.profile_top_n = (uint32_t)BVAPM_G(profile_top_n),
-		.profile_max_functions = (uint32_t)BVAPM_G(profile_max_functions),
-		.service = BVAPM_G(service),
-		.sql = {
-			.capture = BVAPM_G(sql_capture),
-			.keep_literals = BVAPM_G(sql_keep_literals),
-			.n_plus_one_threshold = (uint32_t)BVAPM_G(sql_n_plus_one_threshold),
-			.max_statements = (uint32_t)BVAPM_G(sql_max_statements),
-		},
-	};
+	struct bvapm_agent_config cfg;
 
+	bvapm_agent_config_defaults(&cfg); /* host and attach retry: the core's defaults */
+	cfg.enabled = BVAPM_G(enabled);
+	cfg.ring_name = BVAPM_G(ring);
+	cfg.ring_owner = ring_owner_uid();
+	cfg.mode = mode;
+	cfg.service = BVAPM_G(service);
+	cfg.sql.capture = BVAPM_G(sql_capture);
+	cfg.sql.keep_literals = BVAPM_G(sql_keep_literals);
+	for (int s = 0; s < BVAPM_SETTING_COUNT; s++)
+		bvapm_agent_config_set_number(&cfg, s, load_number(s));
 	cfg.profile = profile_configured = profile_wanted(BVAPM_G(profile), cfg.mode);
 	if (strcmp(sapi_module.name, "cli") == 0 && !BVAPM_G(cli_enabled))
 		cfg.enabled = false;
-	if (bvapm_agent_init(&cfg, log_line) != 0)
+	/* -EINVAL (a value outside the bounds) cannot follow normalize_numbers();
+	 * the core logs it all the same */
+	if (bvapm_agent_init(&cfg, log_line) == -ENOMEM)
 		php_log_err("bvapm: out of memory at start-up; the agent is off");
 	BVAPM_G(ini_changed) = false;
 }

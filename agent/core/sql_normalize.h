@@ -1,7 +1,7 @@
 /*
  * sql_normalize.h — turns one SQL statement into the text it is aggregated
  * and stored under: literals replaced by `?`, literal IN lists by `IN (?)`,
- * comments removed, whitespace collapsed. Plain C, no Zend headers.
+ * comments removed, whitespace collapsed. Plain C, no PHP headers.
  *
  * Why: two executions of "the same query" with different values must land in
  * one entry (that is what makes an N+1 loop visible), and values — e-mail

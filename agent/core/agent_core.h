@@ -1,8 +1,8 @@
 /*
- * agent_core.h — what bvapm.so does for each request, in plain C (no Zend
+ * agent_core.h — what bvapm.so does for each request, in plain C (no PHP
  * headers), so it can be tested with cmocka against a real ring.
  *
- * The Zend glue (bvapm_module.c, bvapm_hooks.c) feeds it facts — request
+ * The engine glue (agent/php/) feeds it facts — request
  * start and end, memory figures the engine reports, checkpoints, tags,
  * counters, errors — and the core decides whether to keep the request, builds
  * the FlatBuffers record into a per-worker buffer and writes it into the ring.
@@ -21,50 +21,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent_sql.h"
+#include "agent_config.h"
 #include "record.h"
-#include <sys/types.h>
 
-#include "ring_inspect.h" /* stats, for the standing check */
-#include "ring_producer.h"
-
-enum bvapm_agent_mode {
-	BVAPM_MODE_LIGHT = 1,      /* sampled summaries (sample_rate) */
-	BVAPM_MODE_AGGRESSIVE = 2, /* every request, full detail */
-	BVAPM_MODE_TARGETED = 3,   /* only forced requests */
-};
-
-#define BVAPM_AGENT_MAX_CHECKPOINTS 64
 #define BVAPM_AGENT_MAX_TAGS 32
 #define BVAPM_AGENT_MAX_COUNTERS 32
 #define BVAPM_AGENT_MAX_ERRORS 8
 #define BVAPM_AGENT_ARENA 16384     /* bytes for request strings */
-#define BVAPM_AGENT_ATTACH_RETRY_MS 5000u
 #define BVAPM_AGENT_REDUCED_REQUESTS 100 /* requests run with less detail after budget overruns */
 #define BVAPM_AGENT_OVERRUNS_TO_REDUCE 2 /* requests in a row past the budget that reduce detail */
 #define BVAPM_AGENT_ERROR_FRAMES 64     /* stack frames kept for the errors of one request */
 #define BVAPM_AGENT_FATAL_FRAMES 64     /* stack frames in a fatal-error record */
 #define BVAPM_AGENT_TOP_ALLOCATORS 10   /* functions in a fatal-error record, by memory */
-
-struct bvapm_agent_config {
-	bool enabled;
-	const char *ring_name;
-	enum bvapm_agent_mode mode;
-	double sample_rate;           /* 0..1, light mode */
-	uint32_t slow_threshold_ms;   /* slower requests always kept (summary) */
-	uint32_t overhead_budget_us;  /* agent time per request before detail is reduced */
-	uint32_t max_checkpoints;     /* <= BVAPM_AGENT_MAX_CHECKPOINTS */
-	uint32_t record_buffer_size;  /* bytes of the per-worker encode buffer */
-	bool profile;                 /* function profile in full-detail requests (aggressive, forced) */
-	uint32_t profile_top_n;       /* functions in the record (0: 50) */
-	uint32_t profile_max_functions; /* distinct functions tracked per request (0: 1000) */
-	const char *service;          /* service / application name */
-	struct bvapm_agent_sql_config sql; /* SQL capture (agent_sql.h) */
-	const char *host;             /* host name (NULL: gethostname at init) */
-	uint32_t attach_retry_ms;     /* between attach attempts while no ring (0: 5000) */
-	uid_t ring_owner;             /* the drainer's user, trusted besides root and our own
-	                                 (bvapm_ring_set_trusted_owner); 0 or (uid_t)-1: none */
-};
 
 /* Where a log line goes (the module sends it to PHP's error log). */
 typedef void (*bvapm_agent_log_fn)(const char *line);
@@ -74,7 +42,7 @@ struct bvapm_agent_request_start {
 	const char *method, *uri, *script, *sapi;
 	const char *traceparent;      /* incoming W3C header, or NULL */
 	bool forced;                  /* force header or cookie present */
-	uint64_t mem_bytes;           /* zend_memory_usage(0) */
+	uint64_t mem_bytes;           /* memory in use, as the engine reports it */
 };
 
 /* Facts at its end. */
@@ -88,8 +56,11 @@ struct bvapm_agent_stats {
 	uint64_t requests, recorded, dropped, not_attached, attach_failures;
 };
 
-/* One-time set-up (MINIT): copies the config, allocates the encode buffer and
- * the string arena. Returns 0 or -ENOMEM; on failure the agent stays off. */
+/* One-time set-up (MINIT): checks the config against the bounds of
+ * agent_config.h, copies it, allocates the encode buffer, the string arena,
+ * the SQL table and the profiler. Returns 0; -EINVAL when a setting is out
+ * of its bounds (one log line names it); -ENOMEM. On failure the agent stays
+ * off. */
 int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn log);
 void bvapm_agent_shutdown(void); /* MSHUTDOWN: detaches, frees */
 
@@ -149,9 +120,5 @@ void bvapm_agent_get_stats(struct bvapm_agent_stats *out);
  * valid (all-zero ids are invalid, as the W3C spec says). */
 bool bvapm_agent_parse_traceparent(const char *header, uint8_t trace_id[16], uint8_t span_id[8],
                                    bool *sampled);
-
-/* Parses a mode name ("light", "aggressive", "targeted"); 0 if unknown. */
-enum bvapm_agent_mode bvapm_agent_mode_parse(const char *name);
-const char *bvapm_agent_mode_name(enum bvapm_agent_mode mode);
 
 #endif

@@ -1,0 +1,94 @@
+/*
+ * agent_profiling.c — the function profile's part in a request: which
+ * requests are profiled (full-detail ones, when bvapm.profile registered the
+ * observer), the profiler's fixed bounds, and its results for the records
+ * (top functions and call paths at request end, top allocators at a fatal
+ * error). The profiler itself is profile.c; the engine feeds it from
+ * agent/php/bvapm_observer.c.
+ *
+ * Everything is allocated at init: the profiler's tables and the result
+ * arrays the records point into (valid until the next request starts).
+ *
+ * Threads: the PHP thread only.
+ */
+#include <stdlib.h>
+
+#include "agent_internal.h"
+#include "profile.h"
+
+/* The profiler's fixed bounds (the INI sets top_n and max_functions). */
+#define PROFILE_MAX_PATHS 4096   /* calling-context tree nodes per request */
+#define PROFILE_MAX_DEPTH 512    /* frames per stack */
+#define PROFILE_MAX_FIBERS 32    /* fibers with their own stack at once */
+#define PROFILE_TOP_PATHS 200    /* call paths in the record */
+#define PROFILE_PATH_MAX 512     /* bytes of one call path */
+
+static bool profile_ok;  /* the profiler and its result arrays are allocated */
+static bool profiling;   /* this request is profiled */
+static uint32_t top_n;
+static struct bvapm_rec_function *top_functions; /* top_n */
+static struct bvapm_rec_call_path *top_paths;    /* PROFILE_TOP_PATHS */
+
+void agent_profiling_init(const struct bvapm_agent_config *cfg)
+{
+	profile_ok = profiling = false;
+	if (!cfg->profile)
+		return;
+	struct bvapm_profile_config pc = {
+		.max_functions = cfg->profile_max_functions, .max_paths = PROFILE_MAX_PATHS,
+		.max_depth = PROFILE_MAX_DEPTH, .max_fibers = PROFILE_MAX_FIBERS,
+		.top_n = cfg->profile_top_n, .top_paths = PROFILE_TOP_PATHS,
+		.path_max_len = PROFILE_PATH_MAX,
+	};
+	top_n = cfg->profile_top_n;
+	top_functions = calloc(top_n, sizeof(*top_functions));
+	top_paths = calloc(PROFILE_TOP_PATHS, sizeof(*top_paths));
+	profile_ok = top_functions != NULL && top_paths != NULL && bvapm_profile_init(&pc) == 0;
+	if (!profile_ok)
+		agent_log("bvapm: out of memory for the function profile; requests are recorded "
+		          "without it");
+}
+
+void agent_profiling_free(void)
+{
+	bvapm_profile_shutdown();
+	free(top_functions);
+	free(top_paths);
+	top_functions = NULL;
+	top_paths = NULL;
+	profile_ok = profiling = false;
+}
+
+void agent_profiling_begin(bool full_detail, uint64_t mono_now, uint64_t mem_bytes)
+{
+	profiling = profile_ok && full_detail;
+	if (profiling)
+		bvapm_profile_request_begin(mono_now, mem_bytes);
+}
+
+void agent_profiling_end(uint64_t mono_now, uint64_t mem_bytes, struct agent_profile_result *out)
+{
+	*out = (struct agent_profile_result){top_functions, 0, top_paths, 0};
+	if (!profiling)
+		return;
+	bvapm_profile_close_all(mono_now, mem_bytes);
+	out->function_count = bvapm_profile_top_functions(top_functions, top_n);
+	out->path_count = bvapm_profile_top_paths(top_paths, PROFILE_TOP_PATHS);
+	bvapm_profile_request_end();
+	profiling = false;
+}
+
+uint32_t agent_profiling_allocators(uint64_t mono_now, uint64_t mem_bytes,
+                                    struct bvapm_rec_function *out, uint32_t cap)
+{
+	if (!profiling)
+		return 0;
+	/* the open frames hold the allocations that led here */
+	bvapm_profile_close_all(mono_now, mem_bytes);
+	return bvapm_profile_top_allocators(out, cap);
+}
+
+bool bvapm_agent_profiling(void)
+{
+	return agent_active && profiling;
+}
