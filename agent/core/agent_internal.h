@@ -35,19 +35,15 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "support/bvapm_clock.h"
 #include "agent_core.h"
 #include "record.h"
 #include "ring_producer.h"
 
 #pragma GCC visibility push(hidden)
 
-static inline uint64_t agent_clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts); /* vDSO for REALTIME/MONOTONIC: no system call */
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+/* vDSO for REALTIME/MONOTONIC: no system call (support/bvapm_clock.h) */
+#define agent_clock_ns bvapm_clock_ns
 
 /* ---- agent_core.c ---------------------------------------------------------- */
 

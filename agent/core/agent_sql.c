@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "support/bvapm_clock.h"
 #include "agent_sql.h"
 
 enum bvapm_sql_level bvapm_sql_level_now = BVAPM_SQL_OFF;
@@ -39,13 +40,7 @@ static struct {
 	uint64_t nest_start[NEST_MAX];
 } s;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+static uint64_t now_ns(void) { return bvapm_mono_ns(); /* vDSO: no system call */ }
 
 int bvapm_agent_sql_init(const struct bvapm_agent_sql_config *cfg)
 {

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "support/bvapm_text.h"
 #include "agent_internal.h"
 
 struct agent_trace agent_trace;
@@ -19,17 +20,6 @@ static bool all_zero(const uint8_t *p, size_t n)
 		if (p[i] != 0)
 			return false;
 	return true;
-}
-
-static void hex(const uint8_t *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 /* Lowercase hex only, as the W3C spec says. */
@@ -75,7 +65,7 @@ void agent_trace_begin(const char *traceparent, bool kept)
 		agent_trace.sampled = kept;
 	}
 	agent_random_bytes(agent_trace.span_id, 8);
-	hex(agent_trace.trace_id, 16, agent_trace.hex);
+	bvapm_hex_encode(agent_trace.hex, agent_trace.trace_id, 16);
 }
 
 void agent_trace_clear(void)

@@ -33,6 +33,7 @@
  */
 #include <time.h>
 
+#include "support/bvapm_clock.h"
 #include "php.h"
 #include "zend_exceptions.h"
 #include "zend_observer.h"
@@ -44,13 +45,7 @@
 #define STACK_NAME_MAX 192  /* bytes of a frame's function name in a stack */
 #define EXCEPTION_FRAMES 32 /* frames kept of an uncaught exception's trace */
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+static uint64_t mono_ns(void) { return bvapm_mono_ns(); /* vDSO: no system call */ }
 
 /* ---- names ------------------------------------------------------------------ */
 
