@@ -143,13 +143,13 @@ static void percentiles(void **state)
 	int64_t v[100];
 	for (int i = 0; i < 100; i++)
 		v[i] = i + 1;
-	assert_int_equal(percentile_sorted(v, 100, 50), 50);
-	assert_int_equal(percentile_sorted(v, 100, 95), 95);
-	assert_int_equal(percentile_sorted(v, 100, 99), 99);
-	assert_int_equal(percentile_sorted(v, 100, 100), 100);
-	assert_int_equal(percentile_sorted(v, 1, 99), 1);
-	assert_int_equal(percentile_sorted(v, 3, 50), 2);
-	assert_int_equal(percentile_sorted(v, 0, 50), 0);
+	assert_int_equal(report_percentile(v, 100, 50), 50);
+	assert_int_equal(report_percentile(v, 100, 95), 95);
+	assert_int_equal(report_percentile(v, 100, 99), 99);
+	assert_int_equal(report_percentile(v, 100, 100), 100);
+	assert_int_equal(report_percentile(v, 1, 99), 1);
+	assert_int_equal(report_percentile(v, 3, 50), 2);
+	assert_int_equal(report_percentile(v, 0, 50), 0);
 }
 
 static int by_key(const void *a, const void *b)

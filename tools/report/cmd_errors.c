@@ -1,5 +1,5 @@
 /*
- * cmd_errors.c — `bvapm-report errors`: what went wrong.
+ * report_cmd_errors.c — `bvapm-report errors`: what went wrong.
  *  - out-of-memory events by endpoint and last checkpoint (where the
  *    request was when memory ran out);
  *  - fatal errors, latest first, with their memory state (usage, peak,
@@ -35,9 +35,9 @@ static int oom_by_checkpoint(struct report *r)
 		fatal_ep(r), r->where_f, r->o->limit);
 	if (s == NULL)
 		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "out_of_memory", json_object_new_array()) : NULL;
+	json_object *arr = r->o->json ? report_json_add(r->doc, "out_of_memory", json_object_new_array()) : NULL;
 	if (!arr) {
-		out_section(r, "Out of memory by endpoint and last checkpoint");
+		report_section(r, "Out of memory by endpoint and last checkpoint");
 		printf("  %-40s %-28s %6s %11s %11s\n", "endpoint", "last checkpoint", "count", "peak",
 		       "limit");
 	}
@@ -47,20 +47,20 @@ static int oom_by_checkpoint(struct report *r)
 		n++;
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
-			jadd(o, "last_checkpoint", jstr(report_col_text(s, 1)));
-			jadd(o, "count", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "max_peak_bytes", jint(sqlite3_column_int64(s, 3)));
-			jadd(o, "mem_limit_bytes", jint(sqlite3_column_int64(s, 4)));
+			report_json_add(o, "endpoint", report_json_str(report_col_text(s, 0)));
+			report_json_add(o, "last_checkpoint", report_json_str(report_col_text(s, 1)));
+			report_json_add(o, "count", report_json_int(sqlite3_column_int64(s, 2)));
+			report_json_add(o, "max_peak_bytes", report_json_int(sqlite3_column_int64(s, 3)));
+			report_json_add(o, "mem_limit_bytes", report_json_int(sqlite3_column_int64(s, 4)));
 			json_object_array_add(arr, o);
 		} else {
 			printf("  ");
-			out_clip(report_ep_short(r, report_col_text(s, 0)), 40);
+			report_clip(report_ep_short(r, report_col_text(s, 0)), 40);
 			printf(" ");
-			out_clip(report_col_text(s, 1), 28);
+			report_clip(report_col_text(s, 1), 28);
 			printf(" %6lld %11s %11s\n", (long long)sqlite3_column_int64(s, 2),
-			       fmt_bytes(sqlite3_column_int64(s, 3), b1, sizeof b1),
-			       fmt_bytes(sqlite3_column_int64(s, 4), b2, sizeof b2));
+			       report_fmt_bytes(sqlite3_column_int64(s, 3), b1, sizeof b1),
+			       report_fmt_bytes(sqlite3_column_int64(s, 4), b2, sizeof b2));
 		}
 	}
 	sqlite3_finalize(s);
@@ -81,7 +81,7 @@ static int fatal_checkpoints(struct report *r, int64_t id, json_object *o, int64
 		"ORDER BY idx", (long long)id);
 	if (s == NULL)
 		return -1;
-	json_object *arr = o ? jadd(o, "checkpoints", json_object_new_array()) : NULL;
+	json_object *arr = o ? report_json_add(o, "checkpoints", json_object_new_array()) : NULL;
 	int rc;
 	char b1[32], b2[32], t[32];
 	while ((rc = report_step(r, s)) == SQLITE_ROW) {
@@ -89,17 +89,17 @@ static int fatal_checkpoints(struct report *r, int64_t id, json_object *o, int64
 		snprintf(last_label, label_len, "%s", report_col_text(s, 0));
 		if (arr) {
 			json_object *c = json_object_new_object();
-			jadd(c, "label", jstr(report_col_text(s, 0)));
-			jadd(c, "mem_bytes", jint(sqlite3_column_int64(s, 1)));
-			jadd(c, "mem_delta_bytes", jint(sqlite3_column_int64(s, 2)));
-			jadd(c, "offset_ns", jint(sqlite3_column_int64(s, 3)));
+			report_json_add(c, "label", report_json_str(report_col_text(s, 0)));
+			report_json_add(c, "mem_bytes", report_json_int(sqlite3_column_int64(s, 1)));
+			report_json_add(c, "mem_delta_bytes", report_json_int(sqlite3_column_int64(s, 2)));
+			report_json_add(c, "offset_ns", report_json_int(sqlite3_column_int64(s, 3)));
 			json_object_array_add(arr, c);
 		} else {
 			printf("      checkpoint %-28s %10s (%s%s) at %s\n", report_col_text(s, 0),
-			       fmt_bytes(sqlite3_column_int64(s, 1), b1, sizeof b1),
+			       report_fmt_bytes(sqlite3_column_int64(s, 1), b1, sizeof b1),
 			       sqlite3_column_int64(s, 2) >= 0 ? "+" : "",
-			       fmt_bytes(sqlite3_column_int64(s, 2), b2, sizeof b2),
-			       fmt_ns(sqlite3_column_int64(s, 3), t, sizeof t));
+			       report_fmt_bytes(sqlite3_column_int64(s, 2), b2, sizeof b2),
+			       report_fmt_ns(sqlite3_column_int64(s, 3), t, sizeof t));
 		}
 	}
 	sqlite3_finalize(s);
@@ -141,13 +141,13 @@ static int fatals(struct report *r, int64_t *total)
 		fatal_ep(r), r->where_f, r->o->limit);
 	if (s == NULL)
 		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "fatals", json_object_new_array()) : NULL;
+	json_object *arr = r->o->json ? report_json_add(r->doc, "fatals", json_object_new_array()) : NULL;
 	if (arr)
-		jadd(r->doc, "fatal_count", jint(*total));
+		report_json_add(r->doc, "fatal_count", report_json_int(*total));
 	else {
 		char head[96];
 		snprintf(head, sizeof head, "Fatal errors (%lld, latest first)", (long long)*total);
-		out_section(r, head);
+		report_section(r, head);
 	}
 	int rc;
 	char t[32], b1[32], b2[32], b3[32];
@@ -157,33 +157,33 @@ static int fatals(struct report *r, int64_t *total)
 		json_object *o = NULL;
 		if (arr) {
 			o = json_object_new_object();
-			jadd(o, "fatal_id", jint(id));
-			jadd(o, "start_unix_ns", jint(sqlite3_column_int64(s, 1)));
-			jadd(o, "type", jstr(report_col_text(s, 2)));
-			jadd(o, "message", jstr(report_col_text(s, 3)));
-			jadd(o, "file", jstr(report_col_text(s, 4)));
-			jadd(o, "line", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "out_of_memory", json_object_new_boolean(oom));
-			jadd(o, "endpoint", jstr(report_col_text(s, 7)));
-			jadd(o, "method", jstr(report_col_text(s, 8)));
-			jadd(o, "uri", jstr(report_col_text(s, 9)));
-			jadd(o, "mem_usage_bytes", jint(sqlite3_column_int64(s, 10)));
-			jadd(o, "mem_peak_bytes", jint(sqlite3_column_int64(s, 11)));
-			jadd(o, "mem_limit_bytes", jint(sqlite3_column_int64(s, 12)));
-			jadd(o, "stack", jstr(report_col_text(s, 13)));
-			jadd(o, "wall_ns", jint(sqlite3_column_int64(s, 14)));
+			report_json_add(o, "fatal_id", report_json_int(id));
+			report_json_add(o, "start_unix_ns", report_json_int(sqlite3_column_int64(s, 1)));
+			report_json_add(o, "type", report_json_str(report_col_text(s, 2)));
+			report_json_add(o, "message", report_json_str(report_col_text(s, 3)));
+			report_json_add(o, "file", report_json_str(report_col_text(s, 4)));
+			report_json_add(o, "line", report_json_int(sqlite3_column_int64(s, 5)));
+			report_json_add(o, "out_of_memory", json_object_new_boolean(oom));
+			report_json_add(o, "endpoint", report_json_str(report_col_text(s, 7)));
+			report_json_add(o, "method", report_json_str(report_col_text(s, 8)));
+			report_json_add(o, "uri", report_json_str(report_col_text(s, 9)));
+			report_json_add(o, "mem_usage_bytes", report_json_int(sqlite3_column_int64(s, 10)));
+			report_json_add(o, "mem_peak_bytes", report_json_int(sqlite3_column_int64(s, 11)));
+			report_json_add(o, "mem_limit_bytes", report_json_int(sqlite3_column_int64(s, 12)));
+			report_json_add(o, "stack", report_json_str(report_col_text(s, 13)));
+			report_json_add(o, "wall_ns", report_json_int(sqlite3_column_int64(s, 14)));
 			json_object_array_add(arr, o);
 		} else {
 			printf("  #%lld %s %s%s %s %s\n", (long long)id,
-			       fmt_time(sqlite3_column_int64(s, 1), t, sizeof t), oom ? "OUT OF MEMORY " : "",
+			       report_fmt_time(sqlite3_column_int64(s, 1), t, sizeof t), oom ? "OUT OF MEMORY " : "",
 			       report_col_text(s, 2), report_col_text(s, 8), report_col_text(s, 9));
 			printf("      %s\n      at %s:%lld   endpoint %s\n", report_col_text(s, 3),
 			       report_col_text(s, 4), (long long)sqlite3_column_int64(s, 5),
 			       report_ep_short(r, report_col_text(s, 7)));
 			printf("      memory: usage %s, peak %s, limit %s\n",
-			       fmt_bytes(sqlite3_column_int64(s, 10), b1, sizeof b1),
-			       fmt_bytes(sqlite3_column_int64(s, 11), b2, sizeof b2),
-			       fmt_bytes(sqlite3_column_int64(s, 12), b3, sizeof b3));
+			       report_fmt_bytes(sqlite3_column_int64(s, 10), b1, sizeof b1),
+			       report_fmt_bytes(sqlite3_column_int64(s, 11), b2, sizeof b2),
+			       report_fmt_bytes(sqlite3_column_int64(s, 12), b3, sizeof b3));
 		}
 		int64_t last_mem;
 		char last[256];
@@ -192,10 +192,10 @@ static int fatals(struct report *r, int64_t *total)
 		/* What the phase after the last checkpoint allocated: where to look. */
 		int64_t grown = sqlite3_column_int64(s, 10) - last_mem;
 		if (arr && last[0])
-			jadd(o, "grown_since_last_checkpoint_bytes", jint(grown));
+			report_json_add(o, "grown_since_last_checkpoint_bytes", report_json_int(grown));
 		else if (!arr && last[0])
 			printf("      after %s: %s%s, then the fatal error\n", last, grown >= 0 ? "+" : "",
-			       fmt_bytes(grown, b1, sizeof b1));
+			       report_fmt_bytes(grown, b1, sizeof b1));
 		if (!arr)
 			print_stack(report_col_text(s, 13));
 	}
@@ -279,17 +279,17 @@ static int common_frames(struct report *r)
 	}
 	if (counts)
 		qsort(counts, k, sizeof *counts, cmp_count);
-	json_object *arr = r->o->json ? jadd(r->doc, "common_stack_frames", json_object_new_array()) : NULL;
+	json_object *arr = r->o->json ? report_json_add(r->doc, "common_stack_frames", json_object_new_array()) : NULL;
 	if (!arr) {
-		out_section(r, "Most common stack frames in fatal errors");
+		report_section(r, "Most common stack frames in fatal errors");
 		if (k == 0)
 			printf("  none\n");
 	}
 	for (size_t i = 0; counts && i < k && i < (size_t)r->o->limit; i++) {
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "function", jstr(counts[i].name));
-			jadd(o, "fatals", jint(counts[i].n));
+			report_json_add(o, "function", report_json_str(counts[i].name));
+			report_json_add(o, "fatals", report_json_int(counts[i].n));
 			json_object_array_add(arr, o);
 		} else {
 			printf("  %6ld  %s\n", counts[i].n, counts[i].name);
@@ -314,9 +314,9 @@ static int request_errors(struct report *r)
 	sqlite3_free(from);
 	if (s == NULL)
 		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "errors", json_object_new_array()) : NULL;
+	json_object *arr = r->o->json ? report_json_add(r->doc, "errors", json_object_new_array()) : NULL;
 	if (!arr) {
-		out_section(r, "Errors and exceptions in requests");
+		report_section(r, "Errors and exceptions in requests");
 		printf("  %7s %8s  %-24s %s\n", "count", "requests", "type", "message / where");
 	}
 	int rc, n = 0;
@@ -324,14 +324,14 @@ static int request_errors(struct report *r)
 		n++;
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "type", jstr(report_col_text(s, 0)));
-			jadd(o, "message", jstr(report_col_text(s, 1)));
-			jadd(o, "file", jstr(report_col_text(s, 2)));
-			jadd(o, "line", jint(sqlite3_column_int64(s, 3)));
-			jadd(o, "count", jint(sqlite3_column_int64(s, 4)));
-			jadd(o, "requests", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "endpoint", jstr(report_col_text(s, 6)));
-			jadd(o, "endpoints", jint(sqlite3_column_int64(s, 7)));
+			report_json_add(o, "type", report_json_str(report_col_text(s, 0)));
+			report_json_add(o, "message", report_json_str(report_col_text(s, 1)));
+			report_json_add(o, "file", report_json_str(report_col_text(s, 2)));
+			report_json_add(o, "line", report_json_int(sqlite3_column_int64(s, 3)));
+			report_json_add(o, "count", report_json_int(sqlite3_column_int64(s, 4)));
+			report_json_add(o, "requests", report_json_int(sqlite3_column_int64(s, 5)));
+			report_json_add(o, "endpoint", report_json_str(report_col_text(s, 6)));
+			report_json_add(o, "endpoints", report_json_int(sqlite3_column_int64(s, 7)));
 			json_object_array_add(arr, o);
 		} else {
 			/* An uncaught exception's message carries its trace: first line only. */
@@ -362,37 +362,37 @@ static int aborted(struct report *r)
 		return -1;
 	json_object *arr = NULL;
 	if (r->o->json) {
-		jadd(r->doc, "aborted_count", jint(total));
-		arr = jadd(r->doc, "aborted", json_object_new_array());
+		report_json_add(r->doc, "aborted_count", report_json_int(total));
+		arr = report_json_add(r->doc, "aborted", json_object_new_array());
 	} else {
 		char head[96];
 		snprintf(head, sizeof head, "Aborted requests: worker died mid-request (%lld)",
 		         (long long)total);
-		out_section(r, head);
+		report_section(r, head);
 	}
 	int rc;
 	char t[32], d[32], b[32];
 	while ((rc = report_step(r, s)) == SQLITE_ROW) {
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "aborted_id", jint(sqlite3_column_int64(s, 0)));
-			jadd(o, "started_unix_ns", jint(sqlite3_column_int64(s, 1)));
-			jadd(o, "worker_pid", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "method", jstr(report_col_text(s, 3)));
-			jadd(o, "uri", jstr(report_col_text(s, 4)));
-			jadd(o, "running_ns", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "last_checkpoint", jstr(report_col_text(s, 6)));
-			jadd(o, "last_checkpoint_mem_bytes", jint(sqlite3_column_int64(s, 7)));
-			jadd(o, "current_sql", jstr(report_col_text(s, 8)));
-			jadd(o, "host", jstr(report_col_text(s, 9)));
+			report_json_add(o, "aborted_id", report_json_int(sqlite3_column_int64(s, 0)));
+			report_json_add(o, "started_unix_ns", report_json_int(sqlite3_column_int64(s, 1)));
+			report_json_add(o, "worker_pid", report_json_int(sqlite3_column_int64(s, 2)));
+			report_json_add(o, "method", report_json_str(report_col_text(s, 3)));
+			report_json_add(o, "uri", report_json_str(report_col_text(s, 4)));
+			report_json_add(o, "running_ns", report_json_int(sqlite3_column_int64(s, 5)));
+			report_json_add(o, "last_checkpoint", report_json_str(report_col_text(s, 6)));
+			report_json_add(o, "last_checkpoint_mem_bytes", report_json_int(sqlite3_column_int64(s, 7)));
+			report_json_add(o, "current_sql", report_json_str(report_col_text(s, 8)));
+			report_json_add(o, "host", report_json_str(report_col_text(s, 9)));
 			json_object_array_add(arr, o);
 		} else {
 			printf("  %s pid %lld %s %s after %s\n      last checkpoint %s (%s)%s%s\n",
-			       fmt_time(sqlite3_column_int64(s, 1), t, sizeof t),
+			       report_fmt_time(sqlite3_column_int64(s, 1), t, sizeof t),
 			       (long long)sqlite3_column_int64(s, 2), report_col_text(s, 3),
-			       report_col_text(s, 4), fmt_ns(sqlite3_column_int64(s, 5), d, sizeof d),
+			       report_col_text(s, 4), report_fmt_ns(sqlite3_column_int64(s, 5), d, sizeof d),
 			       *report_col_text(s, 6) ? report_col_text(s, 6) : "(none)",
-			       fmt_bytes(sqlite3_column_int64(s, 7), b, sizeof b),
+			       report_fmt_bytes(sqlite3_column_int64(s, 7), b, sizeof b),
 			       *report_col_text(s, 8) ? ", running SQL: " : "", report_col_text(s, 8));
 		}
 	}
@@ -400,7 +400,7 @@ static int aborted(struct report *r)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int cmd_errors(struct report *r)
+int report_cmd_errors(struct report *r)
 {
 	int64_t total;
 	if (oom_by_checkpoint(r) || fatals(r, &total) || common_frames(r) || request_errors(r) ||

@@ -1,5 +1,5 @@
 /*
- * cmd_flame.c — `bvapm-report flame --endpoint E | --request ID [-o out.svg]`:
+ * report_cmd_flame.c — `bvapm-report flame --endpoint E | --request ID [-o out.svg]`:
  * sums call_paths.exclusive_ns per path over the selected requests (or the
  * one request) and draws the flame graph (flame_svg.c). Stores written
  * before call-path profiling have no call_paths table: the command says so
@@ -28,7 +28,8 @@ static int write_out(struct report *r, struct flame *f, const char *title, const
 			if (m)
 				fclose(m);
 			if (!bad)
-				jadd(r->doc, "svg", json_object_new_string_len(buf, (int)len));
+				report_json_add(r->doc, "svg",
+				                json_object_new_string_len(buf, (int)len));
 			free(buf);
 			return bad ? REPORT_ERROR : REPORT_OK;
 		}
@@ -52,13 +53,13 @@ static int write_out(struct report *r, struct flame *f, const char *title, const
 	}
 	sqlite3_free(tmp);
 	if (r->o->json)
-		jadd(r->doc, "svg_file", jstr(r->o->output));
+		report_json_add(r->doc, "svg_file", report_json_str(r->o->output));
 	else
 		fprintf(stderr, "bvapm-report: flame graph written to %s\n", r->o->output);
 	return REPORT_OK;
 }
 
-int cmd_flame(struct report *r)
+int report_cmd_flame(struct report *r)
 {
 	if (!r->has_call_paths) {
 		fprintf(stderr, "bvapm-report: this store has no call paths (table call_paths): it was "
@@ -110,12 +111,12 @@ int cmd_flame(struct report *r)
 	} else
 		snprintf(title, sizeof title, "%s", r->o->endpoint ? r->o->endpoint : "all endpoints");
 	snprintf(sub, sizeof sub, "%lld request(s), %s of exclusive time in %zu frames%s%s",
-	         (long long)requests, fmt_ns(flame_total(f), t, sizeof t), flame_frames(f),
+	         (long long)requests, report_fmt_ns(flame_total(f), t, sizeof t), flame_frames(f),
 	         r->o->pattern ? ", pattern " : "", r->o->pattern ? r->o->pattern : "");
 	if (r->o->json) {
-		jadd(r->doc, "requests", jint(requests));
-		jadd(r->doc, "total_ns", jint(flame_total(f)));
-		jadd(r->doc, "frames", jint((int64_t)flame_frames(f)));
+		report_json_add(r->doc, "requests", report_json_int(requests));
+		report_json_add(r->doc, "total_ns", report_json_int(flame_total(f)));
+		report_json_add(r->doc, "frames", report_json_int((int64_t)flame_frames(f)));
 	}
 	rc = write_out(r, f, title, sub);
 	flame_free(f);

@@ -1,5 +1,5 @@
 /*
- * cmd_functions.c — `bvapm-report functions`: functions ranked by exclusive
+ * report_cmd_functions.c — `bvapm-report functions`: functions ranked by exclusive
  * wall time summed over the function profiles of the selected requests
  * (each request stores its own top-N), with calls, inclusive time, the
  * share of all exclusive time profiled, the number of profiles in which
@@ -28,11 +28,11 @@ static void print(struct report *r, struct group **all, size_t n, int64_t total)
 	json_object *arr = NULL;
 	char b1[32], b2[32], b3[32];
 	if (r->o->json) {
-		jadd(r->doc, "exclusive_ns_total", jint(total));
-		jadd(r->doc, "function_count", jint((int64_t)n));
-		arr = jadd(r->doc, "functions", json_object_new_array());
+		report_json_add(r->doc, "exclusive_ns_total", report_json_int(total));
+		report_json_add(r->doc, "function_count", report_json_int((int64_t)n));
+		arr = report_json_add(r->doc, "functions", json_object_new_array());
 	} else {
-		printf("Top functions by exclusive time (all profiled: %s)\n", fmt_ns(total, b1, sizeof b1));
+		printf("Top functions by exclusive time (all profiled: %s)\n", report_fmt_ns(total, b1, sizeof b1));
 		printf("  %11s %6s %11s %10s %8s %10s  %s\n", "exclusive", "share", "inclusive", "calls",
 		       "requests", "memory", "function");
 		if (n == 0)
@@ -43,23 +43,23 @@ static void print(struct report *r, struct group **all, size_t n, int64_t total)
 		double share = total > 0 ? 100.0 * (double)g->i[1] / (double)total : 0;
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "function", jstr(g->key));
-			jadd(o, "calls", jint(g->i[0]));
-			jadd(o, "exclusive_ns", jint(g->i[1]));
-			jadd(o, "exclusive_percent", jdbl(share));
-			jadd(o, "inclusive_ns", jint(g->i[2]));
-			jadd(o, "requests", jint(g->n));
-			jadd(o, "mem_delta_bytes", jint(g->i[3]));
+			report_json_add(o, "function", report_json_str(g->key));
+			report_json_add(o, "calls", report_json_int(g->i[0]));
+			report_json_add(o, "exclusive_ns", report_json_int(g->i[1]));
+			report_json_add(o, "exclusive_percent", report_json_dbl(share));
+			report_json_add(o, "inclusive_ns", report_json_int(g->i[2]));
+			report_json_add(o, "requests", report_json_int(g->n));
+			report_json_add(o, "mem_delta_bytes", report_json_int(g->i[3]));
 			json_object_array_add(arr, o);
 		} else {
-			printf("  %11s %5.1f%% %11s %10lld %8lld %10s  %s\n", fmt_ns(g->i[1], b1, sizeof b1),
-			       share, fmt_ns(g->i[2], b2, sizeof b2), (long long)g->i[0], (long long)g->n,
-			       fmt_bytes(g->i[3], b3, sizeof b3), g->key);
+			printf("  %11s %5.1f%% %11s %10lld %8lld %10s  %s\n", report_fmt_ns(g->i[1], b1, sizeof b1),
+			       share, report_fmt_ns(g->i[2], b2, sizeof b2), (long long)g->i[0], (long long)g->n,
+			       report_fmt_bytes(g->i[3], b3, sizeof b3), g->key);
 		}
 	}
 }
 
-int cmd_functions(struct report *r)
+int report_cmd_functions(struct report *r)
 {
 	char *from = report_child_from(r, "functions", "fn", false, "");
 	sqlite3_stmt *s = from ? report_prepare(r, "SELECT fn.name, fn.calls, fn.exclusive_ns, "

@@ -1,5 +1,5 @@
 /*
- * cmd_memory.c — `bvapm-report memory`: where memory grows.
+ * report_cmd_memory.c — `bvapm-report memory`: where memory grows.
  *  - checkpoint pairs: for each endpoint and consecutive pair of checkpoints
  *    (previous label → label; "(start)" before the first), how often, the
  *    average and the largest jump (mem_delta_bytes), and the request that
@@ -86,9 +86,9 @@ static int print_pairs(struct report *r, struct groups *g)
 	struct group **all = groups_sorted(g, cmp_pair, &n);
 	if (all == NULL)
 		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "checkpoint_pairs", json_object_new_array()) : NULL;
+	json_object *arr = r->o->json ? report_json_add(r->doc, "checkpoint_pairs", json_object_new_array()) : NULL;
 	if (!arr) {
-		out_section(r, "Largest checkpoint jumps by endpoint and checkpoint pair");
+		report_section(r, "Largest checkpoint jumps by endpoint and checkpoint pair");
 		printf("  %-32s %-46s %7s %11s %11s %9s\n", "endpoint", "checkpoints (from → to)",
 		       "count", "avg jump", "max jump", "request");
 		if (n == 0)
@@ -102,23 +102,23 @@ static int print_pairs(struct report *r, struct groups *g)
 		int64_t avg = gr->i[0] / gr->n;
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "endpoint", jstr(ep));
-			jadd(o, "from", jstr(prev));
-			jadd(o, "to", jstr(label));
-			jadd(o, "count", jint(gr->n));
-			jadd(o, "avg_jump_bytes", jint(avg));
-			jadd(o, "max_jump_bytes", jint(gr->i[1]));
-			jadd(o, "max_request_id", jint(gr->i[2]));
+			report_json_add(o, "endpoint", report_json_str(ep));
+			report_json_add(o, "from", report_json_str(prev));
+			report_json_add(o, "to", report_json_str(label));
+			report_json_add(o, "count", report_json_int(gr->n));
+			report_json_add(o, "avg_jump_bytes", report_json_int(avg));
+			report_json_add(o, "max_jump_bytes", report_json_int(gr->i[1]));
+			report_json_add(o, "max_request_id", report_json_int(gr->i[2]));
 			json_object_array_add(arr, o);
 		} else {
 			char pair[1100];
 			snprintf(pair, sizeof pair, "%s → %s", prev, label);
 			printf("  ");
-			out_clip(report_ep_short(r, ep), 32);
+			report_clip(report_ep_short(r, ep), 32);
 			printf(" ");
-			out_clip(pair, 46);
-			printf(" %7lld %11s %11s %9lld\n", (long long)gr->n, fmt_bytes(avg, b1, sizeof b1),
-			       fmt_bytes(gr->i[1], b2, sizeof b2), (long long)gr->i[2]);
+			report_clip(pair, 46);
+			printf(" %7lld %11s %11s %9lld\n", (long long)gr->n, report_fmt_bytes(avg, b1, sizeof b1),
+			       report_fmt_bytes(gr->i[1], b2, sizeof b2), (long long)gr->i[2]);
 		}
 	}
 	free(all);
@@ -127,9 +127,9 @@ static int print_pairs(struct report *r, struct groups *g)
 
 static int print_top(struct report *r, const struct top *t)
 {
-	json_object *arr = r->o->json ? jadd(r->doc, "largest_jumps", json_object_new_array()) : NULL;
+	json_object *arr = r->o->json ? report_json_add(r->doc, "largest_jumps", json_object_new_array()) : NULL;
 	if (!arr) {
-		out_section(r, "Largest single jumps");
+		report_section(r, "Largest single jumps");
 		printf("  %9s %-20s %-26s %-46s %11s %11s\n", "request", "started", "uri",
 		       "checkpoints (from → to)", "jump", "peak");
 	}
@@ -146,25 +146,25 @@ static int print_top(struct report *r, const struct top *t)
 		split_key(j->key, buf, sizeof buf, &ep, &prev, &label);
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "request_id", jint(j->rid));
-			jadd(o, "endpoint", jstr(ep));
-			jadd(o, "from", jstr(prev));
-			jadd(o, "to", jstr(label));
-			jadd(o, "jump_bytes", jint(j->delta));
-			jadd(o, "start_unix_ns", jint(sqlite3_column_int64(s, 0)));
-			jadd(o, "uri", jstr(report_col_text(s, 1)));
-			jadd(o, "mem_peak_bytes", jint(sqlite3_column_int64(s, 2)));
+			report_json_add(o, "request_id", report_json_int(j->rid));
+			report_json_add(o, "endpoint", report_json_str(ep));
+			report_json_add(o, "from", report_json_str(prev));
+			report_json_add(o, "to", report_json_str(label));
+			report_json_add(o, "jump_bytes", report_json_int(j->delta));
+			report_json_add(o, "start_unix_ns", report_json_int(sqlite3_column_int64(s, 0)));
+			report_json_add(o, "uri", report_json_str(report_col_text(s, 1)));
+			report_json_add(o, "mem_peak_bytes", report_json_int(sqlite3_column_int64(s, 2)));
 			json_object_array_add(arr, o);
 		} else {
 			char pair[1100];
 			snprintf(pair, sizeof pair, "%s → %s", prev, label);
 			printf("  %9lld %-20s ", (long long)j->rid,
-			       fmt_time(sqlite3_column_int64(s, 0), tm, sizeof tm));
-			out_clip(report_col_text(s, 1), 26);
+			       report_fmt_time(sqlite3_column_int64(s, 0), tm, sizeof tm));
+			report_clip(report_col_text(s, 1), 26);
 			printf(" ");
-			out_clip(pair, 46);
-			printf(" %11s %11s\n", fmt_bytes(j->delta, b1, sizeof b1),
-			       fmt_bytes(sqlite3_column_int64(s, 2), b2, sizeof b2));
+			report_clip(pair, 46);
+			printf(" %11s %11s\n", report_fmt_bytes(j->delta, b1, sizeof b1),
+			       report_fmt_bytes(sqlite3_column_int64(s, 2), b2, sizeof b2));
 		}
 		sqlite3_finalize(s);
 	}
@@ -275,22 +275,22 @@ struct dist {
 static void print_or_add_ep(struct report *r, json_object *arr, const char *ep, struct dist *d)
 {
 	char b[4][32];
-	int64_t p50 = percentile_sorted(d->v, d->n, 50), p90 = percentile_sorted(d->v, d->n, 90),
-	        p99 = percentile_sorted(d->v, d->n, 99), max = d->v[d->n - 1];
+	int64_t p50 = report_percentile(d->v, d->n, 50), p90 = report_percentile(d->v, d->n, 90),
+	        p99 = report_percentile(d->v, d->n, 99), max = d->v[d->n - 1];
 	if (arr) {
 		json_object *o = json_object_new_object();
-		jadd(o, "endpoint", jstr(ep));
-		jadd(o, "requests", jint((int64_t)d->n));
-		jadd(o, "p50_bytes", jint(p50));
-		jadd(o, "p90_bytes", jint(p90));
-		jadd(o, "p99_bytes", jint(p99));
-		jadd(o, "max_bytes", jint(max));
+		report_json_add(o, "endpoint", report_json_str(ep));
+		report_json_add(o, "requests", report_json_int((int64_t)d->n));
+		report_json_add(o, "p50_bytes", report_json_int(p50));
+		report_json_add(o, "p90_bytes", report_json_int(p90));
+		report_json_add(o, "p99_bytes", report_json_int(p99));
+		report_json_add(o, "max_bytes", report_json_int(max));
 		json_object_array_add(arr, o);
 	} else {
 		printf("  ");
-		out_clip(report_ep_short(r, ep), 40);
-		printf(" %8zu %10s %10s %10s %10s\n", d->n, fmt_bytes(p50, b[0], 32),
-		       fmt_bytes(p90, b[1], 32), fmt_bytes(p99, b[2], 32), fmt_bytes(max, b[3], 32));
+		report_clip(report_ep_short(r, ep), 40);
+		printf(" %8zu %10s %10s %10s %10s\n", d->n, report_fmt_bytes(p50, b[0], 32),
+		       report_fmt_bytes(p90, b[1], 32), report_fmt_bytes(p99, b[2], 32), report_fmt_bytes(max, b[3], 32));
 	}
 }
 
@@ -328,9 +328,9 @@ static int distribution(struct report *r)
 	}
 	json_object *arr = NULL;
 	if (r->o->json) {
-		arr = jadd(r->doc, "peak_by_endpoint", json_object_new_array());
+		arr = report_json_add(r->doc, "peak_by_endpoint", json_object_new_array());
 	} else {
-		out_section(r, "Peak memory distribution by endpoint");
+		report_section(r, "Peak memory distribution by endpoint");
 		printf("  %-40s %8s %10s %10s %10s %10s\n", "endpoint", "requests", "p50", "p90", "p99",
 		       "max");
 	}
@@ -348,9 +348,9 @@ static int distribution(struct report *r)
 	for (int b = 0; b < N_BUCKETS; b++)
 		if (buckets[b] > most)
 			most = buckets[b];
-	json_object *h = arr ? jadd(r->doc, "peak_histogram", json_object_new_array()) : NULL;
+	json_object *h = arr ? report_json_add(r->doc, "peak_histogram", json_object_new_array()) : NULL;
 	if (!h)
-		out_section(r, "Peak memory histogram (all selected requests)");
+		report_section(r, "Peak memory histogram (all selected requests)");
 	char lo[32], hi[32];
 	for (int b = 0; b < N_BUCKETS; b++) {
 		if (buckets[b] == 0)
@@ -358,14 +358,14 @@ static int distribution(struct report *r)
 		int64_t from = b ? (int64_t)1 << b : 0, to = (int64_t)1 << (b + 1);
 		if (h) {
 			json_object *o = json_object_new_object();
-			jadd(o, "from_bytes", jint(from));
-			jadd(o, "to_bytes", jint(to));
-			jadd(o, "requests", jint(buckets[b]));
+			report_json_add(o, "from_bytes", report_json_int(from));
+			report_json_add(o, "to_bytes", report_json_int(to));
+			report_json_add(o, "requests", report_json_int(buckets[b]));
 			json_object_array_add(h, o);
 		} else {
 			int bar = (int)(50 * buckets[b] / most);
-			printf("  %10s .. %-10s %8lld (%5.1f%%) ", fmt_bytes(from, lo, sizeof lo),
-			       fmt_bytes(to, hi, sizeof hi), (long long)buckets[b],
+			printf("  %10s .. %-10s %8lld (%5.1f%%) ", report_fmt_bytes(from, lo, sizeof lo),
+			       report_fmt_bytes(to, hi, sizeof hi), (long long)buckets[b],
 			       100.0 * (double)buckets[b] / (double)total);
 			for (int i = 0; i < (bar ? bar : 1); i++)
 				fputs("#", stdout);
@@ -375,7 +375,7 @@ static int distribution(struct report *r)
 	return 0;
 }
 
-int cmd_memory(struct report *r)
+int report_cmd_memory(struct report *r)
 {
 	if (jumps(r) || distribution(r))
 		return REPORT_ERROR;

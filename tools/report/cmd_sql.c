@@ -1,5 +1,5 @@
 /*
- * cmd_sql.c — `bvapm-report sql`: the database from the application's side.
+ * report_cmd_sql.c — `bvapm-report sql`: the database from the application's side.
  *  - top normalized statements by total time and by executions (a request
  *    lists a statement once, so rows count requests), over the selected
  *    requests: one scan grouped in memory, the groups into a TEMP table
@@ -27,9 +27,9 @@ static int top(struct report *r, const char *order, const char *key, const char 
 		"FROM temp.sql_top ORDER BY %s DESC, statement LIMIT %ld", order, r->o->limit);
 	if (s == NULL)
 		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, key, json_object_new_array()) : NULL;
+	json_object *arr = r->o->json ? report_json_add(r->doc, key, json_object_new_array()) : NULL;
 	if (!arr) {
-		out_section(r, title);
+		report_section(r, title);
 		printf("  %10s %11s %10s %10s %8s  %s\n", "executions", "total", "max", "rows",
 		       "requests", "statement");
 	}
@@ -39,18 +39,18 @@ static int top(struct report *r, const char *order, const char *key, const char 
 		n++;
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "statement", jstr(report_col_text(s, 0)));
-			jadd(o, "executions", jint(sqlite3_column_int64(s, 1)));
-			jadd(o, "total_ns", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "max_ns", jint(sqlite3_column_int64(s, 3)));
-			jadd(o, "rows", jint(sqlite3_column_int64(s, 4)));
-			jadd(o, "requests", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "n_plus_one_flagged", jint(sqlite3_column_int64(s, 6)));
+			report_json_add(o, "statement", report_json_str(report_col_text(s, 0)));
+			report_json_add(o, "executions", report_json_int(sqlite3_column_int64(s, 1)));
+			report_json_add(o, "total_ns", report_json_int(sqlite3_column_int64(s, 2)));
+			report_json_add(o, "max_ns", report_json_int(sqlite3_column_int64(s, 3)));
+			report_json_add(o, "rows", report_json_int(sqlite3_column_int64(s, 4)));
+			report_json_add(o, "requests", report_json_int(sqlite3_column_int64(s, 5)));
+			report_json_add(o, "n_plus_one_flagged", report_json_int(sqlite3_column_int64(s, 6)));
 			json_object_array_add(arr, o);
 		} else {
 			printf("  %10lld %11s %10s %10lld %8lld  %s\n", (long long)sqlite3_column_int64(s, 1),
-			       fmt_ns(sqlite3_column_int64(s, 2), b1, sizeof b1),
-			       fmt_ns(sqlite3_column_int64(s, 3), b2, sizeof b2),
+			       report_fmt_ns(sqlite3_column_int64(s, 2), b1, sizeof b1),
+			       report_fmt_ns(sqlite3_column_int64(s, 3), b2, sizeof b2),
 			       (long long)sqlite3_column_int64(s, 4), (long long)sqlite3_column_int64(s, 5),
 			       report_col_text(s, 0));
 		}
@@ -68,9 +68,9 @@ static int n_plus_one(struct report *r)
 		"ORDER BY mx DESC, ep, statement LIMIT %ld", r->o->limit);
 	if (s == NULL)
 		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "n_plus_one", json_object_new_array()) : NULL;
+	json_object *arr = r->o->json ? report_json_add(r->doc, "n_plus_one", json_object_new_array()) : NULL;
 	if (!arr) {
-		out_section(r, "N+1 suspects by endpoint (flagged by the agent, or >= 20 runs in one request)");
+		report_section(r, "N+1 suspects by endpoint (flagged by the agent, or >= 20 runs in one request)");
 		printf("  %-34s %8s %9s %9s %11s %5s  %s\n", "endpoint", "requests", "avg/req", "max/req",
 		       "total", "flag", "statement");
 	}
@@ -80,21 +80,21 @@ static int n_plus_one(struct report *r)
 		n++;
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
-			jadd(o, "statement", jstr(report_col_text(s, 1)));
-			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "avg_per_request", jdbl(sqlite3_column_double(s, 3)));
-			jadd(o, "max_per_request", jint(sqlite3_column_int64(s, 4)));
-			jadd(o, "total_ns", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "flagged", json_object_new_boolean(sqlite3_column_int(s, 6)));
-			jadd(o, "rows", jint(sqlite3_column_int64(s, 7)));
+			report_json_add(o, "endpoint", report_json_str(report_col_text(s, 0)));
+			report_json_add(o, "statement", report_json_str(report_col_text(s, 1)));
+			report_json_add(o, "requests", report_json_int(sqlite3_column_int64(s, 2)));
+			report_json_add(o, "avg_per_request", report_json_dbl(sqlite3_column_double(s, 3)));
+			report_json_add(o, "max_per_request", report_json_int(sqlite3_column_int64(s, 4)));
+			report_json_add(o, "total_ns", report_json_int(sqlite3_column_int64(s, 5)));
+			report_json_add(o, "flagged", json_object_new_boolean(sqlite3_column_int(s, 6)));
+			report_json_add(o, "rows", report_json_int(sqlite3_column_int64(s, 7)));
 			json_object_array_add(arr, o);
 		} else {
 			printf("  ");
-			out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
+			report_clip(report_ep_short(r, report_col_text(s, 0)), 34);
 			printf(" %8lld %9.1f %9lld %11s %5s  %s\n", (long long)sqlite3_column_int64(s, 2),
 			       sqlite3_column_double(s, 3), (long long)sqlite3_column_int64(s, 4),
-			       fmt_ns(sqlite3_column_int64(s, 5), b1, sizeof b1),
+			       report_fmt_ns(sqlite3_column_int64(s, 5), b1, sizeof b1),
 			       sqlite3_column_int(s, 6) ? "yes" : "no", report_col_text(s, 1));
 		}
 	}
@@ -111,9 +111,9 @@ static int counters(struct report *r)
 		"ORDER BY mx DESC, ep, name LIMIT %ld", r->o->limit);
 	if (s == NULL)
 		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "counters", json_object_new_array()) : NULL;
+	json_object *arr = r->o->json ? report_json_add(r->doc, "counters", json_object_new_array()) : NULL;
 	if (!arr) {
-		out_section(r, "Counters by endpoint (bvapm_count)");
+		report_section(r, "Counters by endpoint (bvapm_count)");
 		printf("  %-34s %-36s %8s %12s %12s\n", "endpoint", "counter", "requests", "avg/req",
 		       "max/req");
 	}
@@ -122,17 +122,17 @@ static int counters(struct report *r)
 		n++;
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
-			jadd(o, "counter", jstr(report_col_text(s, 1)));
-			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "avg_per_request", jdbl(sqlite3_column_double(s, 3)));
-			jadd(o, "max_per_request", jint(sqlite3_column_int64(s, 4)));
+			report_json_add(o, "endpoint", report_json_str(report_col_text(s, 0)));
+			report_json_add(o, "counter", report_json_str(report_col_text(s, 1)));
+			report_json_add(o, "requests", report_json_int(sqlite3_column_int64(s, 2)));
+			report_json_add(o, "avg_per_request", report_json_dbl(sqlite3_column_double(s, 3)));
+			report_json_add(o, "max_per_request", report_json_int(sqlite3_column_int64(s, 4)));
 			json_object_array_add(arr, o);
 		} else {
 			printf("  ");
-			out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
+			report_clip(report_ep_short(r, report_col_text(s, 0)), 34);
 			printf(" ");
-			out_clip(report_col_text(s, 1), 36);
+			report_clip(report_col_text(s, 1), 36);
 			printf(" %8lld %12.1f %12lld\n", (long long)sqlite3_column_int64(s, 2),
 			       sqlite3_column_double(s, 3), (long long)sqlite3_column_int64(s, 4));
 		}
@@ -329,12 +329,12 @@ static int aggregate(struct report *r)
 	return bad ? -1 : 0;
 }
 
-int cmd_sql(struct report *r)
+int report_cmd_sql(struct report *r)
 {
 	if (aggregate(r) || by_endpoint(r))
 		return REPORT_ERROR;
 	if (r->o->json)
-		jadd(r->doc, "statements", jint(report_scalar(r, "SELECT count(*) FROM temp.sql_top")));
+		report_json_add(r->doc, "statements", report_json_int(report_scalar(r, "SELECT count(*) FROM temp.sql_top")));
 	if (top(r, "total_ns", "top_by_time", "Top statements by total time") ||
 	    top(r, "executions", "top_by_count", "Top statements by executions") || n_plus_one(r) ||
 	    counters(r))

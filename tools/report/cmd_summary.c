@@ -1,5 +1,5 @@
 /*
- * cmd_summary.c — `bvapm-report summary`: for the selected requests, per
+ * report_cmd_summary.c — `bvapm-report summary`: for the selected requests, per
  * endpoint: count, error rate (status >= 500), latency p50/p95/p99/max
  * (nearest rank), peak memory average / standard deviation / max, fatal and
  * out-of-memory counts; insight lines in the spirit of the memory profiling
@@ -76,9 +76,9 @@ static int add_row(struct rows *rows, const char *ep, struct acc *a)
 	qsort(a->wall, a->n, sizeof *a->wall, cmp_i64);
 	r->n = (int64_t)a->n;
 	r->errors = a->errors;
-	r->p50 = percentile_sorted(a->wall, a->n, 50);
-	r->p95 = percentile_sorted(a->wall, a->n, 95);
-	r->p99 = percentile_sorted(a->wall, a->n, 99);
+	r->p50 = report_percentile(a->wall, a->n, 50);
+	r->p95 = report_percentile(a->wall, a->n, 95);
+	r->p99 = report_percentile(a->wall, a->n, 99);
 	r->max_wall = a->wall[a->n - 1];
 	r->mem_avg = a->mem_mean;
 	double var = a->mem_m2 / (double)a->n;
@@ -190,10 +190,10 @@ static void insight(struct insight_sink *k, const char *mark, const char *kind, 
 {
 	if (k->r->o->json) {
 		json_object *o = json_object_new_object();
-		jadd(o, "endpoint", jstr(k->ep));
-		jadd(o, "kind", jstr(kind));
-		jadd(o, "text", jstr(line));
-		jadd(o, "action", jstr(action));
+		report_json_add(o, "endpoint", report_json_str(k->ep));
+		report_json_add(o, "kind", report_json_str(kind));
+		report_json_add(o, "text", report_json_str(line));
+		report_json_add(o, "action", report_json_str(action));
 		json_object_array_add(k->list, o);
 	} else {
 		printf("  %s %s: %s\n     → %s\n", mark, report_ep_short(k->r, k->ep), line, action);
@@ -219,9 +219,9 @@ static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insig
 		if (e->n == 0 || e->mem_limit <= 0 || e->mem_max < e->mem_limit * 9 / 10)
 			return 0;
 		snprintf(line, sizeof line, "peak %s reached %.0f%% of memory_limit %s",
-		         fmt_bytes(e->mem_max, b1, sizeof b1),
+		         report_fmt_bytes(e->mem_max, b1, sizeof b1),
 		         100.0 * (double)e->mem_max / (double)e->mem_limit,
-		         fmt_bytes(e->mem_limit, b2, sizeof b2));
+		         report_fmt_bytes(e->mem_limit, b2, sizeof b2));
 		insight(k, "⚠️ ", "near_limit", line, "out-of-memory risk: see memory --endpoint");
 		return 1;
 	case I_ERRORS:
@@ -234,8 +234,8 @@ static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insig
 	case I_VARIANCE:
 		if (e->n >= 5 && cv < 0.10) {
 			snprintf(line, sizeof line, "memory usage is consistent (low variance: sd %s, %.1f%% "
-			         "of the average %s)", fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1), 100 * cv,
-			         fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2));
+			         "of the average %s)", report_fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1), 100 * cv,
+			         report_fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2));
 			insight(k, "✅", "low_variance", line,
 			        "issue is deterministic, not random: reproduce it and focus on the code path "
 			        "(memory --endpoint shows where it grows)");
@@ -243,8 +243,8 @@ static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insig
 		}
 		if (e->n >= 5 && cv > 0.50) {
 			snprintf(line, sizeof line, "memory varies widely (sd %s, %.0f%% of the average %s)",
-			         fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1), 100 * cv,
-			         fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2));
+			         report_fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1), 100 * cv,
+			         report_fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2));
 			insight(k, "⚠️ ", "high_variance", line,
 			        "depends on the input (session size, result set): compare the largest "
 			        "requests (memory --endpoint)");
@@ -272,7 +272,7 @@ static int cmp_mem(const void *a, const void *b)
 
 static int insights(struct report *r, struct rows *rows, json_object *doc)
 {
-	struct insight_sink k = {r, doc ? jadd(doc, "insights", json_object_new_array()) : NULL, NULL};
+	struct insight_sink k = {r, doc ? report_json_add(doc, "insights", json_object_new_array()) : NULL, NULL};
 	const struct ep_row **by_mem = calloc(rows->n ? rows->n : 1, sizeof *by_mem);
 	if (by_mem == NULL)
 		return -1;
@@ -316,23 +316,23 @@ static int tags(struct report *r, json_object *doc)
 	sqlite3_free(from);
 	if (s == NULL)
 		return -1;
-	json_object *arr = doc ? jadd(doc, "tags", json_object_new_array()) : NULL;
+	json_object *arr = doc ? report_json_add(doc, "tags", json_object_new_array()) : NULL;
 	int rc, n = 0;
 	while ((rc = report_step(r, s)) == SQLITE_ROW) {
 		if (arr) {
 			json_object *o = json_object_new_object();
-			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
-			jadd(o, "key", jstr(report_col_text(s, 1)));
-			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "distinct_values", jint(sqlite3_column_int64(s, 3)));
+			report_json_add(o, "endpoint", report_json_str(report_col_text(s, 0)));
+			report_json_add(o, "key", report_json_str(report_col_text(s, 1)));
+			report_json_add(o, "requests", report_json_int(sqlite3_column_int64(s, 2)));
+			report_json_add(o, "distinct_values", report_json_int(sqlite3_column_int64(s, 3)));
 			if (sqlite3_column_type(s, 4) != SQLITE_NULL)
-				jadd(o, "max_numeric", jdbl(sqlite3_column_double(s, 4)));
-			jadd(o, "most_common_value", jstr(report_col_text(s, 5)));
+				report_json_add(o, "max_numeric", report_json_dbl(sqlite3_column_double(s, 4)));
+			report_json_add(o, "most_common_value", report_json_str(report_col_text(s, 5)));
 			json_object_array_add(arr, o);
 			continue;
 		}
 		if (n++ == 0) {
-			out_section(r, "Tags by endpoint (bvapm_tag)");
+			report_section(r, "Tags by endpoint (bvapm_tag)");
 			printf("  %-34s %-24s %8s %8s %10s  %s\n", "endpoint", "tag", "requests", "values",
 			       "max", "most common value");
 		}
@@ -340,9 +340,9 @@ static int tags(struct report *r, json_object *doc)
 		if (sqlite3_column_type(s, 4) != SQLITE_NULL)
 			snprintf(max, sizeof max, "%.10g", sqlite3_column_double(s, 4));
 		printf("  ");
-		out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
+		report_clip(report_ep_short(r, report_col_text(s, 0)), 34);
 		printf(" ");
-		out_clip(report_col_text(s, 1), 24);
+		report_clip(report_col_text(s, 1), 24);
 		printf(" %8lld %8lld %10s  %s\n", (long long)sqlite3_column_int64(s, 2),
 		       (long long)sqlite3_column_int64(s, 3), max, report_col_text(s, 5));
 	}
@@ -395,15 +395,15 @@ static int loss(struct report *r, json_object *doc)
 
 	json_object *j = NULL;
 	if (doc) {
-		j = jadd(doc, "loss", json_object_new_object());
-		jadd(j, "producers", jint(producers));
-		jadd(j, "records_stored", jint(stored));
-		jadd(j, "records_lost", jint(lost));
-		jadd(j, "lost_percent", jdbl(pct));
-		jadd(j, "aborted_requests", jint(aborted));
-		jadd(j, "records_evicted", jint(evicted));
+		j = report_json_add(doc, "loss", json_object_new_object());
+		report_json_add(j, "producers", report_json_int(producers));
+		report_json_add(j, "records_stored", report_json_int(stored));
+		report_json_add(j, "records_lost", report_json_int(lost));
+		report_json_add(j, "lost_percent", report_json_dbl(pct));
+		report_json_add(j, "aborted_requests", report_json_int(aborted));
+		report_json_add(j, "records_evicted", report_json_int(evicted));
 	} else {
-		out_section(r, "Loss (gaps in each producer's sequence numbers, all endpoints)");
+		report_section(r, "Loss (gaps in each producer's sequence numbers, all endpoints)");
 		printf("  producers %lld, records stored %lld, lost %lld (%.2f%%), aborted requests "
 		       "(worker died) %lld\n", (long long)producers, (long long)stored, (long long)lost,
 		       pct, (long long)aborted);
@@ -418,15 +418,15 @@ static int loss(struct report *r, json_object *doc)
 	                      "WHERE wall_unix_ns >= %lld GROUP BY 1, 2 ORDER BY 1, 2", (long long)since);
 	if (s == NULL)
 		return -1;
-	json_object *st = j ? jadd(j, "stats", json_object_new_array()) : NULL;
+	json_object *st = j ? report_json_add(j, "stats", json_object_new_array()) : NULL;
 	int rc, rows = 0;
 	while ((rc = report_step(r, s)) == SQLITE_ROW) {
 		if (st) {
 			json_object *o = json_object_new_object();
-			jadd(o, "source", jstr(report_col_text(s, 0)));
-			jadd(o, "name", jstr(report_col_text(s, 1)));
-			jadd(o, "total", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "records", jint(sqlite3_column_int64(s, 3)));
+			report_json_add(o, "source", report_json_str(report_col_text(s, 0)));
+			report_json_add(o, "name", report_json_str(report_col_text(s, 1)));
+			report_json_add(o, "total", report_json_int(sqlite3_column_int64(s, 2)));
+			report_json_add(o, "records", report_json_int(sqlite3_column_int64(s, 3)));
 			json_object_array_add(st, o);
 		} else {
 			if (rows++ == 0)
@@ -449,12 +449,12 @@ static void print_endpoints(const struct report *r, const struct rows *rows, siz
 	for (size_t i = 0; i < shown; i++) {
 		const struct ep_row *e = &rows->v[i];
 		printf("  ");
-		out_clip(report_ep_short(r, e->ep), 40);
+		report_clip(report_ep_short(r, e->ep), 40);
 		printf(" %8lld %6.1f%% %9s %9s %9s %10s %10s %10s %6lld\n", (long long)e->n,
-		       e->n ? 100.0 * (double)e->errors / (double)e->n : 0.0, fmt_ns(e->p50, t1, sizeof t1),
-		       fmt_ns(e->p95, t2, sizeof t2), fmt_ns(e->p99, t3, sizeof t3),
-		       fmt_bytes((int64_t)e->mem_avg, b1, sizeof b1),
-		       fmt_bytes((int64_t)e->mem_sd, b2, sizeof b2), fmt_bytes(e->mem_max, b3, sizeof b3),
+		       e->n ? 100.0 * (double)e->errors / (double)e->n : 0.0, report_fmt_ns(e->p50, t1, sizeof t1),
+		       report_fmt_ns(e->p95, t2, sizeof t2), report_fmt_ns(e->p99, t3, sizeof t3),
+		       report_fmt_bytes((int64_t)e->mem_avg, b1, sizeof b1),
+		       report_fmt_bytes((int64_t)e->mem_sd, b2, sizeof b2), report_fmt_bytes(e->mem_max, b3, sizeof b3),
 		       (long long)e->fatals);
 	}
 	if (rows->n > shown)
@@ -463,29 +463,29 @@ static void print_endpoints(const struct report *r, const struct rows *rows, siz
 
 static void json_endpoints(json_object *doc, const struct rows *rows, size_t shown)
 {
-	json_object *eps = jadd(doc, "endpoints", json_object_new_array());
+	json_object *eps = report_json_add(doc, "endpoints", json_object_new_array());
 	for (size_t i = 0; i < shown; i++) {
 		const struct ep_row *e = &rows->v[i];
 		json_object *o = json_object_new_object();
-		jadd(o, "endpoint", jstr(e->ep));
-		jadd(o, "requests", jint(e->n));
-		jadd(o, "errors", jint(e->errors));
-		jadd(o, "error_rate_percent", jdbl(e->n ? 100.0 * (double)e->errors / (double)e->n : 0));
-		jadd(o, "p50_ns", jint(e->p50));
-		jadd(o, "p95_ns", jint(e->p95));
-		jadd(o, "p99_ns", jint(e->p99));
-		jadd(o, "max_ns", jint(e->max_wall));
-		jadd(o, "mem_peak_avg_bytes", jint((int64_t)e->mem_avg));
-		jadd(o, "mem_peak_stddev_bytes", jint((int64_t)e->mem_sd));
-		jadd(o, "mem_peak_cv_percent", jdbl(e->mem_avg > 0 ? 100 * e->mem_sd / e->mem_avg : 0));
-		jadd(o, "mem_peak_max_bytes", jint(e->mem_max));
-		jadd(o, "fatals", jint(e->fatals));
-		jadd(o, "out_of_memory", jint(e->ooms));
+		report_json_add(o, "endpoint", report_json_str(e->ep));
+		report_json_add(o, "requests", report_json_int(e->n));
+		report_json_add(o, "errors", report_json_int(e->errors));
+		report_json_add(o, "error_rate_percent", report_json_dbl(e->n ? 100.0 * (double)e->errors / (double)e->n : 0));
+		report_json_add(o, "p50_ns", report_json_int(e->p50));
+		report_json_add(o, "p95_ns", report_json_int(e->p95));
+		report_json_add(o, "p99_ns", report_json_int(e->p99));
+		report_json_add(o, "max_ns", report_json_int(e->max_wall));
+		report_json_add(o, "mem_peak_avg_bytes", report_json_int((int64_t)e->mem_avg));
+		report_json_add(o, "mem_peak_stddev_bytes", report_json_int((int64_t)e->mem_sd));
+		report_json_add(o, "mem_peak_cv_percent", report_json_dbl(e->mem_avg > 0 ? 100 * e->mem_sd / e->mem_avg : 0));
+		report_json_add(o, "mem_peak_max_bytes", report_json_int(e->mem_max));
+		report_json_add(o, "fatals", report_json_int(e->fatals));
+		report_json_add(o, "out_of_memory", report_json_int(e->ooms));
 		json_object_array_add(eps, o);
 	}
 }
 
-int cmd_summary(struct report *r)
+int report_cmd_summary(struct report *r)
 {
 	struct rows rows = {NULL, 0, 0};
 	int64_t first = 0, last = 0, fatals = 0, ooms = 0, reduced = 0;
@@ -510,31 +510,31 @@ int cmd_summary(struct report *r)
 	char t1[32], t2[32], b1[32], b2[32];
 
 	if (doc) {
-		jadd(doc, "requests", jint(total));
-		jadd(doc, "first_start_unix_ns", jint(first));
-		jadd(doc, "last_start_unix_ns", jint(last));
-		jadd(doc, "errors", jint(errors));
-		jadd(doc, "error_rate_percent", jdbl(err_pct));
-		jadd(doc, "fatals", jint(fatals));
-		jadd(doc, "out_of_memory", jint(ooms));
-		jadd(doc, "mem_peak_avg_bytes", jint(mem_avg));
-		jadd(doc, "mem_peak_max_bytes", jint(mem_max));
-		jadd(doc, "endpoint_count", jint((int64_t)rows.n));
-		jadd(doc, "detail_reduced", jint(reduced));
+		report_json_add(doc, "requests", report_json_int(total));
+		report_json_add(doc, "first_start_unix_ns", report_json_int(first));
+		report_json_add(doc, "last_start_unix_ns", report_json_int(last));
+		report_json_add(doc, "errors", report_json_int(errors));
+		report_json_add(doc, "error_rate_percent", report_json_dbl(err_pct));
+		report_json_add(doc, "fatals", report_json_int(fatals));
+		report_json_add(doc, "out_of_memory", report_json_int(ooms));
+		report_json_add(doc, "mem_peak_avg_bytes", report_json_int(mem_avg));
+		report_json_add(doc, "mem_peak_max_bytes", report_json_int(mem_max));
+		report_json_add(doc, "endpoint_count", report_json_int((int64_t)rows.n));
+		report_json_add(doc, "detail_reduced", report_json_int(reduced));
 		json_endpoints(doc, &rows, shown);
 	} else {
-		printf("Requests: %lld  (%s .. %s)\n", (long long)total, fmt_time(first, t1, sizeof t1),
-		       fmt_time(last, t2, sizeof t2));
+		printf("Requests: %lld  (%s .. %s)\n", (long long)total, report_fmt_time(first, t1, sizeof t1),
+		       report_fmt_time(last, t2, sizeof t2));
 		printf("Errors: %lld (%.2f%%)   fatal errors: %lld, out of memory: %lld\n",
 		       (long long)errors, err_pct, (long long)fatals, (long long)ooms);
-		printf("Peak memory: average %s, max %s\n", fmt_bytes(mem_avg, b1, sizeof b1),
-		       fmt_bytes(mem_max, b2, sizeof b2));
+		printf("Peak memory: average %s, max %s\n", report_fmt_bytes(mem_avg, b1, sizeof b1),
+		       report_fmt_bytes(mem_max, b2, sizeof b2));
 		if (reduced)
 			printf("Reduced detail: %lld requests were recorded with less detail (the agent's "
 			       "overhead guard): their SQL and profiles are missing here\n", (long long)reduced);
-		out_section(r, "Endpoints (by request count)");
+		report_section(r, "Endpoints (by request count)");
 		print_endpoints(r, &rows, shown);
-		out_section(r, "Insights");
+		report_section(r, "Insights");
 	}
 	if (insights(r, &rows, doc))
 		goto out;

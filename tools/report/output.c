@@ -12,7 +12,7 @@
 
 #include "report.h"
 
-const char *fmt_ns(int64_t ns, char *buf, size_t len)
+const char *report_fmt_ns(int64_t ns, char *buf, size_t len)
 {
 	double v = (double)ns;
 	if (ns < 0)
@@ -27,7 +27,7 @@ const char *fmt_ns(int64_t ns, char *buf, size_t len)
 	return buf;
 }
 
-const char *fmt_bytes(int64_t bytes, char *buf, size_t len)
+const char *report_fmt_bytes(int64_t bytes, char *buf, size_t len)
 {
 	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	double v = bytes < 0 ? -(double)bytes : (double)bytes;
@@ -44,7 +44,7 @@ const char *fmt_bytes(int64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
-const char *fmt_time(int64_t unix_ns, char *buf, size_t len)
+const char *report_fmt_time(int64_t unix_ns, char *buf, size_t len)
 {
 	time_t t = (time_t)(unix_ns / 1000000000LL);
 	struct tm tm;
@@ -56,13 +56,13 @@ const char *fmt_time(int64_t unix_ns, char *buf, size_t len)
 	return buf;
 }
 
-void out_section(const struct report *r, const char *title)
+void report_section(const struct report *r, const char *title)
 {
 	if (!r->o->json)
 		printf("\n%s\n", title);
 }
 
-void out_clip(const char *s, int width)
+void report_clip(const char *s, int width)
 {
 	int n = (int)strlen(s);
 	if (n <= width) {
@@ -73,29 +73,29 @@ void out_clip(const char *s, int width)
 	printf("...%s", s + n - (width - 3));
 }
 
-json_object *jadd(json_object *obj, const char *key, json_object *value)
+json_object *report_json_add(json_object *obj, const char *key, json_object *value)
 {
 	json_object_object_add(obj, key, value);
 	return value;
 }
 
-json_object *jstr(const char *s)
+json_object *report_json_str(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;
 }
 
-json_object *jint(int64_t v)
+json_object *report_json_int(int64_t v)
 {
 	return json_object_new_int64(v);
 }
 
-json_object *jdbl(double v)
+json_object *report_json_dbl(double v)
 {
 	/* Two decimals are what a person reads; JSON gets the same figure. */
 	return json_object_new_double(round(v * 100.0) / 100.0);
 }
 
-int64_t percentile_sorted(const int64_t *v, size_t n, double p)
+int64_t report_percentile(const int64_t *v, size_t n, double p)
 {
 	if (n == 0)
 		return 0;
