@@ -1,5 +1,5 @@
 /*
- * report_cmd_errors.c — `bvapm-report errors`: what went wrong.
+ * cmd_errors.c — `bvapm-report errors`: what went wrong.
  *  - out-of-memory events by endpoint and last checkpoint (where the
  *    request was when memory ran out);
  *  - fatal errors, latest first, with their memory state (usage, peak,

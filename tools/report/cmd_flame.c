@@ -1,5 +1,5 @@
 /*
- * report_cmd_flame.c — `bvapm-report flame --endpoint E | --request ID [-o out.svg]`:
+ * cmd_flame.c — `bvapm-report flame --endpoint E | --request ID [-o out.svg]`:
  * sums call_paths.exclusive_ns per path over the selected requests (or the
  * one request) and draws the flame graph (flame_svg.c). Stores written
  * before call-path profiling have no call_paths table: the command says so

@@ -1,5 +1,5 @@
 /*
- * report_cmd_functions.c — `bvapm-report functions`: functions ranked by exclusive
+ * cmd_functions.c — `bvapm-report functions`: functions ranked by exclusive
  * wall time summed over the function profiles of the selected requests
  * (each request stores its own top-N), with calls, inclusive time, the
  * share of all exclusive time profiled, the number of profiles in which

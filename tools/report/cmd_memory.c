@@ -1,5 +1,5 @@
 /*
- * report_cmd_memory.c — `bvapm-report memory`: where memory grows.
+ * cmd_memory.c — `bvapm-report memory`: where memory grows.
  *  - checkpoint pairs: for each endpoint and consecutive pair of checkpoints
  *    (previous label → label; "(start)" before the first), how often, the
  *    average and the largest jump (mem_delta_bytes), and the request that

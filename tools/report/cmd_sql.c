@@ -1,5 +1,5 @@
 /*
- * report_cmd_sql.c — `bvapm-report sql`: the database from the application's side.
+ * cmd_sql.c — `bvapm-report sql`: the database from the application's side.
  *  - top normalized statements by total time and by executions (a request
  *    lists a statement once, so rows count requests), over the selected
  *    requests: one scan grouped in memory, the groups into a TEMP table

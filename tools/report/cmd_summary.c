@@ -1,5 +1,5 @@
 /*
- * report_cmd_summary.c — `bvapm-report summary`: for the selected requests, per
+ * cmd_summary.c — `bvapm-report summary`: for the selected requests, per
  * endpoint: count, error rate (status >= 500), latency p50/p95/p99/max
  * (nearest rank), peak memory average / standard deviation / max, fatal and
  * out-of-memory counts; insight lines in the spirit of the memory profiling
