@@ -261,3 +261,40 @@ json_object *report_record(const struct report *r, const struct report_table_spe
 	text_row(&t, cells);
 	return NULL;
 }
+
+int report_table_query(struct report *r, sqlite3_stmt *s, const struct report_table_spec *spec,
+                       json_object *parent)
+{
+	struct report_cell cells[REPORT_TABLE_MAX_COLS];
+	size_t n = spec->n_cols < REPORT_TABLE_MAX_COLS ? spec->n_cols : REPORT_TABLE_MAX_COLS;
+	struct report_table t;
+	report_table_begin(&t, r, spec, parent);
+	int rc;
+	while ((rc = report_step(r, s)) == SQLITE_ROW) {
+		memset(cells, 0, sizeof cells);
+		for (size_t k = 0; k < n; k++) {
+			int col = (int)k;
+			switch (spec->cols[k].kind) {
+			case REPORT_COL_STR:
+			case REPORT_COL_EP:
+				cells[k].s = report_col_text(s, col);
+				break;
+			case REPORT_COL_PCT:
+			case REPORT_COL_PCT2:
+			case REPORT_COL_DEC:
+			case REPORT_COL_NUM:
+				cells[k].d = sqlite3_column_double(s, col);
+				cells[k].null = sqlite3_column_type(s, col) == SQLITE_NULL;
+				break;
+			default:
+				cells[k].i = sqlite3_column_int64(s, col);
+			}
+		}
+		report_table_row(&t, cells);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	report_table_end(&t, 0);
+	return 0;
+}

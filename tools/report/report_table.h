@@ -124,4 +124,11 @@ void report_table_end(struct report_table *t, size_t more);
 json_object *report_record(const struct report *r, const struct report_table_spec *spec,
                            json_object *parent, const struct report_cell *cells);
 
+/* A table of the rows of s (finalized here): column k of a row is the
+ * value of spec->cols[k] (text for the string kinds, a double for the
+ * decimal ones, NULL there meaning no value; an integer else). Returns 0,
+ * or -1 when a step failed (printed; the table is left unfinished). */
+int report_table_query(struct report *r, sqlite3_stmt *s, const struct report_table_spec *spec,
+                       json_object *parent);
+
 #endif
