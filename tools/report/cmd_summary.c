@@ -21,6 +21,7 @@
 
 #include "groups.h"
 #include "report.h"
+#include "report_table.h"
 
 struct ep_row {
 	char *ep;
@@ -179,25 +180,33 @@ static int add_fatals(struct report *r, struct rows *rows, int64_t *fatals, int6
 
 /* ---- insights ---------------------------------------------------------------- */
 
+/* "  ❌ endpoint: what\n     → what to do" */
+static const struct report_col insight_cols[] = {
+	{NULL, "", 0, .kind = REPORT_COL_STR}, /* the mark */
+	{"endpoint", "", 0, .kind = REPORT_COL_EP},
+	{"kind", NULL, 0, .kind = REPORT_COL_STR},
+	{"text", "", 0, .kind = REPORT_COL_STR, .before = ": "},
+	{"action", "", 0, .kind = REPORT_COL_STR, .before = "\n     → "},
+};
+
+static const struct report_table_spec insight_spec = {
+	.key = "insights",
+	.title = "Insights",
+	.empty = "  nothing stands out",
+	REPORT_COLUMNS(insight_cols),
+};
+
 struct insight_sink {
-	struct report *r;
-	json_object *list;
+	struct report_table t;
 	const char *ep;
 };
 
 static void insight(struct insight_sink *k, const char *mark, const char *kind, const char *line,
                     const char *action)
 {
-	if (k->r->o->json) {
-		json_object *o = json_object_new_object();
-		report_json_add(o, "endpoint", report_json_str(k->ep));
-		report_json_add(o, "kind", report_json_str(kind));
-		report_json_add(o, "text", report_json_str(line));
-		report_json_add(o, "action", report_json_str(action));
-		json_object_array_add(k->list, o);
-	} else {
-		printf("  %s %s: %s\n     → %s\n", mark, report_ep_short(k->r, k->ep), line, action);
-	}
+	report_table_row(&k->t, (const struct report_cell[]){
+		{.s = mark}, {.s = k->ep}, {.s = kind}, {.s = line}, {.s = action},
+	});
 }
 
 enum insight_kind { I_OOM, I_NEAR_LIMIT, I_ERRORS, I_VARIANCE, I__COUNT };
@@ -270,12 +279,13 @@ static int cmp_mem(const void *a, const void *b)
  * a memory problem reproduces). */
 #define VARIANCE_TOP 3
 
-static int insights(struct report *r, struct rows *rows, json_object *doc)
+static int insights(struct report *r, struct rows *rows)
 {
-	struct insight_sink k = {r, doc ? report_json_add(doc, "insights", json_object_new_array()) : NULL, NULL};
 	const struct ep_row **by_mem = calloc(rows->n ? rows->n : 1, sizeof *by_mem);
 	if (by_mem == NULL)
 		return -1;
+	struct insight_sink k = {.ep = NULL};
+	report_table_begin(&k.t, r, &insight_spec, NULL);
 	size_t with_requests = 0;
 	for (size_t i = 0; i < rows->n; i++)
 		if (rows->v[i].n > 0)
@@ -288,8 +298,7 @@ static int insights(struct report *r, struct rows *rows, json_object *doc)
 		for (size_t i = 0; i < n && shown < r->o->limit; i++)
 			shown += insight_of(&k, kind == I_VARIANCE ? by_mem[i] : &rows->v[i], kind);
 	}
-	if (shown == 0 && !doc)
-		printf("  nothing stands out\n");
+	report_table_end(&k.t, 0);
 	free(by_mem);
 	return 0;
 }
@@ -299,7 +308,23 @@ static int insights(struct report *r, struct rows *rows, json_object *doc)
 /* Tags by endpoint and key (bvapm_tag): how many requests carry it, how many
  * distinct values, the largest numeric value (e.g. a session size in MB) and
  * the most frequent value — the guide's "most common large session keys". */
-static int tags(struct report *r, json_object *doc)
+static const struct report_col tag_cols[] = {
+	{"endpoint", "endpoint", 34, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
+	{"key", "tag", 24, .kind = REPORT_COL_STR, .flags = REPORT_COL_CLIP},
+	{"requests", "requests", 8, .kind = REPORT_COL_INT},
+	{"distinct_values", "values", 8, .kind = REPORT_COL_INT},
+	{"max_numeric", "max", 10, .kind = REPORT_COL_NUM}, /* NULL: no numeric value */
+	{"most_common_value", "most common value", 0, .kind = REPORT_COL_STR, .before = "  "},
+};
+
+static const struct report_table_spec tag_spec = {
+	.key = "tags",
+	.title = "Tags by endpoint (bvapm_tag)",
+	.lazy = true,
+	REPORT_COLUMNS(tag_cols),
+};
+
+static int tags(struct report *r)
 {
 	char *from = report_child_from(r, "tags", "t", true, "");
 	/* One grouping by (endpoint, key, value); the most frequent value of each
@@ -316,43 +341,48 @@ static int tags(struct report *r, json_object *doc)
 	sqlite3_free(from);
 	if (s == NULL)
 		return -1;
-	json_object *arr = doc ? report_json_add(doc, "tags", json_object_new_array()) : NULL;
-	int rc, n = 0;
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		if (arr) {
-			json_object *o = json_object_new_object();
-			report_json_add(o, "endpoint", report_json_str(report_col_text(s, 0)));
-			report_json_add(o, "key", report_json_str(report_col_text(s, 1)));
-			report_json_add(o, "requests", report_json_int(sqlite3_column_int64(s, 2)));
-			report_json_add(o, "distinct_values", report_json_int(sqlite3_column_int64(s, 3)));
-			if (sqlite3_column_type(s, 4) != SQLITE_NULL)
-				report_json_add(o, "max_numeric", report_json_dbl(sqlite3_column_double(s, 4)));
-			report_json_add(o, "most_common_value", report_json_str(report_col_text(s, 5)));
-			json_object_array_add(arr, o);
-			continue;
-		}
-		if (n++ == 0) {
-			report_section(r, "Tags by endpoint (bvapm_tag)");
-			printf("  %-34s %-24s %8s %8s %10s  %s\n", "endpoint", "tag", "requests", "values",
-			       "max", "most common value");
-		}
-		char max[32] = "-";
-		if (sqlite3_column_type(s, 4) != SQLITE_NULL)
-			snprintf(max, sizeof max, "%.10g", sqlite3_column_double(s, 4));
-		printf("  ");
-		report_clip(report_ep_short(r, report_col_text(s, 0)), 34);
-		printf(" ");
-		report_clip(report_col_text(s, 1), 24);
-		printf(" %8lld %8lld %10s  %s\n", (long long)sqlite3_column_int64(s, 2),
-		       (long long)sqlite3_column_int64(s, 3), max, report_col_text(s, 5));
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return report_table_query(r, s, &tag_spec, NULL);
 }
 
 /* ---- loss ---------------------------------------------------------------------- */
 
-static int loss(struct report *r, json_object *doc)
+static const struct report_col loss_cols[] = {
+	{"producers", "", 0, .kind = REPORT_COL_INT, .before = "  producers "},
+	{"records_stored", "", 0, .kind = REPORT_COL_INT, .before = ", records stored "},
+	{"records_lost", "", 0, .kind = REPORT_COL_INT, .before = ", lost "},
+	{"lost_percent", "", 0, .kind = REPORT_COL_PCT2, .before = " (", .after = ")"},
+	{"aborted_requests", "", 0, .kind = REPORT_COL_INT,
+	 .before = ", aborted requests (worker died) "},
+	{"records_evicted", "", 0, .kind = REPORT_COL_INT,
+	 .before = "\n  evicted by the drainer ",
+	 .after = " (its spool was full while the ring was nearly full; also in the gaps above "
+	          "when a later record of the producer was stored)\n"
+	          "  (unsampled requests take no number and are not loss; losses after a "
+	          "producer's last stored record show in `bvapm-shm stat`)"},
+};
+
+static const struct report_table_spec loss_spec = {
+	.key = "loss",
+	.title = "Loss (gaps in each producer's sequence numbers, all endpoints)",
+	REPORT_COLUMNS(loss_cols),
+};
+
+/* Statistics rows summed by source and name, nested in "loss". */
+static const struct report_col stats_cols[] = {
+	{"source", "", 10, .kind = REPORT_COL_STR, .before = "    "},
+	{"name", "", 32, .kind = REPORT_COL_STR},
+	{"total", "", 0, .kind = REPORT_COL_INT},
+	{"records", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec stats_spec = {
+	.key = "stats",
+	.caption = "  statistics records (sum over the window):",
+	.lazy = true,
+	REPORT_COLUMNS(stats_cols),
+};
+
+static int loss(struct report *r)
 {
 	/* A fatal record may take a number of the same producer's sequence;
 	 * a number seen in both tables counts once. Without --since,
@@ -393,96 +423,76 @@ static int loss(struct report *r, json_object *doc)
 	                                (long long)since);
 	double pct = stored + lost > 0 ? 100.0 * (double)lost / (double)(stored + lost) : 0;
 
-	json_object *j = NULL;
-	if (doc) {
-		j = report_json_add(doc, "loss", json_object_new_object());
-		report_json_add(j, "producers", report_json_int(producers));
-		report_json_add(j, "records_stored", report_json_int(stored));
-		report_json_add(j, "records_lost", report_json_int(lost));
-		report_json_add(j, "lost_percent", report_json_dbl(pct));
-		report_json_add(j, "aborted_requests", report_json_int(aborted));
-		report_json_add(j, "records_evicted", report_json_int(evicted));
-	} else {
-		report_section(r, "Loss (gaps in each producer's sequence numbers, all endpoints)");
-		printf("  producers %lld, records stored %lld, lost %lld (%.2f%%), aborted requests "
-		       "(worker died) %lld\n", (long long)producers, (long long)stored, (long long)lost,
-		       pct, (long long)aborted);
-		printf("  evicted by the drainer %lld (its spool was full while the ring was nearly full; "
-		       "also in the gaps above when a later record of the producer was stored)\n",
-		       (long long)evicted);
-		printf("  (unsampled requests take no number and are not loss; losses after a "
-		       "producer's last stored record show in `bvapm-shm stat`)\n");
-	}
-
+	json_object *j = report_record(r, &loss_spec, NULL, (const struct report_cell[]){
+		{.i = producers}, {.i = stored}, {.i = lost}, {.d = pct}, {.i = aborted}, {.i = evicted},
+	});
 	s = report_prepare(r, "SELECT source, name, sum(value), count(*) FROM stats "
 	                      "WHERE wall_unix_ns >= %lld GROUP BY 1, 2 ORDER BY 1, 2", (long long)since);
-	if (s == NULL)
-		return -1;
-	json_object *st = j ? report_json_add(j, "stats", json_object_new_array()) : NULL;
-	int rc, rows = 0;
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		if (st) {
-			json_object *o = json_object_new_object();
-			report_json_add(o, "source", report_json_str(report_col_text(s, 0)));
-			report_json_add(o, "name", report_json_str(report_col_text(s, 1)));
-			report_json_add(o, "total", report_json_int(sqlite3_column_int64(s, 2)));
-			report_json_add(o, "records", report_json_int(sqlite3_column_int64(s, 3)));
-			json_object_array_add(st, o);
-		} else {
-			if (rows++ == 0)
-				printf("  statistics records (sum over the window):\n");
-			printf("    %-10s %-32s %lld\n", report_col_text(s, 0), report_col_text(s, 1),
-			       (long long)sqlite3_column_int64(s, 2));
-		}
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return s ? report_table_query(r, s, &stats_spec, j) : -1;
 }
 
 /* ---- the command ------------------------------------------------------------------- */
 
-static void print_endpoints(const struct report *r, const struct rows *rows, size_t shown)
-{
-	char t1[32], t2[32], t3[32], b1[32], b2[32], b3[32];
-	printf("  %-40s %8s %7s %9s %9s %9s %10s %10s %10s %6s\n", "endpoint", "requests", "err%",
-	       "p50", "p95", "p99", "mem avg", "mem sd", "mem max", "fatal");
-	for (size_t i = 0; i < shown; i++) {
-		const struct ep_row *e = &rows->v[i];
-		printf("  ");
-		report_clip(report_ep_short(r, e->ep), 40);
-		printf(" %8lld %6.1f%% %9s %9s %9s %10s %10s %10s %6lld\n", (long long)e->n,
-		       e->n ? 100.0 * (double)e->errors / (double)e->n : 0.0, report_fmt_ns(e->p50, t1, sizeof t1),
-		       report_fmt_ns(e->p95, t2, sizeof t2), report_fmt_ns(e->p99, t3, sizeof t3),
-		       report_fmt_bytes((int64_t)e->mem_avg, b1, sizeof b1),
-		       report_fmt_bytes((int64_t)e->mem_sd, b2, sizeof b2), report_fmt_bytes(e->mem_max, b3, sizeof b3),
-		       (long long)e->fatals);
-	}
-	if (rows->n > shown)
-		printf("  ... %zu more endpoints (--limit)\n", rows->n - shown);
-}
+/* The selection as a whole: three lines of text. */
+static const struct report_col total_cols[] = {
+	{"requests", "", 0, .kind = REPORT_COL_INT, .before = "Requests: "},
+	{"first_start_unix_ns", "", 0, .kind = REPORT_COL_TIME, .before = "  ("},
+	{"last_start_unix_ns", "", 0, .kind = REPORT_COL_TIME, .before = " .. ", .after = ")"},
+	{"errors", "", 0, .kind = REPORT_COL_INT, .before = "\nErrors: "},
+	{"error_rate_percent", "", 0, .kind = REPORT_COL_PCT2, .before = " (", .after = ")"},
+	{"fatals", "", 0, .kind = REPORT_COL_INT, .before = "   fatal errors: "},
+	{"out_of_memory", "", 0, .kind = REPORT_COL_INT, .before = ", out of memory: "},
+	{"mem_peak_avg_bytes", "", 0, .kind = REPORT_COL_BYTES,
+	 .before = "\nPeak memory: average "},
+	{"mem_peak_max_bytes", "", 0, .kind = REPORT_COL_BYTES, .before = ", max "},
+	{"endpoint_count", NULL, 0, .kind = REPORT_COL_INT},
+	{"detail_reduced", "", 0, .kind = REPORT_COL_INT, .flags = REPORT_COL_SKIP_EMPTY,
+	 .before = "\nReduced detail: ",
+	 .after = " requests were recorded with less detail (the agent's overhead guard): "
+	          "their SQL and profiles are missing here"},
+};
 
-static void json_endpoints(json_object *doc, const struct rows *rows, size_t shown)
+static const struct report_table_spec total_spec = {REPORT_COLUMNS(total_cols)};
+
+static const struct report_col endpoint_cols[] = {
+	{"endpoint", "endpoint", 40, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
+	{"requests", "requests", 8, .kind = REPORT_COL_INT},
+	{"errors", NULL, 0, .kind = REPORT_COL_INT},
+	{"error_rate_percent", "err%", 7, .kind = REPORT_COL_PCT},
+	{"p50_ns", "p50", 9, .kind = REPORT_COL_NS},
+	{"p95_ns", "p95", 9, .kind = REPORT_COL_NS},
+	{"p99_ns", "p99", 9, .kind = REPORT_COL_NS},
+	{"max_ns", NULL, 0, .kind = REPORT_COL_NS},
+	{"mem_peak_avg_bytes", "mem avg", 10, .kind = REPORT_COL_BYTES},
+	{"mem_peak_stddev_bytes", "mem sd", 10, .kind = REPORT_COL_BYTES},
+	{"mem_peak_cv_percent", NULL, 0, .kind = REPORT_COL_PCT},
+	{"mem_peak_max_bytes", "mem max", 10, .kind = REPORT_COL_BYTES},
+	{"fatals", "fatal", 6, .kind = REPORT_COL_INT},
+	{"out_of_memory", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec endpoint_spec = {
+	.key = "endpoints",
+	.title = "Endpoints (by request count)",
+	.more = "endpoints",
+	REPORT_COLUMNS(endpoint_cols),
+};
+
+static void endpoints(struct report *r, const struct rows *rows, size_t shown)
 {
-	json_object *eps = report_json_add(doc, "endpoints", json_object_new_array());
+	struct report_table t;
+	report_table_begin(&t, r, &endpoint_spec, NULL);
 	for (size_t i = 0; i < shown; i++) {
 		const struct ep_row *e = &rows->v[i];
-		json_object *o = json_object_new_object();
-		report_json_add(o, "endpoint", report_json_str(e->ep));
-		report_json_add(o, "requests", report_json_int(e->n));
-		report_json_add(o, "errors", report_json_int(e->errors));
-		report_json_add(o, "error_rate_percent", report_json_dbl(e->n ? 100.0 * (double)e->errors / (double)e->n : 0));
-		report_json_add(o, "p50_ns", report_json_int(e->p50));
-		report_json_add(o, "p95_ns", report_json_int(e->p95));
-		report_json_add(o, "p99_ns", report_json_int(e->p99));
-		report_json_add(o, "max_ns", report_json_int(e->max_wall));
-		report_json_add(o, "mem_peak_avg_bytes", report_json_int((int64_t)e->mem_avg));
-		report_json_add(o, "mem_peak_stddev_bytes", report_json_int((int64_t)e->mem_sd));
-		report_json_add(o, "mem_peak_cv_percent", report_json_dbl(e->mem_avg > 0 ? 100 * e->mem_sd / e->mem_avg : 0));
-		report_json_add(o, "mem_peak_max_bytes", report_json_int(e->mem_max));
-		report_json_add(o, "fatals", report_json_int(e->fatals));
-		report_json_add(o, "out_of_memory", report_json_int(e->ooms));
-		json_object_array_add(eps, o);
+		report_table_row(&t, (const struct report_cell[]){
+			{.s = e->ep}, {.i = e->n}, {.i = e->errors},
+			{.d = e->n ? 100.0 * (double)e->errors / (double)e->n : 0}, {.i = e->p50},
+			{.i = e->p95}, {.i = e->p99}, {.i = e->max_wall}, {.i = (int64_t)e->mem_avg},
+			{.i = (int64_t)e->mem_sd}, {.d = e->mem_avg > 0 ? 100 * e->mem_sd / e->mem_avg : 0},
+			{.i = e->mem_max}, {.i = e->fatals}, {.i = e->ooms},
+		});
 	}
+	report_table_end(&t, rows->n - shown);
 }
 
 int report_cmd_summary(struct report *r)
@@ -506,41 +516,16 @@ int report_cmd_summary(struct report *r)
 	double err_pct = total ? 100.0 * (double)errors / (double)total : 0;
 	int64_t mem_avg = total ? (int64_t)(mem_sum / (double)total) : 0;
 	size_t shown = rows.n < (size_t)r->o->limit ? rows.n : (size_t)r->o->limit;
-	json_object *doc = r->o->json ? r->doc : NULL;
-	char t1[32], t2[32], b1[32], b2[32];
-
-	if (doc) {
-		report_json_add(doc, "requests", report_json_int(total));
-		report_json_add(doc, "first_start_unix_ns", report_json_int(first));
-		report_json_add(doc, "last_start_unix_ns", report_json_int(last));
-		report_json_add(doc, "errors", report_json_int(errors));
-		report_json_add(doc, "error_rate_percent", report_json_dbl(err_pct));
-		report_json_add(doc, "fatals", report_json_int(fatals));
-		report_json_add(doc, "out_of_memory", report_json_int(ooms));
-		report_json_add(doc, "mem_peak_avg_bytes", report_json_int(mem_avg));
-		report_json_add(doc, "mem_peak_max_bytes", report_json_int(mem_max));
-		report_json_add(doc, "endpoint_count", report_json_int((int64_t)rows.n));
-		report_json_add(doc, "detail_reduced", report_json_int(reduced));
-		json_endpoints(doc, &rows, shown);
-	} else {
-		printf("Requests: %lld  (%s .. %s)\n", (long long)total, report_fmt_time(first, t1, sizeof t1),
-		       report_fmt_time(last, t2, sizeof t2));
-		printf("Errors: %lld (%.2f%%)   fatal errors: %lld, out of memory: %lld\n",
-		       (long long)errors, err_pct, (long long)fatals, (long long)ooms);
-		printf("Peak memory: average %s, max %s\n", report_fmt_bytes(mem_avg, b1, sizeof b1),
-		       report_fmt_bytes(mem_max, b2, sizeof b2));
-		if (reduced)
-			printf("Reduced detail: %lld requests were recorded with less detail (the agent's "
-			       "overhead guard): their SQL and profiles are missing here\n", (long long)reduced);
-		report_section(r, "Endpoints (by request count)");
-		print_endpoints(r, &rows, shown);
-		report_section(r, "Insights");
-	}
-	if (insights(r, &rows, doc))
+	report_record(r, &total_spec, NULL, (const struct report_cell[]){
+		{.i = total}, {.i = first}, {.i = last}, {.i = errors}, {.d = err_pct}, {.i = fatals},
+		{.i = ooms}, {.i = mem_avg}, {.i = mem_max}, {.i = (int64_t)rows.n}, {.i = reduced},
+	});
+	endpoints(r, &rows, shown);
+	if (insights(r, &rows))
 		goto out;
-	if (total == 0 && !doc)
-		printf("  no requests match\n");
-	rc = tags(r, doc) || loss(r, doc) ? REPORT_ERROR : REPORT_OK;
+	if (total == 0)
+		report_text(r, "  no requests match");
+	rc = tags(r) || loss(r) ? REPORT_ERROR : REPORT_OK;
 out:
 	for (size_t i = 0; i < rows.n; i++)
 		free(rows.v[i].ep);

@@ -62,6 +62,12 @@ void report_section(const struct report *r, const char *title)
 		printf("\n%s\n", title);
 }
 
+void report_text(const struct report *r, const char *line)
+{
+	if (!r->o->json)
+		printf("%s\n", line);
+}
+
 void report_clip(const char *s, int width)
 {
 	int n = (int)strlen(s);

@@ -122,6 +122,8 @@ const char *report_fmt_bytes(int64_t bytes, char *buf, size_t len);
 const char *report_fmt_time(int64_t unix_ns, char *buf, size_t len);
 /* Prints a section title (text mode only). */
 void report_section(const struct report *r, const char *title);
+/* Prints a line of text with no JSON counterpart (text mode only). */
+void report_text(const struct report *r, const char *line);
 /* Adds key → value to obj and returns value (json-c shorthand). */
 json_object *report_json_add(json_object *obj, const char *key, json_object *value);
 json_object *report_json_str(const char *s); /* NULL-safe */
