@@ -16,6 +16,16 @@
 
 #include "flame_svg.h"
 #include "report.h"
+#include "report_table.h"
+
+/* JSON only: the text output is the SVG, whose subtitle says the same. */
+static const struct report_col figures_cols[] = {
+	{"requests", NULL, 0, .kind = REPORT_COL_INT},
+	{"total_ns", NULL, 0, .kind = REPORT_COL_NS},
+	{"frames", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec figures_spec = {REPORT_COLUMNS(figures_cols)};
 
 static int write_out(struct report *r, struct flame *f, const char *title, const char *sub)
 {
@@ -113,11 +123,9 @@ int report_cmd_flame(struct report *r)
 	snprintf(sub, sizeof sub, "%lld request(s), %s of exclusive time in %zu frames%s%s",
 	         (long long)requests, report_fmt_ns(flame_total(f), t, sizeof t), flame_frames(f),
 	         r->o->pattern ? ", pattern " : "", r->o->pattern ? r->o->pattern : "");
-	if (r->o->json) {
-		report_json_add(r->doc, "requests", report_json_int(requests));
-		report_json_add(r->doc, "total_ns", report_json_int(flame_total(f)));
-		report_json_add(r->doc, "frames", report_json_int((int64_t)flame_frames(f)));
-	}
+	report_record(r, &figures_spec, NULL, (const struct report_cell[]){
+		{.i = requests}, {.i = flame_total(f)}, {.i = (int64_t)flame_frames(f)},
+	});
 	rc = write_out(r, f, title, sub);
 	flame_free(f);
 	return rc;

@@ -1,13 +1,13 @@
 /*
  * output.c — formatting shared by the commands: human units for time and
- * memory (binary MiB/GiB, signed for deltas), UTC timestamps, section
- * titles, clipped columns, json-c shorthands, and the nearest-rank
- * percentile every latency and memory figure uses (p of n sorted values is
- * the value at rank ceil(p/100 * n), so p50 of 1..100 is 50, p99 is 99).
+ * memory (binary MiB/GiB, signed for deltas), UTC timestamps, the text
+ * lines that have no JSON counterpart, json-c shorthands, and the
+ * nearest-rank percentile every latency and memory figure uses (p of n
+ * sorted values is the value at rank ceil(p/100 * n), so p50 of 1..100 is
+ * 50, p99 is 99). Tables and their layout are report_table.c's.
  */
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "report.h"
@@ -56,27 +56,10 @@ const char *report_fmt_time(int64_t unix_ns, char *buf, size_t len)
 	return buf;
 }
 
-void report_section(const struct report *r, const char *title)
-{
-	if (!r->o->json)
-		printf("\n%s\n", title);
-}
-
 void report_text(const struct report *r, const char *line)
 {
 	if (!r->o->json)
 		printf("%s\n", line);
-}
-
-void report_clip(const char *s, int width)
-{
-	int n = (int)strlen(s);
-	if (n <= width) {
-		printf("%-*s", width, s);
-		return;
-	}
-	/* Keep the end: for paths and statements it names the thing. */
-	printf("...%s", s + n - (width - 3));
 }
 
 json_object *report_json_add(json_object *obj, const char *key, json_object *value)

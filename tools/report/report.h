@@ -4,7 +4,8 @@
  * entry points (one file per command: cmd_*.c).
  *
  * Every command reads the store through one read-only connection and prints
- * either text for a person or, with --json, exactly one JSON document.
+ * either text for a person or, with --json, exactly one JSON document; its
+ * tables are declared once for both (report_table.h).
  * Exit codes are the REPORT_* values below; a command never exits itself.
  */
 #ifndef BVAPM_REPORT_H
@@ -120,8 +121,6 @@ const char *report_fmt_ns(int64_t ns, char *buf, size_t len);
 const char *report_fmt_bytes(int64_t bytes, char *buf, size_t len);
 /* "2026-11-29 17:04:05Z"; "-" for 0 */
 const char *report_fmt_time(int64_t unix_ns, char *buf, size_t len);
-/* Prints a section title (text mode only). */
-void report_section(const struct report *r, const char *title);
 /* Prints a line of text with no JSON counterpart (text mode only). */
 void report_text(const struct report *r, const char *line);
 /* Adds key → value to obj and returns value (json-c shorthand). */
@@ -131,9 +130,6 @@ json_object *report_json_int(int64_t v);
 json_object *report_json_dbl(double v);
 /* Percentile (nearest rank) of a sorted array of n values; p in (0, 100]. */
 int64_t report_percentile(const int64_t *v, size_t n, double p);
-/* Prints a text column clipped to width, left-aligned, keeping the end of
- * long paths (the informative part): "…/scenarios/session.php". */
-void report_clip(const char *s, int width);
 
 /* ---- commands ---------------------------------------------------------------- */
 

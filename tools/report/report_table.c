@@ -13,6 +13,12 @@
 
 #include "report_table.h"
 
+/* A section title: a blank line, then the title. */
+static void section(const char *title)
+{
+	printf("\n%s\n", title);
+}
+
 static bool is_left(const struct report_col *c)
 {
 	return c->kind == REPORT_COL_STR || c->kind == REPORT_COL_EP || c->kind == REPORT_COL_TIME ||
@@ -169,7 +175,7 @@ static void start_text(struct report_table *t)
 	const struct report_table_spec *spec = t->spec;
 	t->started = true;
 	if (spec->title)
-		report_section(t->r, spec->title);
+		section(spec->title);
 	if (spec->caption)
 		printf("%s\n", spec->caption);
 	bool any = false;

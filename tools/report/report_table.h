@@ -82,7 +82,7 @@ struct report_cell {
 struct report_table_spec {
 	const char *key;     /* JSON: the rows' array (a record's object) under this key; a
 	                      * record without a key adds its cells to the parent itself */
-	const char *title;   /* text: section title (report_section) */
+	const char *title;   /* text: section title, after a blank line */
 	const char *caption; /* text: a line under the title, printed as it is */
 	bool lazy;           /* text: title, caption and headings only before a first row */
 	const char *empty;   /* text: the line printed when no row came */
