@@ -30,7 +30,8 @@ static const char *fatal_ep(const struct report *r)
 
 static const struct report_col oom_cols[] = {
 	{"endpoint", "endpoint", 40, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
-	{"last_checkpoint", "last checkpoint", 28, .kind = REPORT_COL_STR, .flags = REPORT_COL_CLIP},
+	{"last_checkpoint", "last checkpoint", 28, .kind = REPORT_COL_STR,
+	 .flags = REPORT_COL_CLIP},
 	{"count", "count", 6, .kind = REPORT_COL_INT},
 	{"max_peak_bytes", "peak", 11, .kind = REPORT_COL_BYTES},
 	{"mem_limit_bytes", "limit", 11, .kind = REPORT_COL_BYTES},
@@ -186,7 +187,8 @@ static int fatals(struct report *r, int64_t *total)
 		json_object *o = report_table_row(&t, (const struct report_cell[]){
 			{.i = id}, {.i = sqlite3_column_int64(s, 1)}, {.s = report_col_text(s, 2)},
 			{.s = report_col_text(s, 3)}, {.s = report_col_text(s, 4)},
-			{.i = sqlite3_column_int64(s, 5)}, {.i = oom}, {.s = oom ? "OUT OF MEMORY " : ""},
+			{.i = sqlite3_column_int64(s, 5)}, {.i = oom},
+			{.s = oom ? "OUT OF MEMORY " : ""},
 			{.s = report_col_text(s, 7)}, {.s = report_col_text(s, 8)},
 			{.s = report_col_text(s, 9)}, {.i = sqlite3_column_int64(s, 10)},
 			{.i = sqlite3_column_int64(s, 11)}, {.i = sqlite3_column_int64(s, 12)},
@@ -322,7 +324,7 @@ static const struct report_col error_cols[] = {
 	{"line", "", 0, .kind = REPORT_COL_INT, .before = ":", .pos = 6},
 	{"count", "count", 7, .kind = REPORT_COL_INT, .pos = 1},
 	{"requests", "requests", 8, .kind = REPORT_COL_INT, .pos = 2},
-	{NULL, "", 0, .kind = REPORT_COL_STR, .before = " (", .pos = 7}, /* "endpoints: several, …" */
+	{NULL, "", 0, .kind = REPORT_COL_STR, .before = " (", .pos = 7}, /* "endpoints: …" */
 	{"endpoint", "", 0, .kind = REPORT_COL_EP, .before = "", .after = ")", .pos = 8},
 	{"endpoints", NULL, 0, .kind = REPORT_COL_INT},
 };
@@ -386,7 +388,8 @@ static const struct report_col aborted_cols[] = {
 	{"running_ns", "", 0, .kind = REPORT_COL_NS, .before = " after "},
 	{"last_checkpoint", "", 0, .kind = REPORT_COL_STR, .before = "\n      last checkpoint ",
 	 .if_empty = "(none)"},
-	{"last_checkpoint_mem_bytes", "", 0, .kind = REPORT_COL_BYTES, .before = " (", .after = ")"},
+	{"last_checkpoint_mem_bytes", "", 0, .kind = REPORT_COL_BYTES, .before = " (",
+	 .after = ")"},
 	{"current_sql", "", 0, .kind = REPORT_COL_STR, .flags = REPORT_COL_SKIP_EMPTY,
 	 .before = ", running SQL: "},
 	{"host", NULL, 0, .kind = REPORT_COL_STR},

@@ -160,7 +160,8 @@ static int print_top(struct report *r, const struct top *t)
 		split_key(j->key, buf, sizeof buf, &ep, &prev, &label);
 		snprintf(pair, sizeof pair, "%s → %s", prev, label);
 		report_table_row(&tab, (const struct report_cell[]){
-			{.i = j->rid}, {.s = ep}, {.s = prev}, {.s = label}, {.s = pair}, {.i = j->delta},
+			{.i = j->rid}, {.s = ep}, {.s = prev}, {.s = label}, {.s = pair},
+			{.i = j->delta},
 			{.i = sqlite3_column_int64(s, 0)}, {.s = report_col_text(s, 1)},
 			{.i = sqlite3_column_int64(s, 2)},
 		});
@@ -362,7 +363,8 @@ static int distribution(struct report *r)
 		memset(bar, '#', len);
 		bar[len] = '\0';
 		report_table_row(&t, (const struct report_cell[]){
-			{.i = b ? (int64_t)1 << b : 0}, {.i = (int64_t)1 << (b + 1)}, {.i = buckets[b]},
+			{.i = b ? (int64_t)1 << b : 0}, {.i = (int64_t)1 << (b + 1)},
+			{.i = buckets[b]},
 			{.d = 100.0 * (double)buckets[b] / (double)total}, {.s = bar},
 		});
 	}

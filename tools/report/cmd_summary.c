@@ -241,10 +241,11 @@ static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insig
 		insight(k, "❌", "errors", line, "see errors --endpoint");
 		return 1;
 	case I_VARIANCE:
+		report_fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1);
+		report_fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2);
 		if (e->n >= 5 && cv < 0.10) {
 			snprintf(line, sizeof line, "memory usage is consistent (low variance: sd %s, %.1f%% "
-			         "of the average %s)", report_fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1), 100 * cv,
-			         report_fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2));
+			         "of the average %s)", b1, 100 * cv, b2);
 			insight(k, "✅", "low_variance", line,
 			        "issue is deterministic, not random: reproduce it and focus on the code path "
 			        "(memory --endpoint shows where it grows)");
@@ -252,8 +253,7 @@ static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insig
 		}
 		if (e->n >= 5 && cv > 0.50) {
 			snprintf(line, sizeof line, "memory varies widely (sd %s, %.0f%% of the average %s)",
-			         report_fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1), 100 * cv,
-			         report_fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2));
+			         b1, 100 * cv, b2);
 			insight(k, "⚠️ ", "high_variance", line,
 			        "depends on the input (session size, result set): compare the largest "
 			        "requests (memory --endpoint)");
@@ -424,7 +424,8 @@ static int loss(struct report *r)
 	double pct = stored + lost > 0 ? 100.0 * (double)lost / (double)(stored + lost) : 0;
 
 	json_object *j = report_record(r, &loss_spec, NULL, (const struct report_cell[]){
-		{.i = producers}, {.i = stored}, {.i = lost}, {.d = pct}, {.i = aborted}, {.i = evicted},
+		{.i = producers}, {.i = stored}, {.i = lost}, {.d = pct}, {.i = aborted},
+		{.i = evicted},
 	});
 	s = report_prepare(r, "SELECT source, name, sum(value), count(*) FROM stats "
 	                      "WHERE wall_unix_ns >= %lld GROUP BY 1, 2 ORDER BY 1, 2", (long long)since);
@@ -486,9 +487,10 @@ static void endpoints(struct report *r, const struct rows *rows, size_t shown)
 		const struct ep_row *e = &rows->v[i];
 		report_table_row(&t, (const struct report_cell[]){
 			{.s = e->ep}, {.i = e->n}, {.i = e->errors},
-			{.d = e->n ? 100.0 * (double)e->errors / (double)e->n : 0}, {.i = e->p50},
-			{.i = e->p95}, {.i = e->p99}, {.i = e->max_wall}, {.i = (int64_t)e->mem_avg},
-			{.i = (int64_t)e->mem_sd}, {.d = e->mem_avg > 0 ? 100 * e->mem_sd / e->mem_avg : 0},
+			{.d = e->n ? 100.0 * (double)e->errors / (double)e->n : 0},
+			{.i = e->p50}, {.i = e->p95}, {.i = e->p99}, {.i = e->max_wall},
+			{.i = (int64_t)e->mem_avg}, {.i = (int64_t)e->mem_sd},
+			{.d = e->mem_avg > 0 ? 100 * e->mem_sd / e->mem_avg : 0},
 			{.i = e->mem_max}, {.i = e->fatals}, {.i = e->ooms},
 		});
 	}
@@ -517,8 +519,9 @@ int report_cmd_summary(struct report *r)
 	int64_t mem_avg = total ? (int64_t)(mem_sum / (double)total) : 0;
 	size_t shown = rows.n < (size_t)r->o->limit ? rows.n : (size_t)r->o->limit;
 	report_record(r, &total_spec, NULL, (const struct report_cell[]){
-		{.i = total}, {.i = first}, {.i = last}, {.i = errors}, {.d = err_pct}, {.i = fatals},
-		{.i = ooms}, {.i = mem_avg}, {.i = mem_max}, {.i = (int64_t)rows.n}, {.i = reduced},
+		{.i = total}, {.i = first}, {.i = last}, {.i = errors}, {.d = err_pct},
+		{.i = fatals}, {.i = ooms}, {.i = mem_avg}, {.i = mem_max}, {.i = (int64_t)rows.n},
+		{.i = reduced},
 	});
 	endpoints(r, &rows, shown);
 	if (insights(r, &rows))

@@ -21,8 +21,8 @@ static void section(const char *title)
 
 static bool is_left(const struct report_col *c)
 {
-	return c->kind == REPORT_COL_STR || c->kind == REPORT_COL_EP || c->kind == REPORT_COL_TIME ||
-	       (c->flags & REPORT_COL_LEFT);
+	return c->kind == REPORT_COL_STR || c->kind == REPORT_COL_EP ||
+	       c->kind == REPORT_COL_TIME || (c->flags & REPORT_COL_LEFT);
 }
 
 /* Prints len bytes of s in width: padded on the side alignment leaves,
@@ -215,7 +215,8 @@ void report_table_begin(struct report_table *t, const struct report *r,
 	t->r = r;
 	t->spec = spec;
 	if (r->o->json) {
-		t->json = report_json_add(parent ? parent : r->doc, spec->key, json_object_new_array());
+		t->json = report_json_add(parent ? parent : r->doc, spec->key,
+		                          json_object_new_array());
 		return;
 	}
 	text_order(t);
