@@ -143,7 +143,7 @@ static void json_cells(json_object *o, const struct report_table_spec *spec,
 }
 
 /* The text columns in text order: those with a heading, by `pos` when
- * the spec gives one. */
+ * the spec gives one (past REPORT_TABLE_MAX_COLS columns, none). */
 static void text_order(struct report_table *t)
 {
 	const struct report_table_spec *spec = t->spec;
@@ -227,7 +227,7 @@ void report_table_begin(struct report_table *t, const struct report *r,
 json_object *report_table_row(struct report_table *t, const struct report_cell *cells)
 {
 	t->rows++;
-	if (t->json) {
+	if (t->r->o->json) {
 		json_object *o = json_object_new_object();
 		json_cells(o, t->spec, cells);
 		json_object_array_add(t->json, o);
@@ -241,7 +241,7 @@ json_object *report_table_row(struct report_table *t, const struct report_cell *
 
 void report_table_end(struct report_table *t, size_t more)
 {
-	if (t->json)
+	if (t->r->o->json)
 		return;
 	if (t->rows == 0 && t->spec->empty)
 		printf("%s\n", t->spec->empty);
@@ -273,7 +273,13 @@ int report_table_query(struct report *r, sqlite3_stmt *s, const struct report_ta
                        json_object *parent)
 {
 	struct report_cell cells[REPORT_TABLE_MAX_COLS];
-	size_t n = spec->n_cols < REPORT_TABLE_MAX_COLS ? spec->n_cols : REPORT_TABLE_MAX_COLS;
+	size_t n = spec->n_cols;
+	if (n > REPORT_TABLE_MAX_COLS) {
+		fprintf(stderr, "bvapm-report: table %s has more than %d columns\n",
+		        spec->key ? spec->key : "", REPORT_TABLE_MAX_COLS);
+		sqlite3_finalize(s);
+		return -1;
+	}
 	struct report_table t;
 	report_table_begin(&t, r, spec, parent);
 	int rc;

@@ -94,6 +94,7 @@ struct report_table_spec {
 /* In a spec: .cols and .n_cols from one array. */
 #define REPORT_COLUMNS(a) .cols = (a), .n_cols = sizeof(a) / sizeof((a)[0])
 
+/* Columns of a table at most (report_table_query's cells, the text order). */
 #define REPORT_TABLE_MAX_COLS 24
 
 struct report_table {
