@@ -4,8 +4,11 @@
  * XML escaping, widths proportional to time), --since parsing (relative
  * units, ISO 8601 with and without zone, rejects), nearest-rank
  * percentiles, the in-memory grouping (growth, distinct keys sharing a
- * prefix, kept values), and the store checks of report_store_open (missing file,
- * not SQLite, not a bvapm store, schema newer than the tool) on real files.
+ * prefix, kept values), the table renderer (text widths, units, clipping,
+ * text order, headings, empty and "more" lines, records; JSON keys, types
+ * and left-out values), and the store checks of report_store_open (missing
+ * file, not SQLite, not a bvapm store, schema newer than the tool) on real
+ * files.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +24,7 @@
 #include "flame_svg.h"
 #include "groups.h"
 #include "report.h"
+#include "report_table.h"
 #include "store/schema.h"
 
 #define MS 1000000LL
@@ -143,13 +147,13 @@ static void percentiles(void **state)
 	int64_t v[100];
 	for (int i = 0; i < 100; i++)
 		v[i] = i + 1;
-	assert_int_equal(percentile_sorted(v, 100, 50), 50);
-	assert_int_equal(percentile_sorted(v, 100, 95), 95);
-	assert_int_equal(percentile_sorted(v, 100, 99), 99);
-	assert_int_equal(percentile_sorted(v, 100, 100), 100);
-	assert_int_equal(percentile_sorted(v, 1, 99), 1);
-	assert_int_equal(percentile_sorted(v, 3, 50), 2);
-	assert_int_equal(percentile_sorted(v, 0, 50), 0);
+	assert_int_equal(report_percentile(v, 100, 50), 50);
+	assert_int_equal(report_percentile(v, 100, 95), 95);
+	assert_int_equal(report_percentile(v, 100, 99), 99);
+	assert_int_equal(report_percentile(v, 100, 100), 100);
+	assert_int_equal(report_percentile(v, 1, 99), 1);
+	assert_int_equal(report_percentile(v, 3, 50), 2);
+	assert_int_equal(report_percentile(v, 0, 50), 0);
 }
 
 static int by_key(const void *a, const void *b)
@@ -196,6 +200,196 @@ static void grouping(void **state)
 	assert_int_equal(rows, 714 * 28 + 1 + 2); /* sum of k % 7 + 1 over k < 5000 = 7 * 714 + 2 */
 	free(all);
 	groups_free(g);
+}
+
+/* ---- tables: text and JSON from one spec ------------------------------------------ */
+
+/* What the code between capture_start() and capture_end() printed on stdout. */
+static int saved_stdout = -1;
+static FILE *captured;
+
+static void capture_start(void)
+{
+	fflush(stdout);
+	captured = tmpfile();
+	assert_non_null(captured);
+	saved_stdout = dup(STDOUT_FILENO);
+	assert_true(saved_stdout >= 0);
+	assert_true(dup2(fileno(captured), STDOUT_FILENO) >= 0);
+}
+
+static char *capture_end(void)
+{
+	fflush(stdout);
+	dup2(saved_stdout, STDOUT_FILENO);
+	close(saved_stdout);
+	long len = ftell(captured);
+	char *buf = calloc(1, (size_t)len + 1);
+	assert_non_null(buf);
+	rewind(captured);
+	assert_int_equal(fread(buf, 1, (size_t)len, captured), (size_t)len);
+	fclose(captured);
+	return buf;
+}
+
+static const struct report_col demo_cols[] = {
+	{"endpoint", "endpoint", 12, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
+	{"requests", "requests", 8, .kind = REPORT_COL_INT},
+	{"share", "share", 6, .kind = REPORT_COL_PCT},
+	{"p50_ns", "p50", 9, .kind = REPORT_COL_NS},
+	{"peak_bytes", "peak", 10, .kind = REPORT_COL_BYTES},
+	{"delta_bytes", "delta", 10, .kind = REPORT_COL_DELTA},
+	{"flagged", "flag", 4, .kind = REPORT_COL_BOOL},
+	{"max", "max", 6, .kind = REPORT_COL_NUM},
+	{"hidden", NULL, 0, .kind = REPORT_COL_INT},
+	{NULL, "bar", 0, .kind = REPORT_COL_STR, .before = "  "},
+};
+
+static const struct report_table_spec demo_spec = {
+	.key = "demo",
+	.title = "Demo",
+	.empty = "  none",
+	.more = "endpoints",
+	REPORT_COLUMNS(demo_cols),
+};
+
+static void demo_rows(struct report *r)
+{
+	struct report_table t;
+	report_table_begin(&t, r, &demo_spec, NULL);
+	report_table_row(&t, (const struct report_cell[]){
+		{.s = "/srv/www/a/session.php"}, {.i = 42}, {.d = 12.345}, {.i = 1500000},
+		{.i = 3 * 1048576 / 2}, {.i = -2048}, {.i = 1}, {.d = 0.25}, {.i = 7}, {.s = "##"},
+	});
+	report_table_row(&t, (const struct report_cell[]){
+		{.s = "/srv/www/b.php"}, {.i = 3}, {.d = 100}, {.i = 2500000000}, {.i = 512},
+		{.i = 1024}, {.i = 0}, {.null = true}, {.i = 8}, {.s = "#"},
+	});
+	report_table_end(&t, 5);
+}
+
+static void table_text(void **state)
+{
+	struct report_opts o = {.json = false};
+	struct report r = {.o = &o, .ep_prefix_len = strlen("/srv/www")};
+	capture_start();
+	demo_rows(&r);
+	char *out = capture_end();
+	assert_string_equal(out,
+		"\nDemo\n"
+		"  endpoint     requests  share       p50       peak      delta flag    max  bar\n"
+		"  ...ssion.php       42  12.3%    1.5 ms    1.5 MiB   -2.0 KiB  yes   0.25  ##\n"
+		"  /b.php              3 100.0%    2.50 s      512 B   +1.0 KiB   no      -  #\n"
+		"  ... 5 more endpoints (--limit)\n");
+	free(out);
+
+	/* No row: the empty line, not the "more" one. */
+	struct report_table t;
+	capture_start();
+	report_table_begin(&t, &r, &demo_spec, NULL);
+	report_table_end(&t, 5);
+	out = capture_end();
+	assert_string_equal(out, "\nDemo\n  endpoint     requests  share       p50       peak      "
+	                         "delta flag    max  bar\n  none\n");
+	free(out);
+}
+
+static const char *plain(json_object *o)
+{
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                         JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static void table_json(void **state)
+{
+	struct report_opts o = {.json = true};
+	struct report r = {.o = &o};
+	r.doc = json_object_new_object();
+	capture_start();
+	demo_rows(&r);
+	char *out = capture_end();
+	assert_string_equal(out, ""); /* JSON goes into the document only */
+	free(out);
+	assert_string_equal(plain(r.doc),
+		"{\"demo\":["
+		"{\"endpoint\":\"/srv/www/a/session.php\",\"requests\":42,\"share\":12.35,"
+		"\"p50_ns\":1500000,\"peak_bytes\":1572864,\"delta_bytes\":-2048,\"flagged\":true,"
+		"\"max\":0.25,\"hidden\":7},"
+		"{\"endpoint\":\"/srv/www/b.php\",\"requests\":3,\"share\":100.0,"
+		"\"p50_ns\":2500000000,\"peak_bytes\":512,\"delta_bytes\":1024,\"flagged\":false,"
+		"\"hidden\":8}]}");
+	json_object_put(r.doc);
+}
+
+/* Text in another order than the JSON keys; a lazy table with a caption. */
+static const struct report_col ordered_cols[] = {
+	{"name", "name", 0, .kind = REPORT_COL_STR, .before = "  ", .pos = 2},
+	{"count", "count", 5, .kind = REPORT_COL_INT, .pos = 1},
+};
+
+static const struct report_table_spec ordered_spec = {
+	.key = "ordered",
+	.caption = "  rows:",
+	.lazy = true,
+	REPORT_COLUMNS(ordered_cols),
+};
+
+/* A record: prose framed by before/after, a column left out when empty,
+ * a placeholder for an empty string, a first line only. */
+static const struct report_col record_cols[] = {
+	{"requests", "", 0, .kind = REPORT_COL_INT, .before = "Requests: "},
+	{"rate", "", 0, .kind = REPORT_COL_PCT2, .before = " (", .after = ")"},
+	{"last", "", 0, .kind = REPORT_COL_STR, .before = "\n  last ", .if_empty = "(none)"},
+	{"message", "", 0, .kind = REPORT_COL_STR, .flags = REPORT_COL_FIRST_LINE, .before = ": "},
+	{"sql", "", 0, .kind = REPORT_COL_STR, .flags = REPORT_COL_SKIP_EMPTY,
+	 .before = ", running "},
+	{"count", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec record_spec = {
+	.key = "record",
+	.title = "Record",
+	REPORT_COLUMNS(record_cols),
+};
+
+static void tables_ordered_and_records(void **state)
+{
+	struct report_opts o = {.json = false};
+	struct report r = {.o = &o};
+	struct report_table t;
+	capture_start();
+	report_table_begin(&t, &r, &ordered_spec, NULL);
+	report_table_end(&t, 0); /* lazy and empty: nothing at all */
+	report_table_begin(&t, &r, &ordered_spec, NULL);
+	report_table_row(&t, (const struct report_cell[]){{.s = "main"}, {.i = 4}});
+	report_table_end(&t, 0);
+	const struct report_cell cells[] = {
+		{.i = 20177}, {.d = 0.5}, {.s = ""}, {.s = "first\nsecond"}, {.s = ""}, {.i = 3},
+	};
+	report_record(&r, &record_spec, NULL, cells);
+	char *out = capture_end();
+	assert_string_equal(out, "  rows:\n  count  name\n      4  main\n"
+	                         "\nRecord\nRequests: 20177 (0.50%)\n  last (none): first\n");
+	free(out);
+
+	o.json = true;
+	r.doc = json_object_new_object();
+	report_table_begin(&t, &r, &ordered_spec, NULL);
+	report_table_row(&t, (const struct report_cell[]){{.s = "main"}, {.i = 4}});
+	json_object *rec = report_record(&r, &record_spec, NULL, cells);
+	assert_ptr_equal(json_object_object_get(r.doc, "record"), rec);
+	/* Without a key, a record's cells are keys of the parent. */
+	static const struct report_table_spec flat = {REPORT_COLUMNS(record_cols)};
+	json_object *inner = json_object_new_object();
+	assert_ptr_equal(report_record(&r, &flat, inner, cells), inner);
+	report_json_add(r.doc, "inner", inner);
+	assert_string_equal(plain(r.doc),
+		"{\"ordered\":[{\"name\":\"main\",\"count\":4}],"
+		"\"record\":{\"requests\":20177,\"rate\":0.5,\"last\":\"\","
+		"\"message\":\"first\\nsecond\",\"sql\":\"\",\"count\":3},"
+		"\"inner\":{\"requests\":20177,\"rate\":0.5,\"last\":\"\","
+		"\"message\":\"first\\nsecond\",\"sql\":\"\",\"count\":3}}");
+	json_object_put(r.doc);
 }
 
 /* ---- store checks on real files -------------------------------------------------- */
@@ -271,6 +465,9 @@ int main(void)
 		cmocka_unit_test(since_parsing),
 		cmocka_unit_test(percentiles),
 		cmocka_unit_test(grouping),
+		cmocka_unit_test(table_text),
+		cmocka_unit_test(table_json),
+		cmocka_unit_test(tables_ordered_and_records),
 		cmocka_unit_test(store_checks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

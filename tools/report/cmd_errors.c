@@ -17,13 +17,32 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_table.h"
 
 #define STACK_LINES 6
+/* Request errors: "at file:line" starts under the message. */
+#define WHERE_INDENT "                                            "
 
 static const char *fatal_ep(const struct report *r)
 {
 	return r->o->by_uri ? "coalesce(f.uri, '')" : "coalesce(nullif(f.route, ''), f.uri, '')";
 }
+
+static const struct report_col oom_cols[] = {
+	{"endpoint", "endpoint", 40, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
+	{"last_checkpoint", "last checkpoint", 28, .kind = REPORT_COL_STR,
+	 .flags = REPORT_COL_CLIP},
+	{"count", "count", 6, .kind = REPORT_COL_INT},
+	{"max_peak_bytes", "peak", 11, .kind = REPORT_COL_BYTES},
+	{"mem_limit_bytes", "limit", 11, .kind = REPORT_COL_BYTES},
+};
+
+static const struct report_table_spec oom_spec = {
+	.key = "out_of_memory",
+	.title = "Out of memory by endpoint and last checkpoint",
+	.empty = "  none",
+	REPORT_COLUMNS(oom_cols),
+};
 
 static int oom_by_checkpoint(struct report *r)
 {
@@ -33,44 +52,70 @@ static int oom_by_checkpoint(struct report *r)
 		"max(f.mem_limit_bytes) FROM fatals f WHERE %s AND f.out_of_memory != 0 "
 		"GROUP BY ep, last ORDER BY count(*) DESC, ep, last LIMIT %ld",
 		fatal_ep(r), r->where_f, r->o->limit);
-	if (s == NULL)
-		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "out_of_memory", json_object_new_array()) : NULL;
-	if (!arr) {
-		out_section(r, "Out of memory by endpoint and last checkpoint");
-		printf("  %-40s %-28s %6s %11s %11s\n", "endpoint", "last checkpoint", "count", "peak",
-		       "limit");
-	}
-	int rc, n = 0;
-	char b1[32], b2[32];
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		n++;
-		if (arr) {
-			json_object *o = json_object_new_object();
-			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
-			jadd(o, "last_checkpoint", jstr(report_col_text(s, 1)));
-			jadd(o, "count", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "max_peak_bytes", jint(sqlite3_column_int64(s, 3)));
-			jadd(o, "mem_limit_bytes", jint(sqlite3_column_int64(s, 4)));
-			json_object_array_add(arr, o);
-		} else {
-			printf("  ");
-			out_clip(report_ep_short(r, report_col_text(s, 0)), 40);
-			printf(" ");
-			out_clip(report_col_text(s, 1), 28);
-			printf(" %6lld %11s %11s\n", (long long)sqlite3_column_int64(s, 2),
-			       fmt_bytes(sqlite3_column_int64(s, 3), b1, sizeof b1),
-			       fmt_bytes(sqlite3_column_int64(s, 4), b2, sizeof b2));
-		}
-	}
-	sqlite3_finalize(s);
-	if (!arr && n == 0 && rc == SQLITE_DONE)
-		printf("  none\n");
-	return rc == SQLITE_DONE ? 0 : -1;
+	return s ? report_table_query(r, s, &oom_spec, NULL) : -1;
 }
 
-/* Checkpoints of one fatal, into JSON or printed indented; *last_mem and
- * *last_label receive the last one's (label "" when there is none). */
+/* ---- fatal errors ------------------------------------------------------------------ */
+
+/* One fatal error: in text a heading line, the message, where, and memory. */
+static const struct report_col fatal_cols[] = {
+	{"fatal_id", "", 0, .kind = REPORT_COL_INT, .before = "  #", .pos = 1},
+	{"start_unix_ns", "", 0, .kind = REPORT_COL_TIME, .pos = 2},
+	{"type", "", 0, .kind = REPORT_COL_STR, .before = "", .pos = 4},
+	{"message", "", 0, .kind = REPORT_COL_STR, .before = "\n      ", .pos = 7},
+	{"file", "", 0, .kind = REPORT_COL_STR, .before = "\n      at ", .pos = 8},
+	{"line", "", 0, .kind = REPORT_COL_INT, .before = ":", .pos = 9},
+	{"out_of_memory", NULL, 0, .kind = REPORT_COL_BOOL},
+	{NULL, "", 0, .kind = REPORT_COL_STR, .pos = 3}, /* "OUT OF MEMORY " or "" */
+	{"endpoint", "", 0, .kind = REPORT_COL_EP, .before = "   endpoint ", .pos = 10},
+	{"method", "", 0, .kind = REPORT_COL_STR, .pos = 5},
+	{"uri", "", 0, .kind = REPORT_COL_STR, .pos = 6},
+	{"mem_usage_bytes", "", 0, .kind = REPORT_COL_BYTES, .before = "\n      memory: usage ",
+	 .pos = 11},
+	{"mem_peak_bytes", "", 0, .kind = REPORT_COL_BYTES, .before = ", peak ", .pos = 12},
+	{"mem_limit_bytes", "", 0, .kind = REPORT_COL_BYTES, .before = ", limit ", .pos = 13},
+	{"stack", NULL, 0, .kind = REPORT_COL_STR},
+	{"wall_ns", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec fatal_spec = {
+	.key = "fatals",
+	.empty = "  none",
+	REPORT_COLUMNS(fatal_cols),
+};
+
+/* The count, after the array in JSON, the section title in text. */
+static const struct report_col fatal_count_cols[] = {
+	{"fatal_count", "", 0, .kind = REPORT_COL_INT, .before = "\nFatal errors (",
+	 .after = ", latest first)"},
+};
+
+static const struct report_table_spec fatal_count_spec = {REPORT_COLUMNS(fatal_count_cols)};
+
+/* The checkpoints of a fatal error, nested in its JSON object. */
+static const struct report_col checkpoint_cols[] = {
+	{"label", "", 28, .kind = REPORT_COL_STR, .before = "      checkpoint "},
+	{"mem_bytes", "", 10, .kind = REPORT_COL_BYTES},
+	{"mem_delta_bytes", "", 0, .kind = REPORT_COL_DELTA, .before = " (", .after = ")"},
+	{"offset_ns", "", 0, .kind = REPORT_COL_NS, .before = " at "},
+};
+
+static const struct report_table_spec checkpoint_spec = {
+	.key = "checkpoints",
+	REPORT_COLUMNS(checkpoint_cols),
+};
+
+/* What the phase after the last checkpoint allocated: where to look. */
+static const struct report_col grown_cols[] = {
+	{NULL, "", 0, .kind = REPORT_COL_STR, .before = "      after "},
+	{"grown_since_last_checkpoint_bytes", "", 0, .kind = REPORT_COL_DELTA, .before = ": ",
+	 .after = ", then the fatal error"},
+};
+
+static const struct report_table_spec grown_spec = {REPORT_COLUMNS(grown_cols)};
+
+/* The checkpoints of one fatal (nested in o with --json); *last_mem and
+ * last_label receive the last one's (label "" when there is none). */
 static int fatal_checkpoints(struct report *r, int64_t id, json_object *o, int64_t *last_mem,
                              char *last_label, size_t label_len)
 {
@@ -81,28 +126,19 @@ static int fatal_checkpoints(struct report *r, int64_t id, json_object *o, int64
 		"ORDER BY idx", (long long)id);
 	if (s == NULL)
 		return -1;
-	json_object *arr = o ? jadd(o, "checkpoints", json_object_new_array()) : NULL;
+	struct report_table t;
+	report_table_begin(&t, r, &checkpoint_spec, o);
 	int rc;
-	char b1[32], b2[32], t[32];
 	while ((rc = report_step(r, s)) == SQLITE_ROW) {
 		*last_mem = sqlite3_column_int64(s, 1);
 		snprintf(last_label, label_len, "%s", report_col_text(s, 0));
-		if (arr) {
-			json_object *c = json_object_new_object();
-			jadd(c, "label", jstr(report_col_text(s, 0)));
-			jadd(c, "mem_bytes", jint(sqlite3_column_int64(s, 1)));
-			jadd(c, "mem_delta_bytes", jint(sqlite3_column_int64(s, 2)));
-			jadd(c, "offset_ns", jint(sqlite3_column_int64(s, 3)));
-			json_object_array_add(arr, c);
-		} else {
-			printf("      checkpoint %-28s %10s (%s%s) at %s\n", report_col_text(s, 0),
-			       fmt_bytes(sqlite3_column_int64(s, 1), b1, sizeof b1),
-			       sqlite3_column_int64(s, 2) >= 0 ? "+" : "",
-			       fmt_bytes(sqlite3_column_int64(s, 2), b2, sizeof b2),
-			       fmt_ns(sqlite3_column_int64(s, 3), t, sizeof t));
-		}
+		report_table_row(&t, (const struct report_cell[]){
+			{.s = report_col_text(s, 0)}, {.i = sqlite3_column_int64(s, 1)},
+			{.i = sqlite3_column_int64(s, 2)}, {.i = sqlite3_column_int64(s, 3)},
+		});
 	}
 	sqlite3_finalize(s);
+	report_table_end(&t, 0);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -141,68 +177,39 @@ static int fatals(struct report *r, int64_t *total)
 		fatal_ep(r), r->where_f, r->o->limit);
 	if (s == NULL)
 		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "fatals", json_object_new_array()) : NULL;
-	if (arr)
-		jadd(r->doc, "fatal_count", jint(*total));
-	else {
-		char head[96];
-		snprintf(head, sizeof head, "Fatal errors (%lld, latest first)", (long long)*total);
-		out_section(r, head);
-	}
+	struct report_table t;
+	report_table_begin(&t, r, &fatal_spec, NULL);
+	report_record(r, &fatal_count_spec, NULL, (const struct report_cell[]){{.i = *total}});
 	int rc;
-	char t[32], b1[32], b2[32], b3[32];
 	while ((rc = report_step(r, s)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0);
 		bool oom = sqlite3_column_int(s, 6) != 0;
-		json_object *o = NULL;
-		if (arr) {
-			o = json_object_new_object();
-			jadd(o, "fatal_id", jint(id));
-			jadd(o, "start_unix_ns", jint(sqlite3_column_int64(s, 1)));
-			jadd(o, "type", jstr(report_col_text(s, 2)));
-			jadd(o, "message", jstr(report_col_text(s, 3)));
-			jadd(o, "file", jstr(report_col_text(s, 4)));
-			jadd(o, "line", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "out_of_memory", json_object_new_boolean(oom));
-			jadd(o, "endpoint", jstr(report_col_text(s, 7)));
-			jadd(o, "method", jstr(report_col_text(s, 8)));
-			jadd(o, "uri", jstr(report_col_text(s, 9)));
-			jadd(o, "mem_usage_bytes", jint(sqlite3_column_int64(s, 10)));
-			jadd(o, "mem_peak_bytes", jint(sqlite3_column_int64(s, 11)));
-			jadd(o, "mem_limit_bytes", jint(sqlite3_column_int64(s, 12)));
-			jadd(o, "stack", jstr(report_col_text(s, 13)));
-			jadd(o, "wall_ns", jint(sqlite3_column_int64(s, 14)));
-			json_object_array_add(arr, o);
-		} else {
-			printf("  #%lld %s %s%s %s %s\n", (long long)id,
-			       fmt_time(sqlite3_column_int64(s, 1), t, sizeof t), oom ? "OUT OF MEMORY " : "",
-			       report_col_text(s, 2), report_col_text(s, 8), report_col_text(s, 9));
-			printf("      %s\n      at %s:%lld   endpoint %s\n", report_col_text(s, 3),
-			       report_col_text(s, 4), (long long)sqlite3_column_int64(s, 5),
-			       report_ep_short(r, report_col_text(s, 7)));
-			printf("      memory: usage %s, peak %s, limit %s\n",
-			       fmt_bytes(sqlite3_column_int64(s, 10), b1, sizeof b1),
-			       fmt_bytes(sqlite3_column_int64(s, 11), b2, sizeof b2),
-			       fmt_bytes(sqlite3_column_int64(s, 12), b3, sizeof b3));
-		}
+		json_object *o = report_table_row(&t, (const struct report_cell[]){
+			{.i = id}, {.i = sqlite3_column_int64(s, 1)}, {.s = report_col_text(s, 2)},
+			{.s = report_col_text(s, 3)}, {.s = report_col_text(s, 4)},
+			{.i = sqlite3_column_int64(s, 5)}, {.i = oom},
+			{.s = oom ? "OUT OF MEMORY " : ""},
+			{.s = report_col_text(s, 7)}, {.s = report_col_text(s, 8)},
+			{.s = report_col_text(s, 9)}, {.i = sqlite3_column_int64(s, 10)},
+			{.i = sqlite3_column_int64(s, 11)}, {.i = sqlite3_column_int64(s, 12)},
+			{.s = report_col_text(s, 13)}, {.i = sqlite3_column_int64(s, 14)},
+		});
 		int64_t last_mem;
 		char last[256];
 		if (fatal_checkpoints(r, id, o, &last_mem, last, sizeof last))
 			break;
-		/* What the phase after the last checkpoint allocated: where to look. */
-		int64_t grown = sqlite3_column_int64(s, 10) - last_mem;
-		if (arr && last[0])
-			jadd(o, "grown_since_last_checkpoint_bytes", jint(grown));
-		else if (!arr && last[0])
-			printf("      after %s: %s%s, then the fatal error\n", last, grown >= 0 ? "+" : "",
-			       fmt_bytes(grown, b1, sizeof b1));
-		if (!arr)
+		if (last[0])
+			report_record(r, &grown_spec, o, (const struct report_cell[]){
+				{.s = last}, {.i = sqlite3_column_int64(s, 10) - last_mem},
+			});
+		if (!r->o->json) /* JSON has the whole stack in "stack" */
 			print_stack(report_col_text(s, 13));
 	}
 	sqlite3_finalize(s);
-	if (!arr && *total == 0 && rc == SQLITE_DONE)
-		printf("  none\n");
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE)
+		return -1;
+	report_table_end(&t, 0);
+	return 0;
 }
 
 /* ---- most common stack frames --------------------------------------------------- */
@@ -224,6 +231,18 @@ static int cmp_count(const void *a, const void *b)
 		return x->n < y->n ? 1 : -1;
 	return strcmp(x->name, y->name);
 }
+
+static const struct report_col frame_cols[] = {
+	{"function", "", 0, .kind = REPORT_COL_STR, .before = "  ", .pos = 2},
+	{"fatals", "", 6, .kind = REPORT_COL_INT, .pos = 1},
+};
+
+static const struct report_table_spec frame_spec = {
+	.key = "common_stack_frames",
+	.title = "Most common stack frames in fatal errors",
+	.empty = "  none",
+	REPORT_COLUMNS(frame_cols),
+};
 
 static int common_frames(struct report *r)
 {
@@ -279,22 +298,13 @@ static int common_frames(struct report *r)
 	}
 	if (counts)
 		qsort(counts, k, sizeof *counts, cmp_count);
-	json_object *arr = r->o->json ? jadd(r->doc, "common_stack_frames", json_object_new_array()) : NULL;
-	if (!arr) {
-		out_section(r, "Most common stack frames in fatal errors");
-		if (k == 0)
-			printf("  none\n");
-	}
-	for (size_t i = 0; counts && i < k && i < (size_t)r->o->limit; i++) {
-		if (arr) {
-			json_object *o = json_object_new_object();
-			jadd(o, "function", jstr(counts[i].name));
-			jadd(o, "fatals", jint(counts[i].n));
-			json_object_array_add(arr, o);
-		} else {
-			printf("  %6ld  %s\n", counts[i].n, counts[i].name);
-		}
-	}
+	struct report_table t;
+	report_table_begin(&t, r, &frame_spec, NULL);
+	for (size_t i = 0; counts && i < k && i < (size_t)r->o->limit; i++)
+		report_table_row(&t, (const struct report_cell[]){
+			{.s = counts[i].name}, {.i = counts[i].n},
+		});
+	report_table_end(&t, 0);
 	free(counts);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -304,51 +314,91 @@ static int common_frames(struct report *r)
 
 /* ---- request errors and aborted requests ------------------------------------------ */
 
+/* In text two lines: counts, type and the message's first line; where
+ * (under the message) and an endpoint. */
+static const struct report_col error_cols[] = {
+	{"type", "type", 24, .kind = REPORT_COL_STR, .before = "  ", .pos = 3},
+	{"message", "message / where", 0, .kind = REPORT_COL_STR, .flags = REPORT_COL_FIRST_LINE,
+	 .pos = 4},
+	{"file", "", 0, .kind = REPORT_COL_STR, .before = "\n" WHERE_INDENT "at ", .pos = 5},
+	{"line", "", 0, .kind = REPORT_COL_INT, .before = ":", .pos = 6},
+	{"count", "count", 7, .kind = REPORT_COL_INT, .pos = 1},
+	{"requests", "requests", 8, .kind = REPORT_COL_INT, .pos = 2},
+	{NULL, "", 0, .kind = REPORT_COL_STR, .before = " (", .pos = 7}, /* "endpoints: …" */
+	{"endpoint", "", 0, .kind = REPORT_COL_EP, .before = "", .after = ")", .pos = 8},
+	{"endpoints", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec error_spec = {
+	.key = "errors",
+	.title = "Errors and exceptions in requests",
+	.empty = "  none",
+	REPORT_COLUMNS(error_cols),
+};
+
 static int request_errors(struct report *r)
 {
 	char *from = report_child_from(r, "errors", "e", true, "");
 	sqlite3_stmt *s = from ? report_prepare(r,
-		"SELECT e.type, e.message, e.file, e.line, sum(e.count) AS n, count(DISTINCT e.request_id), "
-		"min(%s), count(DISTINCT %s) %s GROUP BY e.type, e.message, e.file, e.line ORDER BY n DESC, e.type, e.message "
+		"SELECT e.type, e.message, e.file, e.line, sum(e.count) AS n, "
+		"count(DISTINCT e.request_id), min(%s), count(DISTINCT %s) %s "
+		"GROUP BY e.type, e.message, e.file, e.line ORDER BY n DESC, e.type, e.message "
 		"LIMIT %ld", r->ep, r->ep, from, r->o->limit) : NULL;
 	sqlite3_free(from);
 	if (s == NULL)
 		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "errors", json_object_new_array()) : NULL;
-	if (!arr) {
-		out_section(r, "Errors and exceptions in requests");
-		printf("  %7s %8s  %-24s %s\n", "count", "requests", "type", "message / where");
-	}
-	int rc, n = 0;
+	struct report_table t;
+	report_table_begin(&t, r, &error_spec, NULL);
+	int rc;
 	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		n++;
-		if (arr) {
-			json_object *o = json_object_new_object();
-			jadd(o, "type", jstr(report_col_text(s, 0)));
-			jadd(o, "message", jstr(report_col_text(s, 1)));
-			jadd(o, "file", jstr(report_col_text(s, 2)));
-			jadd(o, "line", jint(sqlite3_column_int64(s, 3)));
-			jadd(o, "count", jint(sqlite3_column_int64(s, 4)));
-			jadd(o, "requests", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "endpoint", jstr(report_col_text(s, 6)));
-			jadd(o, "endpoints", jint(sqlite3_column_int64(s, 7)));
-			json_object_array_add(arr, o);
-		} else {
-			/* An uncaught exception's message carries its trace: first line only. */
-			const char *msg = report_col_text(s, 1);
-			printf("  %7lld %8lld  %-24s %.*s\n  %41s at %s:%lld (%s%s)\n",
-			       (long long)sqlite3_column_int64(s, 4), (long long)sqlite3_column_int64(s, 5),
-			       report_col_text(s, 0), (int)strcspn(msg, "\n"), msg, "", report_col_text(s, 2),
-			       (long long)sqlite3_column_int64(s, 3),
-			       sqlite3_column_int64(s, 7) > 1 ? "endpoints: several, e.g. " : "",
-			       report_ep_short(r, report_col_text(s, 6)));
-		}
+		int64_t endpoints = sqlite3_column_int64(s, 7);
+		report_table_row(&t, (const struct report_cell[]){
+			{.s = report_col_text(s, 0)}, {.s = report_col_text(s, 1)},
+			{.s = report_col_text(s, 2)}, {.i = sqlite3_column_int64(s, 3)},
+			{.i = sqlite3_column_int64(s, 4)}, {.i = sqlite3_column_int64(s, 5)},
+			{.s = endpoints > 1 ? "endpoints: several, e.g. " : ""},
+			{.s = report_col_text(s, 6)}, {.i = endpoints},
+		});
 	}
 	sqlite3_finalize(s);
-	if (!arr && n == 0 && rc == SQLITE_DONE)
-		printf("  none\n");
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE)
+		return -1;
+	report_table_end(&t, 0);
+	return 0;
 }
+
+/* ---- aborted requests -------------------------------------------------------------- */
+
+/* The count, before the array in JSON, the section title in text. */
+static const struct report_col aborted_count_cols[] = {
+	{"aborted_count", "", 0, .kind = REPORT_COL_INT,
+	 .before = "\nAborted requests: worker died mid-request (", .after = ")"},
+};
+
+static const struct report_table_spec aborted_count_spec = {REPORT_COLUMNS(aborted_count_cols)};
+
+/* In text two lines: when, the worker, the request and how long it ran;
+ * its last checkpoint and the SQL it was running. */
+static const struct report_col aborted_cols[] = {
+	{"aborted_id", NULL, 0, .kind = REPORT_COL_INT},
+	{"started_unix_ns", "", 0, .kind = REPORT_COL_TIME},
+	{"worker_pid", "", 0, .kind = REPORT_COL_INT, .before = " pid "},
+	{"method", "", 0, .kind = REPORT_COL_STR},
+	{"uri", "", 0, .kind = REPORT_COL_STR},
+	{"running_ns", "", 0, .kind = REPORT_COL_NS, .before = " after "},
+	{"last_checkpoint", "", 0, .kind = REPORT_COL_STR, .before = "\n      last checkpoint ",
+	 .if_empty = "(none)"},
+	{"last_checkpoint_mem_bytes", "", 0, .kind = REPORT_COL_BYTES, .before = " (",
+	 .after = ")"},
+	{"current_sql", "", 0, .kind = REPORT_COL_STR, .flags = REPORT_COL_SKIP_EMPTY,
+	 .before = ", running SQL: "},
+	{"host", NULL, 0, .kind = REPORT_COL_STR},
+};
+
+static const struct report_table_spec aborted_spec = {
+	.key = "aborted",
+	REPORT_COLUMNS(aborted_cols),
+};
 
 static int aborted(struct report *r)
 {
@@ -360,47 +410,11 @@ static int aborted(struct report *r)
 		r->where_a, r->o->limit);
 	if (s == NULL)
 		return -1;
-	json_object *arr = NULL;
-	if (r->o->json) {
-		jadd(r->doc, "aborted_count", jint(total));
-		arr = jadd(r->doc, "aborted", json_object_new_array());
-	} else {
-		char head[96];
-		snprintf(head, sizeof head, "Aborted requests: worker died mid-request (%lld)",
-		         (long long)total);
-		out_section(r, head);
-	}
-	int rc;
-	char t[32], d[32], b[32];
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		if (arr) {
-			json_object *o = json_object_new_object();
-			jadd(o, "aborted_id", jint(sqlite3_column_int64(s, 0)));
-			jadd(o, "started_unix_ns", jint(sqlite3_column_int64(s, 1)));
-			jadd(o, "worker_pid", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "method", jstr(report_col_text(s, 3)));
-			jadd(o, "uri", jstr(report_col_text(s, 4)));
-			jadd(o, "running_ns", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "last_checkpoint", jstr(report_col_text(s, 6)));
-			jadd(o, "last_checkpoint_mem_bytes", jint(sqlite3_column_int64(s, 7)));
-			jadd(o, "current_sql", jstr(report_col_text(s, 8)));
-			jadd(o, "host", jstr(report_col_text(s, 9)));
-			json_object_array_add(arr, o);
-		} else {
-			printf("  %s pid %lld %s %s after %s\n      last checkpoint %s (%s)%s%s\n",
-			       fmt_time(sqlite3_column_int64(s, 1), t, sizeof t),
-			       (long long)sqlite3_column_int64(s, 2), report_col_text(s, 3),
-			       report_col_text(s, 4), fmt_ns(sqlite3_column_int64(s, 5), d, sizeof d),
-			       *report_col_text(s, 6) ? report_col_text(s, 6) : "(none)",
-			       fmt_bytes(sqlite3_column_int64(s, 7), b, sizeof b),
-			       *report_col_text(s, 8) ? ", running SQL: " : "", report_col_text(s, 8));
-		}
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	report_record(r, &aborted_count_spec, NULL, (const struct report_cell[]){{.i = total}});
+	return report_table_query(r, s, &aborted_spec, NULL);
 }
 
-int cmd_errors(struct report *r)
+int report_cmd_errors(struct report *r)
 {
 	int64_t total;
 	if (oom_by_checkpoint(r) || fatals(r, &total) || common_frames(r) || request_errors(r) ||

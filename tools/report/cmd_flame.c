@@ -16,6 +16,16 @@
 
 #include "flame_svg.h"
 #include "report.h"
+#include "report_table.h"
+
+/* JSON only: the text output is the SVG, whose subtitle says the same. */
+static const struct report_col figures_cols[] = {
+	{"requests", NULL, 0, .kind = REPORT_COL_INT},
+	{"total_ns", NULL, 0, .kind = REPORT_COL_NS},
+	{"frames", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec figures_spec = {REPORT_COLUMNS(figures_cols)};
 
 static int write_out(struct report *r, struct flame *f, const char *title, const char *sub)
 {
@@ -28,7 +38,8 @@ static int write_out(struct report *r, struct flame *f, const char *title, const
 			if (m)
 				fclose(m);
 			if (!bad)
-				jadd(r->doc, "svg", json_object_new_string_len(buf, (int)len));
+				report_json_add(r->doc, "svg",
+				                json_object_new_string_len(buf, (int)len));
 			free(buf);
 			return bad ? REPORT_ERROR : REPORT_OK;
 		}
@@ -52,13 +63,13 @@ static int write_out(struct report *r, struct flame *f, const char *title, const
 	}
 	sqlite3_free(tmp);
 	if (r->o->json)
-		jadd(r->doc, "svg_file", jstr(r->o->output));
+		report_json_add(r->doc, "svg_file", report_json_str(r->o->output));
 	else
 		fprintf(stderr, "bvapm-report: flame graph written to %s\n", r->o->output);
 	return REPORT_OK;
 }
 
-int cmd_flame(struct report *r)
+int report_cmd_flame(struct report *r)
 {
 	if (!r->has_call_paths) {
 		fprintf(stderr, "bvapm-report: this store has no call paths (table call_paths): it was "
@@ -110,13 +121,11 @@ int cmd_flame(struct report *r)
 	} else
 		snprintf(title, sizeof title, "%s", r->o->endpoint ? r->o->endpoint : "all endpoints");
 	snprintf(sub, sizeof sub, "%lld request(s), %s of exclusive time in %zu frames%s%s",
-	         (long long)requests, fmt_ns(flame_total(f), t, sizeof t), flame_frames(f),
+	         (long long)requests, report_fmt_ns(flame_total(f), t, sizeof t), flame_frames(f),
 	         r->o->pattern ? ", pattern " : "", r->o->pattern ? r->o->pattern : "");
-	if (r->o->json) {
-		jadd(r->doc, "requests", jint(requests));
-		jadd(r->doc, "total_ns", jint(flame_total(f)));
-		jadd(r->doc, "frames", jint((int64_t)flame_frames(f)));
-	}
+	report_record(r, &figures_spec, NULL, (const struct report_cell[]){
+		{.i = requests}, {.i = flame_total(f)}, {.i = (int64_t)flame_frames(f)},
+	});
 	rc = write_out(r, f, title, sub);
 	flame_free(f);
 	return rc;

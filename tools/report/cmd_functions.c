@@ -13,6 +13,7 @@
 
 #include "groups.h"
 #include "report.h"
+#include "report_table.h"
 
 /* group: n profiles, i[0] calls, i[1] exclusive, i[2] inclusive, i[3] memory */
 static int cmp_excl(const void *a, const void *b)
@@ -23,43 +24,49 @@ static int cmp_excl(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/* The total over all functions profiled, and how many there are. */
+static const struct report_col total_cols[] = {
+	{"exclusive_ns_total", "", 0, .kind = REPORT_COL_NS,
+	 .before = "Top functions by exclusive time (all profiled: ", .after = ")"},
+	{"function_count", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec total_spec = {REPORT_COLUMNS(total_cols)};
+
+static const struct report_col function_cols[] = {
+	{"function", "function", 0, .kind = REPORT_COL_STR, .before = "  ", .pos = 7},
+	{"calls", "calls", 10, .kind = REPORT_COL_INT, .pos = 4},
+	{"exclusive_ns", "exclusive", 11, .kind = REPORT_COL_NS, .pos = 1},
+	{"exclusive_percent", "share", 6, .kind = REPORT_COL_PCT, .pos = 2},
+	{"inclusive_ns", "inclusive", 11, .kind = REPORT_COL_NS, .pos = 3},
+	{"requests", "requests", 8, .kind = REPORT_COL_INT, .pos = 5},
+	{"mem_delta_bytes", "memory", 10, .kind = REPORT_COL_BYTES, .pos = 6},
+};
+
+static const struct report_table_spec function_spec = {
+	.key = "functions",
+	.empty = "  no function profiles stored for these requests",
+	REPORT_COLUMNS(function_cols),
+};
+
 static void print(struct report *r, struct group **all, size_t n, int64_t total)
 {
-	json_object *arr = NULL;
-	char b1[32], b2[32], b3[32];
-	if (r->o->json) {
-		jadd(r->doc, "exclusive_ns_total", jint(total));
-		jadd(r->doc, "function_count", jint((int64_t)n));
-		arr = jadd(r->doc, "functions", json_object_new_array());
-	} else {
-		printf("Top functions by exclusive time (all profiled: %s)\n", fmt_ns(total, b1, sizeof b1));
-		printf("  %11s %6s %11s %10s %8s %10s  %s\n", "exclusive", "share", "inclusive", "calls",
-		       "requests", "memory", "function");
-		if (n == 0)
-			printf("  no function profiles stored for these requests\n");
-	}
+	report_record(r, &total_spec, NULL,
+	              (const struct report_cell[]){{.i = total}, {.i = (int64_t)n}});
+	struct report_table t;
+	report_table_begin(&t, r, &function_spec, NULL);
 	for (size_t k = 0; k < n && k < (size_t)r->o->limit; k++) {
 		const struct group *g = all[k];
 		double share = total > 0 ? 100.0 * (double)g->i[1] / (double)total : 0;
-		if (arr) {
-			json_object *o = json_object_new_object();
-			jadd(o, "function", jstr(g->key));
-			jadd(o, "calls", jint(g->i[0]));
-			jadd(o, "exclusive_ns", jint(g->i[1]));
-			jadd(o, "exclusive_percent", jdbl(share));
-			jadd(o, "inclusive_ns", jint(g->i[2]));
-			jadd(o, "requests", jint(g->n));
-			jadd(o, "mem_delta_bytes", jint(g->i[3]));
-			json_object_array_add(arr, o);
-		} else {
-			printf("  %11s %5.1f%% %11s %10lld %8lld %10s  %s\n", fmt_ns(g->i[1], b1, sizeof b1),
-			       share, fmt_ns(g->i[2], b2, sizeof b2), (long long)g->i[0], (long long)g->n,
-			       fmt_bytes(g->i[3], b3, sizeof b3), g->key);
-		}
+		report_table_row(&t, (const struct report_cell[]){
+			{.s = g->key}, {.i = g->i[0]}, {.i = g->i[1]}, {.d = share}, {.i = g->i[2]},
+			{.i = g->n}, {.i = g->i[3]},
+		});
 	}
+	report_table_end(&t, 0);
 }
 
-int cmd_functions(struct report *r)
+int report_cmd_functions(struct report *r)
 {
 	char *from = report_child_from(r, "functions", "fn", false, "");
 	sqlite3_stmt *s = from ? report_prepare(r, "SELECT fn.name, fn.calls, fn.exclusive_ns, "

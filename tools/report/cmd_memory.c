@@ -17,6 +17,7 @@
 #include "endpoints.h"
 #include "groups.h"
 #include "report.h"
+#include "report_table.h"
 
 #define SEP '\x1f' /* between endpoint, previous label and label in a group key */
 
@@ -79,6 +80,25 @@ static int cmp_pair(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/* Text shows "from → to" in one column, JSON the two labels. */
+static const struct report_col pair_cols[] = {
+	{"endpoint", "endpoint", 32, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
+	{NULL, "checkpoints (from → to)", 46, .kind = REPORT_COL_STR, .flags = REPORT_COL_CLIP},
+	{"from", NULL, 0, .kind = REPORT_COL_STR},
+	{"to", NULL, 0, .kind = REPORT_COL_STR},
+	{"count", "count", 7, .kind = REPORT_COL_INT},
+	{"avg_jump_bytes", "avg jump", 11, .kind = REPORT_COL_BYTES},
+	{"max_jump_bytes", "max jump", 11, .kind = REPORT_COL_BYTES},
+	{"max_request_id", "request", 9, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec pair_spec = {
+	.key = "checkpoint_pairs",
+	.title = "Largest checkpoint jumps by endpoint and checkpoint pair",
+	.empty = "  no checkpoints recorded (bvapm_checkpoint() in the application adds them)",
+	REPORT_COLUMNS(pair_cols),
+};
+
 /* group i[0] sum of jumps, i[1] largest, i[2] its request */
 static int print_pairs(struct report *r, struct groups *g)
 {
@@ -86,54 +106,48 @@ static int print_pairs(struct report *r, struct groups *g)
 	struct group **all = groups_sorted(g, cmp_pair, &n);
 	if (all == NULL)
 		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "checkpoint_pairs", json_object_new_array()) : NULL;
-	if (!arr) {
-		out_section(r, "Largest checkpoint jumps by endpoint and checkpoint pair");
-		printf("  %-32s %-46s %7s %11s %11s %9s\n", "endpoint", "checkpoints (from → to)",
-		       "count", "avg jump", "max jump", "request");
-		if (n == 0)
-			printf("  no checkpoints recorded (bvapm_checkpoint() in the application adds them)\n");
-	}
-	char b1[32], b2[32], buf[1024];
+	struct report_table t;
+	report_table_begin(&t, r, &pair_spec, NULL);
+	char buf[1024], pair[1100];
 	for (size_t k = 0; k < n && k < (size_t)r->o->limit; k++) {
 		const struct group *gr = all[k];
 		const char *ep, *prev, *label;
 		split_key(gr->key, buf, sizeof buf, &ep, &prev, &label);
-		int64_t avg = gr->i[0] / gr->n;
-		if (arr) {
-			json_object *o = json_object_new_object();
-			jadd(o, "endpoint", jstr(ep));
-			jadd(o, "from", jstr(prev));
-			jadd(o, "to", jstr(label));
-			jadd(o, "count", jint(gr->n));
-			jadd(o, "avg_jump_bytes", jint(avg));
-			jadd(o, "max_jump_bytes", jint(gr->i[1]));
-			jadd(o, "max_request_id", jint(gr->i[2]));
-			json_object_array_add(arr, o);
-		} else {
-			char pair[1100];
-			snprintf(pair, sizeof pair, "%s → %s", prev, label);
-			printf("  ");
-			out_clip(report_ep_short(r, ep), 32);
-			printf(" ");
-			out_clip(pair, 46);
-			printf(" %7lld %11s %11s %9lld\n", (long long)gr->n, fmt_bytes(avg, b1, sizeof b1),
-			       fmt_bytes(gr->i[1], b2, sizeof b2), (long long)gr->i[2]);
-		}
+		snprintf(pair, sizeof pair, "%s → %s", prev, label);
+		report_table_row(&t, (const struct report_cell[]){
+			{.s = ep}, {.s = pair}, {.s = prev}, {.s = label}, {.i = gr->n},
+			{.i = gr->i[0] / gr->n}, {.i = gr->i[1]}, {.i = gr->i[2]},
+		});
 	}
+	report_table_end(&t, 0);
 	free(all);
 	return 0;
 }
 
+static const struct report_col jump_cols[] = {
+	{"request_id", "request", 9, .kind = REPORT_COL_INT, .pos = 1},
+	{"endpoint", NULL, 0, .kind = REPORT_COL_EP},
+	{"from", NULL, 0, .kind = REPORT_COL_STR},
+	{"to", NULL, 0, .kind = REPORT_COL_STR},
+	{NULL, "checkpoints (from → to)", 46, .kind = REPORT_COL_STR, .flags = REPORT_COL_CLIP,
+	 .pos = 4},
+	{"jump_bytes", "jump", 11, .kind = REPORT_COL_BYTES, .pos = 5},
+	{"start_unix_ns", "started", 20, .kind = REPORT_COL_TIME, .pos = 2},
+	{"uri", "uri", 26, .kind = REPORT_COL_STR, .flags = REPORT_COL_CLIP, .pos = 3},
+	{"mem_peak_bytes", "peak", 11, .kind = REPORT_COL_BYTES, .pos = 6},
+};
+
+static const struct report_table_spec jump_spec = {
+	.key = "largest_jumps",
+	.title = "Largest single jumps",
+	REPORT_COLUMNS(jump_cols),
+};
+
 static int print_top(struct report *r, const struct top *t)
 {
-	json_object *arr = r->o->json ? jadd(r->doc, "largest_jumps", json_object_new_array()) : NULL;
-	if (!arr) {
-		out_section(r, "Largest single jumps");
-		printf("  %9s %-20s %-26s %-46s %11s %11s\n", "request", "started", "uri",
-		       "checkpoints (from → to)", "jump", "peak");
-	}
-	char b1[32], b2[32], tm[32], buf[1024];
+	struct report_table tab;
+	report_table_begin(&tab, r, &jump_spec, NULL);
+	char buf[1024], pair[1100];
 	for (size_t k = 0; k < t->n; k++) {
 		const struct jump *j = &t->v[k];
 		sqlite3_stmt *s = report_prepare(r, "SELECT start_unix_ns, uri, mem_peak_bytes FROM "
@@ -144,30 +158,16 @@ static int print_top(struct report *r, const struct top *t)
 		}
 		const char *ep, *prev, *label;
 		split_key(j->key, buf, sizeof buf, &ep, &prev, &label);
-		if (arr) {
-			json_object *o = json_object_new_object();
-			jadd(o, "request_id", jint(j->rid));
-			jadd(o, "endpoint", jstr(ep));
-			jadd(o, "from", jstr(prev));
-			jadd(o, "to", jstr(label));
-			jadd(o, "jump_bytes", jint(j->delta));
-			jadd(o, "start_unix_ns", jint(sqlite3_column_int64(s, 0)));
-			jadd(o, "uri", jstr(report_col_text(s, 1)));
-			jadd(o, "mem_peak_bytes", jint(sqlite3_column_int64(s, 2)));
-			json_object_array_add(arr, o);
-		} else {
-			char pair[1100];
-			snprintf(pair, sizeof pair, "%s → %s", prev, label);
-			printf("  %9lld %-20s ", (long long)j->rid,
-			       fmt_time(sqlite3_column_int64(s, 0), tm, sizeof tm));
-			out_clip(report_col_text(s, 1), 26);
-			printf(" ");
-			out_clip(pair, 46);
-			printf(" %11s %11s\n", fmt_bytes(j->delta, b1, sizeof b1),
-			       fmt_bytes(sqlite3_column_int64(s, 2), b2, sizeof b2));
-		}
+		snprintf(pair, sizeof pair, "%s → %s", prev, label);
+		report_table_row(&tab, (const struct report_cell[]){
+			{.i = j->rid}, {.s = ep}, {.s = prev}, {.s = label}, {.s = pair},
+			{.i = j->delta},
+			{.i = sqlite3_column_int64(s, 0)}, {.s = report_col_text(s, 1)},
+			{.i = sqlite3_column_int64(s, 2)},
+		});
 		sqlite3_finalize(s);
 	}
+	report_table_end(&tab, 0);
 	return 0;
 }
 
@@ -267,32 +267,38 @@ static int jumps(struct report *r)
 
 #define N_BUCKETS 40 /* 2^0 .. 2^39 bytes */
 
-struct dist {
-	int64_t *v;
-	size_t n, cap;
+static const struct report_col peak_cols[] = {
+	{"endpoint", "endpoint", 40, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
+	{"requests", "requests", 8, .kind = REPORT_COL_INT},
+	{"p50_bytes", "p50", 10, .kind = REPORT_COL_BYTES},
+	{"p90_bytes", "p90", 10, .kind = REPORT_COL_BYTES},
+	{"p99_bytes", "p99", 10, .kind = REPORT_COL_BYTES},
+	{"max_bytes", "max", 10, .kind = REPORT_COL_BYTES},
 };
 
-static void print_or_add_ep(struct report *r, json_object *arr, const char *ep, struct dist *d)
-{
-	char b[4][32];
-	int64_t p50 = percentile_sorted(d->v, d->n, 50), p90 = percentile_sorted(d->v, d->n, 90),
-	        p99 = percentile_sorted(d->v, d->n, 99), max = d->v[d->n - 1];
-	if (arr) {
-		json_object *o = json_object_new_object();
-		jadd(o, "endpoint", jstr(ep));
-		jadd(o, "requests", jint((int64_t)d->n));
-		jadd(o, "p50_bytes", jint(p50));
-		jadd(o, "p90_bytes", jint(p90));
-		jadd(o, "p99_bytes", jint(p99));
-		jadd(o, "max_bytes", jint(max));
-		json_object_array_add(arr, o);
-	} else {
-		printf("  ");
-		out_clip(report_ep_short(r, ep), 40);
-		printf(" %8zu %10s %10s %10s %10s\n", d->n, fmt_bytes(p50, b[0], 32),
-		       fmt_bytes(p90, b[1], 32), fmt_bytes(p99, b[2], 32), fmt_bytes(max, b[3], 32));
-	}
-}
+static const struct report_table_spec peak_spec = {
+	.key = "peak_by_endpoint",
+	.title = "Peak memory distribution by endpoint",
+	.more = "endpoints",
+	REPORT_COLUMNS(peak_cols),
+};
+
+/* One power-of-two bucket: "  16.0 MiB .. 32.0 MiB   4377 ( 21.7%) ####". */
+static const struct report_col bucket_cols[] = {
+	{"from_bytes", "", 10, .kind = REPORT_COL_BYTES},
+	{"to_bytes", "", 10, .kind = REPORT_COL_BYTES, .flags = REPORT_COL_LEFT, .before = " .. "},
+	{"requests", "", 8, .kind = REPORT_COL_INT},
+	{NULL, "", 6, .kind = REPORT_COL_PCT, .before = " (", .after = ")"},
+	{NULL, "", 0, .kind = REPORT_COL_STR},
+};
+
+static const struct report_table_spec bucket_spec = {
+	.key = "peak_histogram",
+	.title = "Peak memory histogram (all selected requests)",
+	REPORT_COLUMNS(bucket_cols),
+};
+
+#define BAR_WIDTH 50
 
 static int cmp_key(const void *a, const void *b)
 {
@@ -326,21 +332,20 @@ static int distribution(struct report *r)
 		groups_free(g);
 		return -1;
 	}
-	json_object *arr = NULL;
-	if (r->o->json) {
-		arr = jadd(r->doc, "peak_by_endpoint", json_object_new_array());
-	} else {
-		out_section(r, "Peak memory distribution by endpoint");
-		printf("  %-40s %8s %10s %10s %10s %10s\n", "endpoint", "requests", "p50", "p90", "p99",
-		       "max");
-	}
+	struct report_table t;
+	report_table_begin(&t, r, &peak_spec, NULL);
 	for (size_t k = 0; k < n && k < (size_t)r->o->limit; k++) {
-		group_sort_values(all[k]);
-		struct dist d = {all[k]->values, all[k]->n_values, all[k]->cap_values};
-		print_or_add_ep(r, arr, all[k]->key, &d);
+		struct group *gr = all[k];
+		group_sort_values(gr);
+		const int64_t *v = gr->values;
+		size_t nv = gr->n_values;
+		report_table_row(&t, (const struct report_cell[]){
+			{.s = gr->key}, {.i = (int64_t)nv}, {.i = report_percentile(v, nv, 50)},
+			{.i = report_percentile(v, nv, 90)}, {.i = report_percentile(v, nv, 99)},
+			{.i = v[nv - 1]},
+		});
 	}
-	if (!arr && n > (size_t)r->o->limit)
-		printf("  ... %zu more endpoints (--limit)\n", n - (size_t)r->o->limit);
+	report_table_end(&t, n > (size_t)r->o->limit ? n - (size_t)r->o->limit : 0);
 	free(all);
 	groups_free(g);
 
@@ -348,34 +353,26 @@ static int distribution(struct report *r)
 	for (int b = 0; b < N_BUCKETS; b++)
 		if (buckets[b] > most)
 			most = buckets[b];
-	json_object *h = arr ? jadd(r->doc, "peak_histogram", json_object_new_array()) : NULL;
-	if (!h)
-		out_section(r, "Peak memory histogram (all selected requests)");
-	char lo[32], hi[32];
+	report_table_begin(&t, r, &bucket_spec, NULL);
+	char bar[BAR_WIDTH + 1];
 	for (int b = 0; b < N_BUCKETS; b++) {
 		if (buckets[b] == 0)
 			continue;
-		int64_t from = b ? (int64_t)1 << b : 0, to = (int64_t)1 << (b + 1);
-		if (h) {
-			json_object *o = json_object_new_object();
-			jadd(o, "from_bytes", jint(from));
-			jadd(o, "to_bytes", jint(to));
-			jadd(o, "requests", jint(buckets[b]));
-			json_object_array_add(h, o);
-		} else {
-			int bar = (int)(50 * buckets[b] / most);
-			printf("  %10s .. %-10s %8lld (%5.1f%%) ", fmt_bytes(from, lo, sizeof lo),
-			       fmt_bytes(to, hi, sizeof hi), (long long)buckets[b],
-			       100.0 * (double)buckets[b] / (double)total);
-			for (int i = 0; i < (bar ? bar : 1); i++)
-				fputs("#", stdout);
-			fputs("\n", stdout);
-		}
+		size_t len = (size_t)(BAR_WIDTH * buckets[b] / most);
+		len = len ? len : 1; /* a bucket with requests shows */
+		memset(bar, '#', len);
+		bar[len] = '\0';
+		report_table_row(&t, (const struct report_cell[]){
+			{.i = b ? (int64_t)1 << b : 0}, {.i = (int64_t)1 << (b + 1)},
+			{.i = buckets[b]},
+			{.d = 100.0 * (double)buckets[b] / (double)total}, {.s = bar},
+		});
 	}
+	report_table_end(&t, 0);
 	return 0;
 }
 
-int cmd_memory(struct report *r)
+int report_cmd_memory(struct report *r)
 {
 	if (jumps(r) || distribution(r))
 		return REPORT_ERROR;

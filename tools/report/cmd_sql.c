@@ -17,48 +17,85 @@
 #include "endpoints.h"
 #include "groups.h"
 #include "report.h"
+#include "report_table.h"
 
 #define REPEAT_THRESHOLD 20
 
-static int top(struct report *r, const char *order, const char *key, const char *title)
+/* ---- the tables ------------------------------------------------------------------ */
+
+/* The columns of each table are those of the SELECT that fills it, in the
+ * same order (report_table_query); .pos orders the text line. */
+
+/* JSON only: how many distinct statements. */
+static const struct report_col statements_cols[] = {
+	{"statements", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec statements_spec = {REPORT_COLUMNS(statements_cols)};
+
+static const struct report_col top_cols[] = {
+	{"statement", "statement", 0, .kind = REPORT_COL_STR, .before = "  ", .pos = 6},
+	{"executions", "executions", 10, .kind = REPORT_COL_INT, .pos = 1},
+	{"total_ns", "total", 11, .kind = REPORT_COL_NS, .pos = 2},
+	{"max_ns", "max", 10, .kind = REPORT_COL_NS, .pos = 3},
+	{"rows", "rows", 10, .kind = REPORT_COL_INT, .pos = 4},
+	{"requests", "requests", 8, .kind = REPORT_COL_INT, .pos = 5},
+	{"n_plus_one_flagged", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec top_by_time = {
+	.key = "top_by_time",
+	.title = "Top statements by total time",
+	.empty = "  no SQL recorded for these requests",
+	REPORT_COLUMNS(top_cols),
+};
+
+static const struct report_table_spec top_by_count = {
+	.key = "top_by_count",
+	.title = "Top statements by executions",
+	.empty = "  no SQL recorded for these requests",
+	REPORT_COLUMNS(top_cols),
+};
+
+static const struct report_col n_plus_one_cols[] = {
+	{"endpoint", "endpoint", 34, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP, .pos = 1},
+	{"statement", "statement", 0, .kind = REPORT_COL_STR, .before = "  ", .pos = 7},
+	{"requests", "requests", 8, .kind = REPORT_COL_INT, .pos = 2},
+	{"avg_per_request", "avg/req", 9, .kind = REPORT_COL_DEC, .pos = 3},
+	{"max_per_request", "max/req", 9, .kind = REPORT_COL_INT, .pos = 4},
+	{"total_ns", "total", 11, .kind = REPORT_COL_NS, .pos = 5},
+	{"flagged", "flag", 5, .kind = REPORT_COL_BOOL, .pos = 6},
+	{"rows", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec n_plus_one_spec = {
+	.key = "n_plus_one",
+	.title = "N+1 suspects by endpoint (flagged by the agent, or >= 20 runs in one request)",
+	.empty = "  none",
+	REPORT_COLUMNS(n_plus_one_cols),
+};
+
+static const struct report_col counter_cols[] = {
+	{"endpoint", "endpoint", 34, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
+	{"counter", "counter", 36, .kind = REPORT_COL_STR, .flags = REPORT_COL_CLIP},
+	{"requests", "requests", 8, .kind = REPORT_COL_INT},
+	{"avg_per_request", "avg/req", 12, .kind = REPORT_COL_DEC},
+	{"max_per_request", "max/req", 12, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec counter_spec = {
+	.key = "counters",
+	.title = "Counters by endpoint (bvapm_count)",
+	.empty = "  none",
+	REPORT_COLUMNS(counter_cols),
+};
+
+static int top(struct report *r, const char *order, const struct report_table_spec *spec)
 {
 	sqlite3_stmt *s = report_prepare(r,
 		"SELECT statement, executions, total_ns, max_ns, rows, requests, flagged "
 		"FROM temp.sql_top ORDER BY %s DESC, statement LIMIT %ld", order, r->o->limit);
-	if (s == NULL)
-		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, key, json_object_new_array()) : NULL;
-	if (!arr) {
-		out_section(r, title);
-		printf("  %10s %11s %10s %10s %8s  %s\n", "executions", "total", "max", "rows",
-		       "requests", "statement");
-	}
-	int rc, n = 0;
-	char b1[32], b2[32];
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		n++;
-		if (arr) {
-			json_object *o = json_object_new_object();
-			jadd(o, "statement", jstr(report_col_text(s, 0)));
-			jadd(o, "executions", jint(sqlite3_column_int64(s, 1)));
-			jadd(o, "total_ns", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "max_ns", jint(sqlite3_column_int64(s, 3)));
-			jadd(o, "rows", jint(sqlite3_column_int64(s, 4)));
-			jadd(o, "requests", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "n_plus_one_flagged", jint(sqlite3_column_int64(s, 6)));
-			json_object_array_add(arr, o);
-		} else {
-			printf("  %10lld %11s %10s %10lld %8lld  %s\n", (long long)sqlite3_column_int64(s, 1),
-			       fmt_ns(sqlite3_column_int64(s, 2), b1, sizeof b1),
-			       fmt_ns(sqlite3_column_int64(s, 3), b2, sizeof b2),
-			       (long long)sqlite3_column_int64(s, 4), (long long)sqlite3_column_int64(s, 5),
-			       report_col_text(s, 0));
-		}
-	}
-	sqlite3_finalize(s);
-	if (!arr && n == 0 && rc == SQLITE_DONE)
-		printf("  no SQL recorded for these requests\n");
-	return rc == SQLITE_DONE ? 0 : -1;
+	return s ? report_table_query(r, s, spec, NULL) : -1;
 }
 
 static int n_plus_one(struct report *r)
@@ -66,42 +103,7 @@ static int n_plus_one(struct report *r)
 	sqlite3_stmt *s = report_prepare(r,
 		"SELECT ep, statement, requests, avg, mx, total, flagged, rows FROM temp.n_plus_one "
 		"ORDER BY mx DESC, ep, statement LIMIT %ld", r->o->limit);
-	if (s == NULL)
-		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "n_plus_one", json_object_new_array()) : NULL;
-	if (!arr) {
-		out_section(r, "N+1 suspects by endpoint (flagged by the agent, or >= 20 runs in one request)");
-		printf("  %-34s %8s %9s %9s %11s %5s  %s\n", "endpoint", "requests", "avg/req", "max/req",
-		       "total", "flag", "statement");
-	}
-	int rc, n = 0;
-	char b1[32];
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		n++;
-		if (arr) {
-			json_object *o = json_object_new_object();
-			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
-			jadd(o, "statement", jstr(report_col_text(s, 1)));
-			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "avg_per_request", jdbl(sqlite3_column_double(s, 3)));
-			jadd(o, "max_per_request", jint(sqlite3_column_int64(s, 4)));
-			jadd(o, "total_ns", jint(sqlite3_column_int64(s, 5)));
-			jadd(o, "flagged", json_object_new_boolean(sqlite3_column_int(s, 6)));
-			jadd(o, "rows", jint(sqlite3_column_int64(s, 7)));
-			json_object_array_add(arr, o);
-		} else {
-			printf("  ");
-			out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
-			printf(" %8lld %9.1f %9lld %11s %5s  %s\n", (long long)sqlite3_column_int64(s, 2),
-			       sqlite3_column_double(s, 3), (long long)sqlite3_column_int64(s, 4),
-			       fmt_ns(sqlite3_column_int64(s, 5), b1, sizeof b1),
-			       sqlite3_column_int(s, 6) ? "yes" : "no", report_col_text(s, 1));
-		}
-	}
-	sqlite3_finalize(s);
-	if (!arr && n == 0 && rc == SQLITE_DONE)
-		printf("  none\n");
-	return rc == SQLITE_DONE ? 0 : -1;
+	return s ? report_table_query(r, s, &n_plus_one_spec, NULL) : -1;
 }
 
 static int counters(struct report *r)
@@ -109,38 +111,7 @@ static int counters(struct report *r)
 	sqlite3_stmt *s = report_prepare(r,
 		"SELECT ep, name, requests, avg, mx FROM temp.counters_by_ep "
 		"ORDER BY mx DESC, ep, name LIMIT %ld", r->o->limit);
-	if (s == NULL)
-		return -1;
-	json_object *arr = r->o->json ? jadd(r->doc, "counters", json_object_new_array()) : NULL;
-	if (!arr) {
-		out_section(r, "Counters by endpoint (bvapm_count)");
-		printf("  %-34s %-36s %8s %12s %12s\n", "endpoint", "counter", "requests", "avg/req",
-		       "max/req");
-	}
-	int rc, n = 0;
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		n++;
-		if (arr) {
-			json_object *o = json_object_new_object();
-			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
-			jadd(o, "counter", jstr(report_col_text(s, 1)));
-			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "avg_per_request", jdbl(sqlite3_column_double(s, 3)));
-			jadd(o, "max_per_request", jint(sqlite3_column_int64(s, 4)));
-			json_object_array_add(arr, o);
-		} else {
-			printf("  ");
-			out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
-			printf(" ");
-			out_clip(report_col_text(s, 1), 36);
-			printf(" %8lld %12.1f %12lld\n", (long long)sqlite3_column_int64(s, 2),
-			       sqlite3_column_double(s, 3), (long long)sqlite3_column_int64(s, 4));
-		}
-	}
-	sqlite3_finalize(s);
-	if (!arr && n == 0 && rc == SQLITE_DONE)
-		printf("  none\n");
-	return rc == SQLITE_DONE ? 0 : -1;
+	return s ? report_table_query(r, s, &counter_spec, NULL) : -1;
 }
 
 /* ---- by endpoint: N+1 suspects and counters --------------------------------------- */
@@ -329,15 +300,14 @@ static int aggregate(struct report *r)
 	return bad ? -1 : 0;
 }
 
-int cmd_sql(struct report *r)
+int report_cmd_sql(struct report *r)
 {
 	if (aggregate(r) || by_endpoint(r))
 		return REPORT_ERROR;
-	if (r->o->json)
-		jadd(r->doc, "statements", jint(report_scalar(r, "SELECT count(*) FROM temp.sql_top")));
-	if (top(r, "total_ns", "top_by_time", "Top statements by total time") ||
-	    top(r, "executions", "top_by_count", "Top statements by executions") || n_plus_one(r) ||
-	    counters(r))
+	int64_t statements = report_scalar(r, "SELECT count(*) FROM temp.sql_top");
+	report_record(r, &statements_spec, NULL, (const struct report_cell[]){{.i = statements}});
+	if (top(r, "total_ns", &top_by_time) || top(r, "executions", &top_by_count) ||
+	    n_plus_one(r) || counters(r))
 		return REPORT_ERROR;
 	return REPORT_OK;
 }

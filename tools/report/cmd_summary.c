@@ -21,6 +21,7 @@
 
 #include "groups.h"
 #include "report.h"
+#include "report_table.h"
 
 struct ep_row {
 	char *ep;
@@ -76,9 +77,9 @@ static int add_row(struct rows *rows, const char *ep, struct acc *a)
 	qsort(a->wall, a->n, sizeof *a->wall, cmp_i64);
 	r->n = (int64_t)a->n;
 	r->errors = a->errors;
-	r->p50 = percentile_sorted(a->wall, a->n, 50);
-	r->p95 = percentile_sorted(a->wall, a->n, 95);
-	r->p99 = percentile_sorted(a->wall, a->n, 99);
+	r->p50 = report_percentile(a->wall, a->n, 50);
+	r->p95 = report_percentile(a->wall, a->n, 95);
+	r->p99 = report_percentile(a->wall, a->n, 99);
 	r->max_wall = a->wall[a->n - 1];
 	r->mem_avg = a->mem_mean;
 	double var = a->mem_m2 / (double)a->n;
@@ -179,25 +180,33 @@ static int add_fatals(struct report *r, struct rows *rows, int64_t *fatals, int6
 
 /* ---- insights ---------------------------------------------------------------- */
 
+/* "  ❌ endpoint: what\n     → what to do" */
+static const struct report_col insight_cols[] = {
+	{NULL, "", 0, .kind = REPORT_COL_STR}, /* the mark */
+	{"endpoint", "", 0, .kind = REPORT_COL_EP},
+	{"kind", NULL, 0, .kind = REPORT_COL_STR},
+	{"text", "", 0, .kind = REPORT_COL_STR, .before = ": "},
+	{"action", "", 0, .kind = REPORT_COL_STR, .before = "\n     → "},
+};
+
+static const struct report_table_spec insight_spec = {
+	.key = "insights",
+	.title = "Insights",
+	.empty = "  nothing stands out",
+	REPORT_COLUMNS(insight_cols),
+};
+
 struct insight_sink {
-	struct report *r;
-	json_object *list;
+	struct report_table t;
 	const char *ep;
 };
 
 static void insight(struct insight_sink *k, const char *mark, const char *kind, const char *line,
                     const char *action)
 {
-	if (k->r->o->json) {
-		json_object *o = json_object_new_object();
-		jadd(o, "endpoint", jstr(k->ep));
-		jadd(o, "kind", jstr(kind));
-		jadd(o, "text", jstr(line));
-		jadd(o, "action", jstr(action));
-		json_object_array_add(k->list, o);
-	} else {
-		printf("  %s %s: %s\n     → %s\n", mark, report_ep_short(k->r, k->ep), line, action);
-	}
+	report_table_row(&k->t, (const struct report_cell[]){
+		{.s = mark}, {.s = k->ep}, {.s = kind}, {.s = line}, {.s = action},
+	});
 }
 
 enum insight_kind { I_OOM, I_NEAR_LIMIT, I_ERRORS, I_VARIANCE, I__COUNT };
@@ -219,9 +228,9 @@ static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insig
 		if (e->n == 0 || e->mem_limit <= 0 || e->mem_max < e->mem_limit * 9 / 10)
 			return 0;
 		snprintf(line, sizeof line, "peak %s reached %.0f%% of memory_limit %s",
-		         fmt_bytes(e->mem_max, b1, sizeof b1),
+		         report_fmt_bytes(e->mem_max, b1, sizeof b1),
 		         100.0 * (double)e->mem_max / (double)e->mem_limit,
-		         fmt_bytes(e->mem_limit, b2, sizeof b2));
+		         report_fmt_bytes(e->mem_limit, b2, sizeof b2));
 		insight(k, "⚠️ ", "near_limit", line, "out-of-memory risk: see memory --endpoint");
 		return 1;
 	case I_ERRORS:
@@ -232,10 +241,11 @@ static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insig
 		insight(k, "❌", "errors", line, "see errors --endpoint");
 		return 1;
 	case I_VARIANCE:
+		report_fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1);
+		report_fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2);
 		if (e->n >= 5 && cv < 0.10) {
 			snprintf(line, sizeof line, "memory usage is consistent (low variance: sd %s, %.1f%% "
-			         "of the average %s)", fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1), 100 * cv,
-			         fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2));
+			         "of the average %s)", b1, 100 * cv, b2);
 			insight(k, "✅", "low_variance", line,
 			        "issue is deterministic, not random: reproduce it and focus on the code path "
 			        "(memory --endpoint shows where it grows)");
@@ -243,8 +253,7 @@ static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insig
 		}
 		if (e->n >= 5 && cv > 0.50) {
 			snprintf(line, sizeof line, "memory varies widely (sd %s, %.0f%% of the average %s)",
-			         fmt_bytes((int64_t)e->mem_sd, b1, sizeof b1), 100 * cv,
-			         fmt_bytes((int64_t)e->mem_avg, b2, sizeof b2));
+			         b1, 100 * cv, b2);
 			insight(k, "⚠️ ", "high_variance", line,
 			        "depends on the input (session size, result set): compare the largest "
 			        "requests (memory --endpoint)");
@@ -270,12 +279,13 @@ static int cmp_mem(const void *a, const void *b)
  * a memory problem reproduces). */
 #define VARIANCE_TOP 3
 
-static int insights(struct report *r, struct rows *rows, json_object *doc)
+static int insights(struct report *r, struct rows *rows)
 {
-	struct insight_sink k = {r, doc ? jadd(doc, "insights", json_object_new_array()) : NULL, NULL};
 	const struct ep_row **by_mem = calloc(rows->n ? rows->n : 1, sizeof *by_mem);
 	if (by_mem == NULL)
 		return -1;
+	struct insight_sink k = {.ep = NULL};
+	report_table_begin(&k.t, r, &insight_spec, NULL);
 	size_t with_requests = 0;
 	for (size_t i = 0; i < rows->n; i++)
 		if (rows->v[i].n > 0)
@@ -288,8 +298,7 @@ static int insights(struct report *r, struct rows *rows, json_object *doc)
 		for (size_t i = 0; i < n && shown < r->o->limit; i++)
 			shown += insight_of(&k, kind == I_VARIANCE ? by_mem[i] : &rows->v[i], kind);
 	}
-	if (shown == 0 && !doc)
-		printf("  nothing stands out\n");
+	report_table_end(&k.t, 0);
 	free(by_mem);
 	return 0;
 }
@@ -299,7 +308,23 @@ static int insights(struct report *r, struct rows *rows, json_object *doc)
 /* Tags by endpoint and key (bvapm_tag): how many requests carry it, how many
  * distinct values, the largest numeric value (e.g. a session size in MB) and
  * the most frequent value — the guide's "most common large session keys". */
-static int tags(struct report *r, json_object *doc)
+static const struct report_col tag_cols[] = {
+	{"endpoint", "endpoint", 34, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
+	{"key", "tag", 24, .kind = REPORT_COL_STR, .flags = REPORT_COL_CLIP},
+	{"requests", "requests", 8, .kind = REPORT_COL_INT},
+	{"distinct_values", "values", 8, .kind = REPORT_COL_INT},
+	{"max_numeric", "max", 10, .kind = REPORT_COL_NUM}, /* NULL: no numeric value */
+	{"most_common_value", "most common value", 0, .kind = REPORT_COL_STR, .before = "  "},
+};
+
+static const struct report_table_spec tag_spec = {
+	.key = "tags",
+	.title = "Tags by endpoint (bvapm_tag)",
+	.lazy = true,
+	REPORT_COLUMNS(tag_cols),
+};
+
+static int tags(struct report *r)
 {
 	char *from = report_child_from(r, "tags", "t", true, "");
 	/* One grouping by (endpoint, key, value); the most frequent value of each
@@ -316,43 +341,48 @@ static int tags(struct report *r, json_object *doc)
 	sqlite3_free(from);
 	if (s == NULL)
 		return -1;
-	json_object *arr = doc ? jadd(doc, "tags", json_object_new_array()) : NULL;
-	int rc, n = 0;
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		if (arr) {
-			json_object *o = json_object_new_object();
-			jadd(o, "endpoint", jstr(report_col_text(s, 0)));
-			jadd(o, "key", jstr(report_col_text(s, 1)));
-			jadd(o, "requests", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "distinct_values", jint(sqlite3_column_int64(s, 3)));
-			if (sqlite3_column_type(s, 4) != SQLITE_NULL)
-				jadd(o, "max_numeric", jdbl(sqlite3_column_double(s, 4)));
-			jadd(o, "most_common_value", jstr(report_col_text(s, 5)));
-			json_object_array_add(arr, o);
-			continue;
-		}
-		if (n++ == 0) {
-			out_section(r, "Tags by endpoint (bvapm_tag)");
-			printf("  %-34s %-24s %8s %8s %10s  %s\n", "endpoint", "tag", "requests", "values",
-			       "max", "most common value");
-		}
-		char max[32] = "-";
-		if (sqlite3_column_type(s, 4) != SQLITE_NULL)
-			snprintf(max, sizeof max, "%.10g", sqlite3_column_double(s, 4));
-		printf("  ");
-		out_clip(report_ep_short(r, report_col_text(s, 0)), 34);
-		printf(" ");
-		out_clip(report_col_text(s, 1), 24);
-		printf(" %8lld %8lld %10s  %s\n", (long long)sqlite3_column_int64(s, 2),
-		       (long long)sqlite3_column_int64(s, 3), max, report_col_text(s, 5));
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return report_table_query(r, s, &tag_spec, NULL);
 }
 
 /* ---- loss ---------------------------------------------------------------------- */
 
-static int loss(struct report *r, json_object *doc)
+static const struct report_col loss_cols[] = {
+	{"producers", "", 0, .kind = REPORT_COL_INT, .before = "  producers "},
+	{"records_stored", "", 0, .kind = REPORT_COL_INT, .before = ", records stored "},
+	{"records_lost", "", 0, .kind = REPORT_COL_INT, .before = ", lost "},
+	{"lost_percent", "", 0, .kind = REPORT_COL_PCT2, .before = " (", .after = ")"},
+	{"aborted_requests", "", 0, .kind = REPORT_COL_INT,
+	 .before = ", aborted requests (worker died) "},
+	{"records_evicted", "", 0, .kind = REPORT_COL_INT,
+	 .before = "\n  evicted by the drainer ",
+	 .after = " (its spool was full while the ring was nearly full; also in the gaps above "
+	          "when a later record of the producer was stored)\n"
+	          "  (unsampled requests take no number and are not loss; losses after a "
+	          "producer's last stored record show in `bvapm-shm stat`)"},
+};
+
+static const struct report_table_spec loss_spec = {
+	.key = "loss",
+	.title = "Loss (gaps in each producer's sequence numbers, all endpoints)",
+	REPORT_COLUMNS(loss_cols),
+};
+
+/* Statistics rows summed by source and name, nested in "loss". */
+static const struct report_col stats_cols[] = {
+	{"source", "", 10, .kind = REPORT_COL_STR, .before = "    "},
+	{"name", "", 32, .kind = REPORT_COL_STR},
+	{"total", "", 0, .kind = REPORT_COL_INT},
+	{"records", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec stats_spec = {
+	.key = "stats",
+	.caption = "  statistics records (sum over the window):",
+	.lazy = true,
+	REPORT_COLUMNS(stats_cols),
+};
+
+static int loss(struct report *r)
 {
 	/* A fatal record may take a number of the same producer's sequence;
 	 * a number seen in both tables counts once. Without --since,
@@ -393,99 +423,81 @@ static int loss(struct report *r, json_object *doc)
 	                                (long long)since);
 	double pct = stored + lost > 0 ? 100.0 * (double)lost / (double)(stored + lost) : 0;
 
-	json_object *j = NULL;
-	if (doc) {
-		j = jadd(doc, "loss", json_object_new_object());
-		jadd(j, "producers", jint(producers));
-		jadd(j, "records_stored", jint(stored));
-		jadd(j, "records_lost", jint(lost));
-		jadd(j, "lost_percent", jdbl(pct));
-		jadd(j, "aborted_requests", jint(aborted));
-		jadd(j, "records_evicted", jint(evicted));
-	} else {
-		out_section(r, "Loss (gaps in each producer's sequence numbers, all endpoints)");
-		printf("  producers %lld, records stored %lld, lost %lld (%.2f%%), aborted requests "
-		       "(worker died) %lld\n", (long long)producers, (long long)stored, (long long)lost,
-		       pct, (long long)aborted);
-		printf("  evicted by the drainer %lld (its spool was full while the ring was nearly full; "
-		       "also in the gaps above when a later record of the producer was stored)\n",
-		       (long long)evicted);
-		printf("  (unsampled requests take no number and are not loss; losses after a "
-		       "producer's last stored record show in `bvapm-shm stat`)\n");
-	}
-
+	json_object *j = report_record(r, &loss_spec, NULL, (const struct report_cell[]){
+		{.i = producers}, {.i = stored}, {.i = lost}, {.d = pct}, {.i = aborted},
+		{.i = evicted},
+	});
 	s = report_prepare(r, "SELECT source, name, sum(value), count(*) FROM stats "
 	                      "WHERE wall_unix_ns >= %lld GROUP BY 1, 2 ORDER BY 1, 2", (long long)since);
-	if (s == NULL)
-		return -1;
-	json_object *st = j ? jadd(j, "stats", json_object_new_array()) : NULL;
-	int rc, rows = 0;
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		if (st) {
-			json_object *o = json_object_new_object();
-			jadd(o, "source", jstr(report_col_text(s, 0)));
-			jadd(o, "name", jstr(report_col_text(s, 1)));
-			jadd(o, "total", jint(sqlite3_column_int64(s, 2)));
-			jadd(o, "records", jint(sqlite3_column_int64(s, 3)));
-			json_object_array_add(st, o);
-		} else {
-			if (rows++ == 0)
-				printf("  statistics records (sum over the window):\n");
-			printf("    %-10s %-32s %lld\n", report_col_text(s, 0), report_col_text(s, 1),
-			       (long long)sqlite3_column_int64(s, 2));
-		}
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return s ? report_table_query(r, s, &stats_spec, j) : -1;
 }
 
 /* ---- the command ------------------------------------------------------------------- */
 
-static void print_endpoints(const struct report *r, const struct rows *rows, size_t shown)
+/* The selection as a whole: three lines of text. */
+static const struct report_col total_cols[] = {
+	{"requests", "", 0, .kind = REPORT_COL_INT, .before = "Requests: "},
+	{"first_start_unix_ns", "", 0, .kind = REPORT_COL_TIME, .before = "  ("},
+	{"last_start_unix_ns", "", 0, .kind = REPORT_COL_TIME, .before = " .. ", .after = ")"},
+	{"errors", "", 0, .kind = REPORT_COL_INT, .before = "\nErrors: "},
+	{"error_rate_percent", "", 0, .kind = REPORT_COL_PCT2, .before = " (", .after = ")"},
+	{"fatals", "", 0, .kind = REPORT_COL_INT, .before = "   fatal errors: "},
+	{"out_of_memory", "", 0, .kind = REPORT_COL_INT, .before = ", out of memory: "},
+	{"mem_peak_avg_bytes", "", 0, .kind = REPORT_COL_BYTES,
+	 .before = "\nPeak memory: average "},
+	{"mem_peak_max_bytes", "", 0, .kind = REPORT_COL_BYTES, .before = ", max "},
+	{"endpoint_count", NULL, 0, .kind = REPORT_COL_INT},
+	{"detail_reduced", "", 0, .kind = REPORT_COL_INT, .flags = REPORT_COL_SKIP_EMPTY,
+	 .before = "\nReduced detail: ",
+	 .after = " requests were recorded with less detail (the agent's overhead guard): "
+	          "their SQL and profiles are missing here"},
+};
+
+static const struct report_table_spec total_spec = {REPORT_COLUMNS(total_cols)};
+
+static const struct report_col endpoint_cols[] = {
+	{"endpoint", "endpoint", 40, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
+	{"requests", "requests", 8, .kind = REPORT_COL_INT},
+	{"errors", NULL, 0, .kind = REPORT_COL_INT},
+	{"error_rate_percent", "err%", 7, .kind = REPORT_COL_PCT},
+	{"p50_ns", "p50", 9, .kind = REPORT_COL_NS},
+	{"p95_ns", "p95", 9, .kind = REPORT_COL_NS},
+	{"p99_ns", "p99", 9, .kind = REPORT_COL_NS},
+	{"max_ns", NULL, 0, .kind = REPORT_COL_NS},
+	{"mem_peak_avg_bytes", "mem avg", 10, .kind = REPORT_COL_BYTES},
+	{"mem_peak_stddev_bytes", "mem sd", 10, .kind = REPORT_COL_BYTES},
+	{"mem_peak_cv_percent", NULL, 0, .kind = REPORT_COL_PCT},
+	{"mem_peak_max_bytes", "mem max", 10, .kind = REPORT_COL_BYTES},
+	{"fatals", "fatal", 6, .kind = REPORT_COL_INT},
+	{"out_of_memory", NULL, 0, .kind = REPORT_COL_INT},
+};
+
+static const struct report_table_spec endpoint_spec = {
+	.key = "endpoints",
+	.title = "Endpoints (by request count)",
+	.more = "endpoints",
+	REPORT_COLUMNS(endpoint_cols),
+};
+
+static void endpoints(struct report *r, const struct rows *rows, size_t shown)
 {
-	char t1[32], t2[32], t3[32], b1[32], b2[32], b3[32];
-	printf("  %-40s %8s %7s %9s %9s %9s %10s %10s %10s %6s\n", "endpoint", "requests", "err%",
-	       "p50", "p95", "p99", "mem avg", "mem sd", "mem max", "fatal");
+	struct report_table t;
+	report_table_begin(&t, r, &endpoint_spec, NULL);
 	for (size_t i = 0; i < shown; i++) {
 		const struct ep_row *e = &rows->v[i];
-		printf("  ");
-		out_clip(report_ep_short(r, e->ep), 40);
-		printf(" %8lld %6.1f%% %9s %9s %9s %10s %10s %10s %6lld\n", (long long)e->n,
-		       e->n ? 100.0 * (double)e->errors / (double)e->n : 0.0, fmt_ns(e->p50, t1, sizeof t1),
-		       fmt_ns(e->p95, t2, sizeof t2), fmt_ns(e->p99, t3, sizeof t3),
-		       fmt_bytes((int64_t)e->mem_avg, b1, sizeof b1),
-		       fmt_bytes((int64_t)e->mem_sd, b2, sizeof b2), fmt_bytes(e->mem_max, b3, sizeof b3),
-		       (long long)e->fatals);
+		report_table_row(&t, (const struct report_cell[]){
+			{.s = e->ep}, {.i = e->n}, {.i = e->errors},
+			{.d = e->n ? 100.0 * (double)e->errors / (double)e->n : 0},
+			{.i = e->p50}, {.i = e->p95}, {.i = e->p99}, {.i = e->max_wall},
+			{.i = (int64_t)e->mem_avg}, {.i = (int64_t)e->mem_sd},
+			{.d = e->mem_avg > 0 ? 100 * e->mem_sd / e->mem_avg : 0},
+			{.i = e->mem_max}, {.i = e->fatals}, {.i = e->ooms},
+		});
 	}
-	if (rows->n > shown)
-		printf("  ... %zu more endpoints (--limit)\n", rows->n - shown);
+	report_table_end(&t, rows->n - shown);
 }
 
-static void json_endpoints(json_object *doc, const struct rows *rows, size_t shown)
-{
-	json_object *eps = jadd(doc, "endpoints", json_object_new_array());
-	for (size_t i = 0; i < shown; i++) {
-		const struct ep_row *e = &rows->v[i];
-		json_object *o = json_object_new_object();
-		jadd(o, "endpoint", jstr(e->ep));
-		jadd(o, "requests", jint(e->n));
-		jadd(o, "errors", jint(e->errors));
-		jadd(o, "error_rate_percent", jdbl(e->n ? 100.0 * (double)e->errors / (double)e->n : 0));
-		jadd(o, "p50_ns", jint(e->p50));
-		jadd(o, "p95_ns", jint(e->p95));
-		jadd(o, "p99_ns", jint(e->p99));
-		jadd(o, "max_ns", jint(e->max_wall));
-		jadd(o, "mem_peak_avg_bytes", jint((int64_t)e->mem_avg));
-		jadd(o, "mem_peak_stddev_bytes", jint((int64_t)e->mem_sd));
-		jadd(o, "mem_peak_cv_percent", jdbl(e->mem_avg > 0 ? 100 * e->mem_sd / e->mem_avg : 0));
-		jadd(o, "mem_peak_max_bytes", jint(e->mem_max));
-		jadd(o, "fatals", jint(e->fatals));
-		jadd(o, "out_of_memory", jint(e->ooms));
-		json_object_array_add(eps, o);
-	}
-}
-
-int cmd_summary(struct report *r)
+int report_cmd_summary(struct report *r)
 {
 	struct rows rows = {NULL, 0, 0};
 	int64_t first = 0, last = 0, fatals = 0, ooms = 0, reduced = 0;
@@ -506,41 +518,17 @@ int cmd_summary(struct report *r)
 	double err_pct = total ? 100.0 * (double)errors / (double)total : 0;
 	int64_t mem_avg = total ? (int64_t)(mem_sum / (double)total) : 0;
 	size_t shown = rows.n < (size_t)r->o->limit ? rows.n : (size_t)r->o->limit;
-	json_object *doc = r->o->json ? r->doc : NULL;
-	char t1[32], t2[32], b1[32], b2[32];
-
-	if (doc) {
-		jadd(doc, "requests", jint(total));
-		jadd(doc, "first_start_unix_ns", jint(first));
-		jadd(doc, "last_start_unix_ns", jint(last));
-		jadd(doc, "errors", jint(errors));
-		jadd(doc, "error_rate_percent", jdbl(err_pct));
-		jadd(doc, "fatals", jint(fatals));
-		jadd(doc, "out_of_memory", jint(ooms));
-		jadd(doc, "mem_peak_avg_bytes", jint(mem_avg));
-		jadd(doc, "mem_peak_max_bytes", jint(mem_max));
-		jadd(doc, "endpoint_count", jint((int64_t)rows.n));
-		jadd(doc, "detail_reduced", jint(reduced));
-		json_endpoints(doc, &rows, shown);
-	} else {
-		printf("Requests: %lld  (%s .. %s)\n", (long long)total, fmt_time(first, t1, sizeof t1),
-		       fmt_time(last, t2, sizeof t2));
-		printf("Errors: %lld (%.2f%%)   fatal errors: %lld, out of memory: %lld\n",
-		       (long long)errors, err_pct, (long long)fatals, (long long)ooms);
-		printf("Peak memory: average %s, max %s\n", fmt_bytes(mem_avg, b1, sizeof b1),
-		       fmt_bytes(mem_max, b2, sizeof b2));
-		if (reduced)
-			printf("Reduced detail: %lld requests were recorded with less detail (the agent's "
-			       "overhead guard): their SQL and profiles are missing here\n", (long long)reduced);
-		out_section(r, "Endpoints (by request count)");
-		print_endpoints(r, &rows, shown);
-		out_section(r, "Insights");
-	}
-	if (insights(r, &rows, doc))
+	report_record(r, &total_spec, NULL, (const struct report_cell[]){
+		{.i = total}, {.i = first}, {.i = last}, {.i = errors}, {.d = err_pct},
+		{.i = fatals}, {.i = ooms}, {.i = mem_avg}, {.i = mem_max}, {.i = (int64_t)rows.n},
+		{.i = reduced},
+	});
+	endpoints(r, &rows, shown);
+	if (insights(r, &rows))
 		goto out;
-	if (total == 0 && !doc)
-		printf("  no requests match\n");
-	rc = tags(r, doc) || loss(r, doc) ? REPORT_ERROR : REPORT_OK;
+	if (total == 0)
+		report_text(r, "  no requests match");
+	rc = tags(r) || loss(r) ? REPORT_ERROR : REPORT_OK;
 out:
 	for (size_t i = 0; i < rows.n; i++)
 		free(rows.v[i].ep);

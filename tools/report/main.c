@@ -16,14 +16,16 @@ static const struct command {
 	int (*run)(struct report *);
 	const char *help;
 } commands[] = {
-	{"summary", cmd_summary, "requests, error rate, latency p50/p95/p99 and memory per endpoint, "
-	                         "insights, loss"},
-	{"memory", cmd_memory, "largest checkpoint jumps by endpoint and checkpoint pair, peak "
-	                       "distribution"},
-	{"sql", cmd_sql, "top normalized statements by time and count, N+1 suspects, counters"},
-	{"functions", cmd_functions, "top functions by exclusive time across profiles"},
-	{"flame", cmd_flame, "SVG flame graph of an endpoint or a request (-o FILE)"},
-	{"errors", cmd_errors, "fatal errors and out-of-memory events, errors, aborted requests"},
+	{"summary", report_cmd_summary,
+	 "requests, error rate, latency p50/p95/p99 and memory per endpoint, insights, loss"},
+	{"memory", report_cmd_memory,
+	 "largest checkpoint jumps by endpoint and checkpoint pair, peak distribution"},
+	{"sql", report_cmd_sql,
+	 "top normalized statements by time and count, N+1 suspects, counters"},
+	{"functions", report_cmd_functions, "top functions by exclusive time across profiles"},
+	{"flame", report_cmd_flame, "SVG flame graph of an endpoint or a request (-o FILE)"},
+	{"errors", report_cmd_errors,
+	 "fatal errors and out-of-memory events, errors, aborted requests"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -162,11 +164,33 @@ static void print_json_error(int code)
 		[REPORT_TOO_NEW] = "store schema newer than this tool",
 	};
 	json_object *j = json_object_new_object();
-	jadd(j, "error", jstr(code > 0 && code <= REPORT_TOO_NEW ? what[code] : "error"));
-	jadd(j, "exit_code", jint(code));
+	const char *msg = code > 0 && code <= REPORT_TOO_NEW ? what[code] : "error";
+	report_json_add(j, "error", report_json_str(msg));
+	report_json_add(j, "exit_code", report_json_int(code));
 	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
 	                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(j);
+}
+
+/* The --json document's common fields: command, store, schema, filters. */
+static json_object *json_head(const struct report *r, const char *command)
+{
+	const struct report_opts *o = r->o;
+	json_object *doc = json_object_new_object();
+	report_json_add(doc, "command", report_json_str(command));
+	report_json_add(doc, "store", report_json_str(o->db_path));
+	report_json_add(doc, "schema_version", report_json_int(r->schema_version));
+	json_object *f = report_json_add(doc, "filters", json_object_new_object());
+	if (o->since_unix_ns)
+		report_json_add(f, "since_unix_ns", report_json_int(o->since_unix_ns));
+	if (o->recent)
+		report_json_add(f, "recent", report_json_int(o->recent));
+	if (o->endpoint)
+		report_json_add(f, "endpoint", report_json_str(o->endpoint));
+	if (o->pattern)
+		report_json_add(f, "pattern", report_json_str(o->pattern));
+	report_json_add(f, "endpoint_by", report_json_str(o->by_uri ? "uri" : "route"));
+	return doc;
 }
 
 int main(int argc, char **argv)
@@ -186,7 +210,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return REPORT_USAGE;
 	}
-	if (cmd->run != cmd_flame && (o.request_id || o.output)) {
+	if (cmd->run != report_cmd_flame && (o.request_id || o.output)) {
 		fprintf(stderr, "bvapm-report: --request and -o belong to flame\n");
 		return REPORT_USAGE;
 	}
@@ -212,23 +236,9 @@ int main(int argc, char **argv)
 	if (rc == REPORT_OK && report_selection_build(&r) != 0)
 		rc = REPORT_ERROR;
 	if (rc == REPORT_OK) {
-		if (o.json) {
-			r.doc = json_object_new_object();
-			jadd(r.doc, "command", jstr(cmd->name));
-			jadd(r.doc, "store", jstr(o.db_path));
-			jadd(r.doc, "schema_version", jint(r.schema_version));
-			json_object *f = jadd(r.doc, "filters", json_object_new_object());
-			if (o.since_unix_ns)
-				jadd(f, "since_unix_ns", jint(o.since_unix_ns));
-			if (o.recent)
-				jadd(f, "recent", jint(o.recent));
-			if (o.endpoint)
-				jadd(f, "endpoint", jstr(o.endpoint));
-			if (o.pattern)
-				jadd(f, "pattern", jstr(o.pattern));
-			jadd(f, "endpoint_by", jstr(o.by_uri ? "uri" : "route"));
-		}
-		if (!o.json && cmd->run != cmd_flame && cmd->run != cmd_functions)
+		if (o.json)
+			r.doc = json_head(&r, cmd->name);
+		if (!o.json && cmd->run != report_cmd_flame && cmd->run != report_cmd_functions)
 			report_endpoint_prefix(&r);
 		rc = cmd->run(&r);
 		if (o.json && rc == REPORT_OK)

@@ -1,18 +1,18 @@
 /*
  * output.c — formatting shared by the commands: human units for time and
- * memory (binary MiB/GiB, signed for deltas), UTC timestamps, section
- * titles, clipped columns, json-c shorthands, and the nearest-rank
- * percentile every latency and memory figure uses (p of n sorted values is
- * the value at rank ceil(p/100 * n), so p50 of 1..100 is 50, p99 is 99).
+ * memory (binary MiB/GiB, signed for deltas), UTC timestamps, the text
+ * lines that have no JSON counterpart, json-c shorthands, and the
+ * nearest-rank percentile every latency and memory figure uses (p of n
+ * sorted values is the value at rank ceil(p/100 * n), so p50 of 1..100 is
+ * 50, p99 is 99). Tables and their layout are report_table.c's.
  */
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "report.h"
 
-const char *fmt_ns(int64_t ns, char *buf, size_t len)
+const char *report_fmt_ns(int64_t ns, char *buf, size_t len)
 {
 	double v = (double)ns;
 	if (ns < 0)
@@ -27,7 +27,7 @@ const char *fmt_ns(int64_t ns, char *buf, size_t len)
 	return buf;
 }
 
-const char *fmt_bytes(int64_t bytes, char *buf, size_t len)
+const char *report_fmt_bytes(int64_t bytes, char *buf, size_t len)
 {
 	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	double v = bytes < 0 ? -(double)bytes : (double)bytes;
@@ -44,7 +44,7 @@ const char *fmt_bytes(int64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
-const char *fmt_time(int64_t unix_ns, char *buf, size_t len)
+const char *report_fmt_time(int64_t unix_ns, char *buf, size_t len)
 {
 	time_t t = (time_t)(unix_ns / 1000000000LL);
 	struct tm tm;
@@ -56,46 +56,35 @@ const char *fmt_time(int64_t unix_ns, char *buf, size_t len)
 	return buf;
 }
 
-void out_section(const struct report *r, const char *title)
+void report_text(const struct report *r, const char *line)
 {
 	if (!r->o->json)
-		printf("\n%s\n", title);
+		printf("%s\n", line);
 }
 
-void out_clip(const char *s, int width)
-{
-	int n = (int)strlen(s);
-	if (n <= width) {
-		printf("%-*s", width, s);
-		return;
-	}
-	/* Keep the end: for paths and statements it names the thing. */
-	printf("...%s", s + n - (width - 3));
-}
-
-json_object *jadd(json_object *obj, const char *key, json_object *value)
+json_object *report_json_add(json_object *obj, const char *key, json_object *value)
 {
 	json_object_object_add(obj, key, value);
 	return value;
 }
 
-json_object *jstr(const char *s)
+json_object *report_json_str(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;
 }
 
-json_object *jint(int64_t v)
+json_object *report_json_int(int64_t v)
 {
 	return json_object_new_int64(v);
 }
 
-json_object *jdbl(double v)
+json_object *report_json_dbl(double v)
 {
 	/* Two decimals are what a person reads; JSON gets the same figure. */
 	return json_object_new_double(round(v * 100.0) / 100.0);
 }
 
-int64_t percentile_sorted(const int64_t *v, size_t n, double p)
+int64_t report_percentile(const int64_t *v, size_t n, double p)
 {
 	if (n == 0)
 		return 0;

@@ -4,7 +4,8 @@
  * entry points (one file per command: cmd_*.c).
  *
  * Every command reads the store through one read-only connection and prints
- * either text for a person or, with --json, exactly one JSON document.
+ * either text for a person or, with --json, exactly one JSON document; its
+ * tables are declared once for both (report_table.h).
  * Exit codes are the REPORT_* values below; a command never exits itself.
  */
 #ifndef BVAPM_REPORT_H
@@ -114,29 +115,29 @@ const char *report_col_text(sqlite3_stmt *s, int i); /* "" for NULL */
 
 /* ---- output.c: text and JSON formatting ---------------------------------------- */
 
-const char *fmt_ns(int64_t ns, char *buf, size_t len);        /* "12.3 ms", "1.20 s", "850 us" */
-const char *fmt_bytes(int64_t bytes, char *buf, size_t len);  /* "12.3 MiB" (signed) */
-const char *fmt_time(int64_t unix_ns, char *buf, size_t len); /* "2026-11-29 17:04:05Z" */
-/* Prints a section title (text mode only). */
-void out_section(const struct report *r, const char *title);
+/* "12.3 ms", "1.20 s", "850 us" */
+const char *report_fmt_ns(int64_t ns, char *buf, size_t len);
+/* "12.3 MiB" (signed) */
+const char *report_fmt_bytes(int64_t bytes, char *buf, size_t len);
+/* "2026-11-29 17:04:05Z"; "-" for 0 */
+const char *report_fmt_time(int64_t unix_ns, char *buf, size_t len);
+/* Prints a line of text with no JSON counterpart (text mode only). */
+void report_text(const struct report *r, const char *line);
 /* Adds key → value to obj and returns value (json-c shorthand). */
-json_object *jadd(json_object *obj, const char *key, json_object *value);
-json_object *jstr(const char *s); /* NULL-safe */
-json_object *jint(int64_t v);
-json_object *jdbl(double v);
+json_object *report_json_add(json_object *obj, const char *key, json_object *value);
+json_object *report_json_str(const char *s); /* NULL-safe */
+json_object *report_json_int(int64_t v);
+json_object *report_json_dbl(double v);
 /* Percentile (nearest rank) of a sorted array of n values; p in (0, 100]. */
-int64_t percentile_sorted(const int64_t *v, size_t n, double p);
-/* Prints a text column clipped to width, left-aligned, keeping the end of
- * long paths (the informative part): "…/scenarios/session.php". */
-void out_clip(const char *s, int width);
+int64_t report_percentile(const int64_t *v, size_t n, double p);
 
 /* ---- commands ---------------------------------------------------------------- */
 
-int cmd_summary(struct report *r);
-int cmd_memory(struct report *r);
-int cmd_sql(struct report *r);
-int cmd_functions(struct report *r);
-int cmd_flame(struct report *r);
-int cmd_errors(struct report *r);
+int report_cmd_summary(struct report *r);
+int report_cmd_memory(struct report *r);
+int report_cmd_sql(struct report *r);
+int report_cmd_functions(struct report *r);
+int report_cmd_flame(struct report *r);
+int report_cmd_errors(struct report *r);
 
 #endif
