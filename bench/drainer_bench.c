@@ -11,11 +11,11 @@
  * Prints one greppable line per run and checks that what went in came out.
  */
 #include "support/bvapm_clock.h"
-#include "config.h"
-#include "log.h"
-#include "reader.h"
-#include "record.h"
-#include "sinks.h"
+#include "drainer/config.h"
+#include "drainer/log.h"
+#include "drainer/reader.h"
+#include "record/record.h"
+#include "drainer/sinks.h"
 
 #include <stdio.h>
 #include <stdlib.h>

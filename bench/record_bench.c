@@ -23,8 +23,8 @@
 #include <time.h>
 
 #include "support/bvapm_clock.h"
-#include "fixtures.h"
-#include "record.h"
+#include "tests/record/fixtures.h"
+#include "record/record.h"
 
 /* The thread's CPU time: on a shared machine, time spent preempted by other
  * processes is not the codec's cost. */

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "support/bvapm_clock.h"
-#include "ring.h"
+#include "ring/ring.h"
 
 struct result {
 	double p50, p99, p999, rate;

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <urcu/wfcqueue.h>
 
-#include "ring_common.h"
+#include "ring/ring_common.h"
 #include "sink.h"
 
 #define BVAPM_MAX_SINKS 4

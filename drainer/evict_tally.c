@@ -5,7 +5,7 @@
 #include "evict_tally.h"
 #include "support/bvapm_clock.h"
 #include "log.h"
-#include "record.h"
+#include "record/record.h"
 
 #include <errno.h>
 #include <fcntl.h>

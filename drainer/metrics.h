@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "batch.h"
-#include "ring_inspect.h"
+#include "ring/ring_inspect.h"
 
 struct bvapm_spool;
 

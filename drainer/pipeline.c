@@ -17,7 +17,7 @@
  */
 #include "pipeline.h"
 #include "log.h"
-#include "record.h"
+#include "record/record.h"
 #include "sinks.h"
 #include "spool.h"
 #include "breaker.h"

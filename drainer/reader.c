@@ -8,7 +8,7 @@
  */
 #include "reader.h"
 #include "log.h"
-#include "record.h"
+#include "record/record.h"
 
 #include <errno.h>
 #include <grp.h>

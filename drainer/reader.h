@@ -26,7 +26,7 @@
 #include "batch.h"
 #include "config.h"
 #include "metrics.h"
-#include "ring.h"
+#include "ring/ring.h"
 
 struct bvapm_reader {
 	bvapm_ring *ring;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "otlp/sink_otlp.h"
+#include "drainer/otlp/sink_otlp.h"
 
 /* [otlp] headers "k=v,k2=v2" -> "k: v" strings. Returns the count, or -1. */
 static int split_headers(const char *spec, char ***out)

@@ -22,7 +22,7 @@
 #include "slots.h"
 #include "support/bvapm_clock.h"
 #include "log.h"
-#include "record.h"
+#include "record/record.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -17,7 +17,7 @@
 #define BVAPM_DRAINER_SLOTS_H
 
 #include "metrics.h"
-#include "ring.h"
+#include "ring/ring.h"
 
 /* Scans the slots of `consumer`'s ring and writes aborted records through
  * `producer` (a producer handle of the same ring). Returns the number of

@@ -10,7 +10,7 @@
 #include "support/bvapm_clock.h"
 #include "evict_tally.h"
 #include "log.h"
-#include "record.h"
+#include "record/record.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "agent_internal.h"
-#include "ring_producer.h"
+#include "ring/ring_producer.h"
 
 struct agent_link agent_link;
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "agent_config.h"
-#include "ring_common.h" /* BVAPM_RING_DEFAULT_NAME */
+#include "ring/ring_common.h" /* BVAPM_RING_DEFAULT_NAME */
 
 #define WHOLE(setting, field, lo, hi, def, at_most) \
 	{"bvapm." setting, false, lo, hi, def, at_most, offsetof(struct bvapm_agent_config, field)}

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "agent_config.h"
-#include "record.h"
+#include "record/record.h"
 
 #define BVAPM_AGENT_MAX_TAGS 32
 #define BVAPM_AGENT_MAX_COUNTERS 32

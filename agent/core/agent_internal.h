@@ -37,8 +37,8 @@
 
 #include "support/bvapm_clock.h"
 #include "agent_core.h"
-#include "record.h"
-#include "ring_producer.h"
+#include "record/record.h"
+#include "ring/ring_producer.h"
 
 #pragma GCC visibility push(hidden)
 

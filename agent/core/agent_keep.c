@@ -15,7 +15,7 @@
  * Threads: the PHP thread only.
  */
 #include "agent_internal.h"
-#include "ring_producer.h"
+#include "ring/ring_producer.h"
 
 struct agent_keep agent_keep;
 

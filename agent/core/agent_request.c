@@ -19,7 +19,7 @@
 #include <sys/resource.h>
 
 #include "agent_internal.h"
-#include "ring_producer.h"
+#include "ring/ring_producer.h"
 
 struct agent_request agent_req;
 

@@ -31,8 +31,8 @@
 #include <stdint.h>
 
 #include "agent_config.h"
-#include "record.h"
-#include "ring_producer.h"
+#include "record/record.h"
+#include "ring/ring_producer.h"
 #include "sql_normalize.h"
 #include "sql_stats.h"
 

@@ -14,8 +14,8 @@
  * Threads: the PHP thread only.
  */
 #include "agent_internal.h"
-#include "ring_inspect.h" /* stats: is its drainer alive */
-#include "ring_producer.h"
+#include "ring/ring_inspect.h" /* stats: is its drainer alive */
+#include "ring/ring_producer.h"
 
 #define STANDING_CHECK_NS 1000000000u
 #define REPLACED_GRACE_NS 5000000000u

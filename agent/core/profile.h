@@ -44,7 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "record.h"
+#include "record/record.h"
 
 #define BVAPM_PROFILE_NAME_MAX 255 /* bytes of a function name (longer are cut) */
 

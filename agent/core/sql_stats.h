@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "record.h"
+#include "record/record.h"
 
 #define BVAPM_SQL_UNTRACKED (-1) /* id of a statement counted in totals only */
 

@@ -9,7 +9,7 @@
 #include "SAPI.h"
 #include "zend_exceptions.h"
 
-#include "agent_core.h"
+#include "agent/core/agent_core.h"
 #include "php_bvapm.h"
 
 static void (*previous_error_cb)(int type, zend_string *file, const uint32_t line,

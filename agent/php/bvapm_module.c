@@ -39,9 +39,9 @@
 #include <pwd.h>
 #include <stdlib.h>
 
-#include "agent_core.h"
+#include "agent/core/agent_core.h"
 #include "php_bvapm.h"
-#include "ring_common.h" /* the ring ABI, for php --ri */
+#include "ring/ring_common.h" /* the ring ABI, for php --ri */
 #include "bvapm_arginfo.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(bvapm)

@@ -38,9 +38,9 @@
 #include "zend_exceptions.h"
 #include "zend_observer.h"
 
-#include "agent_core.h"
+#include "agent/core/agent_core.h"
 #include "php_bvapm.h"
-#include "profile.h"
+#include "agent/core/profile.h"
 
 #define STACK_NAME_MAX 192  /* bytes of a frame's function name in a stack */
 #define EXCEPTION_FRAMES 32 /* frames kept of an uncaught exception's trace */

@@ -41,7 +41,7 @@
 #include "zend_exceptions.h"
 #include "ext/pdo/php_pdo_driver.h"
 
-#include "agent_sql.h"
+#include "agent/core/agent_sql.h"
 #include "php_bvapm.h"
 
 static zend_result (*previous_post_startup)(void);

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "../histogram.h"
+#include "bench/histogram.h"
 
 #define SPIN_NS 3000u /* spin instead of sleeping when this close */
 

@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "../histogram.h"
+#include "bench/histogram.h"
 
 static const double percentiles[] = {50.0, 90.0, 99.0, 99.9};
 

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../histogram.h"
+#include "bench/histogram.h"
 #include "options.h"
 #include "transport.h"
 

@@ -27,7 +27,7 @@
 
 #include "options.h"
 #include "record.h"
-#include "ring.h"
+#include "ring/ring.h"
 #include "run.h"
 #include "transport.h"
 

@@ -24,7 +24,7 @@
 
 #include <json-c/json.h>
 
-#include "record.h"
+#include "record/record.h"
 
 enum { SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3 };
 enum { STATUS_CODE_ERROR = 2 };

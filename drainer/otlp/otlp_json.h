@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sink.h"
+#include "drainer/sink.h"
 
 struct json_object;
 

@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sink.h"
+#include "drainer/sink.h"
 
 #define BVAPM_OTLP_DEFAULT_TIMEOUT_MS          10000u
 #define BVAPM_OTLP_DEFAULT_CONNECT_TIMEOUT_MS  3000u

@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "record.h"
-#include "ring.h"
+#include "record/record.h"
+#include "ring/ring.h"
 
 static int create(const char *name, const char *cap)
 {

@@ -23,9 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ring.h"
-#include "agent_core.h"
-#include "profile.h"
+#include "ring/ring.h"
+#include "agent/core/agent_core.h"
+#include "agent/core/profile.h"
 
 static int log_lines;
 static char last_log[512];

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "profile.h"
+#include "agent/core/profile.h"
 
 /* Function keys are string literals; the name is the key itself. */
 static size_t name_of(const void *key, const void *arg, char *out, size_t cap)

@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "sql_normalize.h"
+#include "agent/core/sql_normalize.h"
 
 static char out[4096];
 

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent_sql.h"
-#include "sql_stats.h"
+#include "agent/core/agent_sql.h"
+#include "agent/core/sql_stats.h"
 
 static void aggregates_and_flags(void **state)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record.h"
-#include "sink.h"
+#include "record/record.h"
+#include "drainer/sink.h"
 
 static inline char *tu_tmpdir(void)
 {

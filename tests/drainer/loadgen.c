@@ -17,8 +17,8 @@
  * checkpoint, an SQL statement) and kills itself with SIGKILL.
  * Exit: 0, 1 usage or attach failure.
  */
-#include "record.h"
-#include "ring.h"
+#include "record/record.h"
+#include "ring/ring.h"
 
 #include <errno.h>
 #include <getopt.h>

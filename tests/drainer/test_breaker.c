@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "breaker.h"
+#include "drainer/breaker.h"
 
 static struct bvapm_breaker_opts small_opts(void)
 {

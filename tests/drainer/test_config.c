@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "drainer/config.h"
 #include "drainer_test_util.h"
 
 static char *write_file(const char *dir, const char *text)

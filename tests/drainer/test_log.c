@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "log.h"
+#include "drainer/log.h"
 
 static void test_escape(void **state)
 {

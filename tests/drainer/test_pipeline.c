@@ -23,9 +23,9 @@
 #include <pthread.h>
 
 #include "support/bvapm_clock.h"
-#include "log.h"
-#include "pipeline.h"
-#include "spool.h"
+#include "drainer/log.h"
+#include "drainer/pipeline.h"
+#include "drainer/spool.h"
 #include "drainer_test_util.h"
 
 #define SLACK_MS 400u

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "log.h"
-#include "reader.h"
+#include "drainer/log.h"
+#include "drainer/reader.h"
 #include "drainer_test_util.h"
 
 static void test_verify_count_release(void **state)

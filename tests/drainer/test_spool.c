@@ -11,8 +11,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "spool.h"
+#include "drainer/log.h"
+#include "drainer/spool.h"
 #include "drainer_test_util.h"
 
 static _Alignas(8) uint8_t bufs[64][1024];

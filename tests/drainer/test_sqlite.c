@@ -9,11 +9,11 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "log.h"
-#include "sinks.h"
+#include "drainer/log.h"
+#include "drainer/sinks.h"
 #include "store/schema.h"
 #include "drainer_test_util.h"
-#include "fixtures.h"
+#include "tests/record/fixtures.h"
 
 static _Alignas(8) uint8_t bufs[16][1024];
 

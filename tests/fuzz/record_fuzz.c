@@ -15,7 +15,7 @@
 
 #include <json-c/json.h>
 
-#include "record.h"
+#include "record/record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

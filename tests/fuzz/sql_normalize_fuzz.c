@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sql_normalize.h"
+#include "agent/core/sql_normalize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

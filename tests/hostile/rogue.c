@@ -48,7 +48,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ring_layout.h"
+#include "ring/ring_layout.h"
 
 struct ring_file {
 	int fd;

@@ -8,7 +8,7 @@
 #ifndef BVAPM_TESTS_RECORD_FIXTURES_H
 #define BVAPM_TESTS_RECORD_FIXTURES_H
 
-#include "record.h"
+#include "record/record.h"
 
 enum fixture_kind { FX_REQUEST, FX_FATAL, FX_ABORTED, FX_STATS, FX_COUNT };
 

@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 
 #include "fixtures.h"
-#include "record.h"
+#include "record/record.h"
 
 #define CAP (1 << 16)
 static _Alignas(8) uint8_t buf[CAP + 64];

@@ -35,7 +35,7 @@
 
 #include "fixtures.h"
 #include "json_compare.h"
-#include "record.h"
+#include "record/record.h"
 
 extern char **environ;
 

@@ -19,7 +19,7 @@
 #include <json-c/json.h>
 
 #include "fixtures.h"
-#include "record.h"
+#include "record/record.h"
 
 #define CAP (1 << 16)
 

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ring.h"
+#include "ring/ring.h"
 
 /* Points BVAPM_SHM_DIR at a fresh directory under /dev/shm (real shared
  * memory) and returns it. */

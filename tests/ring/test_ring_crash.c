@@ -22,7 +22,7 @@
 #include <time.h>
 
 #include "ring_test_util.h"
-#include "ring_test_hooks.h"
+#include "ring/ring_test_hooks.h"
 
 #define BOUND_MS 100
 

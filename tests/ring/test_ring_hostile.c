@@ -32,7 +32,7 @@
 #include <time.h>
 
 #include "ring_test_util.h"
-#include "ring_test_hooks.h"
+#include "ring/ring_test_hooks.h"
 
 #define PRODUCERS 2
 #define GARBAGE UINT64_C(0x0123456789abcdef)

@@ -20,9 +20,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "ring_layout.h"
+#include "ring/ring_layout.h"
 #include "ring_test_util.h"
-#include "ring_test_hooks.h"
+#include "ring/ring_test_hooks.h"
 
 #include <ck_pr.h>
 #include <time.h>

@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "record.h"
-#include "ring.h"
+#include "record/record.h"
+#include "ring/ring.h"
 
 static uint64_t now_ns(clockid_t clock)
 {

@@ -21,10 +21,10 @@
 
 #include <cmocka.h>
 
-#include "flame_svg.h"
-#include "groups.h"
-#include "report.h"
-#include "report_table.h"
+#include "tools/report/flame_svg.h"
+#include "tools/report/groups.h"
+#include "tools/report/report.h"
+#include "tools/report/report_table.h"
 #include "store/schema.h"
 
 #define MS 1000000LL

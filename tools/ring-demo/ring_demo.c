@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "support/bvapm_clock.h"
-#include "ring.h"
+#include "ring/ring.h"
 
 struct counts {
 	unsigned long long written, dropped;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "record.h"
+#include "record/record.h"
 #include "shm.h"
 
 /* Mode numbers are the agent's (agent/core/agent_config.h, enum bvapm_agent_mode)

@@ -28,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "record.h"
+#include "record/record.h"
 #include "shm.h"
 
 #define DEFAULT_SHOWN 10

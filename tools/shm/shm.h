@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ring_inspect.h"
+#include "ring/ring_inspect.h"
 
 enum shm_exit {
 	SHM_OK = 0,

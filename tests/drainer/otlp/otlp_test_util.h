@@ -10,8 +10,8 @@
 
 #include <json-c/json.h>
 
-#include "record.h"
-#include "sink.h"
+#include "record/record.h"
+#include "drainer/sink.h"
 
 struct test_rec {
 	_Alignas(8) uint8_t buf[64 * 1024];

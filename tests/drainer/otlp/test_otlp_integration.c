@@ -34,7 +34,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-#include "record.h"
+#include "record/record.h"
 #include "otlp/sink_otlp.h"
 
 #define RECORDS 60

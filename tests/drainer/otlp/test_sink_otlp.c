@@ -14,7 +14,7 @@
 
 #include <curl/curl.h>
 
-#include "record.h"
+#include "record/record.h"
 #include "otlp/sink_otlp.h"
 
 static void test_parse_retry_after(void **state)
