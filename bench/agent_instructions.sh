@@ -9,9 +9,10 @@
 # unsampled); unsampled, light (the observer registered, request not
 # profiled); aggressive (profiled). bench/profile_calls.php (1 973 calls per
 # request) shows the per-call costs. Prints a table and one SUMMARY line.
-#   bench/agent_instructions.sh BVAPM_SO RING_TOOL [SCRIPT]
+#   bench/agent_instructions.sh BVAPM_SO FAKE_PRODUCER [SCRIPT]
+# FAKE_PRODUCER: bvapm-fake-producer (testing/), which creates the ring.
 set -u
-so=$1 tool=$2 script=${3:-$(cd "$(dirname "$0")/../tests/e2e/www" && pwd)/plain.php}
+so=$1 tool=$2 script=${3:-$(cd "$(dirname "$0")/../testing/www" && pwd)/plain.php}
 shm=$(mktemp -d /dev/shm/bvapm-cg-XXXXXX) out=$(mktemp -d)
 trap 'rm -rf "$shm" "$out"' EXIT
 BVAPM_SHM_DIR=$shm "$tool" create bench $((64 << 20)) || exit 1

@@ -8,11 +8,12 @@
 # aggressive (every request recorded; a stand-in drainer empties the ring).
 # Prints per-round figures, medians, the added microseconds per request, and
 # one SUMMARY line.
-#   bench/agent_overhead.sh BVAPM_SO RING_TOOL [REQUESTS] [ROUNDS] [SCRIPT]
+#   bench/agent_overhead.sh BVAPM_SO FAKE_PRODUCER [REQUESTS] [ROUNDS] [SCRIPT]
+# FAKE_PRODUCER: bvapm-fake-producer (testing/), the stand-in consumer.
 set -u
 so=$1 tool=$2 n=${3:-20000} rounds=${4:-7} script=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
-[ -n "$script" ] || script=$here/../tests/e2e/www/plain.php
+[ -n "$script" ] || script=$here/../testing/www/plain.php
 shm=$(mktemp -d /dev/shm/bvapm-overhead-XXXXXX)
 export BVAPM_SHM_DIR=$shm
 trap 'kill $drainer 2>/dev/null; rm -rf "$shm"' EXIT

@@ -10,7 +10,7 @@
 #                     into the ring of a real bvapm-drainer (SQLite store)
 #                     running beside it, as in production
 #   bvapm-aggressive-discard  the same, but into a ring emptied by a stand-in
-#                     consumer that discards the records (bvapm-test-ring
+#                     consumer that discards the records (bvapm-fake-producer
 #                     drain): the agent's cost without the drainer's work
 #   tideways          tideways_xhprof (php8.2-tideways) profiling every
 #                     request: www/tideways_prepend.php (auto_prepend_file)
@@ -34,11 +34,12 @@ set -u
 so=$(realpath "$1") drainer_bin=$(realpath "$2") secs=${3:-5} rounds=${4:-5}
 read -r -a conds <<< "${5:-none bvapm-light bvapm-aggressive bvapm-aggressive-discard tideways tideways-wall}"
 # the stand-in consumer, from the same build as the drainer unless given
-ring_tool=${BVAPM_TEST_RING:-$(dirname "$drainer_bin")/../tests/agent/bvapm-test-ring}
+ring_tool=${BVAPM_FAKE_PRODUCER:-$(dirname "$drainer_bin")/../testing/bvapm-fake-producer}
 pages=(cpu.php sql.php)
 conns=4
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../tests/e2e/stack.sh"
+. "$here/../testing/stack.sh"
+. "$here/../testing/drainer.sh"
 . "$here/wrk.sh"
 export STACK_WWW=$here/www STACK_READY=sql.php
 results=${BENCH_RESULTS:-$here/results}
@@ -59,7 +60,7 @@ cleanup() {
 trap cleanup EXIT
 exec > >(tee "$results/profile_overhead-$stamp.txt") 2>&1
 
-drainer_start "$drainer_bin" "$dir" bench 64M || exit 1
+drainer_start "$drainer_bin" "$dir" bench --set ring.size=64M || exit 1
 drainer=$DRAINER_PID
 if [[ " ${conds[*]} " == *" bvapm-aggressive-discard "* ]]; then
   "$ring_tool" create discard $((64 << 20)) || { echo "no stand-in consumer ($ring_tool)"; exit 1; }

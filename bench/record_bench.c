@@ -3,7 +3,7 @@
  *
  *   record_bench [runs] [iterations]     (defaults 15 and 20000)
  *
- * Workload: the typical request profile of tests/record/fixtures.c (10
+ * Workload: the typical request profile of testing/fixtures.c (10
  * checkpoints, 50 SQL statements, top 50 functions, 2 errors, 4 tags, 4
  * counters). Each run times `iterations` encodes into one reused buffer, then
  * `iterations` verify + read-every-field passes over the encoded record, then

@@ -9,11 +9,13 @@
 # the median requests/s and mean latency per configuration, the ratio to
 # "off", and the time each adds per request (from the mean latency, and from
 # throughput: 1/rps_config - 1/rps_off, per connection). One SUMMARY line.
-#   bench/request_bench.sh BVAPM_SO RING_TOOL [SECONDS] [ROUNDS] [SCRIPT]
+#   bench/request_bench.sh BVAPM_SO FAKE_PRODUCER [SECONDS] [ROUNDS] [SCRIPT]
+# FAKE_PRODUCER: bvapm-fake-producer (testing/), the stand-in consumer; SCRIPT
+# a page of testing/www.
 set -u
 so=$1 tool=$2 secs=${3:-5} rounds=${4:-5} script=${5:-plain.php}
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../tests/e2e/stack.sh"
+. "$here/../testing/stack.sh"
 . "$here/wrk.sh"
 dir=$(mktemp -d); shm=$(mktemp -d /dev/shm/bvapm-bench-XXXXXX)
 chmod 0777 "$dir" "$shm"

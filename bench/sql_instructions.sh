@@ -8,7 +8,8 @@
 # not_recording (loaded, the request not recorded: bvapm.cli_enabled=0, the
 # same path as the kill switch), capture_on (aggressive). Prints a table and
 # one SUMMARY line.
-#   bench/sql_instructions.sh BVAPM_SO RING_TOOL
+#   bench/sql_instructions.sh BVAPM_SO FAKE_PRODUCER
+# FAKE_PRODUCER: bvapm-fake-producer (testing/), which creates the ring.
 set -u
 so=$1 tool=$2
 shm=$(mktemp -d /dev/shm/bvapm-sqlcg-XXXXXX) out=$(mktemp -d)

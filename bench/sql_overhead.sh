@@ -7,7 +7,8 @@
 # off (extension not loaded), capture off (loaded, bvapm.sql_capture=0),
 # capture on (aggressive: every request recorded). Prints medians and one
 # SUMMARY line, with the agent's own time per statement from the records.
-#   bench/sql_overhead.sh BVAPM_SO RING_TOOL [STATEMENTS] [ROUNDS]
+#   bench/sql_overhead.sh BVAPM_SO FAKE_PRODUCER [STATEMENTS] [ROUNDS]
+# FAKE_PRODUCER: bvapm-fake-producer (testing/): creates the ring, dumps it.
 set -u
 so=$1 tool=$2 n=${3:-100000} rounds=${4:-5}
 shm=$(mktemp -d /dev/shm/bvapm-sqlbench-XXXXXX)

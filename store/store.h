@@ -2,7 +2,7 @@
  * store/store.h — the embedded SQLite store's writer, and the store's
  * defaults. bvapm-drainer's sqlite sink (drainer/sink_sqlite.c) is a thin
  * layer over it; bvapm-report reads what it writes; the test-data generator
- * (tests/tools/store_gen.c) writes through it too, so every store a test
+ * (testing/store_gen.c) writes through it too, so every store a test
  * reads was written by the same INSERTs as a real one.
  *
  * A record goes in as the verified FlatBuffers bytes the ring carried

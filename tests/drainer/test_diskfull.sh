@@ -17,14 +17,14 @@ if ! mount -t tmpfs -o size=256k tmpfs "$dir/spool" 2>/dev/null; then
   echo "# cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN): [spool] max_bytes cases only"
   limits=size
 fi
-stored() { sqlite3 "$dir/store.db" "SELECT count(*) FROM requests"; }
+stored() { store_count "$dir/store.db" requests; }
 committed() { sed -n 's/.*committed=\([0-9]*\).*/\1/p' "$dir/gen"; }
 evicted_metric() { metric 'bvapm_drainer_spool_evicted_records_total{sink="sqlite"}'; }
 # Runs one case: the store locked while the load generator writes N records.
 locked_load() { # records, seconds the store stays locked after the load
   sleep 0.3
   lock_store
-  "$loadgen" --ring $ring --records "$1" --size 1024 --rate 3000 --lost "$dir/lost" > "$dir/gen"
+  "$producer" load --ring $ring --records "$1" --size 1024 --rate 3000 --lost "$dir/lost" > "$dir/gen"
   sleep "$2"
 }
 
@@ -36,7 +36,7 @@ for limit in $limits; do
   : > "$dir/drainer.log"
   start_drainer
   locked_load 3000 1
-  fill=$(ring_json $ring | json_get '["used_bytes"]')
+  fill=$(ring_json $ring | jget 'd["used_bytes"]')
   check "spool full ($limit): records wait in the ring ($fill bytes)" "[ '${fill:-0}' -gt 1000000 ]"
   grep -q "spool full: records wait in the ring" "$dir/drainer.log"
   check "spool full ($limit): the log says the records wait in the ring" "[ $? = 0 ]"
@@ -52,8 +52,7 @@ for limit in $limits; do
   check "spool full ($limit): nothing evicted ($evicted)" "[ '$evicted' = 0 ]"
   check "spool full ($limit): every committed record is stored ($(stored) of $(committed))" \
     "[ '$(stored)' = '$(committed)' ] && [ '$(committed)' -gt 2900 ]"
-  kill -TERM "$dpid"; wait "$dpid"; rc=$?; dpid=
-  check "spool full ($limit): SIGTERM exits 0" "[ $rc = 0 ]"
+  drainer_stop_check "spool full ($limit): SIGTERM exits 0"
   rm -f "$dir/store.db" "$dir/store.db-wal" "$dir/store.db-shm"
 done
 
@@ -73,7 +72,7 @@ for i in $(seq 40); do # evictions stop once the ring is below evict_pct
 done
 total=$(metric bvapm_drainer_records_evicted_total)
 check "evicted records are counted ($evicted, total $total)" "[ '${evicted:-0}' -gt 0 ] && [ '$total' = '$evicted' ]"
-kill -KILL "$dpid"; wait "$dpid" 2>/dev/null; dpid=
+kill -KILL "$DRAINER_PID"; wait "$DRAINER_PID" 2>/dev/null; DRAINER_PID=
 start_drainer
 unlock_store
 wait_drained $ring 30; check "drained after the SIGKILL and restart" "[ $? = 0 ]"
@@ -86,9 +85,8 @@ check "stored ($(stored)) + evicted ($in_store) = committed ($(committed))" \
   "[ $(( $(stored) + in_store )) = '$(committed)' ]"
 json=$("$report" --db "$dir/store.db" --json summary)
 check "bvapm-report summary --json: loss.records_evicted = $in_store" \
-  "[ '$(echo "$json" | json_get '["loss"]["records_evicted"]')' = '$in_store' ]"
+  "[ '$(echo "$json" | jget 'd["loss"]["records_evicted"]')' = '$in_store' ]"
 "$report" --db "$dir/store.db" summary | grep -q "evicted by the drainer $in_store"
 check "bvapm-report summary shows the evicted records as loss" "[ $? = 0 ]"
-kill -TERM "$dpid"; wait "$dpid"; rc=$?; dpid=
-check "SIGTERM exits 0" "[ $rc = 0 ]"
+drainer_stop_check "SIGTERM exits 0"
 finish

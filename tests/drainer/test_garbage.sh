@@ -9,14 +9,14 @@ source "$(dirname "$0")/lib.sh" "$@"
 ring=garbage
 write_config $ring
 start_drainer
-"$loadgen" --ring $ring --records 5000 --rate 20000 --lost "$dir/lost1" > "$dir/gen1" &
+"$producer" load --ring $ring --records 5000 --rate 20000 --lost "$dir/lost1" > "$dir/gen1" &
 g1=$!
-"$loadgen" --ring $ring --records 2000 --rate 20000 --garbage > "$dir/rogue"
+"$producer" load --ring $ring --records 2000 --rate 20000 --garbage > "$dir/rogue"
 wait $g1
 wait_drained $ring 20; check "ring drained" "[ $? = 0 ]"
 garbage=$(sed -n 's/.*committed=\([0-9]*\).*/\1/p' "$dir/rogue")
 invalid=$(metric bvapm_drainer_records_invalid_total)
-framing=$(ring_json $ring | json_get '["invalid_records"]')
+framing=$(ring_json $ring | jget 'd["invalid_records"]')
 check "every garbage record counted: verifier $invalid + ring framing $framing = $garbage written" \
   "[ $((invalid + framing)) = '$garbage' ]"
 grep -q "invalid record skipped" "$dir/drainer.log"
@@ -36,11 +36,10 @@ for _ in range(200):
     m[p:p + 64] = bytes(rnd.randrange(256) for _ in range(64))
 m.close()
 PY
-"$loadgen" --ring $ring --records 3000 --rate 20000 --lost "$dir/lost2" > "$dir/gen2"
+"$producer" load --ring $ring --records 3000 --rate 20000 --lost "$dir/lost2" > "$dir/gen2"
 sleep 1
-check "drainer still running after the scribbling" "kill -0 $dpid"
+check "drainer still running after the scribbling" "kill -0 $DRAINER_PID"
 wait_drained $ring 20; check "ring drained after the scribbling" "[ $? = 0 ]"
 check_producer "$(cat "$dir/gen2")" "$dir/lost2"
-kill -TERM "$dpid"; wait "$dpid"; rc=$?; dpid=
-check "SIGTERM exits 0" "[ $rc = 0 ]"
+drainer_stop_check "SIGTERM exits 0"
 finish

@@ -18,26 +18,20 @@ check "--check-config on a good file exits 0" "[ $? = 0 ]"
 start_drainer
 out=$("$drainer" -c "$dir/d.ini" 2>&1); rc=$?
 check "a second drainer exits 2" "[ $rc = 2 ]"
-echo "$out" | grep -q "another bvapm-drainer is running (pid $dpid"
+echo "$out" | grep -q "another bvapm-drainer is running (pid $DRAINER_PID"
 check "the refusal names the running drainer's pid" "[ $? = 0 ]"
 curl -s --max-time 2 "http://127.0.0.1:$port/metrics" | grep -q '^bvapm_drainer_sink_up{sink="sqlite"}'
 check "Prometheus endpoint on loopback" "[ $? = 0 ]"
-"$loadgen" --ring $ring --die-in-request > "$dir/dying"
-wpid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' "$dir/dying")
-for i in $(seq 50); do
-  rows=$(sqlite3 "$dir/store.db" "SELECT count(*) FROM aborted WHERE worker_pid=$wpid AND uri='/dying' AND last_checkpoint='before-crash' AND current_sql LIKE 'SELECT%'" 2>/dev/null)
-  [ "$rows" = 1 ] && break; sleep 0.1
-done
+die_in_request
 check "a worker killed in a request becomes one aborted-request row ($rows)" "[ '$rows' = 1 ]"
 check "aborted records counted" "[ '$(metric bvapm_drainer_aborted_records_total)' = 1 ]"
 sed -i 's/^\[drainer\]$/[drainer]\nlog_level = debug/' "$dir/d.ini"
-kill -HUP "$dpid"; sleep 0.5
+kill -HUP "$DRAINER_PID"; sleep 0.5
 grep -q "reload: " "$dir/drainer.log"
 check "SIGHUP reloads the configuration" "[ $? = 0 ] && [ '$(metric bvapm_drainer_reloads_total)' = 1 ]"
 echo "bogus line" >> "$dir/d.ini"
-kill -HUP "$dpid"; sleep 0.5
+kill -HUP "$DRAINER_PID"; sleep 0.5
 grep -q "configuration not applied" "$dir/drainer.log"
-check "a broken file is refused on reload, the drainer keeps running" "[ $? = 0 ] && kill -0 $dpid"
-kill -TERM "$dpid"; wait "$dpid"; rc=$?; dpid=
-check "SIGTERM exits 0" "[ $rc = 0 ]"
+check "a broken file is refused on reload, the drainer keeps running" "[ $? = 0 ] && kill -0 $DRAINER_PID"
+drainer_stop_check "SIGTERM exits 0"
 finish

@@ -14,12 +14,12 @@ for i in $(seq 50); do [ -f "$dir/store.db" ] && sqlite3 "$dir/store.db" "SELECT
 # hold the write lock of the store
 lock_store
 sleep 0.3
-"$loadgen" --ring $ring --records 300 --lost "$dir/lost" > "$dir/gen"
+"$producer" load --ring $ring --records 300 --lost "$dir/lost" > "$dir/gen"
 sleep 0.5
 inflight=$(metric bvapm_drainer_inflight_records)
 check "records are held in memory while the store is locked ($inflight)" "[ '${inflight:-0}' -gt 0 ]"
 t0=$(date +%s%N)
-kill -TERM "$dpid"; wait "$dpid"; rc=$?; dpid=
+drainer_stop; rc=$DRAINER_RC
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "SIGTERM exits 0" "[ $rc = 0 ]"
 check "SIGTERM exits within the bound (${ms} ms <= 5000)" "[ $ms -le 5000 ]"
@@ -38,12 +38,12 @@ PY
 )
 check "the spool holds at least the records that were in memory ($spooled >= $inflight)" "[ $spooled -ge $inflight ]"
 unlock_store
-before=$(sqlite3 "$dir/store.db" "SELECT count(*) FROM requests")
+before=$(store_count "$dir/store.db" requests)
 start_drainer
 wait_drained $ring 30; check "ring and spool drained after the restart" "[ $? = 0 ]"
 grep -q "replayed [0-9]* records from the spool at start" "$dir/drainer.log"
 check "the spool was replayed at start" "[ $? = 0 ]"
-kill -TERM "$dpid"; wait "$dpid"; dpid=
+drainer_stop
 check_producer "$(cat "$dir/gen")" "$dir/lost"
 echo "# in memory at SIGTERM: $inflight, spooled: $spooled, stored before restart: $before"
 finish

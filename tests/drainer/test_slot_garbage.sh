@@ -58,7 +58,7 @@ wait_no_slots() { # timeout s: no slot in use any more
 printable_only() { ! LC_ALL=C grep -q '[^ -~]' "$1"; }
 
 for p in 1 2; do
-  "$loadgen" --ring $ring --records 6000 --rate 2000 --in-requests --lost "$dir/lost.$p" \
+  "$producer" load --ring $ring --records 6000 --rate 2000 --in-requests --lost "$dir/lost.$p" \
     > "$dir/gen.$p" &
   gens+=($!)
 done
@@ -69,9 +69,9 @@ check "three live slots (two producers, the drainer) when the table was scribble
 wait "${gens[@]}"
 wait_no_slots 5; check "every slot of the scribbled table reaped (none stays dead)" "[ $? = 0 ]"
 check "bvapm-shm stat: no dead slot" "[ '$(agents 3)' = 0 ]"
-aborted=$(sqlite3 "$dir/store.db" "SELECT count(*) FROM aborted")
+aborted=$(store_count "$dir/store.db" aborted)
 check "no aborted request made of garbage ($aborted rows)" "[ '$aborted' = 0 ]"
-check "drainer still running" "kill -0 $dpid"
+check "drainer still running" "kill -0 $DRAINER_PID"
 printable_only "$dir/drainer.log"
 check "the drainer's log holds printable characters only" "[ $? = 0 ]"
 total=$(sed -n 's/.*invalid slots\{0,1\} reaped without a record (\([0-9]*\) since start).*/\1/p' \
@@ -83,18 +83,13 @@ wait_drained $ring 20; check "ring drained" "[ $? = 0 ]"
 for p in 1 2; do check_producer "$(cat "$dir/gen.$p")" "$dir/lost.$p"; done
 
 # a worker that really dies inside a request is still an aborted request
-"$loadgen" --ring $ring --die-in-request > "$dir/dying"
-wpid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' "$dir/dying")
-for i in $(seq 50); do
-  rows=$(sqlite3 "$dir/store.db" "SELECT count(*) FROM aborted WHERE worker_pid=$wpid AND uri='/dying' AND last_checkpoint='before-crash' AND current_sql LIKE 'SELECT%'" 2>/dev/null)
-  [ "$rows" = 1 ] && break; sleep 0.1
-done
+die_in_request
 check "a worker killed in a request still becomes one aborted-request row ($rows)" "[ '$rows' = 1 ]"
-check "and only that one" "[ '$(sqlite3 "$dir/store.db" "SELECT count(*) FROM aborted")' = 1 ]"
+check "and only that one" "[ '$(store_count "$dir/store.db" aborted)' = 1 ]"
 wait_no_slots 5; check "its slot reaped" "[ $? = 0 ]"
 
 # bvapm-shm top over a garbage table (the drainer stopped, so nothing reaps it)
-kill -STOP "$dpid"
+kill -STOP "$DRAINER_PID"
 read -r count used < <(scribble 12)
 "$shm" --ring $ring top --once > "$dir/top.txt" 2>&1
 "$shm" --ring $ring --json top --once > "$dir/top.json" 2>&1
@@ -103,14 +98,13 @@ check "bvapm-shm top prints printable characters only" "[ $? = 0 ]"
 check "bvapm-shm top shows the garbage as $count invalid slots" \
   "grep -q ' 0 workers, 0 in a request, 0 dead, $count invalid' '$dir/top.txt' && [ \$(grep -c ' invalid  ' '$dir/top.txt') = $count ]"
 check "bvapm-shm top --json counts them" \
-  "[ \"\$(json_get '[\"invalid\"]' < '$dir/top.json')\" = $count ] && [ \"\$(json_get '[\"dead\"]' < '$dir/top.json')\" = 0 ]"
+  "[ \"\$(jget 'd[\"invalid\"]' < '$dir/top.json')\" = $count ] && [ \"\$(jget 'd[\"dead\"]' < '$dir/top.json')\" = 0 ]"
 printable_only "$dir/top.json"
 check "bvapm-shm top --json is printable ASCII" "[ $? = 0 ]"
-kill -CONT "$dpid"
+kill -CONT "$DRAINER_PID"
 wait_no_slots 5; check "reaped once the drainer runs again" "[ $? = 0 ]"
-check "still no aborted request made of garbage" "[ '$(sqlite3 "$dir/store.db" "SELECT count(*) FROM aborted")' = 1 ]"
+check "still no aborted request made of garbage" "[ '$(store_count "$dir/store.db" aborted)' = 1 ]"
 printable_only "$dir/drainer.log"
 check "the drainer's log is still printable" "[ $? = 0 ]"
-kill -TERM "$dpid"; wait "$dpid"; rc=$?; dpid=
-check "SIGTERM exits 0" "[ $rc = 0 ]"
+drainer_stop_check "SIGTERM exits 0"
 finish

@@ -41,8 +41,8 @@ check "the ring this failed start created is removed" "[ $? = 0 ] && [ ! -e '$ri
 
 # The ring exists (a drainer ran and stopped): a failed start leaves it.
 start_drainer --set metrics.listen=127.0.0.1:$((port + 1))
-"$loadgen" --ring $ring --records 1 > "$dir/gen"
-kill -TERM "$dpid"; wait "$dpid"; dpid=
+"$producer" load --ring $ring --records 1 > "$dir/gen"
+drainer_stop
 check "a stopped drainer leaves its ring" "[ -e '$ring_file' ]"
 timeout 20 "$drainer" -c "$dir/d.ini" --set metrics.listen=127.0.0.1:$port 2>"$dir/taken2.log"
 rc=$?
@@ -72,6 +72,5 @@ start_drainer
 for i in $(seq 50); do curl -s --max-time 1 "http://127.0.0.1:$port/metrics" >/dev/null && break; sleep 0.05; done
 grep -q "allow_remote: the metrics endpoint listens on 0.0.0.0:$port, beyond loopback" "$dir/drainer.log"
 check "a remote metrics address is logged as a warning" "[ $? = 0 ]"
-kill -TERM "$dpid"; wait "$dpid"; rc=$?; dpid=
-check "SIGTERM exits 0" "[ $rc = 0 ]"
+drainer_stop_check "SIGTERM exits 0"
 finish

@@ -12,22 +12,16 @@
 #   test_fpm_profile.sh BVAPM_SO BVAPM_DRAINER
 set -u
 so=$1 drainer=$2
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/stack.sh"
-dir=$(mktemp -d); shm=$(mktemp -d /dev/shm/bvapm-e2e-XXXXXX)
-chmod 0777 "$dir" "$shm"
-export BVAPM_SHM_DIR=$shm
-drainer_pid=""
-trap 'stack_stop; [ -n "$drainer_pid" ] && kill "$drainer_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shm"' EXIT
+. "$(dirname "$0")/../lib/common.sh"
+scratch e2e 0777
 
-drainer_start "$drainer" "$dir" e2eprof 4M ||
-  { echo "not ok 1 - drainer created the ring"; exit 1; }
-drainer_pid=$DRAINER_PID
+drainer_start "$drainer" "$dir" e2eprof --set ring.size=4M ||
+  { not_ok "drainer created the ring"; finish; }
 
 port=$(free_port)
 # overhead_budget_us=0: the guard must not turn detail down on a loaded machine
 stack_start "$dir/stack" "$port" "$so" e2eprof light bvapm.sample_rate=0 bvapm.profile=1 \
-  bvapm.overhead_budget_us=0 || { echo "not ok 1 - stack start"; exit 1; }
+  bvapm.overhead_budget_us=0 || { not_ok "stack start"; finish; }
 url=http://127.0.0.1:$port
 # unprofiled first (both workers, most likely): the observer's per-request
 # answer must not stick to hot_loop for the profiled requests that follow
@@ -38,20 +32,14 @@ curl -s -o /dev/null -w '%{http_code}\n' "$url/oom.php" >> "$dir/oom.code"
 curl -s -o /dev/null "$url/exception.php"
 curl -s -o "$dir/exit.out" -w '%{http_code}\n' -H 'X-Bvapm-Profile: 1' "$url/exit.php" > "$dir/exit.code"
 stack_stop
-kill -TERM "$drainer_pid"; wait "$drainer_pid"; drainer_rc=$?; drainer_pid=""
+drainer_stop_check "drainer exits 0 on SIGTERM"
 
-python3 - "$dir" "$drainer_rc" <<'PY'
+python3 - "$dir" <<'PY'
 import sqlite3, sys
-d, drainer_rc = sys.argv[1], int(sys.argv[2])
+from tap import check, finish
+d = sys.argv[1]
 db = sqlite3.connect(f"{d}/store.db")
 db.row_factory = sqlite3.Row
-n = 0
-def check(ok, what):
-    global n
-    n += 1
-    print(("ok" if ok else "not ok"), n, "-", what)
-    return ok
-check(drainer_rc == 0, f"drainer exits 0 on SIGTERM (got {drainer_rc})")
 limit = 32 << 20
 codes = open(f"{d}/oom.code").read().split()
 check(codes == ["500", "500"], f"OOM page answers 500 with and without the force header ({codes})")
@@ -116,5 +104,5 @@ if ex is not None:
     fns = {r[0]: r[1] for r in db.execute("SELECT name, calls FROM functions WHERE request_id = ?", (ex["id"],))}
     check(fns.get("leave") == 1 and fns.get("handle") == 1 and "main" in fns,
           f"exit(): the frames it left open are closed and counted ({fns})")
-print(f"1..{n}")
+finish()
 PY

@@ -7,16 +7,12 @@
 #   test_fpm_ring.sh BVAPM_SO RING_TOOL
 set -u
 so=$1 tool=$2
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/stack.sh"
-dir=$(mktemp -d); shm=$(mktemp -d /dev/shm/bvapm-e2e-XXXXXX)
-chmod 0777 "$dir" "$shm"
-export BVAPM_SHM_DIR=$shm
-trap 'stack_stop; rm -rf "$dir" "$shm"' EXIT
-"$tool" create e2e || exit 1
+. "$(dirname "$0")/../lib/common.sh"
+scratch e2e 0777
+"$tool" create e2e || bail "cannot create the ring"
 port=$(free_port)
 stack_start "$dir" "$port" "$so" e2e light bvapm.sample_rate=0 bvapm.slow_threshold_ms=200 \
-  bvapm.service=shop || { echo "not ok 1 - stack start"; exit 1; }
+  bvapm.service=shop || { not_ok "stack start"; finish; }
 url=http://127.0.0.1:$port
 
 curl -s -o "$dir/plain.out" "$url/plain.php"
@@ -33,15 +29,10 @@ stack_stop
 
 python3 - "$dir" <<'PY'
 import json, sys
+from tap import check, finish
 d = sys.argv[1]
 recs = [json.loads(l) for l in open(f"{d}/records.jsonl")]
 by_uri = {r["body"]["uri"]: r for r in recs}
-n = 0
-def check(ok, what):
-    global n
-    n += 1
-    print(("ok" if ok else "not ok"), n, "-", what)
-    return ok
 check(len(recs) == 6, f"6 records kept of 7 requests (got {len(recs)}: {sorted(by_uri)})")
 check("/plain.php" not in by_uri, "unsampled fast request in light mode: no record")
 cp = by_uri.get("/checkpoints.php", {}).get("body", {})
@@ -74,5 +65,5 @@ seqs = sorted((r["pid"], r["sequence"]) for r in recs)
 ok = all(s[1] == i + 1 for p in pids for i, s in enumerate([x for x in seqs if x[0] == p]))
 check(ok, f"per-worker sequences start at 1 without gaps ({len(pids)} workers)")
 check(all(r.get("service") == "shop" and r.get("host") for r in recs), "service and host in every envelope")
-print(f"1..{n}")
+finish()
 PY

@@ -7,36 +7,21 @@
 #   enable --mode  the agents follow the override: targeted keeps only forced
 #          requests, none goes back to the INI mode (aggressive here)
 # Prints TAP.
-#   test_fpm_shm.sh BVAPM_SO BVAPM_SHM BVAPM_TEST_WRITER
+#   test_fpm_shm.sh BVAPM_SO BVAPM_SHM BVAPM_FAKE_PRODUCER
 set -u
-so=$1 shm=$2 writer=$3
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/stack.sh"
-dir=$(mktemp -d); shmdir=$(mktemp -d /dev/shm/bvapm-e2e-XXXXXX)
-chmod 0777 "$dir" "$shmdir"
-export BVAPM_SHM_DIR=$shmdir
+so=$1 shm=$2 producer=$3
+. "$(dirname "$0")/../lib/common.sh"
+scratch e2e 0777
 curl_pid=""
-trap 'stack_stop; [ -n "$curl_pid" ] && kill "$curl_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shmdir"' EXIT
-n=0 failed=0
-ok() { n=$((n+1)); echo "ok $n - $1"; }
-not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; }
+on_exit '[ -n "$curl_pid" ] && kill "$curl_pid" 2>/dev/null && wait "$curl_pid" 2>/dev/null'
 # poll SECONDS PYTHON-CONDITION COMMAND...: runs COMMAND (JSON on stdout) until
 # the condition on its document `d` holds; leaves the last output in $out
-poll() {
-  local end=$((SECONDS + $1)) cond=$2; shift 2
-  while :; do
-    out=$("$@" 2>/dev/null)
-    echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($cond) else 1)" 2>/dev/null && return 0
-    [ $SECONDS -ge $end ] && return 1
-    sleep 0.1
-  done
-}
+poll() { local secs=$1; shift; wait_until -i 0.1 "$secs" json_holds "$@"; }
 
-chmod 0777 "$shmdir"
-"$writer" create e2e 4194304 >/dev/null || { echo "not ok 1 - ring"; exit 1; }
-chmod 0660 "$shmdir/bvapm-e2e" # never o+w: agents refuse a ring every user may write
+"$producer" create e2e 4194304 >/dev/null || { not_ok "ring"; finish; }
+chmod 0660 "$BVAPM_SHM_DIR/bvapm-e2e" # never o+w: agents refuse a ring every user may write
 port=$(free_port)
-stack_start "$dir" "$port" "$so" e2e aggressive || { echo "not ok 1 - stack start"; exit 1; }
+stack_start "$dir" "$port" "$so" e2e aggressive || { not_ok "stack start"; finish; }
 url=http://127.0.0.1:$port
 
 # ---- top while a request runs -------------------------------------------------
@@ -77,7 +62,7 @@ assert [c["label"] for c in b["checkpoints"]] == ["inflight-start", "data-built"
 assert b["wall_ns"] >= 4e9 and b["status"] == 200 and r["body_type"] == "RequestProfile", b
 assert d["undecodable"] == 0
 ' && ok "record: checkpoints, wall >= 4 s, status 200" || not_ok "record contents: $out"
-consumed=$("$shm" --ring e2e --json stat | python3 -c 'import json,sys; print(json.load(sys.stdin)["consumed_records"])')
+consumed=$("$shm" --ring e2e --json stat | jget 'd["consumed_records"]')
 [ "$consumed" = 0 ] && ok "nothing consumed by peek" || not_ok "consumed $consumed"
 
 # ---- the mode override, end to end --------------------------------------------------
@@ -104,5 +89,4 @@ curl -s -o /dev/null "$url/plain.php"
 poll 10 "$count_plain == $base + 2" "$shm" --ring e2e --json peek --kind request -n 1000 &&
   ok "enable --mode none: back to aggressive" || not_ok "mode none: $out"
 
-echo "1..$n"
-exit $((failed > 0))
+finish

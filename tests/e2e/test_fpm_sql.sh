@@ -11,12 +11,9 @@
 #   test_fpm_sql.sh BVAPM_SO BVAPM_DRAINER
 set -u
 so=$1 drainer=$2
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/stack.sh"
-dir=$(mktemp -d); shm=$(mktemp -d /dev/shm/bvapm-e2e-XXXXXX)
-chmod 0777 "$dir" "$shm"
-export BVAPM_SHM_DIR=$shm
-drainer_pid="" mariadb_pid=""
+. "$(dirname "$0")/../lib/common.sh"
+scratch e2e 0777
+mariadb_pid=""
 stop_mariadb() { # SIGTERM, up to 10 s to shut down, then SIGKILL
   [ -n "$mariadb_pid" ] || return 0
   kill "$mariadb_pid" 2>/dev/null
@@ -25,7 +22,7 @@ stop_mariadb() { # SIGTERM, up to 10 s to shut down, then SIGKILL
   wait "$mariadb_pid" 2>/dev/null
   mariadb_pid=""
 }
-trap 'stack_stop; stop_mariadb; [ -n "$drainer_pid" ] && kill "$drainer_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shm"' EXIT
+on_exit stop_mariadb
 
 # a private MariaDB for the mysqli page, started first (bounded wait)
 mariadbd=$(command -v mariadbd || ls /usr/sbin/mariadbd 2>/dev/null)
@@ -39,14 +36,13 @@ if [ -n "$mariadbd" ]; then
   export BVAPM_E2E_MARIADB_SOCKET=$dir/mariadb/sock
 fi
 
-drainer_start "$drainer" "$dir" e2esql 4M ||
-  { echo "not ok 1 - drainer created the ring"; exit 1; }
-drainer_pid=$DRAINER_PID
+drainer_start "$drainer" "$dir" e2esql --set ring.size=4M ||
+  { not_ok "drainer created the ring"; finish; }
 
 port=$(free_port)
 stack_start "$dir/stack" "$port" "$so" e2esql light bvapm.sample_rate=0 bvapm.slow_threshold_ms=200 \
   bvapm.overhead_budget_us=0 extension=pdo extension=pdo_sqlite extension=mysqlnd extension=mysqli \
-  || { echo "not ok 1 - stack start"; exit 1; }
+  || { not_ok "stack start"; finish; }
 url=http://127.0.0.1:$port
 curl -s -o "$dir/forced.out" -H 'X-Bvapm-Profile: 1' "$url/sql.php"
 curl -s -o "$dir/slow.out" "$url/sql.php?slow=1"
@@ -54,19 +50,14 @@ curl -s -o "$dir/unsampled.out" "$url/sql.php"
 [ -S "$dir/mariadb/sock" ] && curl -s -o "$dir/mysqli.out" -H 'X-Bvapm-Profile: 1' "$url/sql_mysqli.php"
 stack_stop
 stop_mariadb
-kill -TERM "$drainer_pid"; wait "$drainer_pid"; drainer_rc=$?; drainer_pid=""
+drainer_stop_check "drainer exits 0 on SIGTERM"
 
-python3 - "$dir" "$drainer_rc" <<'PY'
+python3 - "$dir" <<'PY'
 import json, sqlite3, sys
-d, drainer_rc = sys.argv[1], int(sys.argv[2])
+from tap import check, diag, finish
+d = sys.argv[1]
 db = sqlite3.connect(f"{d}/store.db")
 db.row_factory = sqlite3.Row
-n = 0
-def check(ok, what):
-    global n
-    n += 1
-    print(("ok" if ok else "not ok"), n, "-", what)
-check(drainer_rc == 0, f"drainer exits 0 on SIGTERM (got {drainer_rc})")
 def page_output(k):
     text = open(f"{d}/{k}.out").read()
     try:
@@ -94,7 +85,7 @@ for reason in ("forced", "slow"):
     if r is None:
         check(False, f"{reason} request stored"); continue
     check(r["sql_total_count"] == page[reason].get("ran"), f"{reason}: requests.sql_total_count {r['sql_total_count']} == queries the page ran")
-    print(f"# {reason}: wall {r['wall_ns'] / 1e6:.1f} ms, SQL {r['sql_total_ns'] / 1e6:.1f} ms, agent {r['agent_ns'] / 1e3:.0f} us")
+    diag(f"{reason}: wall {r['wall_ns'] / 1e6:.1f} ms, SQL {r['sql_total_ns'] / 1e6:.1f} ms, agent {r['agent_ns'] / 1e3:.0f} us")
     rows = {s["statement"]: s for s in db.execute("SELECT * FROM sql WHERE request_id = ?", (r["id"],))}
     got = {k: (s["count"], s["rows"]) for k, s in rows.items()}
     check(got == expected, f"{reason}: one row per statement with exact counts and rows" + ("" if got == expected else f" (got {got})"))
@@ -120,8 +111,8 @@ if os.path.exists(f"{d}/mysqli.out"):
     }
     check(got == want, "mysqli: per-statement counts, rows and N+1 flags" + ("" if got == want else f" (got {got})"))
 else:
-    print("ok", n + 1, "# SKIP mariadbd not installed"); n += 1
+    check(False, "mysqli: statements stored", skip="mariadbd not installed")
 secret = db.execute("SELECT COUNT(*) FROM sql WHERE statement LIKE '%secret%' OR statement LIKE '%post %'").fetchone()[0]
 check(secret == 0, "no literal value stored")
-print(f"1..{n}")
+finish()
 PY

@@ -8,21 +8,15 @@
 #   test_fpm_store.sh BVAPM_SO BVAPM_DRAINER
 set -u
 so=$1 drainer=$2
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/stack.sh"
-dir=$(mktemp -d); shm=$(mktemp -d /dev/shm/bvapm-e2e-XXXXXX)
-chmod 0777 "$dir" "$shm"
-export BVAPM_SHM_DIR=$shm
-drainer_pid=""
-trap 'stack_stop; [ -n "$drainer_pid" ] && kill "$drainer_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shm"' EXIT
+. "$(dirname "$0")/../lib/common.sh"
+scratch e2e 0777
 
-drainer_start "$drainer" "$dir" e2e 4M --set drainer.aborted_scan_ms=200 ||
-  { echo "not ok 1 - drainer created the ring"; exit 1; }
-drainer_pid=$DRAINER_PID
+drainer_start "$drainer" "$dir" e2e --set ring.size=4M --set drainer.aborted_scan_ms=200 ||
+  { not_ok "drainer created the ring"; finish; }
 
 port=$(free_port)
 stack_start "$dir/stack" "$port" "$so" e2e light bvapm.sample_rate=0 bvapm.slow_threshold_ms=200 \
-  bvapm.service=shop || { echo "not ok 1 - stack start"; exit 1; }
+  bvapm.service=shop || { not_ok "stack start"; finish; }
 url=http://127.0.0.1:$port
 curl -s -o /dev/null "$url/plain.php"
 curl -s -o "$dir/cp.out" -H 'X-Bvapm-Profile: 1' "$url/checkpoints.php"
@@ -32,19 +26,14 @@ curl -s -o /dev/null --cookie 'bvapm_profile=1' "$url/app/orders/42?secret=x"
 curl -s -o /dev/null -w '%{time_total}\n' "$url/slow.php" > "$dir/slow.time"
 curl -s -o /dev/null -w '%{http_code}\n' "$url/exception.php" > "$dir/exc.code"
 stack_stop
-kill -TERM "$drainer_pid"; wait "$drainer_pid"; drainer_rc=$?; drainer_pid=""
+drainer_stop_check "drainer exits 0 on SIGTERM"
 
-python3 - "$dir" "$drainer_rc" <<'PY'
+python3 - "$dir" <<'PY'
 import sqlite3, sys
-d, drainer_rc = sys.argv[1], int(sys.argv[2])
+from tap import check, finish
+d = sys.argv[1]
 db = sqlite3.connect(f"{d}/store.db")
 db.row_factory = sqlite3.Row
-n = 0
-def check(ok, what):
-    global n
-    n += 1
-    print(("ok" if ok else "not ok"), n, "-", what)
-check(drainer_rc == 0, f"drainer exits 0 on SIGTERM (got {drainer_rc})")
 rows = {r["uri"]: r for r in db.execute("SELECT * FROM requests")}
 check(len(rows) == 5, f"5 requests stored of 6 (got {sorted(rows)})")
 check("/plain.php" not in rows, "unsampled fast request: not stored")
@@ -74,5 +63,5 @@ if exc is not None:
     check(any("order 42 not found" in m for m in msgs), "error message stored")
 dups = db.execute("SELECT COUNT(*) FROM (SELECT pid, producer_start_unix_ns, sequence, COUNT(*) c FROM requests GROUP BY 1,2,3 HAVING c > 1)").fetchone()[0]
 check(dups == 0, "no duplicate (pid, producer start, sequence)")
-print(f"1..{n}")
+finish()
 PY

@@ -3,7 +3,7 @@
 # end: bvapm-drainer (ring, SQLite store) + nginx + php-fpm (opcache, JIT)
 # with bvapm.so in aggressive mode (overhead guard off, as while debugging,
 # so a loaded machine does not reduce the detail) run
-# tests/e2e/www/scenarios/*.php beside ordinary pages, and bvapm-report,
+# testing/www/scenarios/*.php beside ordinary pages, and bvapm-report,
 # reading the drainer's store, names each culprit:
 #   1. session.php — oversized session: the jump before-session →
 #      session-started, found by --pattern session;
@@ -24,28 +24,22 @@
 #   test_report_scenarios.sh BVAPM_SO BVAPM_DRAINER BVAPM_REPORT
 set -u
 so=$1 drainer=$2 report=$3
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/stack.sh"
-dir=$(mktemp -d); shm=$(mktemp -d /dev/shm/bvapm-e2e-XXXXXX)
-chmod 0777 "$dir" "$shm"
-export BVAPM_SHM_DIR=$shm
-drainer_pid=""
-trap 'stack_stop; [ -n "$drainer_pid" ] && kill "$drainer_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir" "$shm"' EXIT
+. "$(dirname "$0")/../lib/common.sh"
+scratch e2e 0777
 
 export BVAPM_SCENARIO_DB=$dir/scenarios.db
-php -n -d extension=pdo -d extension=pdo_sqlite "$here/scenarios_db.php" "$BVAPM_SCENARIO_DB" >/dev/null ||
-  { echo "not ok 1 - scenario database built"; exit 1; }
+php -n -d extension=pdo -d extension=pdo_sqlite "$TESTING/scenarios_db.php" "$BVAPM_SCENARIO_DB" >/dev/null ||
+  { not_ok "scenario database built"; finish; }
 chmod 0666 "$BVAPM_SCENARIO_DB"
 mkdir -m 0777 "$dir/sessions"
 
-drainer_start "$drainer" "$dir" scen 8M ||
-  { echo "not ok 1 - drainer created the ring"; exit 1; }
-drainer_pid=$DRAINER_PID
+drainer_start "$drainer" "$dir" scen --set ring.size=8M ||
+  { not_ok "drainer created the ring"; finish; }
 
 port=$(free_port)
 stack_start "$dir/stack" "$port" "$so" scen aggressive extension=pdo extension=pdo_sqlite \
   session.save_path="$dir/sessions" bvapm.service=scenarios bvapm.overhead_budget_us=0 ||
-  { echo "not ok 1 - stack start"; exit 1; }
+  { not_ok "stack start"; finish; }
 url=http://127.0.0.1:$port
 get() { curl -s -o /dev/null -w '%{http_code}\n' "$@" >> "$dir/codes"; }
 for _ in $(seq 5); do get "$url/plain.php"; get "$url/checkpoints.php"; done
@@ -55,20 +49,13 @@ for _ in $(seq 3); do get "$url/scenarios/permissions.php"; done
 for _ in $(seq 3); do get "$url/scenarios/spike.php"; done
 for _ in $(seq 2); do get "$url/scenarios/export.php"; done
 stack_stop
-kill -TERM "$drainer_pid"; wait "$drainer_pid"; drainer_rc=$?; drainer_pid=""
+drainer_stop_check "drainer exits 0 on SIGTERM"
 
-python3 - "$report" "$dir" "$drainer_rc" <<'PY'
+python3 - "$report" "$dir" <<'PY'
 import json, sqlite3, subprocess, sys
-report, d, drainer_rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
+from tap import check, diag, finish
+report, d = sys.argv[1], sys.argv[2]
 store = f"{d}/store.db"
-n = 0
-def check(ok, what, skip=None):
-    global n
-    n += 1
-    if skip:
-        print(f"ok {n} - {what} # SKIP {skip}", flush=True)
-    else:
-        print(("ok" if ok else "not ok"), n, "-", what, flush=True)
 
 def rep(*args):
     p = subprocess.run([report, "--db", store, *args], capture_output=True, text=True, timeout=60)
@@ -77,11 +64,10 @@ def rep(*args):
 def js(*args):
     rc, out, err = rep(*args, "--json")
     if rc != 0:
-        print(f"# bvapm-report {' '.join(args)}: exit {rc}: {err.strip()}")
+        diag(f"bvapm-report {' '.join(args)}: exit {rc}: {err.strip()}")
         return {}
     return json.loads(out)
 
-check(drainer_rc == 0, f"drainer exits 0 on SIGTERM (got {drainer_rc})")
 db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
 uris = {u: c for u, c in db.execute("SELECT uri, count(*) FROM requests GROUP BY uri")}
 check(uris.get("/scenarios/session.php") == 5 and uris.get("/scenarios/spike.php") == 3
@@ -161,5 +147,5 @@ kinds = [(i["kind"], i["endpoint"]) for i in s.get("insights", [])]
 check(any(k == "oom" and ep.endswith("/scenarios/export.php") for k, ep in kinds),
       f"summary: the OOM insight names export.php ({kinds[:3]})", skip=no_oom)
 check(s.get("loss", {}).get("records_lost") == 0, f"summary: no record lost ({s.get('loss')})")
-print(f"1..{n}")
+finish()
 PY

@@ -16,16 +16,9 @@ so=$1 drainer=$2 shm=$3 rogue=$4
 shift 4
 targs=("$@") # the test's own arguments (positional parameters come back after `.`)
 hostile_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$hostile_here/../e2e/stack.sh"
+. "$hostile_here/../lib/common.sh"
 export STACK_WWW=$hostile_here/www
-# the system interpreter when there is one: a version-manager shim in front of
-# python3 costs ~0.1 s per call, and the checks make many
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-dir=$(mktemp -d /tmp/bvapm-hostile-XXXXXX)
-BVAPM_SHM_DIR=$(mktemp -d /dev/shm/bvapm-hostile-XXXXXX)
-export BVAPM_SHM_DIR
-chmod 0755 "$dir" "$BVAPM_SHM_DIR"
+scratch hostile 0755
 ring=hostile
 ringf=$BVAPM_SHM_DIR/bvapm-$ring
 store=$dir/store.db
@@ -33,86 +26,34 @@ expected=$dir/expected.body
 php -n "$STACK_WWW/plain.php" > "$expected"
 : > "$dir/responses"
 : > "$dir/drainer.log"
-DRAINER_PID="" LOAD_PID="" port="" fpm_workers=""
+LOAD_PID="" port="" fpm_workers=""
+on_exit '[ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null && wait "$LOAD_PID" 2>/dev/null'
 
-# ---- TAP ---------------------------------------------------------------------
-n=0 failed=0
-ok() { n=$((n+1)); echo "ok $n - $1"; }
-not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; }
-diag() { printf '%s\n' "$*" | cat -v | sed 's/^/# /'; } # every line a TAP comment
-check() { # description, shell condition (evaluated), [diagnostic]
-  if eval "$2"; then ok "$1"; else not_ok "$1"; [ -n "${3:-}" ] && diag "$3"; fi
-  return 0
+# finish and bail call this when a check failed: the logs' last lines
+tap_on_failure() {
+  diag "drainer log (last lines):"
+  tail -n 6 "$dir/drainer.log" | cat -v | sed 's/^/#   /'
+  diag "php-fpm and agent log (last lines about workers or bvapm):"
+  grep -h "exited\|bvapm" "$dir"/stack/php-fpm.log "$dir"/stack/php-errors.log 2>/dev/null |
+    tail -n 6 | cat -v | sed 's/^/#   /'
+  diag "nginx log (last lines):"
+  tail -n 3 "$dir"/stack/nginx-error.log 2>/dev/null | cat -v | sed 's/^/#   /'
 }
-bail() { echo "Bail out! $*"; tail -5 "$dir/drainer.log" "$dir"/stack/*.log 2>/dev/null | sed 's/^/# /'; exit 1; }
-finish() {
-  echo "1..$n"
-  if [ "$failed" -ne 0 ]; then
-    diag "$failed check(s) failed; logs in $dir"
-    diag "drainer log (last lines):"
-    tail -n 6 "$dir/drainer.log" | cat -v | sed 's/^/#   /'
-    diag "php-fpm and agent log (last lines about workers or bvapm):"
-    grep -h "exited\|bvapm" "$dir"/stack/php-fpm.log "$dir"/stack/php-errors.log 2>/dev/null |
-      tail -n 6 | cat -v | sed 's/^/#   /'
-    exit 1
-  fi
-  exit 0
-}
-cleanup() {
-  [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null
-  stack_stop
-  if [ -n "$DRAINER_PID" ]; then
-    kill -TERM "$DRAINER_PID" 2>/dev/null
-    for _ in $(seq 50); do alive "$DRAINER_PID" || break; sleep 0.1; done
-    kill -KILL "$DRAINER_PID" 2>/dev/null
-  fi
-  wait 2>/dev/null
-  rm -rf "$BVAPM_SHM_DIR"
-  [ "$failed" -eq 0 ] && rm -rf "$dir"
-}
-trap cleanup EXIT
+bail() { echo "Bail out! $*"; tap_on_failure; exit 1; }
 
 # ---- processes -----------------------------------------------------------------
-# alive PID: the process exists and is not a zombie (kill -0 succeeds on a
-# zombie, and a dead drainer stays one until this shell reaps it).
-alive() {
-  local s
-  s=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
-}
 workers() { ps -o pid= --ppid "$STACK_FPM" 2>/dev/null | sort -n | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
 
-# drainer_up [--set k=v ...]: starts bvapm-drainer on the test's ring (256 KiB,
-# 64 KiB records, dead slots scanned every 200 ms), appending to
-# $dir/drainer.log. Returns once the ring file exists, or 1 if the drainer
-# exits first or the ring does not appear within 5 s. Sets DRAINER_PID.
-drainer_spawn() { # the same, without waiting
-  "$drainer" --set ring.name="$ring" --set ring.size=256K --set ring.max_record=64K \
-    --set spool.dir="$dir/spool" --set sqlite.path="$store" \
-    --set drainer.lock_file="$dir/drainer.lock" --set drainer.aborted_scan_ms=200 \
-    --set metrics.enabled=false "$@" 2>> "$dir/drainer.log" &
-  DRAINER_PID=$!
-}
-drainer_up() {
-  drainer_spawn "$@"
-  for _ in $(seq 100); do
-    [ -e "$ringf" ] && alive "$DRAINER_PID" && return 0
-    alive "$DRAINER_PID" || return 1
-    sleep 0.05
-  done
-  return 1
-}
-# drainer_down: SIGTERM, bounded wait (5 s); sets drainer_rc.
+# The test's drainer (testing/drainer.sh): a small 256 KiB ring, 64 KiB
+# records, dead slots scanned every 200 ms; the log appended to
+# $dir/drainer.log. drainer_up returns 1 if the drainer exits first or the
+# ring does not appear; drainer_down stops it (5 s to exit) and checks that
+# it exited with status 0.
+hostile_drainer_args=(--set ring.size=256K --set ring.max_record=64K --set drainer.aborted_scan_ms=200)
+drainer_up() { drainer_start "$drainer" "$dir" "$ring" "${hostile_drainer_args[@]}" "$@" 2>/dev/null; }
 drainer_down() {
-  drainer_rc=none
-  kill -TERM "$DRAINER_PID" 2>/dev/null
-  for _ in $(seq 100); do alive "$DRAINER_PID" || break; sleep 0.05; done
-  if alive "$DRAINER_PID"; then
-    kill -KILL "$DRAINER_PID"; drainer_rc=killed
-  fi
-  wait "$DRAINER_PID" 2>/dev/null; local rc=$?
-  [ "$drainer_rc" = killed ] || drainer_rc=$rc
-  DRAINER_PID=""
+  drainer_stop 5
+  check "the drainer stops on SIGTERM with status 0 (got $DRAINER_RC)" "[ '$DRAINER_RC' = 0 ]"
 }
 # fpm_up [-d settings...]: php-fpm (2 static workers, bvapm.so aggressive on
 # the test's ring) and nginx; remembers the worker pids.
@@ -122,10 +63,16 @@ fpm_up() {
   fpm_workers=$(workers)
   [ "$(echo "$fpm_workers" | wc -w)" = 2 ] || return 1
 }
-# hostile_up: drainer, then php-fpm; ends the test when either cannot start.
+# hostile_up [LABEL]: drainer, then php-fpm; ends the test when either cannot
+# start. With LABEL, then 20 requests (/app/warm/...) that must be stored
+# within 10 s, checked as "LABEL: 20 requests stored".
 hostile_up() {
   drainer_up || bail "bvapm-drainer did not create the ring: $(tail -2 "$dir/drainer.log")"
   fpm_up || bail "php-fpm + nginx did not start"
+  [ -n "${1:-}" ] || return 0
+  load warm 20
+  wait_stored warm 20 10
+  check "$1: 20 requests stored (got $got)" "[ '$got' = 20 ]"
 }
 
 # ---- requests ------------------------------------------------------------------
@@ -158,8 +105,7 @@ load_sent() { field sent "$load_line"; }
 # stored PREFIX: distinct request URIs under /app/PREFIX/ in the store
 stored() {
   [ -f "$store" ] || { echo 0; return; }
-  sqlite3 -readonly -cmd '.timeout 3000' "$store" \
-    "SELECT count(DISTINCT uri) FROM requests WHERE uri GLOB '/app/$1/*'" 2>/dev/null || echo 0
+  store_count "$store" "(SELECT DISTINCT uri FROM requests WHERE uri GLOB '/app/$1/*')" 2>/dev/null || echo 0
 }
 # wait_stored PREFIX COUNT SECONDS: polls until COUNT are stored; $got holds
 # the last count and $waited the seconds it took.
@@ -192,13 +138,6 @@ probe_recovery() {
   return 1
 }
 stat_json() { "$shm" --ring "$ring" --json stat 2>/dev/null; }
-# jget EXPR: evaluates a Python expression over the JSON document `d` on stdin
-# (prints "unreadable ..." or the tool's own error instead when it cannot)
-jget() { "$PY" -c 'import json,sys
-try: d=json.load(sys.stdin)
-except Exception: print("unreadable (no JSON)"); sys.exit(0)
-try: print(eval(sys.argv[1]))
-except Exception as e: print("unreadable:", d.get("error") if isinstance(d, dict) and "error" in d else f"no {e}")' "$1"; }
 # damage: invalid records + every loss counter, from bvapm-shm stat --json
 damage() { stat_json | jget 'd["invalid_records"] + d["lost"]["total"]'; }
 header() { "$rogue" header "${1:-$ringf}" 2>/dev/null; }

@@ -10,10 +10,7 @@
 # response is unchanged and no process dies. Prints TAP.
 #   test_garbage_tail.sh BVAPM_SO BVAPM_DRAINER BVAPM_SHM ROGUE
 . "$(dirname "$0")/lib.sh" "$@"
-hostile_up
-load warm 20
-wait_stored warm 20 10
-check "before the attack: 20 requests stored (got $got)" "[ '$got' = 20 ]"
+hostile_up "before the attack"
 # drained: head == tail, so the garbage sits exactly where the next record goes
 for _ in $(seq 50); do [ "$(stat_json | jget 'd["used_bytes"]')" = 0 ] && break; sleep 0.1; done
 before=$(damage)

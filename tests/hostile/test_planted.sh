@@ -26,7 +26,7 @@ planted=/dev/fd/7
 tail0=$(header "$planted" | jget 'd["tail"]')
 
 # ---- the drainer -----------------------------------------------------------------
-drainer_spawn
+drainer_spawn "$drainer" "$dir" "$ring" "${hostile_drainer_args[@]}"
 said="" exited=no end=$((SECONDS + 3))
 while [ $SECONDS -lt $end ]; do
   said=$(LC_ALL=C grep -aiE "nobody|uid 65534|owner 65534|owned by 65534" "$dir/drainer.log" |

@@ -33,7 +33,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "fixtures.h"
+#include "testing/fixtures.h"
 #include "json_compare.h"
 #include "record/record.h"
 

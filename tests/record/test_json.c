@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "fixtures.h"
+#include "testing/fixtures.h"
 #include "record/record.h"
 
 #define CAP (1 << 16)

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "tests/record/fixtures.h"
+#include "testing/fixtures.h"
 #include "store/schema.h"
 #include "store/store.h"
 

@@ -5,18 +5,8 @@
 # ABI version and a corrupt header. Prints TAP.
 set -u
 shm=$1 demo=$2
-dir=$(mktemp -d /dev/shm/bvapm-shmtest-XXXXXX)
-export BVAPM_SHM_DIR=$dir
-trap 'rm -rf "$dir"' EXIT
-n=0 failed=0
-ok() { n=$((n+1)); echo "ok $n - $1"; }
-not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; }
-expect() { # description, expected exit code, command...
-  local what=$1 want=$2; shift 2
-  out=$("$@" 2>&1); got=$?
-  if [ "$got" -eq "$want" ]; then ok "$what (exit $got)"; else not_ok "$what: exit $got, wanted $want: $out"; fi
-}
-json_get() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
+. "$(dirname "$0")/../lib/common.sh"
+scratch_shm shmtest
 
 # a live ring: producers writing while we look. The producers may start late
 # on a loaded machine, so wait (bounded) until both are attached.
@@ -33,19 +23,19 @@ expect "stat on a live ring" 0 "$shm" --ring live stat
 echo "$out" | grep -q "drainer    pid $demo_pid, alive" && ok "stat shows the drainer alive" || not_ok "drainer liveness: $out"
 echo "$out" | grep -q "agents     2 attached" && ok "stat shows 2 attached agents" || not_ok "agents: $out"
 json=$("$shm" --ring live --json stat)
-[ "$(echo "$json" | json_get '["capacity_bytes"]')" = 16777216 ] && ok "stat --json capacity" || not_ok "json capacity: $json"
-[ "$(echo "$json" | json_get '["drainer"]["alive"]')" = True ] && ok "stat --json drainer alive" || not_ok "json drainer: $json"
-[ "$(echo "$json" | json_get '["lost"]["total"]')" = 0 ] && ok "stat --json no loss" || not_ok "json lost: $json"
+[ "$(echo "$json" | jget 'd["capacity_bytes"]')" = 16777216 ] && ok "stat --json capacity" || not_ok "json capacity: $json"
+[ "$(echo "$json" | jget 'd["drainer"]["alive"]')" = True ] && ok "stat --json drainer alive" || not_ok "json drainer: $json"
+[ "$(echo "$json" | jget 'd["lost"]["total"]')" = 0 ] && ok "stat --json no loss" || not_ok "json lost: $json"
 expect "check on a live ring" 0 "$shm" --ring live check
 json=$("$shm" --ring live --json check)
-[ "$(echo "$json" | json_get '["healthy"]')" = True ] && ok "check --json healthy" || not_ok "check json: $json"
+[ "$(echo "$json" | jget 'd["healthy"]')" = True ] && ok "check --json healthy" || not_ok "check json: $json"
 wait $demo_pid; demo_rc=$?
 [ "$demo_rc" -eq 0 ] && ok "demo delivered every record intact" || not_ok "demo exit $demo_rc"
 
 # kill switch
 expect "disable" 0 "$shm" --ring live disable
 echo "$("$shm" --ring live stat)" | grep -q "DISABLED" && ok "stat shows the kill switch" || not_ok "kill switch not shown"
-[ "$("$shm" --ring live --json stat | json_get '["control"]["disabled"]')" = True ] && ok "json kill switch" || not_ok "json kill switch"
+[ "$("$shm" --ring live --json stat | jget 'd["control"]["disabled"]')" = True ] && ok "json kill switch" || not_ok "json kill switch"
 expect "enable" 0 "$shm" --ring live enable
 
 # drainer gone: shown as not running
@@ -80,5 +70,4 @@ echo "$out" | grep -q "truncated" && ok "truncation message" || not_ok "message:
 head -c 65536 /dev/urandom > "$dir/bvapm-garbage"
 expect "garbage file" 5 "$shm" --ring garbage check
 
-echo "1..$n"
-exit $((failed > 0))
+finish

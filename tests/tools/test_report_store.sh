@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bvapm-report against a real SQLite store of 20 000 background requests plus
 # the culprits bvapm-store-gen --plant puts in the last hour (exact figures:
-# tests/tools/store_gen.c). Checks every command's --json figures (latency
+# testing/store_gen.c). Checks every command's --json figures (latency
 # percentiles, memory average and deviation, the largest checkpoint pair,
 # the N+1 statement and its counter, the hottest function, the flame graph,
 # the OOM and its last checkpoint, aborted requests, loss), the filters
@@ -12,23 +12,18 @@
 #   test_report_store.sh BVAPM_REPORT BVAPM_STORE_GEN
 set -u
 report=$1 gen=$2
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-"$gen" --requests 20000 --plant --lose 5 "$dir/store.db" || { echo "not ok 1 - store generated"; exit 1; }
-"$gen" --requests 200 --no-call-paths --schema 1 "$dir/old.db" || { echo "not ok 1 - old store generated"; exit 1; }
-"$gen" --requests 0 "$dir/interleaved.db" || { echo "not ok 1 - empty store generated"; exit 1; }
+. "$(dirname "$0")/../lib/common.sh"
+scratch report-store
+"$gen" --requests 20000 --plant --lose 5 "$dir/store.db" || { not_ok "store generated"; finish; }
+"$gen" --requests 200 --no-call-paths --schema 1 "$dir/old.db" || { not_ok "old store generated"; finish; }
+"$gen" --requests 0 "$dir/interleaved.db" || { not_ok "empty store generated"; finish; }
 
 python3 - "$report" "$dir" <<'PY'
 import hashlib, json, os, shutil, sqlite3, subprocess, sys, time, xml.etree.ElementTree as ET
+from tap import check, diag, finish
 report, d = sys.argv[1], sys.argv[2]
 db = f"{d}/store.db"
 MIB = 1024 * 1024
-n = 0
-def check(ok, what):
-    global n
-    n += 1
-    print(("ok" if ok else "not ok"), n, "-", what, flush=True)
-    return ok
 
 def run(*args, store=db):
     a = [report] + (["--db", store] if store else []) + list(args)
@@ -39,7 +34,7 @@ def run(*args, store=db):
 def js(*args, store=db):
     rc, out, err, _ = run(*args, "--json", store=store)
     if rc != 0:
-        print(f"# {args}: exit {rc}: {err}")
+        diag(f"{args}: exit {rc}: {err}")
         return {}
     return json.loads(out)
 
@@ -242,5 +237,5 @@ for cmd in ["summary", "memory", "sql", "functions", "errors"]:
         ok = False
     check(rc == 0 and ok and secs < 30, f"{cmd} --json: one JSON document, {secs:.2f} s on 20 177 requests")
 check(hashlib.sha256(open(db, "rb").read()).hexdigest() == digest, "the store file is unchanged (opened read-only)")
-print(f"1..{n}")
+finish()
 PY

@@ -7,18 +7,16 @@
 # (positions corrupt) — never crash — and its JSON must parse. Registered in
 # the unit suite so the ASan+UBSan build runs it with the sanitized binary
 # (a sanitizer report exits 86 and fails the case). Prints TAP.
-#   test_shm_peek_garbage.sh BVAPM_SHM BVAPM_TEST_WRITER
+#   test_shm_peek_garbage.sh BVAPM_SHM BVAPM_FAKE_PRODUCER
 set -u
-shm=$1 writer=$2
-dir=$(mktemp -d /dev/shm/bvapm-shmgarbage-XXXXXX)
-export BVAPM_SHM_DIR=$dir
+shm=$1 producer=$2
+. "$(dirname "$0")/../lib/common.sh"
+scratch_shm shmgarbage
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=86"
-trap 'rm -rf "$dir"' EXIT
-n=0 failed=0
 
-"$writer" create clean 65536 >/dev/null || exit 1
-for k in request fatal aborted stats; do "$writer" write clean $k 30 >/dev/null; done
+"$producer" create clean 65536 >/dev/null || bail "cannot create the ring"
+for k in request fatal aborted stats; do "$producer" write clean $k 30 >/dev/null; done
 
 seeds=24
 # every damaged copy made by one python run (interpreter start-up is slow on
@@ -57,24 +55,23 @@ for seed in range(1, seeds + 1):
 PY
 
 declare -A seen
+runs=0
 for seed in $(seq 1 $seeds); do
   for args in "-n 1000 --json" "--kind request -n 5" "--kind fatal --json"; do
     # shellcheck disable=SC2086
     "$shm" --ring "g$seed" peek $args >"$dir/out" 2>"$dir/err"; rc=$?
-    n=$((n+1))
-    [[ "$args" == *--json* ]] && [ $rc -ne 5 ] && cp "$dir/out" "$dir/json.$n"
+    runs=$((runs + 1))
+    [[ "$args" == *--json* ]] && [ $rc -ne 5 ] && cp "$dir/out" "$dir/json.$runs"
     if { [ $rc -eq 0 ] || [ $rc -eq 1 ] || [ $rc -eq 5 ]; } &&
        ! grep -q "Sanitizer\|runtime error" "$dir/err"; then
-      echo "ok $n - seed $seed, peek $args: exit $rc"
+      ok "seed $seed, peek $args: exit $rc"
       seen[$rc]=1
     else
-      failed=$((failed+1))
-      echo "not ok $n - seed $seed, peek $args: exit $rc: $(head -c 2000 "$dir/err")"
+      not_ok "seed $seed, peek $args: exit $rc: $(head -c 2000 "$dir/err")"
     fi
   done
 done
-n=$((n+1))
-if bad=$(python3 - "$dir" <<'PY'
+if bad=$("$PY" - "$dir" <<'PY'
 import glob, json, sys
 bad = []
 for path in glob.glob(sys.argv[1] + "/json.*"):
@@ -86,15 +83,13 @@ print("; ".join(bad))
 sys.exit(1 if bad else 0)
 PY
 ); then
-  echo "ok $n - every --json output parses"
+  ok "every --json output parses"
 else
-  failed=$((failed+1)); echo "not ok $n - JSON that does not parse: $bad"
+  not_ok "JSON that does not parse: $bad"
 fi
-n=$((n+1))
 if [ -n "${seen[1]:-}" ] && [ -n "${seen[5]:-}" ]; then
-  echo "ok $n - garbage was both skipped (exit 1) and refused (exit 5)"
+  ok "garbage was both skipped (exit 1) and refused (exit 5)"
 else
-  failed=$((failed+1)); echo "not ok $n - exit codes seen: ${!seen[*]}"
+  not_ok "exit codes seen: ${!seen[*]}"
 fi
-echo "1..$n"
-exit $((failed > 0))
+finish

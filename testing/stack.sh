@@ -1,11 +1,14 @@
-# stack.sh — sourced by end-to-end tests: starts php-fpm (with bvapm.so,
-# opcache and JIT on) and nginx on 127.0.0.1 under a temporary prefix, and
-# stops them. Every process is started by the test and killed at exit.
+# stack.sh — sourced by the end-to-end and hostile tests, the request
+# benchmarks and scripts/demo: starts php-fpm (with bvapm.so, opcache and JIT
+# on) and nginx on 127.0.0.1 under a temporary prefix, and stops them. Every
+# process is started by the caller and stopped by stack_stop. The pages are
+# testing/www (a sample application: plain, checkpoints, tags, errors, SQL,
+# the memory guide's scenarios); the drainer is started by drainer.sh.
 #
 #   stack_start DIR PORT EXTENSION RING MODE [extra php -d settings...]
 #   stack_stop
-#   drainer_start DRAINER DIR RING SIZE [--set section.key=value...]
-# STACK_WWW, when set, is the document root instead of tests/e2e/www, and
+#   free_port
+# STACK_WWW, when set, is the document root instead of testing/www, and
 # STACK_READY the page that must answer 200 (default plain.php).
 # Needs: php-fpm8.2, nginx (Debian packages, installed by scripts/install-deps).
 
@@ -93,23 +96,4 @@ stack_stop() {
 # A free TCP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# Starts bvapm-drainer with its spool, SQLite store (DIR/store.db), lock and
-# log under DIR, and waits (bounded) until it has created the ring in
-# $BVAPM_SHM_DIR. Sets DRAINER_PID; the caller stops it.
-drainer_start() {
-  local drainer=$1 dir=$2 ring=$3 size=$4; shift 4
-  "$drainer" --set ring.name="$ring" --set ring.size="$size" --set spool.dir="$dir/spool" \
-    --set sqlite.path="$dir/store.db" --set drainer.lock_file="$dir/drainer.lock" \
-    --set metrics.enabled=false "$@" 2> "$dir/drainer.log" &
-  DRAINER_PID=$!
-  for _ in $(seq 200); do
-    [ -e "$BVAPM_SHM_DIR/bvapm-$ring" ] && return 0
-    kill -0 "$DRAINER_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "bvapm-drainer did not create the ring; its log:" >&2
-  cat "$dir/drainer.log" >&2
-  return 1
 }

@@ -1,12 +1,13 @@
 /*
  * fixtures.h — sample records of every kind, shared by the record tests, the
- * fuzzer's seed generator and the benchmark.
+ * store and sink tests, the fuzzer's seed generator and the codec benchmark
+ * (hence in testing/, beside neither tests/ nor bench/).
  *
  * The values of the fixtures are what tests/record/golden/<kind>.json holds;
  * change one and the other together.
  */
-#ifndef BVAPM_TESTS_RECORD_FIXTURES_H
-#define BVAPM_TESTS_RECORD_FIXTURES_H
+#ifndef BVAPM_TESTING_FIXTURES_H
+#define BVAPM_TESTING_FIXTURES_H
 
 #include "record/record.h"
 
