@@ -23,7 +23,7 @@
 #include <time.h>
 
 #include "support/bvapm_clock.h"
-#include "tests/record/fixtures.h"
+#include "testing/fixtures.h"
 #include "record/record.h"
 
 /* The thread's CPU time: on a shared machine, time spent preempted by other

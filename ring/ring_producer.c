@@ -41,6 +41,11 @@ static int drop(struct bvapm_ring *r, enum bvapm_ring_loss reason, int code)
 	                    : reason == BVAPM_LOSS_TOO_BIG ? &r->hdr->lost_too_big
 	                                                   : &r->hdr->lost_contention;
 
+	/* The file was truncated during this write (the SIGBUS guard swapped
+	 * in zeros): a count here would land in memory nobody reads. Say so,
+	 * so the caller counts the record in the ring it moves to. */
+	if (bvapm_unlikely(bvapm_ring_faulted(r)))
+		return -ENXIO;
 	bvapm_counter_add(counter, 1); /* statistics: see ring_internal.h */
 	bvapm_ring_slot_count_write(r, false);
 	return code;
@@ -215,7 +220,10 @@ static int finish(struct bvapm_ring *r, struct bvapm_ring_reservation *res,
 	uint64_t reserved = bvapm_cw_make(BVAPM_CW_RESERVED, res->total, r->pid, lap);
 	if (!ck_pr_cas_64(word, reserved, bvapm_cw_make(state, res->total, r->pid, lap))) {
 		/* The consumer gave up on us (stalled past its timeout) and
-		 * repaired the record: it is lost, and counted there. */
+		 * repaired the record: it is lost, and counted there. Or the
+		 * file was truncated meanwhile: nobody counted it. */
+		if (bvapm_unlikely(bvapm_ring_faulted(r)))
+			return -ENXIO;
 		bvapm_ring_slot_count_write(r, false);
 		return -ESTALE;
 	}

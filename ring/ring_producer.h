@@ -28,8 +28,10 @@ struct bvapm_ring_reservation {
  * than max_record (lost_too_big); -EBUSY retries exhausted (lost_contention);
  * -EBADF handle not usable (closed, or inherited across fork); -EIO the
  * ring's positions are corrupt (counted as lost_contention); -ENXIO the ring
- * is retired (bvapm_ring_is_retired: leave it and attach again; not counted
- * in this ring, which nobody will read). */
+ * is retired, or its file was truncated during this call (bvapm_ring_is_retired:
+ * leave it and attach again; the record is not counted in this ring, which
+ * nobody will read: count it in the next). bvapm_ring_commit returns -ENXIO
+ * for the same reason. */
 int bvapm_ring_reserve(bvapm_ring *ring, uint32_t len, struct bvapm_ring_reservation *res);
 
 /* Publishes a reservation as a record of `type` with `used` payload bytes

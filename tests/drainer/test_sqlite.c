@@ -13,7 +13,7 @@
 #include "drainer/sinks.h"
 #include "store/schema.h"
 #include "drainer_test_util.h"
-#include "tests/record/fixtures.h"
+#include "testing/fixtures.h"
 
 static _Alignas(8) uint8_t bufs[16][1024];
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "tests/record/fixtures.h"
+#include "testing/fixtures.h"
 
 static int save(const char *dir, const char *name, const void *p, ssize_t n)
 {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "tests/record/fixtures.h"
+#include "testing/fixtures.h"
 #include "otlp/otlp_json.h"
 #include "otlp_test_util.h"
 
