@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Instructions bvapm.so adds per request, counted by callgrind: repeatable
 # to the instruction whatever else the machine is doing (unlike time on a
 # shared 2-core box). php-cgi -T runs the request lifecycle N times in one

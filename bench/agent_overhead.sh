@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # What bvapm.so adds to each request, measured without a network in the way:
 # php-cgi -T N runs a script N times in one process, each time through the
 # whole request lifecycle (RINIT, script, RSHUTDOWN), so the difference of

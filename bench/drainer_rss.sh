@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Drainer memory under sustained load: a real bvapm-drainer (SQLite sink)
 # with 2 producer processes writing SECONDS at RATE records/s each; prints
 # the drainer's peak and final resident set size in MiB and what was stored.

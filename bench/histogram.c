@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * histogram.c — log-linear histogram; see histogram.h for the bucket layout.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * histogram.h — a small log-linear latency histogram (HdrHistogram-style).
  *

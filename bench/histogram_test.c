@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * histogram_test.c — unit tests of bench/histogram.c: bucket arithmetic at
  * every power of two, percentiles of known inputs (exact below 64, within the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # What profiling every request costs: nginx + php-fpm (2 workers, opcache,
 # tracing JIT) + wrk on 127.0.0.1, two pages of bench/www —
 #   cpu.php  recursion and ~300 000 small function/method calls (~10 ms)

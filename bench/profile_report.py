@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Summary of bench/profile_overhead.sh: reads its runs (TSV: round, page,
 condition, req/s, p50 us, p99 us, errors) and prints per page and condition
 the median req/s, p50 and p99 latency over rounds, and the overhead against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_bench.c — how fast the agent encodes and the drainer checks records.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bvapm-report on a large store: builds an N-request store with
 # bvapm-store-gen (default 1 000 000 requests, planted culprits; about 16
 # child rows per request: checkpoints, SQL, functions, counters, call paths

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bvapm request benchmark: nginx + php-fpm (opcache, JIT) + wrk on 127.0.0.1,
 # hello-world script, with the extension
 #   off         not loaded

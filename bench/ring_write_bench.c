@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_write_bench.c — bvapm-bench-ring-write: what one bvapm_ring_write costs.
  *

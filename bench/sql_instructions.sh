@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Instructions SQL capture adds per statement, counted by callgrind (repeatable
 # whatever else the machine does): php-cli runs N1 then N2 PDO-SQLite
 # statements of one kind in one request; the difference divided by N2-N1 is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # What SQL capture adds to each statement: one php-cli process runs N
 # PDO-SQLite statements (in-memory database, one-row table) in two loops —
 # PDO::query with an inlined literal (normalized every time) and a prepared

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # wrk.sh — sourced by the request benchmarks: one wrk measurement, its
 # figures in microseconds.
 #   wrk_measure URL SECONDS CONNECTIONS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * batch.h — a batch of verified records copied out of the ring, and the
  * ordered completion that makes the no-loss rule hold.

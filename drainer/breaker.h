@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * breaker.h — a circuit breaker for one sink: closed / open / half-open, with
  * exponential backoff, jitter from a seedable PRNG, and a receiver's

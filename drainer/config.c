@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.c — see config.h. One table maps every key to a typed field, so the
  * INI file, command-line overrides and --check-config share one parser and

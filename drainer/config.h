@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.h — bvapm-drainer configuration: INI file (libinih), defaults,
  * command-line overrides, validation with one sentence per error.

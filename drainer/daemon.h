@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * daemon.h — the drainer's life cycle: lock, sinks, ring, pipeline,
  * metrics, the reader loop, signals (SIGTERM/SIGINT stop, SIGHUP reload),

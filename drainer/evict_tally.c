@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * evict_tally.c — see evict_tally.h for the file and the identity of the
  * reports.

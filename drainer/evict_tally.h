@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * evict_tally.h — how many records one sink's spool evicted, kept on disk
  * until the sink has stored the figure, so that eviction shows as loss in the

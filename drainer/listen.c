@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * listen.c — see listen.h. inet_pton, not getaddrinfo: getaddrinfo accepts
  * host names and takes a port such as 99999 modulo 65536, so the endpoint

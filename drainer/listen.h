@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * listen.h — the metrics endpoint's address, "host:port": a numeric IPv4 or
  * IPv6 address (IPv6 may be written in brackets, "[::1]:9464") and a decimal

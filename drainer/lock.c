@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lock.c — see lock.h. The pid is written after the lock is taken, so a
  * reader that fails to take it finds the holder's pid in the file.

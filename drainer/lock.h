@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lock.h — single-instance lock: flock(LOCK_EX|LOCK_NB) on a lock file that
  * holds the owner's pid. The kernel drops the lock when the process dies

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log.c — see log.h. Under systemd (JOURNAL_STREAM set) each line starts with
  * the syslog priority "<3>".."<7>" so the journal records the level; otherwise

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log.h — leveled logging to stderr (systemd's journal picks stderr up with
  * the <N> priority prefix when JOURNAL_STREAM is set).

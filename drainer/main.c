@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c — bvapm-drainer's command line. The logic is in the static library
  * bvapm_drainer_core (daemon.c and friends), which the tests link too.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pipeline.h — the sink threads: one per enabled sink, each fed by its own
  * liburcu wait-free concurrent queue (wfcqueue) from the reader thread, each

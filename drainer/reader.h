@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reader.h — the reader side: creates or attaches to the ring, peeks
  * batches, copies each record out of shared memory, verifies the copy with

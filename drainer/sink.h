@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sink.h — the interface between the drainer's buffer and a destination
  * (the embedded SQLite store, OTLP/HTTP, a null sink for benchmarks).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sink_null.c — a sink that acknowledges and discards every record
  * (benchmarks measure the drain + verify path with it). Sink thread only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sink_sqlite.c — the sink that delivers to the embedded store: every batch
  * is one transaction of the store library (store/store.h: schema,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sinks.c — the sink registry (see sinks.h). Main thread only, at start.
  */

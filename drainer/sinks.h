@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sinks.h — the sink registry: one constructor per destination. At start
  * the daemon (daemon.c) builds the enabled ones from the configuration with

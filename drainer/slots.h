@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * slots.h — dead workers and garbage in the slot table. A live slot whose
  * owner died inside a request becomes an aborted-request record, written into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spool.h — one sink's disk spool: a directory of segment files, each a
  * batch of records written atomically (temp file, fsync, rename, fsync of the

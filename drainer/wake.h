@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wake.h — a wake-up for a thread that sleeps when it has nothing to do
  * (a sink thread waiting for batches, the reader waiting for room). The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record.h — bvapm's record codec: build, verify, read and render the
  * FlatBuffers records of schemas/bvapm.fbs, in plain C, with no FlatBuffers

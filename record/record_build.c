@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_build.c — encodes bvapm records into a caller-supplied buffer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_desc.h — run-time descriptors of the schema's tables (internal).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_json.c — renders a record as JSON with json-c (Debian libjson-c-dev),
  * for bvapm-shm peek, the sinks and the tests.

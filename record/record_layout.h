@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_layout.h — the inline area of every table as the C builder writes it
  * (internal to record/; the reader never assumes this layout, it goes through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_read.c — the schema's descriptors and names, for the verifier, the
  * JSON renderer and callers that print kinds and enums.

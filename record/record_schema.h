@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_schema.h — schemas/bvapm.fbs, restated for C as one X-macro per table.
  *

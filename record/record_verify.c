@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_verify.c — checks an untrusted buffer before anything reads it.
  *

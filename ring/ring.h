@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring.h — bvapm's shared-memory multi-producer / single-consumer ring.
  *

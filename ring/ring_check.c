@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_check.c — read-only integrity walk for `bvapm-shm check`.
  *

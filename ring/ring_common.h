@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_common.h — what every user of the ring shares: the handle, errors,
  * naming, the roles, opening and closing, and whether the file under a

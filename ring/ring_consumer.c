@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_consumer.c — the single consumer: peek a batch, release it, repair.
  *

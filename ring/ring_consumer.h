@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_consumer.h — the drainer's side: creating the ring, peeking and
  * releasing records, repairing what stalled or dead producers and foreign

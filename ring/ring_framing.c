@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_framing.c — telling a real record boundary from bytes that look like
  * one, shared by the consumer (ring_consumer.c) and observers

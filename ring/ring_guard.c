@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_guard.c — a truncated ring file never kills the process that maps it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_inspect.h — for tools that look without consuming (bvapm-shm, the
  * drainer's metrics): the read-only observer cursor, control words, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_internal.h — the process-local handle and helpers shared by the ring's
  * .c files. Nothing here is visible to users of ring.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_layout.h — the bytes of /dev/shm/bvapm-<name>, shared by every process
  * that maps the ring. This file is the ABI: change it only by appending, and

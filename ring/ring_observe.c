@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_observe.c — a non-consuming reader cursor, for inspectors such as
  * `bvapm-shm peek`.

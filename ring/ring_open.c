@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_open.c — naming, attaching to an existing ring, validation, closing.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_proc.c — process liveness from /proc, and error formatting.
  *

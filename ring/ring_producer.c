@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_producer.c — the hot path: reserve, copy, commit.
  *

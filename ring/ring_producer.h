@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_producer.h — the producer's side (PHP workers, and the drainer's own
  * aborted-request writer): reserve, copy, commit with no system call, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_standing.c — is the ring we map still the ring at its path?
  *

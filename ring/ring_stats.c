@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_stats.c — statistics snapshot and the control words' writer and full
  * reader (producers' one-load reads of them are in ring_producer.c).

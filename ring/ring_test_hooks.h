@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_test_hooks.h — test support, not part of the ring's API: the steps
  * of the write protocol at which a library built with BVAPM_RING_TEST_HOOKS

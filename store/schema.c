@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store/schema.c — the SQLite store's schema as versioned migrations, and
  * the one place they are applied.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store/schema.h — what a program needs to know about the store's schema:
  * its version, the migrations that build it (store/schema.c) and how they

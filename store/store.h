@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store/store.h — the embedded SQLite store's writer, and the store's
  * defaults. bvapm-drainer's sqlite sink (drainer/sink_sqlite.c) is a thin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store/writer.c — the store's writer: one prepared INSERT per table, and
  * one function per record kind mapping a verified record (record/record.h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bvapm_clock.h — the one nanosecond clock of every part (ring, agent,
  * drainer, tools, bench). CLOCK_REALTIME and CLOCK_MONOTONIC are read through

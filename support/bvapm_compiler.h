@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bvapm_compiler.h — branch hints for the hot paths (ring writes, agent hooks):
  * the rare case (a drop, a corrupt word, a retired ring) is marked so the

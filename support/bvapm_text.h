@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bvapm_text.h — bytes made readable: lowercase hex (trace and span ids in
  * the store, OTLP and JSON) and printable escapes (anything from shared

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # drainer.sh — sourced by the drainer, end-to-end and hostile tests and the
 # benchmarks: one way to start a private bvapm-drainer and to stop it.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fake_producer.c — bvapm-fake-producer: PHP workers and the drainer played
  * by one small program, for the tests and the benchmarks. It writes real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fixtures.h — sample records of every kind, shared by the record tests, the
  * store and sink tests, the fuzzer's seed generator and the codec benchmark

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # stack.sh — sourced by the end-to-end and hostile tests, the request
 # benchmarks and scripts/demo: starts php-fpm (with bvapm.so, opcache and JIT
 # on) and nginx on 127.0.0.1 under a temporary prefix, and stops them. Every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_gen.c — bvapm-store-gen: writes a synthetic bvapm store for tests and
  * benchmarks of bvapm-report. Every row is written the way the drainer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_attach.c — the worker's handle on the ring: attaching, retrying
  * while there is no ring it can use, leaving a ring, and the records lost

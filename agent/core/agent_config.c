@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_config.c — the bounds and defaults of the numeric settings (one
  * table, for the module's normalization and the core's check), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_config.h — the agent's configuration as the core takes it at
  * bvapm_agent_init(), and the one table of bounds and defaults of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_core.c — the agent's lifecycle and the order of a request's steps;
  * each step is the job of its own file (agent_internal.h lists them).

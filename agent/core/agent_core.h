@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_core.h — what bvapm.so does for each request, in plain C (no PHP
  * headers), so it can be tested with cmocka against a real ring.

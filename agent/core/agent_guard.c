@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_guard.c — the overhead guard: the agent's own time per request is
  * watched, and when it passes bvapm.overhead_budget_us in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_identity.c — who writes: the producer identity (pid, producer start
  * time, sequence) and the random numbers drawn from it.

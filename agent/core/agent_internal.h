@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_internal.h — what the files of the agent's core share; the API is
  * agent_core.h. State is split by owner: each struct or function below

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_keep.c — which requests are kept, and with how much detail.
  *

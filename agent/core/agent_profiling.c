@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_profiling.c — the function profile's part in a request: which
  * requests are profiled (full-detail ones, when bvapm.profile registered the

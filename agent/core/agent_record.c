@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_record.c — record assembly: the request record of a kept request,
  * from what the request collected (agent_request.c), the keep decision, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_request.c — what a request collects while it runs: its facts from
  * the SAPI (method, URI, script, SAPI name, memory), start times and CPU,

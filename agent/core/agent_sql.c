@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_sql.c — per-process SQL capture state (see agent_sql.h).
  *

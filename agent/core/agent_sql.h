@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_sql.h — the agent's SQL capture, in plain C: what the PDO / mysqli
  * hooks (agent/php/bvapm_sql_hooks.c) call around each statement, and what

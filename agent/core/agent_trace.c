@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_trace.c — the request's W3C trace context: an incoming traceparent
  * is continued (its trace id, its span as our parent, its sampled flag),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_write.c — from record to ring: the envelope (who, when, which
  * trace), the encoding into the per-worker buffer, the ring write, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * profile.c — the function profiler's tables and accounting (see profile.h
  * for the definitions it implements).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * profile.h — the function profiler of bvapm.so, in plain C (no PHP headers),
  * fed by the observer glue (bvapm_observer.c) and tested by cmocka.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sql_normalize.c — one-pass SQL normalizer (see sql_normalize.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sql_normalize.h — turns one SQL statement into the text it is aggregated
  * and stored under: literals replaced by `?`, literal IN lists by `IN (?)`,

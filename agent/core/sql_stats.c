@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sql_stats.c — per-request SQL aggregation (see sql_stats.h).
  *

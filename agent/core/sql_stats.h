@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sql_stats.h — one request's SQL, aggregated per normalized statement:
  * count, total and longest time, rows, and the N+1 flag. Plain C.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Argument information for the functions declared in bvapm.stub.php. */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_bvapm_checkpoint, 0, 1, _IS_BOOL, 0)

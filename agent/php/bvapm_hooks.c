@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bvapm_hooks.c — the engine-facing half of the extension: reads the facts of
  * a request from the SAPI and the engine (method, URI, script, incoming

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bvapm_observer.c — the engine side of the function profile, of uncaught
  * exceptions and of fatal errors: PHP 8 Observer API handlers feeding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bvapm_sql_hooks.c — SQL capture at the engine edge: wraps the internal
  * handlers of PDO, PDOStatement, mysqli and mysqli_stmt methods (and the

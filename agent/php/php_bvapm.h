@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * php_bvapm.h — the extension's module entry, its INI-bound globals and the
  * entry points of the Zend-facing files, shared by the files of agent/php/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * clock.c — waiting for a scheduled send time, and measuring the cost of the
  * clock itself. Producers set their timer slack to 1 ns (run.c) so that

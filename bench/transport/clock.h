@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * clock.h — the harness's time source: CLOCK_MONOTONIC through the vDSO (no
  * system call on x86-64 with the tsc or kvm-clock clocksource), in ns.

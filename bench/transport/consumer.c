@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * consumer.c — the consumer process: attach, say so, then drain through the
  * transport's consumer_poll() into the checking sink until the parent says

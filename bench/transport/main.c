@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c — bvapm-bench-transport: parse options, run each chosen transport in
  * turn under the same settings, report. The logic lives in the other files

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * options.c — command-line parsing and validation for bvapm-bench-transport.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * producer.c — one producer process: attach, then send records on an open-loop
  * schedule and time every send() call.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record.c — building, stamping and verifying benchmark records (record.h).
  * The hash is FNV-1a on 64-bit words with a final mix: cheap enough that the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_test.c — unit tests of the benchmark record (record.c): a stamped
  * record verifies; a flipped payload byte, a changed sequence number, a torn

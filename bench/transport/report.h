@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report.h — turning run results into the table, the SUMMARY lines, the
  * ratios against the ring, the JSON file and the CDF data for gnuplot.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * run.c — runs one transport: shared mapping, consumer and producer
  * processes, then merges what they recorded into a bench_run_result and

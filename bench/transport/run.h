@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * run.h — one measured run of one transport: the processes, the shared
  * result mapping, and what the parent collects afterwards.

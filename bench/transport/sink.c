@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sink.c — the consumer-side check of every record: framing, checksum,
  * producer id in range, per-producer sequence strictly increasing (each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * socket_common.h — pieces the datagram transports (Unix and UDP) share:
  * the receive loop of their consumer and errno-to-outcome mapping of sendto.

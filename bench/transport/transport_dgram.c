@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * transport_dgram.c — the seeds' transport (seeds/000_transmitter_plan.md):
  * a Unix SOCK_DGRAM socket with a 50 ms SO_SNDTIMEO, sendto() the listener's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * transport_file.c — write() appending to a spool file: the seeds' disk
  * fallback reduced to its cheapest form. (The seeds wrote one file per record

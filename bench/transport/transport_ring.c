@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * transport_ring.c — bvapm's shared-memory ring (ring/ring.h): the transport
  * this harness exists to compare.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * transport_udp.c — UDP sendto() on loopback, the way Pinba-style PHP agents
  * ship their records: fire and forget to 127.0.0.1.

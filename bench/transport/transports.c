@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * transports.c — the table of transports this build measures, and the names
  * of send outcomes. The ring is only listed when the ring library was found

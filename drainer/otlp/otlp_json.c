@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * otlp_json.c — records to OTLP JSON (see otlp_json.h and docs/otlp.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * otlp_json.h — records to one OTLP ExportTraceServiceRequest, in the OTLP
  * JSON encoding (opentelemetry-proto, JSON mapping of OTLP/HTTP).

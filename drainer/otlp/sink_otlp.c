@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sink_otlp.c — the OTLP/HTTP sink of sink_otlp.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sink_otlp.h — the OTLP/HTTP sink: batches of records become one
  * ExportTraceServiceRequest (JSON, optionally gzip), POSTed to

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Compares two runs of PHP's run-tests.php over the same tests: a baseline
 (without bvapm.so) and a run with the extension loaded. Reads each run's
 console log (one "RESULT description [path]" line per test), and prints one

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fetches PHP's own engine tests (Zend/tests and tests/lang) from Debian's
 # php8.2 source package with `apt-get source --download-only` (deb-src entries
 # are added by scripts/add-deb-src), extracts only those two folders into a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # php-run-tests.sh — sourced by the scripts that run .phpt files: sets
 # RUN_TESTS to PHP's own run-tests.php (shipped by php8.2-dev under the
 # extension API folder, e.g. /usr/lib/php/20220829/build/run-tests.php).

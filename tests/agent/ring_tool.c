@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_tool.c — bvapm-test-ring, a test helper for the extension's .phpt
  * tests: creates a ring as the drainer would, drains it printing each record

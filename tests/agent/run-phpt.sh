@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the extension's .phpt tests with PHP's own run-tests.php against the
 # built bvapm.so, with ring files in a private directory under /dev/shm.
 #   run-phpt.sh BVAPM_SO RING_TOOL PHPT_DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Engine tests: runs PHP's own tests (Zend/tests, tests/lang of the installed
 # PHP, fetched from Debian's php8.2 source package by fetch-php-tests.sh) with
 # run-tests.php twice per pair — without bvapm.so, then with it loaded in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_agent_core.c — cmocka tests of the agent's plain-C core against a real
  * ring: keep decisions per mode, sequence numbers with no gaps, losses while

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_profile.c — cmocka tests of agent/core/profile.c with a scripted clock:
  * inclusive/exclusive accounting, recursion counted once, generators

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sql_normalize.c — cmocka tests of the SQL normalizer: literals of
  * every kind become "?", IN lists collapse, comments and whitespace go,

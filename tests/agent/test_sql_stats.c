@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sql_stats.c — cmocka tests of the per-request SQL table and of the
  * agent's SQL capture state: aggregation per statement, the N+1 flag at the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the drainer unit tests: temporary directories and
  * codec-encoded request records. */
 #ifndef BVAPM_DRAINER_TEST_UTIL_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers of the drainer integration tests (sourced). Each test gets a
 # private directory with its own ring directory (BVAPM_SHM_DIR), spool, store,
 # lock file and metrics port; prints TAP; fails when any check fails.

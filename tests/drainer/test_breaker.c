@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_breaker.c — every transition of the circuit breaker, driven by a fake
  * clock: threshold, refusal while open, half-open single probe, close on

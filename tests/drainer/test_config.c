@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of drainer/config.c: defaults, file parsing, overrides, and an
  * explanation for every kind of error. */
 #include <setjmp.h>

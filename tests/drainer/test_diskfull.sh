@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A full spool never throws away what the ring can still hold. The store is
 # locked, so every batch goes to the spool until the spool is full (its
 # [spool] max_bytes, or its disk: a 256 KiB tmpfs). Then the drainer stops

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A rogue process in the ring: one writes well-framed records whose payload
 # is garbage (counted by the drainer's verifier, skipped); then random bytes
 # are scribbled over the ring's data area (bad framing: the ring resyncs and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_log.c — the drainer's log never carries an unprintable byte: the
  * escape helper for strings from shared memory and records (printable ASCII

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The OTLP sink inside the real drainer, against the scripted receiver: while
 # the receiver answers 503, then 429 with Retry-After, the OTLP sink's breaker
 # opens, its batches go to its own spool (which stays within its bound), and

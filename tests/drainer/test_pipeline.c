@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of drainer/pipeline.c, the delivery path the daemon runs: a
  * real pipeline (sink thread, breaker, spool in a temporary directory) in
  * front of a scripted fake sink that records every call with its times.

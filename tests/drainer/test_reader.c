@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of drainer/reader.c: the ring is created or re-attached, valid
  * records come out verified with their identity, garbage payloads are
  * counted and skipped, and the ring is released only past batches every sink

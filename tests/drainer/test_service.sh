@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The service around the pipeline: --check-config explains every error, a
 # second drainer is refused naming the first one's pid, the Prometheus
 # endpoint answers on loopback, SIGHUP reloads (and refuses a broken file),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Load from three producer processes while the drainer is killed with SIGKILL
 # again and again and restarted: every record the producers committed ends up
 # in the store exactly once (checked by sequence numbers), none they lost

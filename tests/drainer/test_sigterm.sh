@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SIGTERM with records in memory: the store is locked by another process so
 # the SQLite sink is stuck in its busy wait with batches in memory; SIGTERM
 # must write all of them to the spool and exit 0 within the bound, leaving

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A rogue process writes random bytes over the ring's slot table while two
 # producers are attached and serving requests (some slots it dresses up as a
 # dead worker's pid "in a request", the rest stays random). The drainer must

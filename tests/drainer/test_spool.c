@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of drainer/spool.c: atomic segments, FIFO replay across a
  * reopen, the byte bound refusing new segments unless eviction is allowed,
  * counted eviction and its tally (the report survives a reopen with the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of drainer/sink_sqlite.c over the store library (store/):
  * schema version and tables, a batch stored with its children, duplicates
  * removed by (pid, start, sequence), RETRY while another connection holds

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Start-up: the configuration check refuses what the drainer could not honour
 # (a metrics address beyond loopback without [metrics] allow_remote, a port
 # outside 1..65535, a [ring] group that does not exist), and a start that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End to end for the function profile, uncaught exceptions and out of
 # memory, as a user runs it: bvapm-drainer + nginx + php-fpm (opcache, JIT)
 # with bvapm.so in light mode (nothing sampled), pages forced with the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End to end through real nginx + php-fpm (opcache and JIT on) with bvapm.so:
 # requests made with curl leave the expected records in a real ring in
 # /dev/shm — method, URI, status, keep reason, checkpoints, tags, counters,

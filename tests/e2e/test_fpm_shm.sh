@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End to end through real nginx + php-fpm with bvapm.so: bvapm-shm sees what
 # the workers do.
 #   top    shows the php-fpm worker inside a request (method, URI, running

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SQL capture end to end: bvapm-drainer (ring, SQLite store) + nginx +
 # php-fpm (opcache, JIT; bvapm.so loaded before pdo) running a page with a
 # known set of PDO-SQLite queries. The store's SQL rows must equal what the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End to end, as a user runs it: bvapm-drainer (creating the ring, SQLite
 # store) + nginx + php-fpm (opcache, JIT) with bvapm.so. Requests made with
 # curl end up as rows in the real SQLite file with the right values: path,

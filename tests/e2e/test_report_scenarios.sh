@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The memory profiling guide's four diagnosis scenarios, reproduced end to
 # end: bvapm-drainer (ring, SQLite store) + nginx + php-fpm (opcache, JIT)
 # with bvapm.so in aggressive mode (overhead guard off, as while debugging,

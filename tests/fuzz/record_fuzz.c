@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_fuzz.c — libFuzzer target over the record verifier, reader and JSON
  * renderer: whatever bytes come in, verify must not crash, and a buffer it

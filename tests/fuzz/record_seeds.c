@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_seeds.c — writes valid records of every kind (the fixtures, the
  * typical request, truncated variants) into a directory, as the fuzzer's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sql_normalize_fuzz.c — libFuzzer target over the SQL normalizer: whatever
  * bytes come in, with every flag combination and several output sizes, it

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # lib.sh — sourced by the hostile tests: one private stack per test (a
 # bvapm-drainer with a small 256 KiB ring and its SQLite store, php-fpm with
 # bvapm.so in aggressive mode so every request is recorded, nginx in front),

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """HTTP client of the hostile suite: requests GET /app/<prefix>/<i> from
 nginx on keep-alive connections and checks every response against the
 expected body byte for byte (status 200 and the same bytes, or it is bad).

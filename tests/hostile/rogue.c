@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rogue.c — a hostile local process with write access to a live ring file.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile case 2 — garbage ahead of the tail and across the wrap, under load.
 #
 # While two clients keep php-fpm busy (every request recorded), a rogue

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile case 1 — one garbage word at the tail.
 #
 # A rogue process writes one word that is neither FREE nor a plausible record

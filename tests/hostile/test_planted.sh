@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile case 4 — a ring planted by another user.
 #
 # Before bvapm-drainer starts, user nobody creates /dev/shm/bvapm-<name>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile case 5 — the ring replaced under long-lived workers.
 #
 # An operator stops bvapm-drainer (SIGTERM), removes the ring file and starts

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile case 6 — random bytes over the live slot table.
 #
 # While two clients keep php-fpm busy, a rogue process overwrites the whole

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile case 7 — a loss counter set to its maximum.
 #
 # With the drainer stopped, requests fill the ring until records are dropped

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile case 3 — the ring file truncated while php-fpm serves.
 #
 # An operator (or a hostile neighbour) runs `truncate -s SIZE` on the live

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # common.sh — what every shell test sources first: TAP (tap.sh), the shared
 # stack and drainer starters (testing/stack.sh, testing/drainer.sh), a
 # private working directory and ring directory removed at exit, and small

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tap.py — TAP output for the Python parts of the tests (the checks that
 read a store, a ring's records or a tool's JSON). Shell tests that source
 tests/lib/tap.sh have this folder on PYTHONPATH, so a script run with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tap.sh — TAP output for the shell tests (sourced; through common.sh).
 # One counter for the whole test, numbered lines, the plan printed last by
 # finish, whose exit status says whether every check passed. Python parts of

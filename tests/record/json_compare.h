@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * json_compare.h — deep comparison of two json-c values for the record tests,
  * reporting the first difference by path ("body.sql[1].rows").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_build.c — the builder: argument checks, never writing past the
  * buffer, deterministic output, absent vs empty strings, computed fields,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_flatc_compat.c — proves the C codec and flatc agree on schemas/bvapm.fbs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_json.c — JSON rendering details the flatc comparison does not cover:
  * hex ids, invalid UTF-8 from producers, unknown enum values, refusal to

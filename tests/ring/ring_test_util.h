@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_test_util.h — helpers shared by the ring tests: a private directory
  * for ring files (BVAPM_SHM_DIR), ring creation with small geometry, the

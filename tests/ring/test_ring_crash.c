@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_ring_crash.c — producers killed with SIGKILL inside the write protocol.
  *

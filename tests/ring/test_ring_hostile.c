@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_ring_hostile.c — a ring that foreign writes and stalled producers
  * cannot stop, and whose file can be truncated, replaced or planted without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_ring_nosyscall.c — proves the write path makes no system call.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_ring_observe.c — cmocka tests of the non-consuming reader cursor
  * (bvapm_ring_observe): it reads every committed record in order without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_ring_slot_check.c — the slot table is shared memory any process of
  * the ring's group may write: readers must tell a slot a worker left from

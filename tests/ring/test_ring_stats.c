@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_ring_stats.c — cmocka unit tests of bvapm_ring_stats on a header a
  * hostile process has written: loss counters and the slots' written counts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_ring_unit.c — cmocka unit tests of the ring: framing and alignment,
  * wrap padding, full and too-big drops, 64-bit positions, attach validation,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store.c — unit tests of the store library (store/): a store opened
  * fresh is migrated to the current schema (the callback sees each version)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Integration test of bvapm-shm on real rings in /dev/shm: stat and check on a
 # live ring (text and --json), the kill switch, and a clear message with its
 # documented exit code for a missing ring, wrong permissions, an incompatible

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bvapm-report against a real SQLite store of 20 000 background requests plus
 # the culprits bvapm-store-gen --plant puts in the last hour (exact figures:
 # testing/store_gen.c). Checks every command's --json figures (latency

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_report_units.c — unit tests of bvapm-report's building blocks:
  * the flame graph tree and its SVG (inclusive times, sibling merging,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Integration test of bvapm-shm's peek, top, stat --watch and enable --mode on
 # real rings in /dev/shm, with real processes (bvapm-fake-producer) writing
 # real FlatBuffers records, holding live slots and draining:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Robustness of `bvapm-shm peek` against rings whose data area (and, in some
 # cases, positions) hold garbage, as a hostile or broken process could leave
 # them: random bytes over part or all of the data area, plausible control

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_errors.c — `bvapm-report errors`: what went wrong.
  *  - out-of-memory events by endpoint and last checkpoint (where the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_flame.c — `bvapm-report flame --endpoint E | --request ID [-o out.svg]`:
  * sums call_paths.exclusive_ns per path over the selected requests (or the

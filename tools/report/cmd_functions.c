@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_functions.c — `bvapm-report functions`: functions ranked by exclusive
  * wall time summed over the function profiles of the selected requests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_memory.c — `bvapm-report memory`: where memory grows.
  *  - checkpoint pairs: for each endpoint and consecutive pair of checkpoints

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_sql.c — `bvapm-report sql`: the database from the application's side.
  *  - top normalized statements by total time and by executions (a request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_summary.c — `bvapm-report summary`: for the selected requests, per
  * endpoint: count, error rate (status >= 500), latency p50/p95/p99/max

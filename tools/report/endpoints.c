@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * endpoints.c — the endpoint of every selected request, by request id
  * (endpoints.h): one pass over the selection; endpoint names are stored once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * endpoints.h — request id → endpoint of the selected requests (endpoints.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * filter.c — turns --since, --recent, --endpoint, --pattern and --by into SQL
  * conditions on requests (alias r), fatals (alias f) and aborted requests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * flame_svg.c — the flame graph tree and its SVG drawing (see flame_svg.h).
  * A node owns its children in an array kept sorted by name (binary search

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * flame_svg.h — a flame graph built from call paths and drawn as SVG.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * groups.c — the hash map of groups (groups.h): open addressing with linear
  * probing over a power-of-two table of pointers, FNV-1a on the key, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * groups.h — grouping rows by a text key in memory (a hash map of groups),
  * for the aggregations that are faster in C than as an SQLite GROUP BY over

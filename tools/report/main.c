@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c — bvapm-report entry: options (accepted before or after the
  * command), the command table, opening the store, and the --json document.

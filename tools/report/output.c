@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * output.c — formatting shared by the commands: human units for time and
  * memory (binary MiB/GiB, signed for deltas), UTC timestamps, the text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * query.c — thin wrappers over sqlite3 for the commands: prepare a formatted
  * statement (sqlite3_mprintf rules, so user text goes through %Q), step with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report.h — bvapm-report's shared types: the options every command takes,
  * the open store, the selection of requests they filter on, and the command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report_table.c — renders the tables of report_table.h: a row of cells
  * becomes one text line (headings, widths, units and number formats of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report_table.h — bvapm-report's tables, declared once, printed as text or
  * added to the --json document.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store.c — opens the drainer's SQLite store for reading and decides whether
  * this tool can read it: read-only (SQLITE_OPEN_READONLY, never creates a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ring_demo.c — bvapm-ring-demo: the ring end to end without PHP.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_check.c — `bvapm-shm check`: read-only integrity walk of a live ring
  * (exit 1 when it finds problems). Never writes to the ring.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_control.c — `bvapm-shm disable` / `enable [--mode MODE]`: the host-wide
  * kill switch and the mode override in the ring header, and how both are

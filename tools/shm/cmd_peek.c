@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_peek.c — `bvapm-shm peek [-n N] [--kind KIND] [--wait SECONDS]
  * [--follow]`: decode the newest records as JSON without consuming them.

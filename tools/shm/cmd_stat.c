@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_stat.c — `bvapm-shm stat`: one snapshot of the ring's header and slot
  * table, for people (aligned text) or scripts (--json); with --watch, rates

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_top.c — `bvapm-shm top [-d SECONDS] [--once] [--count N]`: every
  * worker's in-flight request from the ring's live slots, longest running

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_watch.c — `bvapm-shm stat --watch [-i SECONDS] [--count N]`: one line
  * per interval with the ring's rates, for people (a table) or scripts (JSON

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c — bvapm-shm entry: global options, then one command from a table;
  * the helpers every command shares (option parsing, errors, JSON printing,

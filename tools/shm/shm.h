@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shm.h — bvapm-shm, the operator's view of a live ring: commands share the
  * parsed options, option parsing (--json and --help after any command), the

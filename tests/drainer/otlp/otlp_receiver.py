@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A scriptable OTLP/HTTP receiver for the OTLP sink's and the drainer's tests.
 
 Listens on 127.0.0.1 (a free port, printed as "PORT <n>" on stdout, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * otlp_test_util.h — helpers shared by the OTLP tests: encode a record into a
  * sink record, and look things up in OTLP JSON.

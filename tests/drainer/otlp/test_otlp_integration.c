@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_otlp_integration.c — the OTLP sink against otlp_receiver.py on
  * 127.0.0.1, driven through every receiver mode: what each HTTP answer

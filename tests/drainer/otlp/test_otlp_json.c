@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_otlp_json.c — the record to OTLP JSON mapping, field by field, for
  * records encoded with the codec (the fixtures of tests/record): request span

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sink_otlp.c — the OTLP sink without a receiver: Retry-After parsing
  * (delta-seconds and HTTP dates), option checks, connection refused is RETRY,
