@@ -167,6 +167,18 @@ static void start_producers(const char *name, pid_t *pids, uint32_t n, uint32_t 
 		pids[i] = spawn_producer(name, (uint32_t)i, n, max_len);
 }
 
+/* A fresh ring of cap bytes, the shared state cleared, and the producers
+ * already writing into it. */
+static bvapm_ring *ring_with_producers(const char *name, uint64_t cap, pid_t *pids, uint32_t n,
+                                       uint32_t max_len)
+{
+	bvapm_ring *c = test_create(name, cap, 4096);
+
+	memset(sh, 0, sizeof(*sh));
+	start_producers(name, pids, n, max_len);
+	return c;
+}
+
 /* Drains until every producer exited, then once more. */
 static void drain_until_exit(bvapm_ring *c, struct tally *t, pid_t *pids, int npids)
 {
@@ -258,12 +270,9 @@ static void test_garbage_ahead_and_across_the_wrap(void **state)
 {
 	(void)state;
 	const uint64_t cap = 1 << 16;
-	bvapm_ring *c = test_create("hostile-ahead", cap, 4096);
-	memset(sh, 0, sizeof(*sh));
-	struct tally t = {0};
-
 	pid_t pids[PRODUCERS];
-	start_producers("hostile-ahead", pids, 6000, 500);
+	bvapm_ring *c = ring_with_producers("hostile-ahead", cap, pids, 6000, 500);
+	struct tally t = {0};
 	/* let them lap the ring a few times, then pause them and drain */
 	while (__atomic_load_n(&sh->committed[0], __ATOMIC_RELAXED) < 1500)
 		drain_once(c, &t);
@@ -303,12 +312,9 @@ static void test_garbage_while_producers_run(void **state)
 {
 	(void)state;
 	const uint64_t cap = 1 << 16;
-	bvapm_ring *c = test_create("hostile-live", cap, 4096);
-	memset(sh, 0, sizeof(*sh));
-	struct tally t = {0};
-
 	pid_t pids[PRODUCERS];
-	start_producers("hostile-live", pids, 4000, 500);
+	bvapm_ring *c = ring_with_producers("hostile-live", cap, pids, 4000, 500);
+	struct tally t = {0};
 	pid_t rogue = fork();
 	if (rogue == 0) {
 		for (int round = 0; round < 200; round++) {
