@@ -31,7 +31,8 @@
  *                                  "holding PID" once the slot is set
  *
  * Consumer side:
- *   create NAME [CAPACITY]         create the ring as the drainer does
+ *   create NAME [CAPACITY]         create the ring as the drainer does,
+ *                                  replacing one left by an earlier run
  *   consume NAME SECONDS           drain, verify and release for SECONDS;
  *                                  prints "consumed N invalid M"; exit 1 if a
  *                                  record did not verify
@@ -39,6 +40,12 @@
  *                                  SIGTERM/SIGINT (a stand-in drainer for the
  *                                  benchmarks); prints how many
  *   dump NAME                      one JSON object per record, then exits
+ *   fill NAME                      writes 512-byte records until the ring
+ *                                  is full
+ *   stat NAME                      losses by reason and records consumed,
+ *                                  one "key value" line each (read-only)
+ *   slots NAME                     one line per worker in a request:
+ *                                  "<pid> <current SQL>" (read-only)
  *
  * Single-threaded; exit 0 on success, 1 on failure, 2 on usage.
  * tools/ring-demo is the ring's own demo (raw checksummed bytes, no codec)
@@ -377,6 +384,7 @@ static int create(const char *name, const char *capacity)
 	struct bvapm_ring_error err;
 	bvapm_ring *r = NULL;
 
+	bvapm_ring_unlink(name);
 	if (bvapm_ring_create(&o, &r, &err) != 0) {
 		fprintf(stderr, "create: %s\n", err.msg);
 		return 1;
@@ -452,6 +460,65 @@ static int dump(const char *name)
 	return 0;
 }
 
+static int fill(const char *name)
+{
+	static char buf[512];
+	bvapm_ring *r = attach(name, 0);
+
+	if (!r)
+		return 1;
+	while (bvapm_ring_write(r, 99, buf, sizeof(buf)) == 0)
+		;
+	bvapm_ring_close(r);
+	return 0;
+}
+
+/* ---- read-only views ------------------------------------------------------------ */
+
+static bvapm_ring *open_readonly(const char *name)
+{
+	struct bvapm_ring_error err;
+	bvapm_ring *r = NULL;
+
+	if (bvapm_ring_open(name, BVAPM_RING_READONLY, &r, &err) != 0) {
+		fprintf(stderr, "%s: %s\n", name, err.msg);
+		return NULL;
+	}
+	return r;
+}
+
+static int stat_ring(const char *name)
+{
+	struct bvapm_ring_stats st;
+	bvapm_ring *r = open_readonly(name);
+
+	if (!r)
+		return 1;
+	bvapm_ring_stats(r, &st);
+	printf("lost_total %llu\n", (unsigned long long)st.lost_total);
+	for (int i = 0; i < BVAPM_LOSS__COUNT; i++)
+		printf("lost_%s %llu\n", bvapm_ring_loss_name((enum bvapm_ring_loss)i),
+		       (unsigned long long)st.lost[i]);
+	printf("consumed_records %llu\n", (unsigned long long)st.consumed_records);
+	bvapm_ring_close(r);
+	return 0;
+}
+
+static int slots(const char *name)
+{
+	static struct bvapm_ring_slot_view views[256];
+	bvapm_ring *r = open_readonly(name);
+
+	if (!r)
+		return 1;
+	int n = bvapm_ring_slots(r, views, 256);
+	for (int i = 0; i < n; i++)
+		if (views[i].in_request)
+			printf("%u %s\n", views[i].pid, views[i].sql);
+	bvapm_ring_close(r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long consumed = 0, invalid = 0;
@@ -480,10 +547,16 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(cmd, "dump") == 0)
 		return dump(argv[2]);
+	if (argc == 3 && strcmp(cmd, "fill") == 0)
+		return fill(argv[2]);
+	if (argc == 3 && strcmp(cmd, "stat") == 0)
+		return stat_ring(argv[2]);
+	if (argc == 3 && strcmp(cmd, "slots") == 0)
+		return slots(argv[2]);
 	fprintf(stderr, "usage: bvapm-fake-producer create NAME [CAPACITY] | write NAME KIND COUNT "
 	                "[RATE] | load --ring NAME [--records N] [--size BYTES] [--rate PER_S] "
 	                "[--lost FILE] [--garbage] [--in-requests] [--die-in-request] | hold NAME "
 	                "SECONDS METHOD URI CHECKPOINT SQL | consume NAME SECONDS | drain NAME "
-	                "SECONDS | dump NAME\n");
+	                "SECONDS | dump NAME | fill NAME | stat NAME | slots NAME\n");
 	return 2;
 }

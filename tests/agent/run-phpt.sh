@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Runs the extension's .phpt tests with PHP's own run-tests.php against the
 # built bvapm.so, with ring files in a private directory under /dev/shm.
-#   run-phpt.sh BVAPM_SO RING_TOOL PHPT_DIR
+#   run-phpt.sh BVAPM_SO FAKE_PRODUCER PHPT_DIR   (bvapm-fake-producer, testing/)
 set -u
 so=$1 tool=$2 dir=$3
 . "$(dirname "$0")/php-run-tests.sh"

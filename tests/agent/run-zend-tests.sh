@@ -4,7 +4,7 @@
 # PHP, fetched from Debian's php8.2 source package by fetch-php-tests.sh) with
 # run-tests.php twice per pair — without bvapm.so, then with it loaded in
 # aggressive mode recording every test's PHP process into a real ring that a
-# stand-in drainer (bvapm-test-ring drain) consumes — and compares each test's
+# stand-in drainer (bvapm-fake-producer drain) consumes — and compares each test's
 # result. Pairs: "plain" (no opcache) and "opcache" (opcache + tracing JIT,
 # as php-fpm runs in production). Prints TAP, per pair:
 #   - no test that passes without the extension fails with it (FAIL, BORK,

@@ -5,12 +5,12 @@
 # /dev/shm — method, URI, status, keep reason, checkpoints, tags, counters,
 # trace id, peak memory (within 5% of what the script printed), wall time
 # (within the client's). Prints TAP.
-#   test_fpm_ring.sh BVAPM_SO RING_TOOL
+#   test_fpm_ring.sh BVAPM_SO FAKE_PRODUCER (bvapm-fake-producer, testing/)
 set -u
 so=$1 tool=$2
 . "$(dirname "$0")/../lib/common.sh"
 scratch e2e 0777
-"$tool" create e2e || bail "cannot create the ring"
+"$tool" create e2e $((1 << 20)) || bail "cannot create the ring"
 port=$(free_port)
 stack_start "$dir" "$port" "$so" e2e light bvapm.sample_rate=0 bvapm.slow_threshold_ms=200 \
   bvapm.service=shop || { not_ok "stack start"; finish; }
