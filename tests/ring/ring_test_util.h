@@ -54,6 +54,14 @@ static inline void test_shm_cleanup(void)
 		fprintf(stderr, "cleanup of %s failed\n", test_shm_dir());
 }
 
+/* The group teardown of the ring tests: removes the private ring directory. */
+static inline int test_shm_teardown(void **state)
+{
+	(void)state;
+	test_shm_cleanup();
+	return 0;
+}
+
 static inline bvapm_ring *test_create(const char *name, uint64_t capacity, uint32_t max_record)
 {
 	struct bvapm_ring_create_opts o = {.name = name, .capacity = capacity,

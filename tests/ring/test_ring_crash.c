@@ -329,12 +329,6 @@ static void run_dead_slot(enum bvapm_ring_step step, bool expect_torn)
 static void test_dead_worker_slot(void **state) { run_dead_slot(BVAPM_STEP__COUNT, false); }
 static void test_dead_worker_torn_slot(void **state) { run_dead_slot(BVAPM_STEP_MID_SLOT_UPDATE, true); }
 
-static int teardown_all(void **state)
-{
-	test_shm_cleanup();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,5 +344,5 @@ int main(void)
 	};
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	test_shm_dir();
-	return cmocka_run_group_tests_name("ring crash", tests, NULL, teardown_all);
+	return cmocka_run_group_tests_name("ring crash", tests, NULL, test_shm_teardown);
 }

@@ -116,12 +116,6 @@ static void test_filter_kills_a_syscall(void **state)
 	assert_int_equal(WTERMSIG(status), SIGSYS);
 }
 
-static int teardown_all(void **state)
-{
-	test_shm_cleanup();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,5 +123,5 @@ int main(void)
 		cmocka_unit_test(test_write_path_makes_no_syscall),
 	};
 	test_shm_dir();
-	return cmocka_run_group_tests_name("ring no-syscall", tests, NULL, teardown_all);
+	return cmocka_run_group_tests_name("ring no-syscall", tests, NULL, test_shm_teardown);
 }

@@ -267,12 +267,6 @@ static void test_consumer_killed_and_restarted(void **state)
 	munmap(sh, sizeof(*sh));
 }
 
-static int teardown_all(void **state)
-{
-	test_shm_cleanup();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,5 +276,5 @@ int main(void)
 		cmocka_unit_test(test_consumer_killed_and_restarted),
 	};
 	test_shm_dir();
-	return cmocka_run_group_tests_name("ring stress", tests, NULL, teardown_all);
+	return cmocka_run_group_tests_name("ring stress", tests, NULL, test_shm_teardown);
 }

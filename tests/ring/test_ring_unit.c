@@ -599,12 +599,6 @@ static void test_create_refuses_existing_and_bad_options(void **state)
 	bvapm_ring_close(c);
 }
 
-static int teardown_all(void **state)
-{
-	test_shm_cleanup();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,5 +620,5 @@ int main(void)
 		cmocka_unit_test(test_create_refuses_existing_and_bad_options),
 	};
 	test_shm_dir();
-	return cmocka_run_group_tests_name("ring unit", tests, NULL, teardown_all);
+	return cmocka_run_group_tests_name("ring unit", tests, NULL, test_shm_teardown);
 }
