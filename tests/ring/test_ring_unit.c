@@ -343,6 +343,16 @@ static int count_cb(const struct bvapm_ring_record *rec, void *arg)
 	return 0;
 }
 
+/* One record written by p is the one valid record c then drains. */
+static void write_one_drain_one(bvapm_ring *p, bvapm_ring *c, const void *buf, uint32_t len)
+{
+	int valid = 0;
+
+	assert_int_equal(bvapm_ring_write(p, 1, buf, len), 0);
+	drain_all(c, count_cb, &valid);
+	assert_int_equal(valid, 1);
+}
+
 static void test_corrupt_lengths_and_types(void **state)
 {
 	bvapm_ring *c = test_create("corrupt", 1 << 14, 4096);
@@ -397,10 +407,7 @@ static void test_corrupt_lengths_and_types(void **state)
 	poke_header("corrupt", offsetof(struct bvapm_ring_header, tail), &wild, 8);
 	assert_int_equal(bvapm_ring_peek(c, recs, 32), 0);
 	uint32_t len = test_payload_fill(buf, 200, 1, 99);
-	assert_int_equal(bvapm_ring_write(p, 1, buf, len), 0);
-	valid = 0;
-	drain_all(c, count_cb, &valid);
-	assert_int_equal(valid, 1);
+	write_one_drain_one(p, c, buf, len);
 	bvapm_ring_close(p);
 	bvapm_ring_close(c);
 }
@@ -437,10 +444,7 @@ static void test_unaligned_positions(void **state)
 	assert_int_equal(bvapm_ring_peek(c, recs, 8), 0);
 	bvapm_ring_stats(c, &st);
 	assert_int_equal(st.tail & 7, 0);
-	assert_int_equal(bvapm_ring_write(p, 1, buf, len), 0);
-	int valid = 0;
-	drain_all(c, count_cb, &valid);
-	assert_int_equal(valid, 1);
+	write_one_drain_one(p, c, buf, len);
 	bvapm_ring_close(c);
 
 	/* an unaligned head is found by the next consumer to attach */
@@ -449,10 +453,7 @@ static void test_unaligned_positions(void **state)
 	poke_header("unaligned", offsetof(struct bvapm_ring_header, head), &bad_head, 8);
 	assert_int_equal(bvapm_ring_open("unaligned", BVAPM_RING_CONSUMER, &c, NULL), 0);
 	assert_int_equal(bvapm_ring_head(c) & 7, 0);
-	assert_int_equal(bvapm_ring_write(p, 1, buf, len), 0);
-	valid = 0;
-	drain_all(c, count_cb, &valid);
-	assert_int_equal(valid, 1);
+	write_one_drain_one(p, c, buf, len);
 	bvapm_ring_close(p);
 	bvapm_ring_close(c);
 }
