@@ -101,12 +101,14 @@ static bvapm_ring *attach(const char *name, double wait_s)
 	return r;
 }
 
-static bvapm_ring *open_consumer(const char *name)
+/* Opens as the consumer (BVAPM_RING_CONSUMER) or read-only
+ * (BVAPM_RING_READONLY). */
+static bvapm_ring *open_ring(const char *name, enum bvapm_ring_role role)
 {
 	struct bvapm_ring_error err;
 	bvapm_ring *r = NULL;
 
-	if (bvapm_ring_open(name, BVAPM_RING_CONSUMER, &r, &err) != 0) {
+	if (bvapm_ring_open(name, role, &r, &err) != 0) {
 		fprintf(stderr, "%s: %s\n", name, err.msg);
 		return NULL;
 	}
@@ -408,7 +410,7 @@ static int consume(const char *name, double seconds, int verify, unsigned long l
 {
 	struct bvapm_ring_record recs[256];
 	struct sigaction sa = {.sa_handler = on_stop};
-	bvapm_ring *r = open_consumer(name);
+	bvapm_ring *r = open_ring(name, BVAPM_RING_CONSUMER);
 
 	if (!r)
 		return 1;
@@ -438,7 +440,7 @@ static int consume(const char *name, double seconds, int verify, unsigned long l
 static int dump(const char *name)
 {
 	struct bvapm_ring_record recs[64];
-	bvapm_ring *r = open_consumer(name);
+	bvapm_ring *r = open_ring(name, BVAPM_RING_CONSUMER);
 	int n;
 
 	if (!r)
@@ -475,22 +477,10 @@ static int fill(const char *name)
 
 /* ---- read-only views ------------------------------------------------------------ */
 
-static bvapm_ring *open_readonly(const char *name)
-{
-	struct bvapm_ring_error err;
-	bvapm_ring *r = NULL;
-
-	if (bvapm_ring_open(name, BVAPM_RING_READONLY, &r, &err) != 0) {
-		fprintf(stderr, "%s: %s\n", name, err.msg);
-		return NULL;
-	}
-	return r;
-}
-
 static int stat_ring(const char *name)
 {
 	struct bvapm_ring_stats st;
-	bvapm_ring *r = open_readonly(name);
+	bvapm_ring *r = open_ring(name, BVAPM_RING_READONLY);
 
 	if (!r)
 		return 1;
@@ -507,7 +497,7 @@ static int stat_ring(const char *name)
 static int slots(const char *name)
 {
 	static struct bvapm_ring_slot_view views[256];
-	bvapm_ring *r = open_readonly(name);
+	bvapm_ring *r = open_ring(name, BVAPM_RING_READONLY);
 
 	if (!r)
 		return 1;
