@@ -18,16 +18,28 @@
 
 static _Alignas(8) uint8_t bufs[16][1024];
 
-static long long q(const char *db, const char *sql)
+/* Run sql on its own connection to db and hand column 0 of the first row (or
+ * NULL when there is no row) to take; q() and text() differ only there. */
+static void first_value(const char *db, const char *sql, void (*take)(sqlite3_stmt *, void *), void *to)
 {
 	sqlite3 *h;
 	sqlite3_stmt *s;
-	long long v = -1;
 	sqlite3_open(db, &h);
 	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
+		take(s, to);
 	sqlite3_finalize(s);
 	sqlite3_close(h);
+}
+
+static void take_int64(sqlite3_stmt *s, void *to)
+{
+	*(long long *)to = sqlite3_column_int64(s, 0);
+}
+
+static long long q(const char *db, const char *sql)
+{
+	long long v = -1;
+	first_value(db, sql, take_int64, &v);
 	return v;
 }
 
@@ -111,17 +123,16 @@ static void test_locked_store_retries(void **state)
 	free(dir);
 }
 
+static void take_text(sqlite3_stmt *s, void *to)
+{
+	if (sqlite3_column_text(s, 0))
+		*(char **)to = strdup((const char *)sqlite3_column_text(s, 0));
+}
+
 static char *text(const char *db, const char *sql)
 {
-	sqlite3 *h;
-	sqlite3_stmt *s;
 	char *v = NULL;
-	sqlite3_open(db, &h);
-	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
-	    sqlite3_column_text(s, 0))
-		v = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	sqlite3_close(h);
+	first_value(db, sql, take_text, &v);
 	return v;
 }
 
