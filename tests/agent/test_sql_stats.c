@@ -18,6 +18,14 @@
 #include "agent/core/agent_sql.h"
 #include "agent/core/sql_stats.h"
 
+/* Intern the statement "<prefix><k>": the tests that fill the table. */
+static int32_t intern_numbered(struct bvapm_sql_stats *s, const char *prefix, int k)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%s%d", prefix, k);
+	return bvapm_sql_stats_intern(s, text, (size_t)n);
+}
+
 static void aggregates_and_flags(void **state)
 {
 	struct bvapm_sql_stats s;
@@ -55,13 +63,11 @@ static void full_table_counts_totals_only(void **state)
 {
 	struct bvapm_sql_stats s;
 	const struct bvapm_rec_sql *out;
-	char text[32];
 	(void)state;
 
 	assert_int_equal(bvapm_sql_stats_init(&s, 4, 4096, 0), 0);
 	for (int i = 0; i < 1000; i++) {
-		int n = snprintf(text, sizeof(text), "SELECT %d", i);
-		int32_t id = bvapm_sql_stats_intern(&s, text, (size_t)n);
+		int32_t id = intern_numbered(&s, "SELECT ", i);
 		assert_true(i < 4 ? id == i : id == BVAPM_SQL_UNTRACKED);
 		bvapm_sql_stats_add(&s, id, 1, 0);
 	}
@@ -95,15 +101,13 @@ static void reset_between_requests(void **state)
 {
 	struct bvapm_sql_stats s;
 	const struct bvapm_rec_sql *out;
-	char text[32];
 	(void)state;
 
 	assert_int_equal(bvapm_sql_stats_init(&s, 64, 1 << 16, 2), 0);
 	for (int round = 0; round < 50; round++) {
 		bvapm_sql_stats_reset(&s);
 		for (int i = 0; i < 64; i++) {
-			int n = snprintf(text, sizeof(text), "Q%d", (i * 7 + round) % 64);
-			bvapm_sql_stats_add(&s, bvapm_sql_stats_intern(&s, text, (size_t)n), 1, 0);
+			bvapm_sql_stats_add(&s, intern_numbered(&s, "Q", (i * 7 + round) % 64), 1, 0);
 		}
 		assert_int_equal(bvapm_sql_stats_export(&s, &out), 64);
 		assert_int_equal(s.untracked, 0);

@@ -31,6 +31,18 @@ static uint64_t fail_until_open(struct bvapm_breaker *b, uint64_t now)
 	return now;
 }
 
+/* Setup of the tests that need one breaker with small_opts() and nothing
+ * else: initialized afresh before each of them. */
+static struct bvapm_breaker small;
+
+static int small_breaker(void **state)
+{
+	struct bvapm_breaker_opts o = small_opts();
+	bvapm_breaker_init(&small, &o);
+	*state = &small;
+	return 0;
+}
+
 static void test_defaults(void **state)
 {
 	struct bvapm_breaker b;
@@ -53,60 +65,51 @@ static void test_defaults(void **state)
 
 static void test_success_resets_failure_count(void **state)
 {
-	struct bvapm_breaker_opts o = small_opts();
-	struct bvapm_breaker b;
-	(void)state;
-	bvapm_breaker_init(&b, &o);
+	struct bvapm_breaker *b = *state;
 	for (int round = 0; round < 10; round++) {
-		bvapm_breaker_failure(&b, 0, 0);
-		bvapm_breaker_failure(&b, 0, 0);
-		bvapm_breaker_success(&b, 0);
+		bvapm_breaker_failure(b, 0, 0);
+		bvapm_breaker_failure(b, 0, 0);
+		bvapm_breaker_success(b, 0);
 	}
-	assert_int_equal(bvapm_breaker_state(&b), BVAPM_BREAKER_CLOSED);
-	assert_int_equal(b.counters.opens, 0);
-	assert_true(bvapm_breaker_allow(&b, 0));
+	assert_int_equal(bvapm_breaker_state(b), BVAPM_BREAKER_CLOSED);
+	assert_int_equal(b->counters.opens, 0);
+	assert_true(bvapm_breaker_allow(b, 0));
 }
 
 static void test_open_refuses_until_backoff(void **state)
 {
-	struct bvapm_breaker_opts o = small_opts();
-	struct bvapm_breaker b;
-	(void)state;
-	bvapm_breaker_init(&b, &o);
-	uint64_t t = fail_until_open(&b, 1000);
-	uint64_t next = bvapm_breaker_next_attempt_ms(&b, t);
+	struct bvapm_breaker *b = *state;
+	uint64_t t = fail_until_open(b, 1000);
+	uint64_t next = bvapm_breaker_next_attempt_ms(b, t);
 	/* first opening: backoff exactly base (ceiling = base) */
 	assert_int_equal(next, t + 100);
-	assert_false(bvapm_breaker_allow(&b, t));
-	assert_false(bvapm_breaker_allow(&b, next - 1));
-	assert_int_equal(b.counters.refused, 2);
-	assert_int_equal(b.counters.opens, 1);
-	assert_int_equal(bvapm_breaker_state(&b), BVAPM_BREAKER_OPEN);
+	assert_false(bvapm_breaker_allow(b, t));
+	assert_false(bvapm_breaker_allow(b, next - 1));
+	assert_int_equal(b->counters.refused, 2);
+	assert_int_equal(b->counters.opens, 1);
+	assert_int_equal(bvapm_breaker_state(b), BVAPM_BREAKER_OPEN);
 }
 
 static void test_half_open_single_probe_then_close(void **state)
 {
-	struct bvapm_breaker_opts o = small_opts();
-	struct bvapm_breaker b;
-	(void)state;
-	bvapm_breaker_init(&b, &o);
-	uint64_t t = fail_until_open(&b, 0);
-	uint64_t next = bvapm_breaker_next_attempt_ms(&b, t);
-	assert_true(bvapm_breaker_allow(&b, next));
-	assert_int_equal(bvapm_breaker_state(&b), BVAPM_BREAKER_HALF_OPEN);
-	assert_int_equal(b.counters.probes, 1);
+	struct bvapm_breaker *b = *state;
+	uint64_t t = fail_until_open(b, 0);
+	uint64_t next = bvapm_breaker_next_attempt_ms(b, t);
+	assert_true(bvapm_breaker_allow(b, next));
+	assert_int_equal(bvapm_breaker_state(b), BVAPM_BREAKER_HALF_OPEN);
+	assert_int_equal(b->counters.probes, 1);
 	/* only one probe at a time */
-	assert_false(bvapm_breaker_allow(&b, next));
-	assert_false(bvapm_breaker_allow(&b, next + 100000));
-	assert_int_equal(bvapm_breaker_next_attempt_ms(&b, next), UINT64_MAX);
-	bvapm_breaker_success(&b, next + 5);
-	assert_int_equal(bvapm_breaker_state(&b), BVAPM_BREAKER_CLOSED);
-	assert_int_equal(b.counters.closes, 1);
-	assert_true(bvapm_breaker_allow(&b, next + 5));
-	assert_int_equal(bvapm_breaker_next_attempt_ms(&b, next + 5), next + 5);
+	assert_false(bvapm_breaker_allow(b, next));
+	assert_false(bvapm_breaker_allow(b, next + 100000));
+	assert_int_equal(bvapm_breaker_next_attempt_ms(b, next), UINT64_MAX);
+	bvapm_breaker_success(b, next + 5);
+	assert_int_equal(bvapm_breaker_state(b), BVAPM_BREAKER_CLOSED);
+	assert_int_equal(b->counters.closes, 1);
+	assert_true(bvapm_breaker_allow(b, next + 5));
+	assert_int_equal(bvapm_breaker_next_attempt_ms(b, next + 5), next + 5);
 	/* backoff reset: the next opening starts at base again */
-	t = fail_until_open(&b, 50000);
-	assert_int_equal(bvapm_breaker_next_attempt_ms(&b, t), t + 100);
+	t = fail_until_open(b, 50000);
+	assert_int_equal(bvapm_breaker_next_attempt_ms(b, t), t + 100);
 }
 
 static void test_half_open_failure_reopens_with_longer_backoff(void **state)
@@ -195,20 +198,17 @@ static void test_same_seed_same_backoffs(void **state)
 
 static void test_retry_after_overrides_when_longer(void **state)
 {
-	struct bvapm_breaker_opts o = small_opts();
-	struct bvapm_breaker b;
-	(void)state;
-	bvapm_breaker_init(&b, &o);
-	bvapm_breaker_failure(&b, 0, 0);
-	bvapm_breaker_failure(&b, 0, 0);
-	bvapm_breaker_failure(&b, 0, 7000);       /* opens: Retry-After 7 s > 100 ms */
-	assert_int_equal(bvapm_breaker_state(&b), BVAPM_BREAKER_OPEN);
-	assert_int_equal(bvapm_breaker_next_attempt_ms(&b, 0), 7000);
-	assert_false(bvapm_breaker_allow(&b, 6999));
-	assert_true(bvapm_breaker_allow(&b, 7000));
+	struct bvapm_breaker *b = *state;
+	bvapm_breaker_failure(b, 0, 0);
+	bvapm_breaker_failure(b, 0, 0);
+	bvapm_breaker_failure(b, 0, 7000);       /* opens: Retry-After 7 s > 100 ms */
+	assert_int_equal(bvapm_breaker_state(b), BVAPM_BREAKER_OPEN);
+	assert_int_equal(bvapm_breaker_next_attempt_ms(b, 0), 7000);
+	assert_false(bvapm_breaker_allow(b, 6999));
+	assert_true(bvapm_breaker_allow(b, 7000));
 	/* shorter Retry-After than the backoff: the backoff wins */
-	bvapm_breaker_failure(&b, 7000, 1);
-	uint64_t wait = bvapm_breaker_next_attempt_ms(&b, 7000) - 7000;
+	bvapm_breaker_failure(b, 7000, 1);
+	uint64_t wait = bvapm_breaker_next_attempt_ms(b, 7000) - 7000;
 	assert_in_range(wait, 100, 200);
 }
 
@@ -226,33 +226,27 @@ static void test_retry_after_capped(void **state)
 
 static void test_retry_after_holds_closed_breaker(void **state)
 {
-	struct bvapm_breaker_opts o = small_opts();
-	struct bvapm_breaker b;
-	(void)state;
-	bvapm_breaker_init(&b, &o);
-	assert_true(bvapm_breaker_allow(&b, 100));
-	bvapm_breaker_failure(&b, 100, 2000);     /* below threshold, but "come back in 2 s" */
-	assert_int_equal(bvapm_breaker_state(&b), BVAPM_BREAKER_CLOSED);
-	assert_int_equal(bvapm_breaker_next_attempt_ms(&b, 100), 2100);
-	assert_false(bvapm_breaker_allow(&b, 2099));
-	assert_true(bvapm_breaker_allow(&b, 2100));
-	bvapm_breaker_success(&b, 2100);
-	assert_true(bvapm_breaker_allow(&b, 2100));
+	struct bvapm_breaker *b = *state;
+	assert_true(bvapm_breaker_allow(b, 100));
+	bvapm_breaker_failure(b, 100, 2000);     /* below threshold, but "come back in 2 s" */
+	assert_int_equal(bvapm_breaker_state(b), BVAPM_BREAKER_CLOSED);
+	assert_int_equal(bvapm_breaker_next_attempt_ms(b, 100), 2100);
+	assert_false(bvapm_breaker_allow(b, 2099));
+	assert_true(bvapm_breaker_allow(b, 2100));
+	bvapm_breaker_success(b, 2100);
+	assert_true(bvapm_breaker_allow(b, 2100));
 }
 
 static void test_late_failure_while_open(void **state)
 {
-	struct bvapm_breaker_opts o = small_opts();
-	struct bvapm_breaker b;
-	(void)state;
-	bvapm_breaker_init(&b, &o);
-	uint64_t t = fail_until_open(&b, 0);
-	uint64_t next = bvapm_breaker_next_attempt_ms(&b, t);
-	bvapm_breaker_failure(&b, t, 0);         /* no change */
-	assert_int_equal(bvapm_breaker_next_attempt_ms(&b, t), next);
-	assert_int_equal(b.counters.opens, 1);
-	bvapm_breaker_failure(&b, t, 5000);      /* longer Retry-After extends */
-	assert_int_equal(bvapm_breaker_next_attempt_ms(&b, t), t + 5000);
+	struct bvapm_breaker *b = *state;
+	uint64_t t = fail_until_open(b, 0);
+	uint64_t next = bvapm_breaker_next_attempt_ms(b, t);
+	bvapm_breaker_failure(b, t, 0);         /* no change */
+	assert_int_equal(bvapm_breaker_next_attempt_ms(b, t), next);
+	assert_int_equal(b->counters.opens, 1);
+	bvapm_breaker_failure(b, t, 5000);      /* longer Retry-After extends */
+	assert_int_equal(bvapm_breaker_next_attempt_ms(b, t), t + 5000);
 }
 
 static void test_max_below_base(void **state)
@@ -270,17 +264,17 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_success_resets_failure_count),
-		cmocka_unit_test(test_open_refuses_until_backoff),
-		cmocka_unit_test(test_half_open_single_probe_then_close),
+		cmocka_unit_test_setup(test_success_resets_failure_count, small_breaker),
+		cmocka_unit_test_setup(test_open_refuses_until_backoff, small_breaker),
+		cmocka_unit_test_setup(test_half_open_single_probe_then_close, small_breaker),
 		cmocka_unit_test(test_half_open_failure_reopens_with_longer_backoff),
 		cmocka_unit_test(test_full_jitter_bounds_and_spread),
 		cmocka_unit_test(test_decorrelated_jitter_bounds),
 		cmocka_unit_test(test_same_seed_same_backoffs),
-		cmocka_unit_test(test_retry_after_overrides_when_longer),
+		cmocka_unit_test_setup(test_retry_after_overrides_when_longer, small_breaker),
 		cmocka_unit_test(test_retry_after_capped),
-		cmocka_unit_test(test_retry_after_holds_closed_breaker),
-		cmocka_unit_test(test_late_failure_while_open),
+		cmocka_unit_test_setup(test_retry_after_holds_closed_breaker, small_breaker),
+		cmocka_unit_test_setup(test_late_failure_while_open, small_breaker),
 		cmocka_unit_test(test_max_below_base),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,17 @@ static char *write_file(const char *dir, const char *text)
 	return path;
 }
 
+/* Loads text, written to a d.ini of its own, over the defaults in c. */
+static int load_text(struct bvapm_drainer_config *c, struct bvapm_config_errors *e, const char *text)
+{
+	char *dir = tu_tmpdir();
+	bvapm_config_defaults(c);
+	int rc = bvapm_config_load(c, write_file(dir, text), e);
+	tu_rmrf(dir);
+	free(dir);
+	return rc;
+}
+
 static bool has(const struct bvapm_config_errors *e, const char *needle)
 {
 	for (unsigned i = 0; i < e->count; i++)
@@ -40,15 +51,13 @@ static void test_defaults_valid(void **state)
 
 static void test_file_and_suffixes(void **state)
 {
-	char *dir = tu_tmpdir();
 	struct bvapm_drainer_config c;
 	struct bvapm_config_errors e = { 0 };
-	bvapm_config_defaults(&c);
-	const char *p = write_file(dir, "; comment\n[ring]\nname = pool1\nsize = 32M\nmode = 0640\n"
-	                                "[drainer]\nbuffer_records = 500\nlog_level = debug\n"
-	                                "[spool]\nmax_bytes = 2G\n[sqlite]\nenabled = no\n"
-	                                "[null]\nenabled = yes\n");
-	assert_int_equal(bvapm_config_load(&c, p, &e), 0);
+	int rc = load_text(&c, &e, "; comment\n[ring]\nname = pool1\nsize = 32M\nmode = 0640\n"
+	                           "[drainer]\nbuffer_records = 500\nlog_level = debug\n"
+	                           "[spool]\nmax_bytes = 2G\n[sqlite]\nenabled = no\n"
+	                           "[null]\nenabled = yes\n");
+	assert_int_equal(rc, 0);
 	assert_string_equal(c.ring_name, "pool1");
 	assert_int_equal(c.ring_size, 32ull << 20);
 	assert_int_equal(c.ring_mode, 0640);
@@ -58,20 +67,16 @@ static void test_file_and_suffixes(void **state)
 	assert_false(c.sqlite_enabled);
 	assert_true(c.null_enabled);
 	assert_int_equal(bvapm_config_validate(&c, &e), 0);
-	tu_rmrf(dir);
-	free(dir);
 }
 
 static void test_every_error_explained(void **state)
 {
-	char *dir = tu_tmpdir();
 	struct bvapm_drainer_config c;
 	struct bvapm_config_errors e = { 0 };
-	bvapm_config_defaults(&c);
-	const char *p = write_file(dir, "[ring]\nsize = 3M\ncolour = blue\nprefault = maybe\n"
-	                                "[drainer]\nbuffer_records = -1\npoll_interval_ms = 5000\n"
-	                                "log_level = loud\n[ring]\nmode = 999\n");
-	assert_int_equal(bvapm_config_load(&c, p, &e), -EINVAL);
+	int rc = load_text(&c, &e, "[ring]\nsize = 3M\ncolour = blue\nprefault = maybe\n"
+	                           "[drainer]\nbuffer_records = -1\npoll_interval_ms = 5000\n"
+	                           "log_level = loud\n[ring]\nmode = 999\n");
+	assert_int_equal(rc, -EINVAL);
 	assert_true(has(&e, "unknown key [ring] colour"));
 	assert_true(has(&e, "prefault = \"maybe\" is not a boolean"));
 	assert_true(has(&e, "buffer_records = \"-1\" is not a non-negative integer"));
@@ -80,8 +85,6 @@ static void test_every_error_explained(void **state)
 	assert_true(has(&e, "mode = \"999\" is not an octal file mode"));
 	assert_int_equal(bvapm_config_validate(&c, &e), -EINVAL);
 	assert_true(has(&e, "must be a power of two"));
-	tu_rmrf(dir);
-	free(dir);
 }
 
 static void test_overrides_and_cross_checks(void **state)

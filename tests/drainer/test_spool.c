@@ -40,16 +40,22 @@ static int count_files(const char *dir, const char *suffix)
 	return n;
 }
 
-static void test_fifo_replay_across_reopen(void **state)
+/* Three batches of four records, sequences 1 to 12: three segments. */
+static void write_three_batches(struct bvapm_spool *sp)
 {
-	char *dir = tu_tmpdir(), err[256];
-	struct bvapm_spool *sp;
-	struct bvapm_sink_record r[8];
-	assert_int_equal(bvapm_spool_open(dir, 1 << 20, &sp, err, sizeof err), 0);
+	struct bvapm_sink_record r[4];
 	for (int s = 0; s < 3; s++) {
 		make_batch(r, 4, 1 + 4 * (uint64_t)s);
 		assert_int_equal(bvapm_spool_write(sp, r, 4, NULL), 0);
 	}
+}
+
+static void test_fifo_replay_across_reopen(void **state)
+{
+	char *dir = tu_tmpdir(), err[256];
+	struct bvapm_spool *sp;
+	assert_int_equal(bvapm_spool_open(dir, 1 << 20, &sp, err, sizeof err), 0);
+	write_three_batches(sp);
 	assert_int_equal(count_files(dir, ".seg"), 3);
 	assert_int_equal(count_files(dir, ".tmp-"), 0);
 	bvapm_spool_close(sp);
@@ -210,12 +216,8 @@ static void test_corrupt_segment_quarantined(void **state)
 {
 	char *dir = tu_tmpdir(), err[256], path[700];
 	struct bvapm_spool *sp;
-	struct bvapm_sink_record r[4];
 	assert_int_equal(bvapm_spool_open(dir, 1 << 20, &sp, err, sizeof err), 0);
-	for (int s = 0; s < 3; s++) {
-		make_batch(r, 4, 1 + 4 * (uint64_t)s);
-		assert_int_equal(bvapm_spool_write(sp, r, 4, NULL), 0);
-	}
+	write_three_batches(sp);
 	bvapm_spool_close(sp);
 	/* flip a byte in segment 1, truncate segment 2 */
 	snprintf(path, sizeof path, "%s/00000000000000000001.seg", dir);

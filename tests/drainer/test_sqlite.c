@@ -18,16 +18,28 @@
 
 static _Alignas(8) uint8_t bufs[16][1024];
 
-static long long q(const char *db, const char *sql)
+/* Run sql on its own connection to db and hand column 0 of the first row (or
+ * NULL when there is no row) to take; q() and text() differ only there. */
+static void first_value(const char *db, const char *sql, void (*take)(sqlite3_stmt *, void *), void *to)
 {
 	sqlite3 *h;
 	sqlite3_stmt *s;
-	long long v = -1;
 	sqlite3_open(db, &h);
 	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
+		take(s, to);
 	sqlite3_finalize(s);
 	sqlite3_close(h);
+}
+
+static void take_int64(sqlite3_stmt *s, void *to)
+{
+	*(long long *)to = sqlite3_column_int64(s, 0);
+}
+
+static long long q(const char *db, const char *sql)
+{
+	long long v = -1;
+	first_value(db, sql, take_int64, &v);
 	return v;
 }
 
@@ -45,12 +57,20 @@ static struct bvapm_sink *open_sink(char *dir, char *db)
 	return s;
 }
 
+/* A new temporary directory *dir and the sink on a new store db in it. */
+static struct bvapm_sink *fresh_sink(char **dir, char *db, size_t db_size)
+{
+	*dir = tu_tmpdir();
+	snprintf(db, db_size, "%s/s.db", *dir);
+	struct bvapm_sink *s = open_sink(*dir, db);
+	assert_non_null(s);
+	return s;
+}
+
 static void test_schema_and_dedupe(void **state)
 {
-	char *dir = tu_tmpdir(), db[600];
-	snprintf(db, sizeof db, "%s/s.db", dir);
-	struct bvapm_sink *s = open_sink(dir, db);
-	assert_non_null(s);
+	char *dir, db[600];
+	struct bvapm_sink *s = fresh_sink(&dir, db, sizeof db);
 	assert_string_equal(s->name, "sqlite");
 	assert_int_equal(q(db, "PRAGMA user_version"), BVAPM_STORE_SCHEMA_VERSION);
 	assert_int_equal(q(db, "SELECT max(version) FROM schema_migrations"), BVAPM_STORE_SCHEMA_VERSION);
@@ -88,10 +108,8 @@ static void test_schema_and_dedupe(void **state)
 
 static void test_locked_store_retries(void **state)
 {
-	char *dir = tu_tmpdir(), db[600];
-	snprintf(db, sizeof db, "%s/s.db", dir);
-	struct bvapm_sink *s = open_sink(dir, db);
-	assert_non_null(s);
+	char *dir, db[600];
+	struct bvapm_sink *s = fresh_sink(&dir, db, sizeof db);
 	sqlite3 *other;
 	sqlite3_open(db, &other);
 	assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
@@ -111,17 +129,16 @@ static void test_locked_store_retries(void **state)
 	free(dir);
 }
 
+static void take_text(sqlite3_stmt *s, void *to)
+{
+	if (sqlite3_column_text(s, 0))
+		*(char **)to = strdup((const char *)sqlite3_column_text(s, 0));
+}
+
 static char *text(const char *db, const char *sql)
 {
-	sqlite3 *h;
-	sqlite3_stmt *s;
 	char *v = NULL;
-	sqlite3_open(db, &h);
-	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
-	    sqlite3_column_text(s, 0))
-		v = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	sqlite3_close(h);
+	first_value(db, sql, take_text, &v);
 	return v;
 }
 
@@ -129,10 +146,8 @@ static char *text(const char *db, const char *sql)
  * stacks as text, outermost frame first. */
 static void test_call_paths_and_stacks(void **state)
 {
-	char *dir = tu_tmpdir(), db[600];
-	snprintf(db, sizeof db, "%s/s.db", dir);
-	struct bvapm_sink *s = open_sink(dir, db);
-	assert_non_null(s);
+	char *dir, db[600];
+	struct bvapm_sink *s = fresh_sink(&dir, db, sizeof db);
 	static _Alignas(8) uint8_t rb[8192], fb[8192];
 	ssize_t rn = fixture_encode(FX_REQUEST, rb, sizeof rb), fn = fixture_encode(FX_FATAL, fb, sizeof fb);
 	assert_true(rn > 0 && fn > 0);

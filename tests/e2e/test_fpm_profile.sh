@@ -36,11 +36,9 @@ stack_stop
 drainer_stop_check "drainer exits 0 on SIGTERM"
 
 python3 - "$dir" <<'PY'
-import sqlite3, sys
 from tap import check, finish
-d = sys.argv[1]
-db = sqlite3.connect(f"{d}/store.db")
-db.row_factory = sqlite3.Row
+from store_db import open_store
+d, db = open_store()
 limit = 32 << 20
 codes = open(f"{d}/oom.code").read().split()
 check(codes == ["500", "500"], f"OOM page answers 500 with and without the force header ({codes})")

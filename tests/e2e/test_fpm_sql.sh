@@ -54,11 +54,10 @@ stop_mariadb
 drainer_stop_check "drainer exits 0 on SIGTERM"
 
 python3 - "$dir" <<'PY'
-import json, sqlite3, sys
+import json
 from tap import check, diag, finish
-d = sys.argv[1]
-db = sqlite3.connect(f"{d}/store.db")
-db.row_factory = sqlite3.Row
+from store_db import open_store
+d, db = open_store()
 def page_output(k):
     text = open(f"{d}/{k}.out").read()
     try:

@@ -30,11 +30,9 @@ stack_stop
 drainer_stop_check "drainer exits 0 on SIGTERM"
 
 python3 - "$dir" <<'PY'
-import sqlite3, sys
 from tap import check, finish
-d = sys.argv[1]
-db = sqlite3.connect(f"{d}/store.db")
-db.row_factory = sqlite3.Row
+from store_db import open_store
+d, db = open_store()
 rows = {r["uri"]: r for r in db.execute("SELECT * FROM requests")}
 check(len(rows) == 5, f"5 requests stored of 6 (got {sorted(rows)})")
 check("/plain.php" not in rows, "unsampled fast request: not stored")

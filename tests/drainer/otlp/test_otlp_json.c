@@ -38,6 +38,14 @@ static struct json_object *spans_of(struct json_object *rs)
 	return json_object_object_get(ss, "spans");
 }
 
+/* The span's status is ERROR (code 2) with this message. */
+static void assert_error_status(struct json_object *span, const char *message)
+{
+	struct json_object *st = json_object_object_get(span, "status");
+	assert_int_equal(json_object_get_int(json_object_object_get(st, "code")), 2);
+	assert_string_equal(test_get_str(st, "message"), message);
+}
+
 static struct json_object *event(struct json_object *span, size_t i)
 {
 	return json_object_array_get_idx(json_object_object_get(span, "events"), i);
@@ -243,12 +251,10 @@ static void test_error_status(void **state)
 	struct bvapm_sink_record recs[3] = { R[0].rec, R[1].rec, R[2].rec };
 	struct json_object *doc = build(recs, 3, NULL);
 	struct json_object *spans = spans_of(resource_spans(doc, 0));
-	struct json_object *st = json_object_object_get(json_object_array_get_idx(spans, 0), "status");
-	assert_int_equal(json_object_get_int(json_object_object_get(st, "code")), 2);
-	assert_string_equal(test_get_str(st, "message"), "HTTP 503");
+	assert_error_status(json_object_array_get_idx(spans, 0), "HTTP 503");
 	/* 4xx is the client's error: no status on a SERVER span */
 	assert_null(json_object_object_get(json_object_array_get_idx(spans, 1), "status"));
-	st = json_object_object_get(json_object_array_get_idx(spans, 2), "status");
+	struct json_object *st = json_object_object_get(json_object_array_get_idx(spans, 2), "status");
 	assert_string_equal(test_get_str(st, "message"), "RuntimeException");
 	/* the exception event carries the error's stack, and how much was left out */
 	struct json_object *events = json_object_object_get(json_object_array_get_idx(spans, 2), "events");
@@ -274,9 +280,7 @@ static void test_fatal_oom(void **state)
 	assert_string_equal(test_get_str(s, "name"), "POST /filament/admin/permissions");
 	assert_int_equal(json_object_get_int(json_object_object_get(s, "kind")), 2);
 	assert_string_equal(test_get_str(s, "endTimeUnixNano"), "1700000126541289012");
-	struct json_object *st = json_object_object_get(s, "status");
-	assert_int_equal(json_object_get_int(json_object_object_get(st, "code")), 2);
-	assert_string_equal(test_get_str(st, "message"), "out of memory");
+	assert_error_status(s, "out of memory");
 	assert_string_equal(test_attr_str(s, "bvapm.out_of_memory"), "true");
 	assert_string_equal(test_attr_str(s, "bvapm.fatal"), "true");
 	assert_string_equal(test_attr_str(s, "bvapm.memory.peak_bytes"), "2147483648");
@@ -304,9 +308,7 @@ static void test_aborted(void **state)
 	assert_string_equal(test_get_str(s, "name"), "GET /reports/export");
 	assert_string_equal(test_get_str(s, "startTimeUnixNano"), "1700000100000000000");
 	assert_string_equal(test_get_str(s, "endTimeUnixNano"), "1700000123000000000");
-	struct json_object *st = json_object_object_get(s, "status");
-	assert_int_equal(json_object_get_int(json_object_object_get(st, "code")), 2);
-	assert_string_equal(test_get_str(st, "message"), "aborted: worker died");
+	assert_error_status(s, "aborted: worker died");
 	assert_string_equal(test_attr_str(s, "bvapm.last_checkpoint"), "before_export");
 	assert_string_equal(test_attr_str(s, "bvapm.current_sql"), "select * from orders where created_at > ?");
 	assert_string_equal(test_attr_str(s, "bvapm.worker.pid"), "31337");
