@@ -33,26 +33,26 @@
 
 static void flame_inclusive_times(void **state)
 {
-	struct flame *f = flame_new();
+	struct flame *f = report_flame_new();
 	assert_non_null(f);
-	assert_int_equal(flame_add(f, "main;App\\Kernel::handle;PDO::query", 30 * MS), 0);
-	assert_int_equal(flame_add(f, "main;App\\Kernel::handle;PDO::query", 10 * MS), 0);
-	assert_int_equal(flame_add(f, "main;App\\Kernel::handle", 5 * MS), 0);
-	assert_int_equal(flame_add(f, "main;App\\View::render", 20 * MS), 0);
-	assert_int_equal(flame_add(f, "main", 1 * MS), 0);
-	assert_int_equal(flame_add(f, "", 99 * MS), 0); /* ignored */
-	assert_int_equal(flame_total(f), 66 * MS);
-	assert_int_equal(flame_frames(f), 4);
-	assert_int_equal(flame_inclusive(f, "main"), 66 * MS);
-	assert_int_equal(flame_inclusive(f, "main;App\\Kernel::handle"), 45 * MS);
-	assert_int_equal(flame_inclusive(f, "main;App\\Kernel::handle;PDO::query"), 40 * MS);
-	assert_int_equal(flame_inclusive(f, "main;App\\View::render"), 20 * MS);
-	assert_int_equal(flame_inclusive(f, "main;nope"), -1);
+	assert_int_equal(report_flame_add(f, "main;App\\Kernel::handle;PDO::query", 30 * MS), 0);
+	assert_int_equal(report_flame_add(f, "main;App\\Kernel::handle;PDO::query", 10 * MS), 0);
+	assert_int_equal(report_flame_add(f, "main;App\\Kernel::handle", 5 * MS), 0);
+	assert_int_equal(report_flame_add(f, "main;App\\View::render", 20 * MS), 0);
+	assert_int_equal(report_flame_add(f, "main", 1 * MS), 0);
+	assert_int_equal(report_flame_add(f, "", 99 * MS), 0); /* ignored */
+	assert_int_equal(report_flame_total(f), 66 * MS);
+	assert_int_equal(report_flame_frames(f), 4);
+	assert_int_equal(report_flame_inclusive(f, "main"), 66 * MS);
+	assert_int_equal(report_flame_inclusive(f, "main;App\\Kernel::handle"), 45 * MS);
+	assert_int_equal(report_flame_inclusive(f, "main;App\\Kernel::handle;PDO::query"), 40 * MS);
+	assert_int_equal(report_flame_inclusive(f, "main;App\\View::render"), 20 * MS);
+	assert_int_equal(report_flame_inclusive(f, "main;nope"), -1);
 	/* A prefix of a sibling's name is a different frame. */
-	assert_int_equal(flame_add(f, "main;App\\View", 4 * MS), 0);
-	assert_int_equal(flame_inclusive(f, "main;App\\View"), 4 * MS);
-	assert_int_equal(flame_inclusive(f, "main;App\\View::render"), 20 * MS);
-	flame_free(f);
+	assert_int_equal(report_flame_add(f, "main;App\\View", 4 * MS), 0);
+	assert_int_equal(report_flame_inclusive(f, "main;App\\View"), 4 * MS);
+	assert_int_equal(report_flame_inclusive(f, "main;App\\View::render"), 20 * MS);
+	report_flame_free(f);
 }
 
 static char *svg_of(struct flame *f)
@@ -61,7 +61,7 @@ static char *svg_of(struct flame *f)
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 	assert_non_null(m);
-	assert_int_equal(flame_write_svg(f, m, "t<1>", "sub & more"), 0);
+	assert_int_equal(report_flame_write_svg(f, m, "t<1>", "sub & more"), 0);
 	fclose(m);
 	/* a copy: GCC 12 at -O3 takes pointers into an open_memstream buffer
 	 * for pointers to the local `buf` itself (-Wdangling-pointer) */
@@ -85,9 +85,9 @@ static double rect_width(const char *svg, const char *name)
 
 static void flame_svg_drawing(void **state)
 {
-	struct flame *f = flame_new();
-	assert_int_equal(flame_add(f, "main;a<b>&\"c\"", 75 * MS), 0);
-	assert_int_equal(flame_add(f, "main;other", 25 * MS), 0);
+	struct flame *f = report_flame_new();
+	assert_int_equal(report_flame_add(f, "main;a<b>&\"c\"", 75 * MS), 0);
+	assert_int_equal(report_flame_add(f, "main;other", 25 * MS), 0);
 	char *svg = svg_of(f);
 	assert_non_null(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
 	assert_non_null(strstr(svg, "</svg>"));
@@ -103,15 +103,15 @@ static void flame_svg_drawing(void **state)
 	assert_true(wa / wo > 2.99 && wa / wo < 3.01);
 	assert_true(rect_width(svg, "main") > 1000);
 	free(svg);
-	flame_free(f);
+	report_flame_free(f);
 
 	/* Nothing added: a valid, empty picture. */
-	f = flame_new();
+	f = report_flame_new();
 	svg = svg_of(f);
 	assert_non_null(strstr(svg, "</svg>"));
 	assert_null(strstr(svg, "<rect x=\"10.0\""));
 	free(svg);
-	flame_free(f);
+	report_flame_free(f);
 }
 
 static void since_parsing(void **state)
@@ -164,32 +164,32 @@ static int by_key(const void *a, const void *b)
 
 static void grouping(void **state)
 {
-	struct groups *g = groups_new();
+	struct groups *g = report_groups_new();
 	assert_non_null(g);
 	char key[32];
 	/* 5 000 keys (the table grows from 64 slots), each seen k % 7 + 1 times. */
 	for (int k = 0; k < 5000; k++)
 		for (int t = 0; t <= k % 7; t++) {
 			int n = snprintf(key, sizeof key, "ep/%d", k);
-			struct group *gr = groups_get(g, key, (size_t)n);
+			struct group *gr = report_groups_get(g, key, (size_t)n);
 			assert_non_null(gr);
 			gr->n++;
 			gr->i[0] += k;
-			assert_int_equal(group_push(gr, 100 - t), 0);
+			assert_int_equal(report_group_push(gr, 100 - t), 0);
 		}
 	/* A key that is a prefix of another is its own group; the length counts. */
-	struct group *a = groups_get(g, "ep/1", 4), *b = groups_get(g, "ep/10", 5);
+	struct group *a = report_groups_get(g, "ep/1", 4), *b = report_groups_get(g, "ep/10", 5);
 	assert_true(a != b);
 	assert_int_equal(a->n, 2);
 	assert_int_equal(b->n, 4);
 	assert_int_equal(b->i[0], 40);
-	assert_ptr_equal(groups_get(g, "ep/10xyz", 5), b);
-	group_sort_values(b);
+	assert_ptr_equal(report_groups_get(g, "ep/10xyz", 5), b);
+	report_group_sort_values(b);
 	assert_int_equal(b->n_values, 4);
 	assert_int_equal(b->values[0], 97);
 	assert_int_equal(b->values[3], 100);
 	size_t n = 0;
-	struct group **all = groups_sorted(g, by_key, &n);
+	struct group **all = report_groups_sorted(g, by_key, &n);
 	assert_non_null(all);
 	assert_int_equal(n, 5000);
 	assert_string_equal(all[0]->key, "ep/0");
@@ -200,7 +200,7 @@ static void grouping(void **state)
 		rows += all[i]->n;
 	assert_int_equal(rows, 714 * 28 + 1 + 2); /* sum of k % 7 + 1 over k < 5000 = 7 * 714 + 2 */
 	free(all);
-	groups_free(g);
+	report_groups_free(g);
 }
 
 /* ---- tables: text and JSON from one spec ------------------------------------------ */

@@ -74,11 +74,12 @@ int report_cmd_functions(struct report *r)
 	                                           "fn.inclusive_ns, fn.mem_delta_bytes %s", from)
 	                       : NULL;
 	sqlite3_free(from);
-	struct groups *g = groups_new();
+	struct groups *g = report_groups_new();
 	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL;
 	int64_t total = 0;
 	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+		struct group *gr = report_groups_get(g, report_col_text(s, 0),
+		                                       (size_t)sqlite3_column_bytes(s, 0));
 		if (gr == NULL) {
 			bad = 1;
 			break;
@@ -92,11 +93,12 @@ int report_cmd_functions(struct report *r)
 	}
 	sqlite3_finalize(s);
 	size_t n = 0;
-	struct group **all = bad || rc != SQLITE_DONE ? NULL : groups_sorted(g, cmp_excl, &n);
+	struct group **all =
+		bad || rc != SQLITE_DONE ? NULL : report_groups_sorted(g, cmp_excl, &n);
 	int code = all ? REPORT_OK : REPORT_ERROR;
 	if (all)
 		print(r, all, n, total);
 	free(all);
-	groups_free(g);
+	report_groups_free(g);
 	return code;
 }

@@ -104,7 +104,7 @@ static const struct report_table_spec pair_spec = {
 static int print_pairs(struct report *r, struct groups *g)
 {
 	size_t n = 0;
-	struct group **all = groups_sorted(g, cmp_pair, &n);
+	struct group **all = report_groups_sorted(g, cmp_pair, &n);
 	if (all == NULL)
 		return -1;
 	struct report_table t;
@@ -183,7 +183,7 @@ static int jumps(struct report *r)
 	memset(&m, 0, sizeof m);
 	char *from = report_child_from(r, "checkpoints", "c", false, "");
 	sqlite3_stmt *s = NULL, *prev_q = NULL;
-	int bad = ep_map_load(r, &m) != 0 || from == NULL;
+	int bad = report_ep_map_load(r, &m) != 0 || from == NULL;
 	if (!bad) {
 		s = report_prepare(r, "SELECT c.request_id, c.idx, c.label, c.mem_delta_bytes %s", from);
 		prev_q = report_prepare(r, "SELECT label FROM checkpoints WHERE request_id = ?1 AND "
@@ -191,7 +191,7 @@ static int jumps(struct report *r)
 		bad = s == NULL || prev_q == NULL;
 	}
 	sqlite3_free(from);
-	struct groups *g = groups_new();
+	struct groups *g = report_groups_new();
 	struct top t = {calloc((size_t)r->o->limit, sizeof(struct jump)), 0, (size_t)r->o->limit};
 	int rc = SQLITE_ERROR;
 	bad |= g == NULL || t.v == NULL;
@@ -215,7 +215,7 @@ static int jumps(struct report *r)
 			sqlite3_reset(prev_q);
 			from_label = found;
 		}
-		const char *ep = ep_map_get(&m, rid);
+		const char *ep = report_ep_map_get(&m, rid);
 		if (ep != NULL) {
 			size_t l0 = strlen(ep), l1 = strlen(from_label), len = l0 + l1 + l2 + 2;
 			if (len + 1 > cap) {
@@ -233,7 +233,7 @@ static int jumps(struct report *r)
 			key[l0 + 1 + l1] = SEP;
 			memcpy(key + l0 + l1 + 2, label, l2);
 			key[len] = '\0';
-			struct group *gr = groups_get(g, key, len);
+			struct group *gr = report_groups_get(g, key, len);
 			if (gr == NULL) {
 				bad = 1;
 				break;
@@ -259,8 +259,8 @@ static int jumps(struct report *r)
 	for (size_t k = 0; k < t.n; k++)
 		free(t.v[k].key);
 	free(t.v);
-	groups_free(g);
-	ep_map_free(&m);
+	report_groups_free(g);
+	report_ep_map_free(&m);
 	return bad ? -1 : 0;
 }
 
@@ -310,13 +310,14 @@ static int distribution(struct report *r)
 {
 	sqlite3_stmt *s = report_prepare(r, "SELECT %s, r.mem_peak_bytes FROM requests r WHERE %s",
 	                                 r->ep, r->where_r);
-	struct groups *g = groups_new();
+	struct groups *g = report_groups_new();
 	int64_t buckets[N_BUCKETS] = {0}, total = 0;
 	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL;
 	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+		struct group *gr = report_groups_get(g, report_col_text(s, 0),
+		                                       (size_t)sqlite3_column_bytes(s, 0));
 		int64_t m = sqlite3_column_int64(s, 1);
-		if (gr == NULL || group_push(gr, m)) {
+		if (gr == NULL || report_group_push(gr, m)) {
 			bad = 1;
 			break;
 		}
@@ -328,16 +329,16 @@ static int distribution(struct report *r)
 	}
 	sqlite3_finalize(s);
 	size_t n = 0;
-	struct group **all = bad || rc != SQLITE_DONE ? NULL : groups_sorted(g, cmp_key, &n);
+	struct group **all = bad || rc != SQLITE_DONE ? NULL : report_groups_sorted(g, cmp_key, &n);
 	if (all == NULL) {
-		groups_free(g);
+		report_groups_free(g);
 		return -1;
 	}
 	struct report_table t;
 	report_table_begin(&t, r, &peak_spec, NULL);
 	for (size_t k = 0; k < n && k < (size_t)r->o->limit; k++) {
 		struct group *gr = all[k];
-		group_sort_values(gr);
+		report_group_sort_values(gr);
 		const int64_t *v = gr->values;
 		size_t nv = gr->n_values;
 		report_table_row(&t, (const struct report_cell[]){
@@ -348,7 +349,7 @@ static int distribution(struct report *r)
 	}
 	report_table_end(&t, n > (size_t)r->o->limit ? n - (size_t)r->o->limit : 0);
 	free(all);
-	groups_free(g);
+	report_groups_free(g);
 
 	int64_t most = 0;
 	for (int b = 0; b < N_BUCKETS; b++)

@@ -128,7 +128,7 @@ static int group_by_ep(struct report *r, const struct ep_map *m, sqlite3_stmt *s
 	size_t cap = 0;
 	int rc, bad = 0;
 	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		const char *ep = ep_map_get(m, sqlite3_column_int64(s, 0));
+		const char *ep = report_ep_map_get(m, sqlite3_column_int64(s, 0));
 		if (ep == NULL)
 			continue;
 		size_t l0 = strlen(ep), l1 = (size_t)sqlite3_column_bytes(s, 1), len = l0 + 1 + l1;
@@ -145,7 +145,7 @@ static int group_by_ep(struct report *r, const struct ep_map *m, sqlite3_stmt *s
 		key[l0] = SEP;
 		memcpy(key + l0 + 1, report_col_text(s, 1), l1);
 		key[len] = '\0';
-		struct group *gr = groups_get(g, key, len);
+		struct group *gr = report_groups_get(g, key, len);
 		if (gr == NULL) {
 			bad = 1;
 			break;
@@ -185,7 +185,7 @@ static int to_temp(struct report *r, struct groups *g, const char *create, const
                    int extra)
 {
 	size_t n = 0;
-	struct group **all = groups_sorted(g, NULL, &n);
+	struct group **all = report_groups_sorted(g, NULL, &n);
 	int bad = all == NULL || sqlite3_exec(r->db, create, NULL, NULL, NULL) != SQLITE_OK;
 	sqlite3_stmt *ins = bad ? NULL : report_prepare(r, "%s", insert);
 	bad |= ins == NULL;
@@ -214,11 +214,12 @@ static int by_endpoint(struct report *r)
 {
 	struct ep_map m;
 	memset(&m, 0, sizeof m);
-	struct groups *n1 = groups_new(), *ctr = groups_new();
+	struct groups *n1 = report_groups_new(), *ctr = report_groups_new();
 	char *from_s = report_child_from(r, "sql", "s", false, "");
 	char *from_c = report_child_from(r, "counters", "c", false, "");
 	sqlite3_stmt *qs = NULL, *qc = NULL;
-	int bad = n1 == NULL || ctr == NULL || from_s == NULL || from_c == NULL || ep_map_load(r, &m);
+	int bad = n1 == NULL || ctr == NULL || from_s == NULL || from_c == NULL ||
+	          report_ep_map_load(r, &m);
 	if (!bad) {
 		qs = report_prepare(r, "SELECT s.request_id, s.statement, s.count, s.total_ns, "
 		                       "s.n_plus_one, s.rows %s AND (s.n_plus_one != 0 OR s.count >= %d)",
@@ -240,9 +241,9 @@ static int by_endpoint(struct report *r)
 	sqlite3_finalize(qc);
 	sqlite3_free(from_s);
 	sqlite3_free(from_c);
-	groups_free(n1);
-	groups_free(ctr);
-	ep_map_free(&m);
+	report_groups_free(n1);
+	report_groups_free(ctr);
+	report_ep_map_free(&m);
 	return bad ? -1 : 0;
 }
 
@@ -257,10 +258,11 @@ static int aggregate(struct report *r)
 	                                           "s.rows, s.n_plus_one %s", from)
 	                       : NULL;
 	sqlite3_free(from);
-	struct groups *g = groups_new();
+	struct groups *g = report_groups_new();
 	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL;
 	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+		struct group *gr = report_groups_get(g, report_col_text(s, 0),
+		                                       (size_t)sqlite3_column_bytes(s, 0));
 		if (gr == NULL) {
 			bad = 1;
 			break;
@@ -275,7 +277,7 @@ static int aggregate(struct report *r)
 	}
 	sqlite3_finalize(s);
 	size_t n = 0;
-	struct group **all = bad || rc != SQLITE_DONE ? NULL : groups_sorted(g, NULL, &n);
+	struct group **all = bad || rc != SQLITE_DONE ? NULL : report_groups_sorted(g, NULL, &n);
 	bad = all == NULL ||
 	      sqlite3_exec(r->db, "CREATE TEMP TABLE sql_top (statement TEXT, executions INTEGER, "
 	                          "total_ns INTEGER, max_ns INTEGER, rows INTEGER, requests INTEGER, "
@@ -297,7 +299,7 @@ static int aggregate(struct report *r)
 	sqlite3_finalize(ins);
 	bad |= sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK;
 	free(all);
-	groups_free(g);
+	report_groups_free(g);
 	return bad ? -1 : 0;
 }
 

@@ -101,16 +101,17 @@ static int load_rows(struct report *r, struct rows *rows, int64_t *first, int64_
 		"SELECT %s, r.wall_ns, r.mem_peak_bytes, r.status, r.mem_limit_bytes, r.start_unix_ns, "
 		"r.detail_reduced FROM requests r WHERE %s",
 		r->ep, r->where_r);
-	struct groups *g = groups_new();
+	struct groups *g = report_groups_new();
 	if (s == NULL || g == NULL) {
 		sqlite3_finalize(s);
-		groups_free(g);
+		report_groups_free(g);
 		return -1;
 	}
 	int rc, bad = 0;
 	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
-		if (gr == NULL || group_push(gr, sqlite3_column_int64(s, 1))) {
+		struct group *gr = report_groups_get(g, report_col_text(s, 0),
+		                                       (size_t)sqlite3_column_bytes(s, 0));
+		if (gr == NULL || report_group_push(gr, sqlite3_column_int64(s, 1))) {
 			bad = 1;
 			break;
 		}
@@ -134,7 +135,7 @@ static int load_rows(struct report *r, struct rows *rows, int64_t *first, int64_
 	}
 	sqlite3_finalize(s);
 	size_t n = 0;
-	struct group **all = bad ? NULL : groups_sorted(g, NULL, &n);
+	struct group **all = bad ? NULL : report_groups_sorted(g, NULL, &n);
 	bad |= all == NULL;
 	for (size_t k = 0; !bad && k < n; k++) {
 		struct group *gr = all[k];
@@ -143,7 +144,7 @@ static int load_rows(struct report *r, struct rows *rows, int64_t *first, int64_
 		bad |= add_row(rows, gr->key, &a);
 	}
 	free(all);
-	groups_free(g);
+	report_groups_free(g);
 	return bad || rc != SQLITE_DONE ? -1 : 0;
 }
 

@@ -12,7 +12,7 @@
 #include "endpoints.h"
 #include "groups.h"
 
-void ep_map_free(struct ep_map *m)
+void report_ep_map_free(struct ep_map *m)
 {
 	for (size_t i = 0; i < m->n; i++)
 		free(m->names[i]);
@@ -20,11 +20,11 @@ void ep_map_free(struct ep_map *m)
 	free(m->of);
 }
 
-int ep_map_load(struct report *r, struct ep_map *m)
+int report_ep_map_load(struct report *r, struct ep_map *m)
 {
 	m->max_id = report_scalar(r, "SELECT max(id) FROM requests");
 	m->of = malloc((size_t)(m->max_id + 1) * sizeof *m->of);
-	struct groups *g = groups_new();
+	struct groups *g = report_groups_new();
 	sqlite3_stmt *s = report_prepare(r, "SELECT r.id, %s FROM requests r WHERE %s", r->ep,
 	                                 r->where_r);
 	int rc = SQLITE_ERROR, bad = m->of == NULL || g == NULL || s == NULL;
@@ -32,7 +32,8 @@ int ep_map_load(struct report *r, struct ep_map *m)
 		memset(m->of, 0xff, (size_t)(m->max_id + 1) * sizeof *m->of); /* all -1 */
 	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0);
-		struct group *gr = groups_get(g, report_col_text(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+		struct group *gr = report_groups_get(g, report_col_text(s, 1),
+		                                       (size_t)sqlite3_column_bytes(s, 1));
 		if (gr == NULL || id < 0 || id > m->max_id) {
 			bad = 1;
 			break;
@@ -57,11 +58,11 @@ int ep_map_load(struct report *r, struct ep_map *m)
 		m->of[id] = (int32_t)gr->i[0];
 	}
 	sqlite3_finalize(s);
-	groups_free(g);
+	report_groups_free(g);
 	return bad || rc != SQLITE_DONE ? -1 : 0;
 }
 
-const char *ep_map_get(const struct ep_map *m, int64_t request_id)
+const char *report_ep_map_get(const struct ep_map *m, int64_t request_id)
 {
 	if (request_id < 0 || request_id > m->max_id || m->of[request_id] < 0)
 		return NULL;

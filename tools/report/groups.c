@@ -23,7 +23,7 @@ static uint64_t hash(const char *s, size_t len)
 	return h;
 }
 
-struct groups *groups_new(void)
+struct groups *report_groups_new(void)
 {
 	struct groups *g = calloc(1, sizeof *g);
 	if (g == NULL)
@@ -37,7 +37,7 @@ struct groups *groups_new(void)
 	return g;
 }
 
-void groups_free(struct groups *g)
+void report_groups_free(struct groups *g)
 {
 	if (g == NULL)
 		return;
@@ -72,7 +72,7 @@ static int grow(struct groups *g)
 	return 0;
 }
 
-struct group *groups_get(struct groups *g, const char *key, size_t len)
+struct group *report_groups_get(struct groups *g, const char *key, size_t len)
 {
 	size_t k = hash(key, len) & (g->cap - 1);
 	for (; g->slots[k]; k = (k + 1) & (g->cap - 1)) {
@@ -83,7 +83,7 @@ struct group *groups_get(struct groups *g, const char *key, size_t len)
 	if (2 * (g->n + 1) > g->cap) {
 		if (grow(g) != 0)
 			return NULL;
-		return groups_get(g, key, len); /* one more probe in the larger table */
+		return report_groups_get(g, key, len); /* one more probe in the larger table */
 	}
 	struct group *gr = calloc(1, sizeof *gr);
 	if (gr == NULL || (gr->key = malloc(len + 1)) == NULL) {
@@ -98,7 +98,7 @@ struct group *groups_get(struct groups *g, const char *key, size_t len)
 	return gr;
 }
 
-int group_push(struct group *gr, int64_t v)
+int report_group_push(struct group *gr, int64_t v)
 {
 	if (gr->n_values == gr->cap_values) {
 		size_t cap = gr->cap_values ? 2 * gr->cap_values : 256;
@@ -112,7 +112,8 @@ int group_push(struct group *gr, int64_t v)
 	return 0;
 }
 
-struct group **groups_sorted(struct groups *g, int (*cmp)(const void *, const void *), size_t *n)
+struct group **report_groups_sorted(struct groups *g, int (*cmp)(const void *, const void *),
+                                    size_t *n)
 {
 	struct group **all = malloc((g->n ? g->n : 1) * sizeof *all);
 	if (all == NULL)
@@ -133,7 +134,7 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-void group_sort_values(struct group *gr)
+void report_group_sort_values(struct group *gr)
 {
 	qsort(gr->values, gr->n_values, sizeof *gr->values, cmp_i64);
 }

@@ -21,23 +21,24 @@ struct group {
 	int64_t n;          /* rows added to the group (callers increment) */
 	int64_t i[6];       /* command-specific integer accumulators, zeroed */
 	double d[2];        /* command-specific accumulators, zeroed */
-	int64_t *values;    /* group_push: values kept for percentiles */
+	int64_t *values;    /* report_group_push: values kept for percentiles */
 	size_t n_values, cap_values;
 };
 
 struct groups;
 
-struct groups *groups_new(void);
-void groups_free(struct groups *g);
+struct groups *report_groups_new(void);
+void report_groups_free(struct groups *g);
 /* The group of key[0..len), created (zeroed) when absent; NULL when out of memory. */
-struct group *groups_get(struct groups *g, const char *key, size_t len);
+struct group *report_groups_get(struct groups *g, const char *key, size_t len);
 /* Keeps v in the group's values. Returns 0, or -1 when out of memory. */
-int group_push(struct group *gr, int64_t v);
+int report_group_push(struct group *gr, int64_t v);
 /* All groups in an array sorted with cmp (on struct group *const *);
  * *n receives the count. The array is malloc'ed (free it), the groups are
  * still owned by g. NULL when out of memory. */
-struct group **groups_sorted(struct groups *g, int (*cmp)(const void *, const void *), size_t *n);
+struct group **report_groups_sorted(struct groups *g, int (*cmp)(const void *, const void *),
+                                    size_t *n);
 /* Sorts a group's values in place (ascending). */
-void group_sort_values(struct group *gr);
+void report_group_sort_values(struct group *gr);
 
 #endif
