@@ -5,11 +5,11 @@
  * XML escaping, widths proportional to time), --since parsing (relative
  * units, ISO 8601 with and without zone, rejects), nearest-rank
  * percentiles, the in-memory grouping (growth, distinct keys sharing a
- * prefix, kept values), the table renderer (text widths, units, clipping,
- * text order, headings, empty and "more" lines, records; JSON keys, types
- * and left-out values), and the store checks of report_store_open (missing
- * file, not SQLite, not a bvapm store, schema newer than the tool) on real
- * files.
+ * prefix, kept values, the scan of a query's rows, multi-part keys), the
+ * table renderer (text widths, units, clipping, text order, headings, empty
+ * and "more" lines, records; JSON keys, types and left-out values), and the
+ * store checks of report_store_open (missing file, not SQLite, not a bvapm
+ * store, schema newer than the tool) on real files.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,26 +33,26 @@
 
 static void flame_inclusive_times(void **state)
 {
-	struct flame *f = flame_new();
+	struct flame *f = report_flame_new();
 	assert_non_null(f);
-	assert_int_equal(flame_add(f, "main;App\\Kernel::handle;PDO::query", 30 * MS), 0);
-	assert_int_equal(flame_add(f, "main;App\\Kernel::handle;PDO::query", 10 * MS), 0);
-	assert_int_equal(flame_add(f, "main;App\\Kernel::handle", 5 * MS), 0);
-	assert_int_equal(flame_add(f, "main;App\\View::render", 20 * MS), 0);
-	assert_int_equal(flame_add(f, "main", 1 * MS), 0);
-	assert_int_equal(flame_add(f, "", 99 * MS), 0); /* ignored */
-	assert_int_equal(flame_total(f), 66 * MS);
-	assert_int_equal(flame_frames(f), 4);
-	assert_int_equal(flame_inclusive(f, "main"), 66 * MS);
-	assert_int_equal(flame_inclusive(f, "main;App\\Kernel::handle"), 45 * MS);
-	assert_int_equal(flame_inclusive(f, "main;App\\Kernel::handle;PDO::query"), 40 * MS);
-	assert_int_equal(flame_inclusive(f, "main;App\\View::render"), 20 * MS);
-	assert_int_equal(flame_inclusive(f, "main;nope"), -1);
+	assert_int_equal(report_flame_add(f, "main;App\\Kernel::handle;PDO::query", 30 * MS), 0);
+	assert_int_equal(report_flame_add(f, "main;App\\Kernel::handle;PDO::query", 10 * MS), 0);
+	assert_int_equal(report_flame_add(f, "main;App\\Kernel::handle", 5 * MS), 0);
+	assert_int_equal(report_flame_add(f, "main;App\\View::render", 20 * MS), 0);
+	assert_int_equal(report_flame_add(f, "main", 1 * MS), 0);
+	assert_int_equal(report_flame_add(f, "", 99 * MS), 0); /* ignored */
+	assert_int_equal(report_flame_total(f), 66 * MS);
+	assert_int_equal(report_flame_frames(f), 4);
+	assert_int_equal(report_flame_inclusive(f, "main"), 66 * MS);
+	assert_int_equal(report_flame_inclusive(f, "main;App\\Kernel::handle"), 45 * MS);
+	assert_int_equal(report_flame_inclusive(f, "main;App\\Kernel::handle;PDO::query"), 40 * MS);
+	assert_int_equal(report_flame_inclusive(f, "main;App\\View::render"), 20 * MS);
+	assert_int_equal(report_flame_inclusive(f, "main;nope"), -1);
 	/* A prefix of a sibling's name is a different frame. */
-	assert_int_equal(flame_add(f, "main;App\\View", 4 * MS), 0);
-	assert_int_equal(flame_inclusive(f, "main;App\\View"), 4 * MS);
-	assert_int_equal(flame_inclusive(f, "main;App\\View::render"), 20 * MS);
-	flame_free(f);
+	assert_int_equal(report_flame_add(f, "main;App\\View", 4 * MS), 0);
+	assert_int_equal(report_flame_inclusive(f, "main;App\\View"), 4 * MS);
+	assert_int_equal(report_flame_inclusive(f, "main;App\\View::render"), 20 * MS);
+	report_flame_free(f);
 }
 
 static char *svg_of(struct flame *f)
@@ -61,7 +61,7 @@ static char *svg_of(struct flame *f)
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 	assert_non_null(m);
-	assert_int_equal(flame_write_svg(f, m, "t<1>", "sub & more"), 0);
+	assert_int_equal(report_flame_write_svg(f, m, "t<1>", "sub & more"), 0);
 	fclose(m);
 	/* a copy: GCC 12 at -O3 takes pointers into an open_memstream buffer
 	 * for pointers to the local `buf` itself (-Wdangling-pointer) */
@@ -85,9 +85,9 @@ static double rect_width(const char *svg, const char *name)
 
 static void flame_svg_drawing(void **state)
 {
-	struct flame *f = flame_new();
-	assert_int_equal(flame_add(f, "main;a<b>&\"c\"", 75 * MS), 0);
-	assert_int_equal(flame_add(f, "main;other", 25 * MS), 0);
+	struct flame *f = report_flame_new();
+	assert_int_equal(report_flame_add(f, "main;a<b>&\"c\"", 75 * MS), 0);
+	assert_int_equal(report_flame_add(f, "main;other", 25 * MS), 0);
 	char *svg = svg_of(f);
 	assert_non_null(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
 	assert_non_null(strstr(svg, "</svg>"));
@@ -103,15 +103,15 @@ static void flame_svg_drawing(void **state)
 	assert_true(wa / wo > 2.99 && wa / wo < 3.01);
 	assert_true(rect_width(svg, "main") > 1000);
 	free(svg);
-	flame_free(f);
+	report_flame_free(f);
 
 	/* Nothing added: a valid, empty picture. */
-	f = flame_new();
+	f = report_flame_new();
 	svg = svg_of(f);
 	assert_non_null(strstr(svg, "</svg>"));
 	assert_null(strstr(svg, "<rect x=\"10.0\""));
 	free(svg);
-	flame_free(f);
+	report_flame_free(f);
 }
 
 static void since_parsing(void **state)
@@ -157,39 +157,34 @@ static void percentiles(void **state)
 	assert_int_equal(report_percentile(v, 0, 50), 0);
 }
 
-static int by_key(const void *a, const void *b)
-{
-	return strcmp((*(const struct group *const *)a)->key, (*(const struct group *const *)b)->key);
-}
-
 static void grouping(void **state)
 {
-	struct groups *g = groups_new();
+	struct groups *g = report_groups_new();
 	assert_non_null(g);
 	char key[32];
 	/* 5 000 keys (the table grows from 64 slots), each seen k % 7 + 1 times. */
 	for (int k = 0; k < 5000; k++)
 		for (int t = 0; t <= k % 7; t++) {
 			int n = snprintf(key, sizeof key, "ep/%d", k);
-			struct group *gr = groups_get(g, key, (size_t)n);
+			struct group *gr = report_groups_get(g, key, (size_t)n);
 			assert_non_null(gr);
 			gr->n++;
 			gr->i[0] += k;
-			assert_int_equal(group_push(gr, 100 - t), 0);
+			assert_int_equal(report_group_push(gr, 100 - t), 0);
 		}
 	/* A key that is a prefix of another is its own group; the length counts. */
-	struct group *a = groups_get(g, "ep/1", 4), *b = groups_get(g, "ep/10", 5);
+	struct group *a = report_groups_get(g, "ep/1", 4), *b = report_groups_get(g, "ep/10", 5);
 	assert_true(a != b);
 	assert_int_equal(a->n, 2);
 	assert_int_equal(b->n, 4);
 	assert_int_equal(b->i[0], 40);
-	assert_ptr_equal(groups_get(g, "ep/10xyz", 5), b);
-	group_sort_values(b);
+	assert_ptr_equal(report_groups_get(g, "ep/10xyz", 5), b);
+	report_group_sort_values(b);
 	assert_int_equal(b->n_values, 4);
 	assert_int_equal(b->values[0], 97);
 	assert_int_equal(b->values[3], 100);
 	size_t n = 0;
-	struct group **all = groups_sorted(g, by_key, &n);
+	struct group **all = report_groups_sorted(g, report_group_cmp_key, &n);
 	assert_non_null(all);
 	assert_int_equal(n, 5000);
 	assert_string_equal(all[0]->key, "ep/0");
@@ -200,7 +195,92 @@ static void grouping(void **state)
 		rows += all[i]->n;
 	assert_int_equal(rows, 714 * 28 + 1 + 2); /* sum of k % 7 + 1 over k < 5000 = 7 * 714 + 2 */
 	free(all);
-	groups_free(g);
+	report_groups_free(g);
+}
+
+/* Adds column 1 to i[0], keeps the largest in i[1]; a negative value stops the scan. */
+static int fold_demo(struct group *gr, sqlite3_stmt *s, void *ctx)
+{
+	int64_t v = sqlite3_column_int64(s, 1);
+	*(int *)ctx += 1;
+	if (v < 0)
+		return -1;
+	gr->i[0] += v;
+	if (v > gr->i[1])
+		gr->i[1] = v;
+	return 0;
+}
+
+static void grouping_scan_and_keys(void **state)
+{
+	struct report_opts o = {.json = false};
+	struct report r = {.o = &o};
+	assert_int_equal(sqlite3_open(":memory:", &r.db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(r.db, "CREATE TABLE t (k TEXT, v INTEGER); INSERT INTO t "
+	                                    "VALUES ('a', 5), ('b', 9), ('a', 7), ('c', 9), ('b', 1)",
+	                              NULL, NULL, NULL), SQLITE_OK);
+	struct groups *g = report_groups_new();
+	const char *in_order = "SELECT k, v FROM t ORDER BY rowid";
+	int folded = 0;
+	assert_int_equal(report_groups_scan(&r, report_prepare(&r, "%s", in_order), g, 0, fold_demo,
+	                                    &folded), 0);
+	assert_int_equal(folded, 5);
+	size_t n = 0;
+	struct group **all = report_groups_sorted(g, report_group_cmp_i1_desc, &n);
+	assert_non_null(all);
+	assert_int_equal(n, 3);
+	/* i[1] descending, ties by key: b (9), c (9), a (7) */
+	assert_string_equal(all[0]->key, "b");
+	assert_int_equal(all[0]->n, 2);
+	assert_int_equal(all[0]->i[0], 10);
+	assert_string_equal(all[1]->key, "c");
+	assert_string_equal(all[2]->key, "a");
+	assert_int_equal(all[2]->n, 2);
+	assert_int_equal(all[2]->i[0], 12);
+	free(all);
+	/* The key column is any column; fold may be NULL; fold stopping, a failed
+	 * statement and no statement are errors. */
+	struct groups *by_v = report_groups_new();
+	assert_int_equal(report_groups_scan(&r, report_prepare(&r, "SELECT k, v FROM t"), by_v, 1,
+	                                    NULL, NULL), 0);
+	assert_int_equal(report_groups_get(by_v, "9", 1)->n, 2);
+	report_groups_free(by_v);
+	assert_int_equal(sqlite3_exec(r.db, "INSERT INTO t VALUES ('d', -1)", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	folded = 0;
+	assert_int_equal(report_groups_scan(&r, report_prepare(&r, "%s", in_order), g, 0, fold_demo,
+	                                    &folded), -1);
+	assert_int_equal(folded, 6);
+	/* abs() of the smallest integer overflows: the statement fails at its first step. */
+	sqlite3_stmt *overflow = report_prepare(&r, "SELECT k, abs(-9223372036854775807 - 1) FROM t");
+	assert_non_null(overflow);
+	assert_int_equal(report_groups_scan(&r, overflow, g, 0, NULL, NULL), -1);
+	assert_int_equal(report_groups_scan(&r, NULL, g, 0, NULL, NULL), -1);
+	report_groups_free(g);
+	sqlite3_close(r.db);
+
+	/* Keys of parts: the separator between them, lengths count (not NULs),
+	 * the buffer reused and grown. */
+	struct report_key k = {NULL, 0, 0};
+	const char *p2[] = {"/a.php", "SELECT 1"};
+	const size_t l2[] = {6, 8};
+	assert_int_equal(report_key_join(&k, '\x1f', 2, p2, l2), 0);
+	assert_int_equal(k.len, 15);
+	assert_memory_equal(k.s, "/a.php\x1fSELECT 1", 16);
+	const char *p3[] = {"/b.php", "(start)xyz", "end"};
+	const size_t l3[] = {6, 7, 3};
+	assert_int_equal(report_key_join(&k, '|', 3, p3, l3), 0);
+	assert_string_equal(k.s, "/b.php|(start)|end");
+	assert_int_equal(k.len, 18);
+	char long_part[300];
+	memset(long_part, 'x', sizeof long_part);
+	const char *p1[] = {long_part};
+	const size_t l1[] = {sizeof long_part};
+	assert_int_equal(report_key_join(&k, '|', 1, p1, l1), 0);
+	assert_int_equal(k.len, 300);
+	assert_int_equal(k.s[300], '\0');
+	free(k.s);
+	(void)state;
 }
 
 /* ---- tables: text and JSON from one spec ------------------------------------------ */
@@ -466,6 +546,7 @@ int main(void)
 		cmocka_unit_test(since_parsing),
 		cmocka_unit_test(percentiles),
 		cmocka_unit_test(grouping),
+		cmocka_unit_test(grouping_scan_and_keys),
 		cmocka_unit_test(table_text),
 		cmocka_unit_test(table_json),
 		cmocka_unit_test(tables_ordered_and_records),

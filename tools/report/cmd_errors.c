@@ -342,30 +342,12 @@ static int request_errors(struct report *r)
 	char *from = report_child_from(r, "errors", "e", true, "");
 	sqlite3_stmt *s = from ? report_prepare(r,
 		"SELECT e.type, e.message, e.file, e.line, sum(e.count) AS n, "
-		"count(DISTINCT e.request_id), min(%s), count(DISTINCT %s) %s "
+		"count(DISTINCT e.request_id), CASE WHEN count(DISTINCT %s) > 1 "
+		"THEN 'endpoints: several, e.g. ' ELSE '' END, min(%s), count(DISTINCT %s) %s "
 		"GROUP BY e.type, e.message, e.file, e.line ORDER BY n DESC, e.type, e.message "
-		"LIMIT %ld", r->ep, r->ep, from, r->o->limit) : NULL;
+		"LIMIT %ld", r->ep, r->ep, r->ep, from, r->o->limit) : NULL;
 	sqlite3_free(from);
-	if (s == NULL)
-		return -1;
-	struct report_table t;
-	report_table_begin(&t, r, &error_spec, NULL);
-	int rc;
-	while ((rc = report_step(r, s)) == SQLITE_ROW) {
-		int64_t endpoints = sqlite3_column_int64(s, 7);
-		report_table_row(&t, (const struct report_cell[]){
-			{.s = report_col_text(s, 0)}, {.s = report_col_text(s, 1)},
-			{.s = report_col_text(s, 2)}, {.i = sqlite3_column_int64(s, 3)},
-			{.i = sqlite3_column_int64(s, 4)}, {.i = sqlite3_column_int64(s, 5)},
-			{.s = endpoints > 1 ? "endpoints: several, e.g. " : ""},
-			{.s = report_col_text(s, 6)}, {.i = endpoints},
-		});
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return -1;
-	report_table_end(&t, 0);
-	return 0;
+	return s ? report_table_query(r, s, &error_spec, NULL) : -1;
 }
 
 /* ---- aborted requests -------------------------------------------------------------- */

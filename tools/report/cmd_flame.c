@@ -35,7 +35,7 @@ static int write_out(struct report *r, struct flame *f, const char *title, const
 			char *buf = NULL;
 			size_t len = 0;
 			FILE *m = open_memstream(&buf, &len);
-			int bad = m == NULL || flame_write_svg(f, m, title, sub) != 0;
+			int bad = m == NULL || report_flame_write_svg(f, m, title, sub) != 0;
 			if (m)
 				fclose(m);
 			if (!bad)
@@ -44,7 +44,7 @@ static int write_out(struct report *r, struct flame *f, const char *title, const
 			free(buf);
 			return bad ? REPORT_ERROR : REPORT_OK;
 		}
-		return flame_write_svg(f, stdout, title, sub) ? REPORT_ERROR : REPORT_OK;
+		return report_flame_write_svg(f, stdout, title, sub) ? REPORT_ERROR : REPORT_OK;
 	}
 	char *tmp = sqlite3_mprintf("%s.tmp%d", r->o->output, (int)getpid());
 	FILE *out = tmp ? fopen(tmp, "w") : NULL;
@@ -54,7 +54,7 @@ static int write_out(struct report *r, struct flame *f, const char *title, const
 		sqlite3_free(tmp);
 		return REPORT_ERROR;
 	}
-	int bad = flame_write_svg(f, out, title, sub) != 0;
+	int bad = report_flame_write_svg(f, out, title, sub) != 0;
 	bad |= fclose(out) != 0;
 	if (bad || rename(tmp, r->o->output) != 0) {
 		fprintf(stderr, "bvapm-report: cannot write %s: %s\n", r->o->output, strerror(errno));
@@ -88,16 +88,16 @@ int report_cmd_flame(struct report *r)
 	sqlite3_free(from);
 	if (s == NULL)
 		return REPORT_ERROR;
-	struct flame *f = flame_new();
+	struct flame *f = report_flame_new();
 	int rc, bad = f == NULL;
 	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW)
-		bad = flame_add(f, report_col_text(s, 0), sqlite3_column_int64(s, 1));
+		bad = report_flame_add(f, report_col_text(s, 0), sqlite3_column_int64(s, 1));
 	sqlite3_finalize(s);
 	if (bad || rc != SQLITE_DONE) {
-		flame_free(f);
+		report_flame_free(f);
 		return REPORT_ERROR;
 	}
-	if (flame_total(f) == 0) {
+	if (report_flame_total(f) == 0) {
 		bool empty = report_scalar(r, "SELECT count(*) FROM (SELECT 1 FROM call_paths LIMIT 1)") == 0;
 		if (r->o->request_id)
 			fprintf(stderr, "bvapm-report: no call paths for request %lld%s\n",
@@ -106,7 +106,7 @@ int report_cmd_flame(struct report *r)
 			fprintf(stderr, "bvapm-report: no call paths for the selected requests%s\n",
 			        empty ? " (the call_paths table is empty: no request was profiled with call "
 			                "paths yet)" : "");
-		flame_free(f);
+		report_flame_free(f);
 		return REPORT_ERROR;
 	}
 
@@ -122,12 +122,14 @@ int report_cmd_flame(struct report *r)
 	} else
 		snprintf(title, sizeof title, "%s", r->o->endpoint ? r->o->endpoint : "all endpoints");
 	snprintf(sub, sizeof sub, "%lld request(s), %s of exclusive time in %zu frames%s%s",
-	         (long long)requests, report_fmt_ns(flame_total(f), t, sizeof t), flame_frames(f),
+	         (long long)requests, report_fmt_ns(report_flame_total(f), t, sizeof t),
+	         report_flame_frames(f),
 	         r->o->pattern ? ", pattern " : "", r->o->pattern ? r->o->pattern : "");
 	report_record(r, &figures_spec, NULL, (const struct report_cell[]){
-		{.i = requests}, {.i = flame_total(f)}, {.i = (int64_t)flame_frames(f)},
+		{.i = requests}, {.i = report_flame_total(f)},
+		{.i = (int64_t)report_flame_frames(f)},
 	});
 	rc = write_out(r, f, title, sub);
-	flame_free(f);
+	report_flame_free(f);
 	return rc;
 }

@@ -10,20 +10,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "groups.h"
 #include "report.h"
 #include "report_table.h"
-
-/* group: n profiles, i[0] calls, i[1] exclusive, i[2] inclusive, i[3] memory */
-static int cmp_excl(const void *a, const void *b)
-{
-	const struct group *x = *(const struct group *const *)a, *y = *(const struct group *const *)b;
-	if (x->i[1] != y->i[1])
-		return x->i[1] < y->i[1] ? 1 : -1;
-	return strcmp(x->key, y->key);
-}
 
 /* The total over all functions profiled, and how many there are. */
 static const struct report_col total_cols[] = {
@@ -67,6 +57,19 @@ static void print(struct report *r, struct group **all, size_t n, int64_t total)
 	report_table_end(&t, 0);
 }
 
+/* group: n profiles, i[0] calls, i[1] exclusive, i[2] inclusive, i[3] memory;
+ * ctx: the exclusive time of all functions */
+static int fold_function(struct group *gr, sqlite3_stmt *s, void *ctx)
+{
+	int64_t *total = ctx;
+	gr->i[0] += sqlite3_column_int64(s, 1);
+	gr->i[1] += sqlite3_column_int64(s, 2);
+	gr->i[2] += sqlite3_column_int64(s, 3);
+	gr->i[3] += sqlite3_column_int64(s, 4);
+	*total += sqlite3_column_int64(s, 2);
+	return 0;
+}
+
 int report_cmd_functions(struct report *r)
 {
 	char *from = report_child_from(r, "functions", "fn", false, "");
@@ -74,29 +77,15 @@ int report_cmd_functions(struct report *r)
 	                                           "fn.inclusive_ns, fn.mem_delta_bytes %s", from)
 	                       : NULL;
 	sqlite3_free(from);
-	struct groups *g = groups_new();
-	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL;
+	struct groups *g = report_groups_new();
 	int64_t total = 0;
-	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
-		if (gr == NULL) {
-			bad = 1;
-			break;
-		}
-		gr->n++;
-		gr->i[0] += sqlite3_column_int64(s, 1);
-		gr->i[1] += sqlite3_column_int64(s, 2);
-		gr->i[2] += sqlite3_column_int64(s, 3);
-		gr->i[3] += sqlite3_column_int64(s, 4);
-		total += sqlite3_column_int64(s, 2);
-	}
-	sqlite3_finalize(s);
 	size_t n = 0;
-	struct group **all = bad || rc != SQLITE_DONE ? NULL : groups_sorted(g, cmp_excl, &n);
+	struct group **all = report_groups_scan(r, s, g, 0, fold_function, &total)
+	                     ? NULL : report_groups_sorted(g, report_group_cmp_i1_desc, &n);
 	int code = all ? REPORT_OK : REPORT_ERROR;
 	if (all)
 		print(r, all, n, total);
 	free(all);
-	groups_free(g);
+	report_groups_free(g);
 	return code;
 }

@@ -73,14 +73,6 @@ static void split_key(const char *key, char *buf, size_t len, const char **ep, c
 	}
 }
 
-static int cmp_pair(const void *a, const void *b)
-{
-	const struct group *x = *(const struct group *const *)a, *y = *(const struct group *const *)b;
-	if (x->i[1] != y->i[1])
-		return x->i[1] < y->i[1] ? 1 : -1;
-	return strcmp(x->key, y->key);
-}
-
 /* Text shows "from → to" in one column, JSON the two labels. */
 static const struct report_col pair_cols[] = {
 	{"endpoint", "endpoint", 32, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
@@ -104,7 +96,7 @@ static const struct report_table_spec pair_spec = {
 static int print_pairs(struct report *r, struct groups *g)
 {
 	size_t n = 0;
-	struct group **all = groups_sorted(g, cmp_pair, &n);
+	struct group **all = report_groups_sorted(g, report_group_cmp_i1_desc, &n);
 	if (all == NULL)
 		return -1;
 	struct report_table t;
@@ -183,7 +175,7 @@ static int jumps(struct report *r)
 	memset(&m, 0, sizeof m);
 	char *from = report_child_from(r, "checkpoints", "c", false, "");
 	sqlite3_stmt *s = NULL, *prev_q = NULL;
-	int bad = ep_map_load(r, &m) != 0 || from == NULL;
+	int bad = report_ep_map_load(r, &m) != 0 || from == NULL;
 	if (!bad) {
 		s = report_prepare(r, "SELECT c.request_id, c.idx, c.label, c.mem_delta_bytes %s", from);
 		prev_q = report_prepare(r, "SELECT label FROM checkpoints WHERE request_id = ?1 AND "
@@ -191,12 +183,12 @@ static int jumps(struct report *r)
 		bad = s == NULL || prev_q == NULL;
 	}
 	sqlite3_free(from);
-	struct groups *g = groups_new();
+	struct groups *g = report_groups_new();
 	struct top t = {calloc((size_t)r->o->limit, sizeof(struct jump)), 0, (size_t)r->o->limit};
 	int rc = SQLITE_ERROR;
 	bad |= g == NULL || t.v == NULL;
-	char *key = NULL, prev[256] = "";
-	size_t cap = 0;
+	struct report_key key = {NULL, 0, 0};
+	char prev[256] = "";
 	int64_t prev_rid = -1, prev_idx = -1;
 	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
 		int64_t rid = sqlite3_column_int64(s, 0), idx = sqlite3_column_int64(s, 1);
@@ -215,25 +207,12 @@ static int jumps(struct report *r)
 			sqlite3_reset(prev_q);
 			from_label = found;
 		}
-		const char *ep = ep_map_get(&m, rid);
+		const char *ep = report_ep_map_get(&m, rid);
 		if (ep != NULL) {
-			size_t l0 = strlen(ep), l1 = strlen(from_label), len = l0 + l1 + l2 + 2;
-			if (len + 1 > cap) {
-				char *k = realloc(key, 2 * (len + 1));
-				if (k == NULL) {
-					bad = 1;
-					break;
-				}
-				key = k;
-				cap = 2 * (len + 1);
-			}
-			memcpy(key, ep, l0);
-			key[l0] = SEP;
-			memcpy(key + l0 + 1, from_label, l1);
-			key[l0 + 1 + l1] = SEP;
-			memcpy(key + l0 + l1 + 2, label, l2);
-			key[len] = '\0';
-			struct group *gr = groups_get(g, key, len);
+			const char *part[] = {ep, from_label, label};
+			const size_t len[] = {strlen(ep), strlen(from_label), l2};
+			struct group *gr = report_key_join(&key, SEP, 3, part, len) ? NULL
+			                   : report_groups_get(g, key.s, key.len);
 			if (gr == NULL) {
 				bad = 1;
 				break;
@@ -244,7 +223,7 @@ static int jumps(struct report *r)
 			}
 			gr->n++;
 			gr->i[0] += delta;
-			bad |= top_add(&t, rid, delta, key, len);
+			bad |= top_add(&t, rid, delta, key.s, key.len);
 		}
 		snprintf(prev, sizeof prev, "%s", label); /* labels are at most 200 bytes */
 		prev_rid = rid;
@@ -252,15 +231,15 @@ static int jumps(struct report *r)
 	}
 	sqlite3_finalize(s);
 	sqlite3_finalize(prev_q);
-	free(key);
+	free(key.s);
 	bad |= rc != SQLITE_DONE;
 	if (!bad)
 		bad |= print_pairs(r, g) || print_top(r, &t);
 	for (size_t k = 0; k < t.n; k++)
 		free(t.v[k].key);
 	free(t.v);
-	groups_free(g);
-	ep_map_free(&m);
+	report_groups_free(g);
+	report_ep_map_free(&m);
 	return bad ? -1 : 0;
 }
 
@@ -301,43 +280,44 @@ static const struct report_table_spec bucket_spec = {
 
 #define BAR_WIDTH 50
 
-static int cmp_key(const void *a, const void *b)
+/* Power-of-two buckets of the peaks of all selected requests. */
+struct histogram {
+	int64_t buckets[N_BUCKETS], total;
+};
+
+/* row: endpoint, peak; group: the peaks in values */
+static int fold_peak(struct group *gr, sqlite3_stmt *s, void *ctx)
 {
-	return strcmp((*(const struct group *const *)a)->key, (*(const struct group *const *)b)->key);
+	struct histogram *h = ctx;
+	int64_t m = sqlite3_column_int64(s, 1);
+	if (report_group_push(gr, m))
+		return -1;
+	int b = 0;
+	while (b < N_BUCKETS - 1 && (m >> (b + 1)) > 0)
+		b++;
+	h->buckets[b]++;
+	h->total++;
+	return 0;
 }
 
 static int distribution(struct report *r)
 {
 	sqlite3_stmt *s = report_prepare(r, "SELECT %s, r.mem_peak_bytes FROM requests r WHERE %s",
 	                                 r->ep, r->where_r);
-	struct groups *g = groups_new();
-	int64_t buckets[N_BUCKETS] = {0}, total = 0;
-	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL;
-	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
-		int64_t m = sqlite3_column_int64(s, 1);
-		if (gr == NULL || group_push(gr, m)) {
-			bad = 1;
-			break;
-		}
-		int b = 0;
-		while (b < N_BUCKETS - 1 && (m >> (b + 1)) > 0)
-			b++;
-		buckets[b]++;
-		total++;
-	}
-	sqlite3_finalize(s);
+	struct groups *g = report_groups_new();
+	struct histogram h = {{0}, 0};
 	size_t n = 0;
-	struct group **all = bad || rc != SQLITE_DONE ? NULL : groups_sorted(g, cmp_key, &n);
+	struct group **all = report_groups_scan(r, s, g, 0, fold_peak, &h)
+	                     ? NULL : report_groups_sorted(g, report_group_cmp_key, &n);
 	if (all == NULL) {
-		groups_free(g);
+		report_groups_free(g);
 		return -1;
 	}
 	struct report_table t;
 	report_table_begin(&t, r, &peak_spec, NULL);
 	for (size_t k = 0; k < n && k < (size_t)r->o->limit; k++) {
 		struct group *gr = all[k];
-		group_sort_values(gr);
+		report_group_sort_values(gr);
 		const int64_t *v = gr->values;
 		size_t nv = gr->n_values;
 		report_table_row(&t, (const struct report_cell[]){
@@ -348,25 +328,25 @@ static int distribution(struct report *r)
 	}
 	report_table_end(&t, n > (size_t)r->o->limit ? n - (size_t)r->o->limit : 0);
 	free(all);
-	groups_free(g);
+	report_groups_free(g);
 
 	int64_t most = 0;
 	for (int b = 0; b < N_BUCKETS; b++)
-		if (buckets[b] > most)
-			most = buckets[b];
+		if (h.buckets[b] > most)
+			most = h.buckets[b];
 	report_table_begin(&t, r, &bucket_spec, NULL);
 	char bar[BAR_WIDTH + 1];
 	for (int b = 0; b < N_BUCKETS; b++) {
-		if (buckets[b] == 0)
+		if (h.buckets[b] == 0)
 			continue;
-		size_t len = (size_t)(BAR_WIDTH * buckets[b] / most);
+		size_t len = (size_t)(BAR_WIDTH * h.buckets[b] / most);
 		len = len ? len : 1; /* a bucket with requests shows */
 		memset(bar, '#', len);
 		bar[len] = '\0';
 		report_table_row(&t, (const struct report_cell[]){
 			{.i = b ? (int64_t)1 << b : 0}, {.i = (int64_t)1 << (b + 1)},
-			{.i = buckets[b]},
-			{.d = 100.0 * (double)buckets[b] / (double)total}, {.s = bar},
+			{.i = h.buckets[b]},
+			{.d = 100.0 * (double)h.buckets[b] / (double)h.total}, {.s = bar},
 		});
 	}
 	report_table_end(&t, 0);

@@ -124,28 +124,16 @@ static int counters(struct report *r)
 static int group_by_ep(struct report *r, const struct ep_map *m, sqlite3_stmt *s, struct groups *g,
                        void (*fold)(struct group *, sqlite3_stmt *))
 {
-	char *key = NULL;
-	size_t cap = 0;
+	struct report_key key = {NULL, 0, 0};
 	int rc, bad = 0;
 	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		const char *ep = ep_map_get(m, sqlite3_column_int64(s, 0));
+		const char *ep = report_ep_map_get(m, sqlite3_column_int64(s, 0));
 		if (ep == NULL)
 			continue;
-		size_t l0 = strlen(ep), l1 = (size_t)sqlite3_column_bytes(s, 1), len = l0 + 1 + l1;
-		if (len + 1 > cap) {
-			char *k = realloc(key, 2 * (len + 1));
-			if (k == NULL) {
-				bad = 1;
-				break;
-			}
-			key = k;
-			cap = 2 * (len + 1);
-		}
-		memcpy(key, ep, l0);
-		key[l0] = SEP;
-		memcpy(key + l0 + 1, report_col_text(s, 1), l1);
-		key[len] = '\0';
-		struct group *gr = groups_get(g, key, len);
+		const char *part[] = {ep, report_col_text(s, 1)};
+		const size_t len[] = {strlen(ep), (size_t)sqlite3_column_bytes(s, 1)};
+		struct group *gr = report_key_join(&key, SEP, 2, part, len) ? NULL
+		                   : report_groups_get(g, key.s, key.len);
 		if (gr == NULL) {
 			bad = 1;
 			break;
@@ -153,7 +141,7 @@ static int group_by_ep(struct report *r, const struct ep_map *m, sqlite3_stmt *s
 		gr->n++;
 		fold(gr, s);
 	}
-	free(key);
+	free(key.s);
 	return bad || rc != SQLITE_DONE ? -1 : 0;
 }
 
@@ -185,7 +173,7 @@ static int to_temp(struct report *r, struct groups *g, const char *create, const
                    int extra)
 {
 	size_t n = 0;
-	struct group **all = groups_sorted(g, NULL, &n);
+	struct group **all = report_groups_sorted(g, NULL, &n);
 	int bad = all == NULL || sqlite3_exec(r->db, create, NULL, NULL, NULL) != SQLITE_OK;
 	sqlite3_stmt *ins = bad ? NULL : report_prepare(r, "%s", insert);
 	bad |= ins == NULL;
@@ -214,11 +202,12 @@ static int by_endpoint(struct report *r)
 {
 	struct ep_map m;
 	memset(&m, 0, sizeof m);
-	struct groups *n1 = groups_new(), *ctr = groups_new();
+	struct groups *n1 = report_groups_new(), *ctr = report_groups_new();
 	char *from_s = report_child_from(r, "sql", "s", false, "");
 	char *from_c = report_child_from(r, "counters", "c", false, "");
 	sqlite3_stmt *qs = NULL, *qc = NULL;
-	int bad = n1 == NULL || ctr == NULL || from_s == NULL || from_c == NULL || ep_map_load(r, &m);
+	int bad = n1 == NULL || ctr == NULL || from_s == NULL || from_c == NULL ||
+	          report_ep_map_load(r, &m);
 	if (!bad) {
 		qs = report_prepare(r, "SELECT s.request_id, s.statement, s.count, s.total_ns, "
 		                       "s.n_plus_one, s.rows %s AND (s.n_plus_one != 0 OR s.count >= %d)",
@@ -240,16 +229,29 @@ static int by_endpoint(struct report *r)
 	sqlite3_finalize(qc);
 	sqlite3_free(from_s);
 	sqlite3_free(from_c);
-	groups_free(n1);
-	groups_free(ctr);
-	ep_map_free(&m);
+	report_groups_free(n1);
+	report_groups_free(ctr);
+	report_ep_map_free(&m);
 	return bad ? -1 : 0;
 }
 
-/* One scan of the SQL rows of the selection, grouped by statement in memory
- * (groups.h), then the few groups into temp.sql_top for the two orders.
+/* row: statement, count, total_ns, max_ns, rows, n_plus_one;
  * group: n requests, i[0] executions, i[1] total, i[2] max, i[3] rows,
  * i[4] flagged. */
+static int fold_statement(struct group *gr, sqlite3_stmt *s, void *ctx)
+{
+	(void)ctx;
+	gr->i[0] += sqlite3_column_int64(s, 1);
+	gr->i[1] += sqlite3_column_int64(s, 2);
+	if (sqlite3_column_int64(s, 3) > gr->i[2])
+		gr->i[2] = sqlite3_column_int64(s, 3);
+	gr->i[3] += sqlite3_column_int64(s, 4);
+	gr->i[4] += sqlite3_column_int64(s, 5) != 0;
+	return 0;
+}
+
+/* One scan of the SQL rows of the selection, grouped by statement in memory
+ * (groups.h), then the few groups into temp.sql_top for the two orders. */
 static int aggregate(struct report *r)
 {
 	char *from = report_child_from(r, "sql", "s", false, "");
@@ -257,26 +259,11 @@ static int aggregate(struct report *r)
 	                                           "s.rows, s.n_plus_one %s", from)
 	                       : NULL;
 	sqlite3_free(from);
-	struct groups *g = groups_new();
-	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL;
-	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
-		if (gr == NULL) {
-			bad = 1;
-			break;
-		}
-		gr->n++;
-		gr->i[0] += sqlite3_column_int64(s, 1);
-		gr->i[1] += sqlite3_column_int64(s, 2);
-		if (sqlite3_column_int64(s, 3) > gr->i[2])
-			gr->i[2] = sqlite3_column_int64(s, 3);
-		gr->i[3] += sqlite3_column_int64(s, 4);
-		gr->i[4] += sqlite3_column_int64(s, 5) != 0;
-	}
-	sqlite3_finalize(s);
+	struct groups *g = report_groups_new();
 	size_t n = 0;
-	struct group **all = bad || rc != SQLITE_DONE ? NULL : groups_sorted(g, NULL, &n);
-	bad = all == NULL ||
+	struct group **all = report_groups_scan(r, s, g, 0, fold_statement, NULL)
+	                     ? NULL : report_groups_sorted(g, NULL, &n);
+	int bad = all == NULL ||
 	      sqlite3_exec(r->db, "CREATE TEMP TABLE sql_top (statement TEXT, executions INTEGER, "
 	                          "total_ns INTEGER, max_ns INTEGER, rows INTEGER, requests INTEGER, "
 	                          "flagged INTEGER); BEGIN", NULL, NULL, NULL) != SQLITE_OK;
@@ -297,7 +284,7 @@ static int aggregate(struct report *r)
 	sqlite3_finalize(ins);
 	bad |= sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK;
 	free(all);
-	groups_free(g);
+	report_groups_free(g);
 	return bad ? -1 : 0;
 }
 

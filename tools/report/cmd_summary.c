@@ -44,12 +44,6 @@ struct acc {
 	double mem_mean, mem_m2; /* Welford: running mean and sum of squared deviations */
 };
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 static int cmp_rows(const void *a, const void *b)
 {
 	const struct ep_row *x = a, *y = b;
@@ -58,8 +52,8 @@ static int cmp_rows(const void *a, const void *b)
 	return strcmp(x->ep, y->ep);
 }
 
-/* Appends the figures of one endpoint (a->n may be 0: fatals only); sorts
- * a->wall. Returns 0 or -1 when out of memory. */
+/* Appends the figures of one endpoint (a->n may be 0: fatals only; else
+ * a->wall sorted). Returns 0 or -1 when out of memory. */
 static int add_row(struct rows *rows, const char *ep, struct acc *a)
 {
 	if (rows->n == rows->cap) {
@@ -75,7 +69,6 @@ static int add_row(struct rows *rows, const char *ep, struct acc *a)
 	r->ep = strdup(ep);
 	if (a->n == 0)
 		return r->ep ? 0 : -1;
-	qsort(a->wall, a->n, sizeof *a->wall, cmp_i64);
 	r->n = (int64_t)a->n;
 	r->errors = a->errors;
 	r->p50 = report_percentile(a->wall, a->n, 50);
@@ -90,61 +83,63 @@ static int add_row(struct rows *rows, const char *ep, struct acc *a)
 	return r->ep ? 0 : -1;
 }
 
-/* One pass over the selection, grouped by endpoint in memory (groups.h):
- * group.values = wall times, i[0] errors, i[1] max peak, i[2] memory limit,
- * d[0], d[1] running mean and squared deviations of the peaks (Welford: no
- * cancellation with large values, unlike sum of squares minus square of sum). */
-static int load_rows(struct report *r, struct rows *rows, int64_t *first, int64_t *last,
-                     int64_t *reduced)
+/* The selection as a whole: its first and last start, and how many
+ * requests were recorded with reduced detail. */
+struct span {
+	int64_t first, last, reduced;
+};
+
+/* row: endpoint, wall_ns, mem_peak_bytes, status, mem_limit_bytes,
+ * start_unix_ns, detail_reduced; group: values = wall times, i[0] errors,
+ * i[1] max peak, i[2] memory limit, d[0], d[1] running mean and squared
+ * deviations of the peaks (Welford: no cancellation with large values,
+ * unlike sum of squares minus square of sum). */
+static int fold_request(struct group *gr, sqlite3_stmt *s, void *ctx)
+{
+	struct span *sp = ctx;
+	if (report_group_push(gr, sqlite3_column_int64(s, 1)))
+		return -1;
+	int64_t mem = sqlite3_column_int64(s, 2);
+	double delta = (double)mem - gr->d[0];
+	gr->d[0] += delta / (double)gr->n;
+	gr->d[1] += delta * ((double)mem - gr->d[0]);
+	if (mem > gr->i[1])
+		gr->i[1] = mem;
+	if (sqlite3_column_int64(s, 3) >= 500)
+		gr->i[0]++;
+	if (sqlite3_column_int64(s, 4) > gr->i[2])
+		gr->i[2] = sqlite3_column_int64(s, 4);
+	sp->reduced += sqlite3_column_int64(s, 6) != 0;
+	int64_t t = sqlite3_column_int64(s, 5);
+	if (sp->first == 0 || t < sp->first)
+		sp->first = t;
+	if (t > sp->last)
+		sp->last = t;
+	return 0;
+}
+
+/* One pass over the selection, grouped by endpoint in memory (groups.h). */
+static int load_rows(struct report *r, struct rows *rows, struct span *sp)
 {
 	sqlite3_stmt *s = report_prepare(r,
 		"SELECT %s, r.wall_ns, r.mem_peak_bytes, r.status, r.mem_limit_bytes, r.start_unix_ns, "
 		"r.detail_reduced FROM requests r WHERE %s",
 		r->ep, r->where_r);
-	struct groups *g = groups_new();
-	if (s == NULL || g == NULL) {
-		sqlite3_finalize(s);
-		groups_free(g);
-		return -1;
-	}
-	int rc, bad = 0;
-	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
-		struct group *gr = groups_get(g, report_col_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
-		if (gr == NULL || group_push(gr, sqlite3_column_int64(s, 1))) {
-			bad = 1;
-			break;
-		}
-		gr->n++;
-		int64_t mem = sqlite3_column_int64(s, 2);
-		double delta = (double)mem - gr->d[0];
-		gr->d[0] += delta / (double)gr->n;
-		gr->d[1] += delta * ((double)mem - gr->d[0]);
-		if (mem > gr->i[1])
-			gr->i[1] = mem;
-		if (sqlite3_column_int64(s, 3) >= 500)
-			gr->i[0]++;
-		if (sqlite3_column_int64(s, 4) > gr->i[2])
-			gr->i[2] = sqlite3_column_int64(s, 4);
-		*reduced += sqlite3_column_int64(s, 6) != 0;
-		int64_t t = sqlite3_column_int64(s, 5);
-		if (*first == 0 || t < *first)
-			*first = t;
-		if (t > *last)
-			*last = t;
-	}
-	sqlite3_finalize(s);
+	struct groups *g = report_groups_new();
 	size_t n = 0;
-	struct group **all = bad ? NULL : groups_sorted(g, NULL, &n);
-	bad |= all == NULL;
+	struct group **all = report_groups_scan(r, s, g, 0, fold_request, sp)
+	                     ? NULL : report_groups_sorted(g, NULL, &n);
+	int bad = all == NULL;
 	for (size_t k = 0; !bad && k < n; k++) {
 		struct group *gr = all[k];
+		report_group_sort_values(gr);
 		struct acc a = {gr->values, gr->n_values, gr->cap_values, gr->i[0], gr->i[1], gr->i[2],
 		                gr->d[0], gr->d[1]};
 		bad |= add_row(rows, gr->key, &a);
 	}
 	free(all);
-	groups_free(g);
-	return bad || rc != SQLITE_DONE ? -1 : 0;
+	report_groups_free(g);
+	return bad ? -1 : 0;
 }
 
 /* Fatal and OOM counts per endpoint, matched to the rows by name. */
@@ -501,9 +496,10 @@ static void endpoints(struct report *r, const struct rows *rows, size_t shown)
 int report_cmd_summary(struct report *r)
 {
 	struct rows rows = {NULL, 0, 0};
-	int64_t first = 0, last = 0, fatals = 0, ooms = 0, reduced = 0;
+	struct span sp = {0, 0, 0};
+	int64_t fatals = 0, ooms = 0;
 	int rc = REPORT_ERROR;
-	if (load_rows(r, &rows, &first, &last, &reduced) || add_fatals(r, &rows, &fatals, &ooms))
+	if (load_rows(r, &rows, &sp) || add_fatals(r, &rows, &fatals, &ooms))
 		goto out;
 	qsort(rows.v, rows.n, sizeof *rows.v, cmp_rows);
 
@@ -520,9 +516,9 @@ int report_cmd_summary(struct report *r)
 	int64_t mem_avg = total ? (int64_t)(mem_sum / (double)total) : 0;
 	size_t shown = rows.n < (size_t)r->o->limit ? rows.n : (size_t)r->o->limit;
 	report_record(r, &total_spec, NULL, (const struct report_cell[]){
-		{.i = total}, {.i = first}, {.i = last}, {.i = errors}, {.d = err_pct},
+		{.i = total}, {.i = sp.first}, {.i = sp.last}, {.i = errors}, {.d = err_pct},
 		{.i = fatals}, {.i = ooms}, {.i = mem_avg}, {.i = mem_max}, {.i = (int64_t)rows.n},
-		{.i = reduced},
+		{.i = sp.reduced},
 	});
 	endpoints(r, &rows, shown);
 	if (insights(r, &rows))

@@ -17,10 +17,10 @@ struct ep_map {
 };
 
 /* Fills m (zeroed by the caller) from r's selection. Returns 0, or -1 after
- * a failed query or allocation (ep_map_free still applies). */
-int ep_map_load(struct report *r, struct ep_map *m);
-void ep_map_free(struct ep_map *m);
+ * a failed query or allocation (report_ep_map_free still applies). */
+int report_ep_map_load(struct report *r, struct ep_map *m);
+void report_ep_map_free(struct ep_map *m);
 /* The endpoint of a request, NULL when it is not selected. */
-const char *ep_map_get(const struct ep_map *m, int64_t request_id);
+const char *report_ep_map_get(const struct ep_map *m, int64_t request_id);
 
 #endif

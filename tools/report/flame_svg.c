@@ -33,7 +33,7 @@ struct flame {
 	int finished;
 };
 
-struct flame *flame_new(void)
+struct flame *report_flame_new(void)
 {
 	struct flame *f = calloc(1, sizeof *f);
 	if (f && (f->root.name = strdup("all")) == NULL) {
@@ -51,7 +51,7 @@ static void node_free(struct node *n)
 	free(n->name);
 }
 
-void flame_free(struct flame *f)
+void report_flame_free(struct flame *f)
 {
 	if (f == NULL)
 		return;
@@ -94,7 +94,7 @@ static struct node *child(struct flame *f, struct node *n, const char *name, siz
 	return &n->kids[lo];
 }
 
-int flame_add(struct flame *f, const char *path, int64_t ns)
+int report_flame_add(struct flame *f, const char *path, int64_t ns)
 {
 	struct node *n = &f->root;
 	int depth = 0;
@@ -136,18 +136,18 @@ static void ensure_finished(const struct flame *f)
 	}
 }
 
-int64_t flame_total(const struct flame *f)
+int64_t report_flame_total(const struct flame *f)
 {
 	ensure_finished(f);
 	return f->root.total;
 }
 
-size_t flame_frames(const struct flame *f)
+size_t report_flame_frames(const struct flame *f)
 {
 	return f->frames;
 }
 
-int64_t flame_inclusive(const struct flame *f, const char *path)
+int64_t report_flame_inclusive(const struct flame *f, const char *path)
 {
 	ensure_finished(f);
 	const struct node *n = &f->root;
@@ -249,7 +249,8 @@ static void draw_node(struct draw *d, const struct node *n, double x, int level)
 	}
 }
 
-int flame_write_svg(const struct flame *f, FILE *out, const char *title, const char *subtitle)
+int report_flame_write_svg(const struct flame *f, FILE *out, const char *title,
+                           const char *subtitle)
 {
 	ensure_finished(f);
 	struct draw d = {out, 0, f->root.total, TOP_PX + (f->depth + 1) * ROW_PX + 2 * (int)PAD_PX};

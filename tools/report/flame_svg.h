@@ -20,17 +20,18 @@
 
 struct flame;
 
-struct flame *flame_new(void);
-void flame_free(struct flame *f);
+struct flame *report_flame_new(void);
+void report_flame_free(struct flame *f);
 /* Adds ns of exclusive time to the frame at path. Returns 0, or -1 when out
  * of memory. Empty frames (";;") are skipped; an empty path is ignored. */
-int flame_add(struct flame *f, const char *path, int64_t ns);
+int report_flame_add(struct flame *f, const char *path, int64_t ns);
 /* Total time (the root's inclusive time) and number of distinct frames. */
-int64_t flame_total(const struct flame *f);
-size_t flame_frames(const struct flame *f);
+int64_t report_flame_total(const struct flame *f);
+size_t report_flame_frames(const struct flame *f);
 /* Inclusive time of the frame at path (';'-joined), -1 when absent. */
-int64_t flame_inclusive(const struct flame *f, const char *path);
+int64_t report_flame_inclusive(const struct flame *f, const char *path);
 /* Writes the SVG. Returns 0, or -1 on a write error. */
-int flame_write_svg(const struct flame *f, FILE *out, const char *title, const char *subtitle);
+int report_flame_write_svg(const struct flame *f, FILE *out, const char *title,
+                           const char *subtitle);
 
 #endif

@@ -3,7 +3,8 @@
  * groups.c — the hash map of groups (groups.h): open addressing with linear
  * probing over a power-of-two table of pointers, FNV-1a on the key, the
  * table doubled at 50% load. Groups are allocated one by one so pointers
- * handed out stay valid while the table grows.
+ * handed out stay valid while the table grows. Also the scan that groups a
+ * query's rows, and the multi-part keys commands group by.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static uint64_t hash(const char *s, size_t len)
 	return h;
 }
 
-struct groups *groups_new(void)
+struct groups *report_groups_new(void)
 {
 	struct groups *g = calloc(1, sizeof *g);
 	if (g == NULL)
@@ -37,7 +38,7 @@ struct groups *groups_new(void)
 	return g;
 }
 
-void groups_free(struct groups *g)
+void report_groups_free(struct groups *g)
 {
 	if (g == NULL)
 		return;
@@ -72,7 +73,7 @@ static int grow(struct groups *g)
 	return 0;
 }
 
-struct group *groups_get(struct groups *g, const char *key, size_t len)
+struct group *report_groups_get(struct groups *g, const char *key, size_t len)
 {
 	size_t k = hash(key, len) & (g->cap - 1);
 	for (; g->slots[k]; k = (k + 1) & (g->cap - 1)) {
@@ -83,7 +84,7 @@ struct group *groups_get(struct groups *g, const char *key, size_t len)
 	if (2 * (g->n + 1) > g->cap) {
 		if (grow(g) != 0)
 			return NULL;
-		return groups_get(g, key, len); /* one more probe in the larger table */
+		return report_groups_get(g, key, len); /* one more probe in the larger table */
 	}
 	struct group *gr = calloc(1, sizeof *gr);
 	if (gr == NULL || (gr->key = malloc(len + 1)) == NULL) {
@@ -98,7 +99,7 @@ struct group *groups_get(struct groups *g, const char *key, size_t len)
 	return gr;
 }
 
-int group_push(struct group *gr, int64_t v)
+int report_group_push(struct group *gr, int64_t v)
 {
 	if (gr->n_values == gr->cap_values) {
 		size_t cap = gr->cap_values ? 2 * gr->cap_values : 256;
@@ -112,7 +113,8 @@ int group_push(struct group *gr, int64_t v)
 	return 0;
 }
 
-struct group **groups_sorted(struct groups *g, int (*cmp)(const void *, const void *), size_t *n)
+struct group **report_groups_sorted(struct groups *g, int (*cmp)(const void *, const void *),
+                                    size_t *n)
 {
 	struct group **all = malloc((g->n ? g->n : 1) * sizeof *all);
 	if (all == NULL)
@@ -133,7 +135,68 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-void group_sort_values(struct group *gr)
+void report_group_sort_values(struct group *gr)
 {
 	qsort(gr->values, gr->n_values, sizeof *gr->values, cmp_i64);
+}
+
+static const struct group *group_of(const void *p)
+{
+	return *(const struct group *const *)p;
+}
+
+int report_group_cmp_key(const void *a, const void *b)
+{
+	return strcmp(group_of(a)->key, group_of(b)->key);
+}
+
+int report_group_cmp_i1_desc(const void *a, const void *b)
+{
+	const struct group *x = group_of(a), *y = group_of(b);
+	if (x->i[1] != y->i[1])
+		return x->i[1] < y->i[1] ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+int report_groups_scan(struct report *r, sqlite3_stmt *s, struct groups *g, int key_col,
+                       int (*fold)(struct group *gr, sqlite3_stmt *s, void *ctx), void *ctx)
+{
+	int rc = SQLITE_ERROR, bad = s == NULL || g == NULL;
+	while (!bad && (rc = report_step(r, s)) == SQLITE_ROW) {
+		struct group *gr = report_groups_get(g, report_col_text(s, key_col),
+		                                     (size_t)sqlite3_column_bytes(s, key_col));
+		if (gr == NULL) {
+			bad = 1;
+			break;
+		}
+		gr->n++;
+		bad = fold && fold(gr, s, ctx) != 0;
+	}
+	sqlite3_finalize(s);
+	return bad || rc != SQLITE_DONE ? -1 : 0;
+}
+
+int report_key_join(struct report_key *k, char sep, size_t n, const char *const *part,
+                    const size_t *len)
+{
+	size_t total = n > 0 ? n - 1 : 0;
+	for (size_t j = 0; j < n; j++)
+		total += len[j];
+	if (total + 1 > k->cap) {
+		char *s = realloc(k->s, 2 * (total + 1));
+		if (s == NULL)
+			return -1;
+		k->s = s;
+		k->cap = 2 * (total + 1);
+	}
+	size_t at = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (j > 0)
+			k->s[at++] = sep;
+		memcpy(k->s + at, part[j], len[j]);
+		at += len[j];
+	}
+	k->s[at] = '\0';
+	k->len = at;
+	return 0;
 }

@@ -20,11 +20,6 @@ static void section(const char *title)
 	printf("\n%s\n", title);
 }
 
-static bool is_left(const struct report_col *c)
-{
-	return c->kind == REPORT_COL_STR || c->kind == REPORT_COL_EP ||
-	       c->kind == REPORT_COL_TIME || (c->flags & REPORT_COL_LEFT);
-}
 
 /* Prints len bytes of s in width: padded on the side alignment leaves,
  * or, clip and too long, "..." and the end. */
@@ -45,20 +40,28 @@ static void put(const char *s, size_t len, int width, bool left, bool clip)
 			putchar(' ');
 }
 
+static bool is_string(enum report_col_kind kind)
+{
+	return kind == REPORT_COL_STR || kind == REPORT_COL_EP;
+}
+
+/* The kinds whose value is .d */
+static bool is_decimal(enum report_col_kind kind)
+{
+	return kind == REPORT_COL_PCT || kind == REPORT_COL_PCT2 || kind == REPORT_COL_DEC ||
+	       kind == REPORT_COL_NUM;
+}
+
+static bool is_left(const struct report_col *c)
+{
+	return is_string(c->kind) || c->kind == REPORT_COL_TIME || (c->flags & REPORT_COL_LEFT);
+}
+
 static bool is_empty(const struct report_col *c, const struct report_cell *v)
 {
-	switch (c->kind) {
-	case REPORT_COL_STR:
-	case REPORT_COL_EP:
+	if (is_string(c->kind))
 		return v->s == NULL || v->s[0] == '\0';
-	case REPORT_COL_PCT:
-	case REPORT_COL_PCT2:
-	case REPORT_COL_DEC:
-	case REPORT_COL_NUM:
-		return v->d == 0;
-	default:
-		return v->i == 0;
-	}
+	return is_decimal(c->kind) ? v->d == 0 : v->i == 0;
 }
 
 /* The text of one value, padded or clipped to the column's width. */
@@ -97,13 +100,10 @@ static void put_cell(const struct report *r, const struct report_col *c,
 			report_fmt_time(v->i, buf, sizeof buf);
 			break;
 		case REPORT_COL_PCT:
-			snprintf(buf, sizeof buf, "%.1f%%", v->d);
-			break;
 		case REPORT_COL_PCT2:
-			snprintf(buf, sizeof buf, "%.2f%%", v->d);
-			break;
-		case REPORT_COL_DEC:
-			snprintf(buf, sizeof buf, "%.1f", v->d);
+		case REPORT_COL_DEC: /* "12.3%", "12.34%", "12.3" */
+			snprintf(buf, sizeof buf, "%.*f%s", c->kind == REPORT_COL_PCT2 ? 2 : 1,
+			         v->d, c->kind == REPORT_COL_DEC ? "" : "%");
 			break;
 		case REPORT_COL_NUM:
 			snprintf(buf, sizeof buf, "%.10g", v->d);
@@ -119,20 +119,13 @@ static void put_cell(const struct report *r, const struct report_col *c,
 
 static json_object *json_cell(const struct report_col *c, const struct report_cell *v)
 {
-	switch (c->kind) {
-	case REPORT_COL_STR:
-	case REPORT_COL_EP:
+	if (is_string(c->kind))
 		return report_json_str(v->s);
-	case REPORT_COL_PCT:
-	case REPORT_COL_PCT2:
-	case REPORT_COL_DEC:
-	case REPORT_COL_NUM:
+	if (is_decimal(c->kind))
 		return report_json_dbl(v->d);
-	case REPORT_COL_BOOL:
+	if (c->kind == REPORT_COL_BOOL)
 		return json_object_new_boolean(v->i != 0);
-	default:
-		return report_json_int(v->i);
-	}
+	return report_json_int(v->i);
 }
 
 static void json_cells(json_object *o, const struct report_table_spec *spec,
@@ -288,19 +281,13 @@ int report_table_query(struct report *r, sqlite3_stmt *s, const struct report_ta
 		memset(cells, 0, sizeof cells);
 		for (size_t k = 0; k < n; k++) {
 			int col = (int)k;
-			switch (spec->cols[k].kind) {
-			case REPORT_COL_STR:
-			case REPORT_COL_EP:
+			enum report_col_kind kind = spec->cols[k].kind;
+			if (is_string(kind)) {
 				cells[k].s = report_col_text(s, col);
-				break;
-			case REPORT_COL_PCT:
-			case REPORT_COL_PCT2:
-			case REPORT_COL_DEC:
-			case REPORT_COL_NUM:
+			} else if (is_decimal(kind)) {
 				cells[k].d = sqlite3_column_double(s, col);
 				cells[k].null = sqlite3_column_type(s, col) == SQLITE_NULL;
-				break;
-			default:
+			} else {
 				cells[k].i = sqlite3_column_int64(s, col);
 			}
 		}

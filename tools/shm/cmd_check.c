@@ -14,12 +14,11 @@ int shm_cmd_check(const struct shm_opts *global, int argc, char **argv)
 	const struct shm_opts *o = &opts;
 	struct bvapm_ring_check_report rep;
 	bvapm_ring *r = NULL;
-	int rc = shm_parse_common(&opts, argc, argv, "", NULL, NULL, NULL);
+	int rc = shm_parse_common(&opts, argc, argv, "", NULL, NULL, NULL,
+	                          "check takes no arguments");
 
 	if (rc != SHM_OK)
 		return rc;
-	if (optind < argc)
-		return shm_fail(o, SHM_USAGE, "check takes no arguments");
 	rc = shm_open_ring(o, BVAPM_RING_READONLY, &r);
 	if (rc != SHM_OK)
 		return rc;

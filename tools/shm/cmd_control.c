@@ -145,12 +145,11 @@ static int set_control(const struct shm_opts *o, bool disable, bool set_mode, ui
 int shm_cmd_disable(const struct shm_opts *global, int argc, char **argv)
 {
 	struct shm_opts o = *global;
-	int rc = shm_parse_common(&o, argc, argv, "", NULL, NULL, NULL);
+	int rc = shm_parse_common(&o, argc, argv, "", NULL, NULL, NULL,
+	                          "disable takes no arguments");
 
 	if (rc != SHM_OK)
 		return rc;
-	if (optind < argc)
-		return shm_fail(&o, SHM_USAGE, "disable takes no arguments");
 	return set_control(&o, true, false, 0);
 }
 
@@ -175,11 +174,10 @@ int shm_cmd_enable(const struct shm_opts *global, int argc, char **argv)
 	};
 	struct shm_opts o = *global;
 	uint32_t mode[2] = {0, 0}; /* value, given */
-	int rc = shm_parse_common(&o, argc, argv, "m:", opts, enable_option, mode);
+	int rc = shm_parse_common(&o, argc, argv, "m:", opts, enable_option, mode,
+	                          "enable takes no arguments besides --mode");
 
 	if (rc != SHM_OK)
 		return rc;
-	if (optind < argc)
-		return shm_fail(&o, SHM_USAGE, "enable takes no arguments besides --mode");
 	return set_control(&o, false, mode[1] != 0, mode[0]);
 }

@@ -229,10 +229,7 @@ static int peek_option(struct shm_opts *o, int opt, const char *arg, void *ctx)
 			return shm_fail(o, SHM_USAGE,
 			                "unknown kind '%s' (request, fatal, aborted or stats)", arg);
 		return SHM_OK;
-	case 'w':
-		if (shm_parse_seconds(arg, &p->wait_s) != 0)
-			return shm_fail(o, SHM_USAGE, "--wait wants seconds (> 0), not '%s'", arg);
-		return SHM_OK;
+	case 'w': return shm_option_seconds(o, "--wait", arg, &p->wait_s);
 	case 'f': p->follow = true; return SHM_OK;
 	default: return -1;
 	}
@@ -315,12 +312,11 @@ int shm_cmd_peek(const struct shm_opts *global, int argc, char **argv)
 	};
 	struct shm_opts o = *global;
 	struct peek p = {.o = &o, .shown_max = DEFAULT_SHOWN};
-	int rc = shm_parse_common(&o, argc, argv, "n:k:w:f", opts, peek_option, &p);
+	int rc = shm_parse_common(&o, argc, argv, "n:k:w:f", opts, peek_option, &p,
+	                          "peek takes no arguments besides its options");
 
 	if (rc != SHM_OK)
 		return rc;
-	if (optind < argc)
-		return shm_fail(&o, SHM_USAGE, "peek takes no arguments besides its options");
 	rc = shm_open_ring(&o, BVAPM_RING_READONLY, &p.ring);
 	if (rc != SHM_OK)
 		return rc;

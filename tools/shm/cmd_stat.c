@@ -97,14 +97,8 @@ static int stat_option(struct shm_opts *o, int opt, const char *arg, void *ctx)
 
 	switch (opt) {
 	case 'w': w->watch = true; return SHM_OK;
-	case 'i':
-		if (shm_parse_seconds(arg, &w->interval_s) != 0)
-			return shm_fail(o, SHM_USAGE, "-i wants seconds (> 0), not '%s'", arg);
-		return SHM_OK;
-	case 'c':
-		if (shm_parse_count(arg, &w->count) != 0)
-			return shm_fail(o, SHM_USAGE, "--count wants a number >= 1, not '%s'", arg);
-		return SHM_OK;
+	case 'i': return shm_option_seconds(o, "-i", arg, &w->interval_s);
+	case 'c': return shm_option_count(o, "--count", arg, &w->count);
 	default: return -1;
 	}
 }
@@ -121,12 +115,11 @@ int shm_cmd_stat(const struct shm_opts *global, int argc, char **argv)
 	struct watch_opts w = {.interval_s = 0};
 	struct bvapm_ring_stats st;
 	bvapm_ring *r = NULL;
-	int rc = shm_parse_common(&o, argc, argv, "wi:c:", opts, stat_option, &w);
+	int rc = shm_parse_common(&o, argc, argv, "wi:c:", opts, stat_option, &w,
+	                          "stat takes no arguments");
 
 	if (rc != SHM_OK)
 		return rc;
-	if (optind < argc)
-		return shm_fail(&o, SHM_USAGE, "stat takes no arguments");
 	if (!w.watch && (w.count != 0 || w.interval_s != 0))
 		return shm_fail(&o, SHM_USAGE, "-i and --count go with --watch");
 	if (w.watch)

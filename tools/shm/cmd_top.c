@@ -312,15 +312,9 @@ static int top_option(struct shm_opts *o, int opt, const char *arg, void *ctx)
 	struct top_opts *t = ctx;
 
 	switch (opt) {
-	case 'd':
-		if (shm_parse_seconds(arg, &t->delay_s) != 0)
-			return shm_fail(o, SHM_USAGE, "-d wants seconds (> 0), not '%s'", arg);
-		return SHM_OK;
+	case 'd': return shm_option_seconds(o, "-d", arg, &t->delay_s);
 	case '1': t->once = true; return SHM_OK;
-	case 'c':
-		if (shm_parse_count(arg, &t->count) != 0)
-			return shm_fail(o, SHM_USAGE, "--count wants a number >= 1, not '%s'", arg);
-		return SHM_OK;
+	case 'c': return shm_option_count(o, "--count", arg, &t->count);
 	default: return -1;
 	}
 }
@@ -337,12 +331,11 @@ int shm_cmd_top(const struct shm_opts *global, int argc, char **argv)
 	struct top_opts t = {.delay_s = 1.0};
 	struct bvapm_ring_stats st;
 	bvapm_ring *r = NULL;
-	int rc = shm_parse_common(&o, argc, argv, "d:1c:", opts, top_option, &t);
+	int rc = shm_parse_common(&o, argc, argv, "d:1c:", opts, top_option, &t,
+	                          "top takes no arguments besides its options");
 
 	if (rc != SHM_OK)
 		return rc;
-	if (optind < argc)
-		return shm_fail(&o, SHM_USAGE, "top takes no arguments besides its options");
 	if (t.once)
 		t.count = 1;
 	rc = shm_open_ring(&o, BVAPM_RING_READONLY, &r);

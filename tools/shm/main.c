@@ -123,7 +123,8 @@ int shm_open_ring(const struct shm_opts *o, enum bvapm_ring_role role, bvapm_rin
 }
 
 int shm_parse_common(struct shm_opts *o, int argc, char **argv, const char *shortopts,
-                     const struct option *longopts, shm_option_fn *handle, void *ctx)
+                     const struct option *longopts, shm_option_fn *handle, void *ctx,
+                     const char *no_args)
 {
 	struct option all[16];
 	char shorts[64];
@@ -158,10 +159,12 @@ int shm_parse_common(struct shm_opts *o, int argc, char **argv, const char *shor
 		if (rc != SHM_OK)
 			return rc;
 	}
+	if (optind < argc)
+		return shm_fail(o, SHM_USAGE, "%s", no_args);
 	return SHM_OK;
 }
 
-int shm_parse_seconds(const char *s, double *out)
+static int parse_seconds(const char *s, double *out)
 {
 	char *end;
 
@@ -183,6 +186,21 @@ int shm_parse_count(const char *s, unsigned long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int shm_option_seconds(const struct shm_opts *o, const char *name, const char *arg, double *out)
+{
+	if (parse_seconds(arg, out) != 0)
+		return shm_fail(o, SHM_USAGE, "%s wants seconds (> 0), not '%s'", name, arg);
+	return SHM_OK;
+}
+
+int shm_option_count(const struct shm_opts *o, const char *name, const char *arg,
+                     unsigned long *out)
+{
+	if (shm_parse_count(arg, out) != 0)
+		return shm_fail(o, SHM_USAGE, "%s wants a number >= 1, not '%s'", name, arg);
+	return SHM_OK;
 }
 
 static volatile sig_atomic_t stop_flag;

@@ -50,14 +50,21 @@ int shm_fail(const struct shm_opts *o, int code, const char *fmt, ...)
 /* A command's own options, after argv[0] (the command name). --json and
  * --help are accepted by every command. `handle` is called for each other
  * option and returns SHM_OK, an exit code, or -1 for an unknown option.
- * Returns SHM_OK with optind at the first non-option, or an exit code. */
+ * No command takes arguments: one left after the options is the usage
+ * error `no_args` ("stat takes no arguments"). Returns SHM_OK or an exit
+ * code. */
 typedef int shm_option_fn(struct shm_opts *o, int opt, const char *arg, void *ctx);
 int shm_parse_common(struct shm_opts *o, int argc, char **argv, const char *shortopts,
-                     const struct option *longopts, shm_option_fn *handle, void *ctx);
+                     const struct option *longopts, shm_option_fn *handle, void *ctx,
+                     const char *no_args);
 
-/* Number parsing for options; return 0 or -1. */
-int shm_parse_seconds(const char *s, double *out); /* > 0 and <= one day */
+/* Number parsing for options; returns 0 or -1. */
 int shm_parse_count(const char *s, unsigned long *out); /* >= 1 */
+/* The value of option `name` (e.g. "-i"): seconds, > 0 and <= one day; a
+ * number >= 1. Return SHM_OK, or SHM_USAGE after saying what it wants. */
+int shm_option_seconds(const struct shm_opts *o, const char *name, const char *arg, double *out);
+int shm_option_count(const struct shm_opts *o, const char *name, const char *arg,
+                     unsigned long *out);
 
 /* Prints j (pretty) and releases it. */
 void shm_print_json(json_object *j);
