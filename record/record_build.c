@@ -156,11 +156,6 @@ static inline uint32_t vector_child(struct writer *w, uint32_t field, uint32_t n
 	return at + 4;
 }
 
-static inline void element_done(struct writer *w, uint32_t slot, uint32_t table)
-{
-	put_u32(w, slot, table - slot);
-}
-
 /* Field id of a table's field, and the absent-mask bit of a string field. */
 #define ID(t, name) BVAPM_REC_POS_##t##_##name
 #define ABSENT(t, name, s) ((uint32_t)((s).ptr == NULL) << ID(t, name))
@@ -169,12 +164,37 @@ static inline void element_done(struct writer *w, uint32_t slot, uint32_t table)
 
 /* ---- element tables ---------------------------------------------------------- */
 
+/*
+ * Every list writer has the same frame: the vector of n offsets, then for
+ * entry i one element table, started by ELEMENT and linked into its slot at
+ * once, then the table's own children. A list stops at the first table that
+ * does not fit (the record is re-encoded shorter anyway).
+ *
+ *   LIST_FOR(w, field, n, i, slot) {
+ *       struct bvapm_rec_inl_tag *t = ELEMENT(w, slot, tag, absent);
+ *       if (!t) return;
+ *       ... scalars into t, then CHILD(w, t, key) for the children ...
+ *   }
+ */
+#define LIST_FOR(w, field, n, i, slot) \
+	for (uint32_t slot = vector_child(w, field, n), i = 0; slot && i < (n); i++, slot += 4)
+
+static inline __attribute__((always_inline)) void *element_start(struct writer *w, uint32_t slot,
+	void *table)
+{
+	if (table)
+		put_u32(w, slot, (uint32_t)((uint8_t *)table - w->buf) - slot);
+	return table;
+}
+#define ELEMENT(w, slot, t, absent) \
+	((struct bvapm_rec_inl_##t *)element_start(w, slot, TABLE(w, t, absent, &(uint32_t){ 0 })))
+
+/* Position inside the buffer of the offset field `name` of the table at t. */
+#define CHILD(w, t, name) ((uint32_t)((uint8_t *)&(t)->name - (w)->buf))
+
 static void write_checkpoints(struct writer *w, uint32_t field,
 	const struct bvapm_rec_checkpoint *c, uint32_t n)
 {
-	uint32_t slot = vector_child(w, field, n);
-	if (!slot)
-		return;
 	/* The largest positive jump among the entries written. */
 	uint32_t jump = UINT32_MAX;
 	int64_t best = 0;
@@ -184,10 +204,9 @@ static void write_checkpoints(struct writer *w, uint32_t field,
 			jump = i;
 		}
 	}
-	for (uint32_t i = 0; i < n; i++, slot += 4) {
-		uint32_t at;
+	LIST_FOR(w, field, n, i, slot) {
 		struct bvapm_rec_inl_checkpoint *t =
-			TABLE(w, checkpoint, ABSENT(checkpoint, label, c[i].label), &at);
+			ELEMENT(w, slot, checkpoint, ABSENT(checkpoint, label, c[i].label));
 		if (!t)
 			return;
 		t->offset_ns = c[i].offset_ns;
@@ -195,20 +214,15 @@ static void write_checkpoints(struct writer *w, uint32_t field,
 		t->mem_delta_bytes = c[i].mem_delta_bytes;
 		t->peak_bytes = c[i].peak_bytes;
 		t->largest_jump = i == jump;
-		element_done(w, slot, at);
-		string_child(w, FIELD_AT(at, checkpoint, label), c[i].label);
+		string_child(w, CHILD(w, t, label), c[i].label);
 	}
 }
 
 static void write_sql(struct writer *w, uint32_t field, const struct bvapm_rec_sql *s, uint32_t n)
 {
-	uint32_t slot = vector_child(w, field, n);
-	if (!slot)
-		return;
-	for (uint32_t i = 0; i < n; i++, slot += 4) {
-		uint32_t at;
+	LIST_FOR(w, field, n, i, slot) {
 		struct bvapm_rec_inl_sql_statement *t =
-			TABLE(w, sql_statement, ABSENT(sql_statement, statement, s[i].statement), &at);
+			ELEMENT(w, slot, sql_statement, ABSENT(sql_statement, statement, s[i].statement));
 		if (!t)
 			return;
 		t->count = s[i].count;
@@ -216,132 +230,97 @@ static void write_sql(struct writer *w, uint32_t field, const struct bvapm_rec_s
 		t->max_ns = s[i].max_ns;
 		t->rows = s[i].rows;
 		t->n_plus_one = s[i].n_plus_one;
-		element_done(w, slot, at);
-		string_child(w, FIELD_AT(at, sql_statement, statement), s[i].statement);
+		string_child(w, CHILD(w, t, statement), s[i].statement);
 	}
 }
 
 static void write_functions(struct writer *w, uint32_t field, const struct bvapm_rec_function *f,
 	uint32_t n)
 {
-	uint32_t slot = vector_child(w, field, n);
-	if (!slot)
-		return;
-	for (uint32_t i = 0; i < n; i++, slot += 4) {
-		uint32_t at;
+	LIST_FOR(w, field, n, i, slot) {
 		struct bvapm_rec_inl_function_stat *t =
-			TABLE(w, function_stat, ABSENT(function_stat, name, f[i].name), &at);
+			ELEMENT(w, slot, function_stat, ABSENT(function_stat, name, f[i].name));
 		if (!t)
 			return;
 		t->calls = f[i].calls;
 		t->inclusive_ns = f[i].inclusive_ns;
 		t->exclusive_ns = f[i].exclusive_ns;
 		t->mem_delta_bytes = f[i].mem_delta_bytes;
-		element_done(w, slot, at);
-		string_child(w, FIELD_AT(at, function_stat, name), f[i].name);
+		string_child(w, CHILD(w, t, name), f[i].name);
 	}
 }
 
-static void write_frames(struct writer *w, uint32_t field, const struct bvapm_rec_frame *f,
-	uint32_t n);
+static void write_frames(struct writer *w, uint32_t field, const struct bvapm_rec_frame *f, uint32_t n)
+{
+	LIST_FOR(w, field, n, i, slot) {
+		struct bvapm_rec_inl_stack_frame *t = ELEMENT(w, slot, stack_frame,
+			ABSENT(stack_frame, function, f[i].function) | ABSENT(stack_frame, file, f[i].file));
+		if (!t)
+			return;
+		t->line = f[i].line;
+		string_child(w, CHILD(w, t, function), f[i].function);
+		string_child(w, CHILD(w, t, file), f[i].file);
+	}
+}
 
 static void write_errors(struct writer *w, uint32_t field, const struct bvapm_rec_error *e, uint32_t n)
 {
-	uint32_t slot = vector_child(w, field, n);
-	if (!slot)
-		return;
-	for (uint32_t i = 0; i < n; i++, slot += 4) {
-		uint32_t at;
-		uint32_t absent = ABSENT(error_event, type, e[i].type) |
-			ABSENT(error_event, message, e[i].message) |
-			ABSENT(error_event, file, e[i].file);
+	LIST_FOR(w, field, n, i, slot) {
 		uint32_t frames = e[i].stack ? e[i].frame_count : 0;
 		if (frames > MAX_COUNT)
 			frames = MAX_COUNT;
-		absent |= EMPTY(error_event, stack, frames);
-		struct bvapm_rec_inl_error_event *t = TABLE(w, error_event, absent, &at);
+		struct bvapm_rec_inl_error_event *t = ELEMENT(w, slot, error_event,
+			ABSENT(error_event, type, e[i].type) | ABSENT(error_event, message, e[i].message) |
+			ABSENT(error_event, file, e[i].file) | EMPTY(error_event, stack, frames));
 		if (!t)
 			return;
 		t->line = e[i].line;
 		t->count = e[i].count;
 		t->stack_depth = e[i].stack_depth > frames ? e[i].stack_depth : frames;
-		element_done(w, slot, at);
-		string_child(w, FIELD_AT(at, error_event, type), e[i].type);
-		string_child(w, FIELD_AT(at, error_event, message), e[i].message);
-		string_child(w, FIELD_AT(at, error_event, file), e[i].file);
+		string_child(w, CHILD(w, t, type), e[i].type);
+		string_child(w, CHILD(w, t, message), e[i].message);
+		string_child(w, CHILD(w, t, file), e[i].file);
 		if (frames)
-			write_frames(w, FIELD_AT(at, error_event, stack), e[i].stack, frames);
+			write_frames(w, CHILD(w, t, stack), e[i].stack, frames);
 	}
 }
 
 static void write_tags(struct writer *w, uint32_t field, const struct bvapm_rec_tag *g, uint32_t n)
 {
-	uint32_t slot = vector_child(w, field, n);
-	if (!slot)
-		return;
-	for (uint32_t i = 0; i < n; i++, slot += 4) {
-		uint32_t at;
-		if (!TABLE(w, tag, ABSENT(tag, key, g[i].key) | ABSENT(tag, value, g[i].value), &at))
+	LIST_FOR(w, field, n, i, slot) {
+		struct bvapm_rec_inl_tag *t =
+			ELEMENT(w, slot, tag, ABSENT(tag, key, g[i].key) | ABSENT(tag, value, g[i].value));
+		if (!t)
 			return;
-		element_done(w, slot, at);
-		string_child(w, FIELD_AT(at, tag, key), g[i].key);
-		string_child(w, FIELD_AT(at, tag, value), g[i].value);
+		string_child(w, CHILD(w, t, key), g[i].key);
+		string_child(w, CHILD(w, t, value), g[i].value);
 	}
 }
 
 static void write_counters(struct writer *w, uint32_t field, const struct bvapm_rec_counter *c,
 	uint32_t n)
 {
-	uint32_t slot = vector_child(w, field, n);
-	if (!slot)
-		return;
-	for (uint32_t i = 0; i < n; i++, slot += 4) {
-		uint32_t at;
-		struct bvapm_rec_inl_counter *t = TABLE(w, counter, ABSENT(counter, name, c[i].name), &at);
+	LIST_FOR(w, field, n, i, slot) {
+		struct bvapm_rec_inl_counter *t = ELEMENT(w, slot, counter, ABSENT(counter, name, c[i].name));
 		if (!t)
 			return;
 		t->value = c[i].value;
-		element_done(w, slot, at);
-		string_child(w, FIELD_AT(at, counter, name), c[i].name);
+		string_child(w, CHILD(w, t, name), c[i].name);
 	}
 }
 
 static void write_call_paths(struct writer *w, uint32_t field, const struct bvapm_rec_call_path *p,
 	uint32_t n)
 {
-	uint32_t slot = vector_child(w, field, n);
-	if (!slot)
-		return;
-	for (uint32_t i = 0; i < n; i++, slot += 4) {
-		uint32_t at;
+	LIST_FOR(w, field, n, i, slot) {
 		struct bvapm_rec_inl_call_path *t =
-			TABLE(w, call_path, ABSENT(call_path, path, p[i].path), &at);
+			ELEMENT(w, slot, call_path, ABSENT(call_path, path, p[i].path));
 		if (!t)
 			return;
 		t->calls = p[i].calls;
 		t->inclusive_ns = p[i].inclusive_ns;
 		t->exclusive_ns = p[i].exclusive_ns;
-		element_done(w, slot, at);
-		string_child(w, FIELD_AT(at, call_path, path), p[i].path);
-	}
-}
-
-static void write_frames(struct writer *w, uint32_t field, const struct bvapm_rec_frame *f, uint32_t n)
-{
-	uint32_t slot = vector_child(w, field, n);
-	if (!slot)
-		return;
-	for (uint32_t i = 0; i < n; i++, slot += 4) {
-		uint32_t at;
-		uint32_t absent = ABSENT(stack_frame, function, f[i].function) |
-			ABSENT(stack_frame, file, f[i].file);
-		struct bvapm_rec_inl_stack_frame *t = TABLE(w, stack_frame, absent, &at);
-		if (!t)
-			return;
-		t->line = f[i].line;
-		element_done(w, slot, at);
-		string_child(w, FIELD_AT(at, stack_frame, function), f[i].function);
-		string_child(w, FIELD_AT(at, stack_frame, file), f[i].file);
+		string_child(w, CHILD(w, t, path), p[i].path);
 	}
 }
 
