@@ -7,6 +7,7 @@
 # the memory guide's scenarios); the drainer is started by drainer.sh.
 #
 #   stack_start DIR PORT EXTENSION RING MODE [extra php -d settings...]
+#   stack_nginx DIR PORT SOCKET WWW   nginx alone, before a php-fpm started elsewhere
 #   stack_stop
 #   free_port
 # STACK_WWW, when set, is the document root instead of testing/www, and
@@ -42,6 +43,26 @@ CONF
   [ -n "$ext" ] || d=("${d[@]:2}")
   php-fpm8.2 -n $as_root -y "$dir/php-fpm.conf" -p "$dir" "${d[@]}" &
   STACK_FPM=$!
+  stack_nginx "$dir" "$port" "$dir/php-fpm.sock" "$www"
+  # Up when php-fpm answers through nginx with a 200 (nginx alone answers
+  # 502 until php-fpm listens); give up early if either process died (a
+  # port taken by another program makes nginx exit).
+  for _ in $(seq 200); do
+    kill -0 "$STACK_NGINX" 2>/dev/null && kill -0 "$STACK_FPM" 2>/dev/null || break
+    [ -S "$dir/php-fpm.sock" ] &&
+      curl -sf -o /dev/null "http://127.0.0.1:$port/${STACK_READY:-plain.php}" && return 0
+    sleep 0.05
+  done
+  echo "stack did not come up; logs:" >&2
+  cat "$dir"/*.log >&2 2>/dev/null
+  return 1
+}
+
+# nginx alone on 127.0.0.1:PORT in front of the php-fpm listening on SOCKET
+# (the package suite's system php-fpm), document root WWW; sets STACK_NGINX.
+stack_nginx() {
+  local dir=$1 port=$2 sock=$3 www=$4
+  mkdir -p "$dir/tmp"
   cat > "$dir/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -60,30 +81,18 @@ http {
     location /app/ {
       include /etc/nginx/fastcgi_params;
       fastcgi_param SCRIPT_FILENAME \$document_root/plain.php;
-      fastcgi_pass unix:$dir/php-fpm.sock;
+      fastcgi_pass unix:$sock;
     }
     location ~ \.php\$ {
       include /etc/nginx/fastcgi_params;
       fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
-      fastcgi_pass unix:$dir/php-fpm.sock;
+      fastcgi_pass unix:$sock;
     }
   }
 }
 CONF
   nginx -p "$dir" -c "$dir/nginx.conf" &
   STACK_NGINX=$!
-  # Up when php-fpm answers through nginx with a 200 (nginx alone answers
-  # 502 until php-fpm listens); give up early if either process died (a
-  # port taken by another program makes nginx exit).
-  for _ in $(seq 200); do
-    kill -0 "$STACK_NGINX" 2>/dev/null && kill -0 "$STACK_FPM" 2>/dev/null || break
-    [ -S "$dir/php-fpm.sock" ] &&
-      curl -sf -o /dev/null "http://127.0.0.1:$port/${STACK_READY:-plain.php}" && return 0
-    sleep 0.05
-  done
-  echo "stack did not come up; logs:" >&2
-  cat "$dir"/*.log >&2 2>/dev/null
-  return 1
 }
 
 stack_stop() {
