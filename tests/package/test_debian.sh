@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The Debian packages as an administrator uses them, on this machine: built
-# from a copy of the tree (dpkg-buildpackage), lint-checked, installed with
-# apt-get, the drainer started from its installed systemd unit (with systemd
-# when it is PID 1, else the unit's ExecStart, User, Group,
-# SupplementaryGroups and UMask by hand, with a notify socket for READY=1 and
-# WATCHDOG=1), pages served by the system's php8.2-fpm (its own
-# /etc/php/8.2/fpm configuration, so bvapm comes from the packaged
-# mods-available/bvapm.ini) behind nginx, the store read by the installed
-# bvapm-report; then an upgrade to a rebuilt package under load, the drainer
-# and php-fpm restarted as the maintainer scripts' triggers would, with every
-# answered request stored; then a purge that leaves nothing behind.
+# by scripts/build-debs (dpkg-buildpackage in a copy of the tree),
+# lint-checked, installed with apt-get, the drainer started from its
+# installed systemd unit (with systemd when it is PID 1, else the unit's
+# ExecStart, User, Group, SupplementaryGroups and UMask by hand, with a
+# notify socket for READY=1 and WATCHDOG=1), pages served by the system's
+# php8.2-fpm (its own /etc/php/8.2/fpm configuration, so bvapm comes from the
+# packaged mods-available/bvapm.ini) behind nginx, the store read by the
+# installed bvapm-report; then an upgrade to a rebuilt package under load,
+# the drainer and php-fpm restarted as the maintainer scripts and php-fpm's
+# trigger would, with every answered request stored; then a purge that
+# leaves nothing behind.
 #
 #   test_debian.sh SOURCE_ROOT
 # Root only (it installs packages); skipped (77) when bvapm is installed on
@@ -35,8 +36,7 @@ unset BVAPM_SHM_DIR  # the installed tools and the drainer use /dev/shm itself
 unit=/lib/systemd/system/bvapm-drainer.service
 version=$(sed -n "s/^ *version : '\([^']*\)'.*/\1/p" "$root/meson.build" | head -1)
 [ -n "$version" ] || bail "no version in $root/meson.build"
-src=$dir/src/bvapm-$version
-debs() { ls "$dir"/src/{php8.2-bvapm,bvapm-drainer,bvapm-tools}_"$1"_*.deb; }
+debs() { ls "$dir/$1"/{php8.2-bvapm,bvapm-drainer,bvapm-tools}_"$2"_*.deb; }
 
 # Whatever happens, this machine's PHP must not keep bvapm: later suites run
 # the system's php without -n.
@@ -115,17 +115,10 @@ stored() {
 all_stored() { [ "$(stored)" = "$(answered)" ]; }
 
 # --- build ---------------------------------------------------------------
-mkdir -p "$src"
-if [ -d "$root/.git" ]; then
-  git -C "$root" ls-files -co --exclude-standard | grep -v '^build/' | tar -C "$root" -cf - -T - |
-    tar -C "$src" -xf -
-else
-  tar -C "$root" --exclude=./build -cf - . | tar -C "$src" -xf -
-fi
-(cd "$src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b) > "$dir/build.log" 2>&1
-check "dpkg-buildpackage builds the three packages" "[ $? = 0 ] && [ \$(debs $version | wc -l) = 3 ]" \
+"$root/scripts/build-debs" --nocheck "$dir/v1" > "$dir/build.log" 2>&1
+check "scripts/build-debs builds the three packages" "[ $? = 0 ] && [ \$(debs v1 $version | wc -l) = 3 ]" \
   "$(tail -20 "$dir/build.log")"
-lintian --fail-on error,warning "$dir"/src/*.changes > "$dir/lintian.log" 2>&1
+lintian --fail-on error,warning $(debs v1 $version) > "$dir/lintian.log" 2>&1
 check "lintian: no error and no warning" "[ $? = 0 ]" "$(cat "$dir/lintian.log")"
 
 # --- install -------------------------------------------------------------
@@ -133,7 +126,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
     >> "$dir/apt.log" 2>&1
 }
-apt_install $(debs $version)
+apt_install $(debs v1 $version)
 check "apt-get install ./…deb installs them" "[ $? = 0 ]" "$(tail -20 "$dir/apt.log")"
 uid=$(id -u bvapm 2>/dev/null)
 check "the system user and group bvapm exist" \
@@ -152,7 +145,7 @@ expect "bvapm-drainer --check-config accepts the installed configuration" 0 \
   bvapm-drainer --check-config -c /etc/bvapm/bvapm-drainer.ini
 check "man pages installed" \
   "man -w bvapm-drainer >/dev/null && man -w bvapm-shm >/dev/null && man -w bvapm-report >/dev/null"
-apt_install --reinstall $(debs $version)
+apt_install --reinstall $(debs v1 $version)
 check "installing again changes nothing (same uid, still enabled)" \
   "[ \$? = 0 ] && [ \"\$(id -u bvapm)\" = '$uid' ] && [ -L /etc/php/8.2/fpm/conf.d/20-bvapm.ini ]"
 
@@ -196,14 +189,11 @@ check "bvapm-report (installed) finds each of them in the store ($(stored))" "[ 
 sed -i 's/^;bvapm.service =$/bvapm.service = shop/' /etc/php/8.2/mods-available/bvapm.ini
 old_inode=$(stat -c %i /usr/lib/php/*/bvapm.so)
 new=$version+rebuild1
-{ printf 'bvapm (%s) unstable; urgency=medium\n\n  * Rebuilt for the upgrade test.\n\n' "$new"
-  printf ' -- bvapm maintainers <maintainers@bvapm.example>  %s\n\n' "$(date -R)"
-  cat "$src/debian/changelog"; } > "$dir/changelog" && mv "$dir/changelog" "$src/debian/changelog"
-(cd "$src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b -nc) >> "$dir/build.log" 2>&1
-check "the rebuilt packages ($new)" "[ $? = 0 ] && [ \$(debs $new | wc -l) = 3 ]"
+"$root/scripts/build-debs" --nocheck --version "$new" "$dir/v2" >> "$dir/build.log" 2>&1
+check "the rebuilt packages ($new)" "[ $? = 0 ] && [ \$(debs v2 $new | wc -l) = 3 ]"
 load & LOAD_PID=$!
 sleep 1
-apt_install $(debs $new)
+apt_install $(debs v2 $new)
 check "apt-get upgrades to them with the drainer running" "[ $? = 0 ]" "$(tail -20 "$dir/apt.log")"
 # What the maintainer scripts ask for: the unit restarted after the upgrade
 # (dh_installsystemd) and php8.2-fpm restarted by its conf.d trigger.
