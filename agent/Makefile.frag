@@ -3,7 +3,8 @@
 # the same runner as meson's (tests/agent/run-phpt.sh) against
 # modules/bvapm.so, with bvapm-fake-producer (testing/), built here, as the
 # tests' stand-in drainer. Needs libjson-c-dev for the tool.
-BVAPM_TOOL_SOURCES = $(bvapm_root)/testing/fake_producer.c $(bvapm_root)/ring/*.c \
+BVAPM_TOOL_SOURCES = $(bvapm_root)/testing/fake_producer.c \
+	$(addprefix $(bvapm_root)/ring/,$(BVAPM_RING_SOURCES)) \
 	$(bvapm_root)/record/record_build.c $(bvapm_root)/record/record_verify.c \
 	$(bvapm_root)/record/record_read.c $(bvapm_root)/record/record_json.c
 

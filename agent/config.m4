@@ -33,5 +33,11 @@ if test "$PHP_BVAPM" != "no"; then
   PHP_ADD_SOURCES_X([../record], [$bvapm_record], [$bvapm_cflags], [shared_objects_bvapm], [yes])
   PHP_ADD_BUILD_DIR([$ext_builddir/core $ext_builddir/php])
   PHP_SUBST([bvapm_root])
+  dnl make test's bvapm-fake-producer: the same ring files, the full codec.
+  BVAPM_RING_SOURCES=`echo $bvapm_ring`
+  PHP_SUBST([BVAPM_RING_SOURCES])
+  if ! pkg-config --exists json-c 2>/dev/null; then
+    AC_MSG_WARN([json-c not found (libjson-c-dev): bvapm.so builds, make test cannot build its test tool])
+  fi
   PHP_ADD_MAKEFILE_FRAGMENT
 fi
