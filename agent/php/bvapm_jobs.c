@@ -20,9 +20,13 @@
  * the drainer turns into an aborted record of the job.
  *
  * Memory: the job's start and end usage; its peak is the engine's when the
- * peak rose during the job (the agent never resets the engine's peak: the
- * application's memory_get_peak_usage() is unchanged), else the most it is
- * known to have used (agent_request_peak()).
+ * peak rose during the job, else the most it is known to have used: its
+ * start, end and checkpoints (agent_request_peak()). By default the agent
+ * never resets the engine's peak, so the application's
+ * memory_get_peak_usage() is what it would be without the agent; with
+ * bvapm.job_peak_reset=1 each job starts with the peak reset (as PHP's
+ * memory_reset_peak_usage() does), so every job's peak is exact and the
+ * application's memory_get_peak_usage() is the current job's.
  *
  * Threads: NTS, the PHP thread only.
  */
@@ -103,6 +107,8 @@ ZEND_FUNCTION(bvapm_job_start)
 		bvapm_hooks_request_end();  /* the script's request so far: its own record */
 
 	snprintf(job_name, sizeof(job_name), "%s", ZSTR_LEN(name) > 0 ? ZSTR_VAL(name) : "job");
+	if (BVAPM_G(job_peak_reset))
+		zend_memory_reset_peak_usage();
 	struct bvapm_agent_request_start s = {
 		.method = "JOB",
 		.uri = job_name,

@@ -117,6 +117,8 @@ PHP_INI_BEGIN()
 	                  force_cookie, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_BOOLEAN("bvapm.route_detection", "1", PHP_INI_SYSTEM, OnUpdateBool, route_detection,
 	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.job_peak_reset", "0", PHP_INI_SYSTEM, OnUpdateBool, job_peak_reset,
+	                    zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_BOOLEAN("bvapm.sql_capture", "1", PHP_INI_SYSTEM, on_update_bool, sql_capture,
 	                    zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_BOOLEAN("bvapm.sql_keep_literals", "0", PHP_INI_SYSTEM, on_update_bool,

@@ -38,6 +38,7 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	zend_long sql_max_statements;
 	bool ini_changed;      /* an INI value changed since the core was configured */
 	bool route_detection;  /* name endpoints from the framework's state (bvapm_routes.c) */
+	bool job_peak_reset;   /* reset the engine's memory peak at each job start (bvapm_jobs.c) */
 	bool request_failed;   /* a fatal error or uncaught exception in this request or job */
 ZEND_END_MODULE_GLOBALS(bvapm)
 

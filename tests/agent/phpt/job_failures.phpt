@@ -39,12 +39,12 @@ show(bvapm_ring_records('jobfail'));
 --EXPECTF--
 bool(true)
 RequestProfile Job JOB bad status=2 keep=Error errors=
-RequestProfile Job JOB thrower status=255 keep=Error errors=E_ERROR:Uncaught RuntimeExcepti
+RequestProfile Job JOB thrower status=255 keep=Error errors=RuntimeException:queue message broken
 bool(true)
 RequestProfile Job JOB quitter status=4 keep=Error errors=
 bool(true)
 bool(true)
 FatalError - JOB hog status=0 keep=- errors=
-RequestProfile Job JOB hog status=255 keep=Error errors=E_ERROR:Allowed memory size of 
+RequestProfile Job JOB hog status=255 keep=Error errors=E_ERROR:Allowed memory size of 1
 bool(false)
 bool(false)
