@@ -157,6 +157,16 @@ bool bvapm_http_headers_have(const char *block, size_t len, const char *name)
 	return false;
 }
 
+bool bvapm_http_value_ok(const char *v, size_t len)
+{
+	if (len > BVAPM_HTTP_VALUE_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)v[i] < 0x20 && v[i] != '\t') || (unsigned char)v[i] >= 0x7f)
+			return false;
+	return true;
+}
+
 uint16_t bvapm_http_status_in(const char *s, size_t len)
 {
 	for (size_t i = 0; i + 5 <= len; i++) {

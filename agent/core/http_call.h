@@ -49,6 +49,12 @@ bool bvapm_http_header_is(const char *line, size_t len, const char *name);
  * stream context's "header" string) holds a line that is the header `name`. */
 bool bvapm_http_headers_have(const char *block, size_t len, const char *name);
 
+/* Whether v[0..len) may be sent as a header's value: at most
+ * BVAPM_HTTP_VALUE_MAX bytes, visible ASCII, spaces and tabs only (no line
+ * break that would start another header). */
+#define BVAPM_HTTP_VALUE_MAX 512
+bool bvapm_http_value_ok(const char *v, size_t len);
+
 /* The status code of the first "HTTP/x[.y] NNN" in s[0..len) (a status
  * line, or a message quoting one); 0 when there is none. */
 uint16_t bvapm_http_status_in(const char *s, size_t len);

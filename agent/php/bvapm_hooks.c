@@ -174,6 +174,8 @@ void bvapm_hooks_request_end(void)
 	}
 	if (!bvapm_agent_active())
 		return;
+	bvapm_curl_request_end();
+	bvapm_stream_request_end();
 	e.status = (uint16_t)(SG(sapi_headers).http_response_code > 0 ? SG(sapi_headers).http_response_code : 0);
 	if (strcmp(sapi_module.name, "cli") == 0)
 		e.status = 0;

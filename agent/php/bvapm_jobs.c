@@ -42,6 +42,8 @@ static void job_end(zend_long status, bool failed)
 {
 	struct bvapm_agent_request_end e = {0};
 
+	bvapm_curl_request_end(); /* the job's calls still open end with it */
+	bvapm_stream_request_end();
 	e.status = status < 0 || status > 0xffff ? 0xffff : (uint16_t)status;
 	e.failed = failed || status != 0 || BVAPM_G(request_failed);
 	e.mem_bytes = zend_memory_usage(0);

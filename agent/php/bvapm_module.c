@@ -4,8 +4,9 @@
  * and request lifecycle, the PHP functions, and `php --ri bvapm`.
  *
  * PHP at the edges: the files of agent/php/ (this one, bvapm_hooks.c,
- * bvapm_jobs.c, bvapm_observer.c, bvapm_routes.c, bvapm_sql_hooks.c) are the
- * only ones that include Zend headers; recording, encoding and the ring are
+ * bvapm_jobs.c, bvapm_observer.c, bvapm_routes.c, bvapm_sql_hooks.c,
+ * bvapm_curl_hooks.c, bvapm_stream_hooks.c) are the only ones that include
+ * Zend headers; recording, encoding and the ring are
  * plain C (agent/core/, record/, ring/). INI values are read into the core at
  * MINIT and again at the first request after any change (php-fpm applies a pool's
  * php_admin_value in the worker, after MINIT).
@@ -462,6 +463,8 @@ static PHP_MINIT_FUNCTION(bvapm)
 		bvapm_observer_register();
 	bvapm_hooks_install();
 	bvapm_sql_hooks_install();
+	bvapm_curl_hooks_install();
+	bvapm_stream_hooks_install();
 	bvapm_routes_startup();
 	return SUCCESS;
 }

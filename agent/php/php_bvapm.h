@@ -3,7 +3,8 @@
  * php_bvapm.h — the extension's module entry, its INI-bound globals and the
  * entry points of the Zend-facing files, shared by the files of agent/php/
  * (bvapm_module.c, bvapm_hooks.c, bvapm_jobs.c, bvapm_observer.c,
- * bvapm_routes.c, bvapm_sql_hooks.c): the only ones that include Zend headers.
+ * bvapm_routes.c, bvapm_sql_hooks.c, bvapm_curl_hooks.c, bvapm_stream_hooks.c):
+ * the only ones that include Zend headers.
  */
 #ifndef PHP_BVAPM_H
 #define PHP_BVAPM_H
@@ -74,5 +75,14 @@ void bvapm_routes_request_begin(void); /* RINIT, after the request began */
 
 /* bvapm_sql_hooks.c: wraps PDO / mysqli once every extension has started */
 void bvapm_sql_hooks_install(void);
+
+/* bvapm_curl_hooks.c and bvapm_stream_hooks.c: outbound HTTP calls (curl,
+ * http:// streams), installed once every extension has started; at the end
+ * of a request or job, the calls still open end (multi transfers never
+ * reported done, streams not closed). */
+void bvapm_curl_hooks_install(void);
+void bvapm_curl_request_end(void);
+void bvapm_stream_hooks_install(void);
+void bvapm_stream_request_end(void);
 
 #endif

@@ -115,6 +115,15 @@ static void headers(void **state)
 	block = "\r\n  traceparent:1";
 	assert_true(bvapm_http_headers_have(block, strlen(block), "traceparent"));
 	assert_false(bvapm_http_headers_have("", 0, "traceparent"));
+
+	assert_true(bvapm_http_value_ok("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", 38));
+	assert_true(bvapm_http_value_ok("", 0));
+	assert_false(bvapm_http_value_ok("a=1\r\nX-Evil: 1", 15));
+	assert_false(bvapm_http_value_ok("a=\x7f", 3));
+	char big[600];
+	memset(big, 'a', sizeof(big));
+	assert_true(bvapm_http_value_ok(big, BVAPM_HTTP_VALUE_MAX));
+	assert_false(bvapm_http_value_ok(big, BVAPM_HTTP_VALUE_MAX + 1));
 }
 
 static void status_lines(void **state)
