@@ -71,10 +71,16 @@ enum bvapm_rec_keep_reason {    /* enum KeepReason */
 	BVAPM_REC_KEEP_FORCED = 4,
 };
 
-/* Schema names ("RequestProfile", "Light", "Forced"), NULL when unknown. */
+enum bvapm_rec_request_kind {  /* enum RequestKind (v3) */
+	BVAPM_REC_REQUEST_KIND_REQUEST = 0, /* a request: web, or a CLI script */
+	BVAPM_REC_REQUEST_KIND_JOB = 1,     /* one job of a long-running worker */
+};
+
+/* Schema names ("RequestProfile", "Light", "Forced", "Job"), NULL when unknown. */
 const char *bvapm_rec_kind_name(unsigned kind);
 const char *bvapm_rec_mode_name(unsigned mode);
 const char *bvapm_rec_keep_reason_name(unsigned reason);
+const char *bvapm_rec_request_kind_name(unsigned kind);
 
 /* ---- strings and byte arrays --------------------------------------------- */
 
@@ -197,6 +203,7 @@ struct bvapm_rec_request {
 	const struct bvapm_rec_tag *tags;            uint32_t tag_count;
 	const struct bvapm_rec_counter *counters;    uint32_t counter_count;
 	const struct bvapm_rec_call_path *call_paths; uint32_t call_path_count; /* v2 */
+	uint8_t kind;                    /* enum bvapm_rec_request_kind (v3) */
 	/* sql_dropped / functions_dropped / call_paths_dropped are set by the builder. */
 };
 

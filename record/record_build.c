@@ -470,6 +470,7 @@ static void encode_request(struct writer *w, const struct bvapm_rec_envelope *en
 	t->sql_dropped = r->sql_count - keep[RQ_SQL];
 	t->functions_dropped = r->function_count - keep[RQ_FUNCTIONS];
 	t->call_paths_dropped = r->call_path_count - keep[RQ_CALL_PATHS];
+	t->kind = r->kind;
 	string_child(w, FIELD_AT(at, request, method), r->method);
 	string_child(w, FIELD_AT(at, request, uri), r->uri);
 	string_child(w, FIELD_AT(at, request, route), r->route);

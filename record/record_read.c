@@ -22,6 +22,7 @@ _Static_assert(BVAPM_REC_KIND_MAX < BVAPM_REC_BODY_TYPES, "a kind without a desc
 #define NAME_AT(e, value, Name) [value] = #Name,
 static const char *const enum_mode[] = { BVAPM_REC_ENUM_mode(NAME_AT) };
 static const char *const enum_keep_reason[] = { BVAPM_REC_ENUM_keep_reason(NAME_AT) };
+static const char *const enum_request_kind[] = { BVAPM_REC_ENUM_request_kind(NAME_AT) };
 #define UNION_NAME_AT(u, value, Name, t) [value] = #Name,
 static const char *const enum_body[BVAPM_REC_BODY_TYPES] = { [0] = "NONE", BVAPM_REC_UNION_body(UNION_NAME_AT) };
 
@@ -45,6 +46,11 @@ const char *bvapm_rec_mode_name(unsigned mode)
 const char *bvapm_rec_keep_reason_name(unsigned reason)
 {
 	return name_of(NAMES(enum_keep_reason), reason);
+}
+
+const char *bvapm_rec_request_kind_name(unsigned kind)
+{
+	return name_of(NAMES(enum_request_kind), kind);
 }
 
 /* ---- table descriptors --------------------------------------------------------- */

@@ -28,7 +28,7 @@
 #ifndef BVAPM_RECORD_SCHEMA_H
 #define BVAPM_RECORD_SCHEMA_H
 
-#define BVAPM_REC_SCHEMA_VERSION 2
+#define BVAPM_REC_SCHEMA_VERSION 3
 
 #define BVAPM_REC_TABLE_checkpoint(X) \
 	X(checkpoint, 0, label, STR, _) \
@@ -110,7 +110,8 @@
 	X(request, 25, tags, VECT, tag) \
 	X(request, 26, counters, VECT, counter) \
 	X(request, 27, call_paths, VECT, call_path) \
-	X(request, 28, call_paths_dropped, U32, _)
+	X(request, 28, call_paths_dropped, U32, _) \
+	X(request, 29, kind, ENUM, request_kind)
 
 #define BVAPM_REC_TABLE_fatal(X) \
 	X(fatal, 0, type, STR, _) \
@@ -176,6 +177,8 @@
 #define BVAPM_REC_ENUM_keep_reason(X) \
 	X(keep_reason, 0, Unknown) X(keep_reason, 1, Sampled) X(keep_reason, 2, Slow) \
 	X(keep_reason, 3, Error) X(keep_reason, 4, Forced)
+#define BVAPM_REC_ENUM_request_kind(X) \
+	X(request_kind, 0, Request) X(request_kind, 1, Job)
 /* The union Body: X(body, kind number, TypeName, table) */
 #define BVAPM_REC_UNION_body(X) \
 	X(body, 1, RequestProfile, request) X(body, 2, FatalError, fatal) \

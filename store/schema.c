@@ -112,11 +112,24 @@ static const char *const migration_2[] = {
 	NULL,
 };
 
+/* 3: record schema v3 — requests.kind: 0 a request, 1 one job of a
+ * long-running worker (old rows: requests). The partial index holds the
+ * jobs only, by worker (pid, producer start) in sequence order: bvapm-report
+ * reads each worker's jobs in order through it (memory after each job) and
+ * finds them without a scan of the requests, which pay nothing for it. */
+static const char *const migration_3[] = {
+	"ALTER TABLE requests ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;\n",
+	"CREATE INDEX requests_job_worker ON requests (pid, producer_start_unix_ns, sequence) "
+	"WHERE kind = 1;\n",
+	NULL,
+};
+
 /* Sized by its initializer: one migration more or less than
  * BVAPM_STORE_SCHEMA_VERSION conflicts with the declaration in schema.h. */
 const char *const *const bvapm_store_migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 _Static_assert(sizeof bvapm_store_migrations / sizeof bvapm_store_migrations[0] ==
                BVAPM_STORE_SCHEMA_VERSION,

@@ -19,11 +19,16 @@
 
 /* The schema version this build writes and understands (PRAGMA
  * user_version): the number of migrations in store/schema.c. */
-#define BVAPM_STORE_SCHEMA_VERSION 2
+#define BVAPM_STORE_SCHEMA_VERSION 3
 
 /* The first version with the call_paths table and the errors.stack column
  * (record schema v2); an older store has neither. */
 #define BVAPM_STORE_SCHEMA_CALL_PATHS 2
+
+/* The first version with the requests.kind column (record schema v3: 0 a
+ * request, 1 a job) and the partial index requests_job_worker over the
+ * jobs; an older store holds requests only. */
+#define BVAPM_STORE_SCHEMA_JOBS 3
 
 /* Migration i+1 is bvapm_store_migrations[i]: a NULL-terminated list of SQL
  * texts, executed in order. */

@@ -32,9 +32,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	           "method, uri, route, sapi, status, mode, keep_reason, detail_reduced, "
 	           "start_unix_ns, wall_ns, cpu_user_us, cpu_sys_us, mem_start_bytes, mem_end_bytes, "
 	           "mem_peak_bytes, mem_limit_bytes, agent_ns, sql_total_count, sql_total_ns, "
-	           "sql_dropped, functions_dropped) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-	           "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
-	           "?27, ?28, ?29, ?30, ?31, ?32)",
+	           "sql_dropped, functions_dropped, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	           "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+	           "?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
 	[ST_FATAL] = "INSERT OR IGNORE INTO fatals (pid, producer_start_unix_ns, sequence, host, "
 	             "service, wall_unix_ns, trace_id, type, message, file, line, out_of_memory, "
 	             "method, uri, route, start_unix_ns, wall_ns, mem_usage_bytes, mem_peak_bytes, "
@@ -62,6 +62,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_PATH] = "INSERT INTO call_paths (request_id, path, calls, inclusive_ns, exclusive_ns) "
 	            "VALUES (?1, ?2, ?3, ?4, ?5)",
 };
+
+/* requests before BVAPM_STORE_SCHEMA_JOBS: no kind column (a job is stored
+ * as a request there). */
+static const char requests_v2_sql[] =
+	"INSERT OR IGNORE INTO requests (pid, producer_start_unix_ns, sequence, host, service, "
+	"wall_unix_ns, trace_id, span_id, parent_span_id, sampled, truncated, method, uri, route, "
+	"sapi, status, mode, keep_reason, detail_reduced, start_unix_ns, wall_ns, cpu_user_us, "
+	"cpu_sys_us, mem_start_bytes, mem_end_bytes, mem_peak_bytes, mem_limit_bytes, agent_ns, "
+	"sql_total_count, sql_total_ns, sql_dropped, functions_dropped) VALUES (?1, ?2, ?3, ?4, ?5, "
+	"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
+	"?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
 
 /* errors before BVAPM_STORE_SCHEMA_CALL_PATHS: no stack column. */
 static const char errors_v1_sql[] =
@@ -228,6 +239,8 @@ static int put_request(struct bvapm_store *st, bvapm_rec_record_ref r, bool *dup
 	b_int(s, 30, bvapm_rec_request_sql_total_ns(q));
 	b_int(s, 31, bvapm_rec_request_sql_dropped(q));
 	b_int(s, 32, bvapm_rec_request_functions_dropped(q));
+	if (st->version >= BVAPM_STORE_SCHEMA_JOBS)
+		b_int(s, 33, bvapm_rec_request_kind(q));
 	int rc = run(s);
 	if (rc)
 		return rc;
@@ -478,8 +491,11 @@ static int prepare(struct bvapm_store *st, char *err, size_t errlen)
 		return SQLITE_ERROR;
 	}
 	bool v2 = st->version >= BVAPM_STORE_SCHEMA_CALL_PATHS;
+	bool v3 = st->version >= BVAPM_STORE_SCHEMA_JOBS;
 	for (int i = 0; i < ST__COUNT; i++) {
 		const char *sql = stmt_sql[i];
+		if (i == ST_REQ && !v3)
+			sql = requests_v2_sql;
 		if (i == ST_ERR && !v2)
 			sql = errors_v1_sql;
 		if (i == ST_PATH && !v2)

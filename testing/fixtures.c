@@ -111,6 +111,62 @@ const struct bvapm_rec_request fixture_request = {
 	.call_paths = call_paths, .call_path_count = 2,
 };
 
+/* ---- a job (v3) ---------------------------------------------------------------- */
+
+const struct bvapm_rec_envelope fixture_envelope_job = {
+	.host = S("worker-01"),
+	.service = S("shop"),
+	.pid = 5150,
+	.producer_start_unix_ns = 1700000050000000000ull,
+	.sequence = 312,
+	.wall_unix_ns = 1700000200250000000ull,
+	.mono_ns = 1234567890123ull,
+	.has_trace = true,             /* continues the traceparent the job was queued with */
+	.has_parent = true,
+	.sampled = false,
+	.trace_id = { 0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd,
+		      0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c },
+	.span_id = { 0xb9, 0xc7, 0xc9, 0x89, 0xf9, 0x77, 0x35, 0xd1 },
+	.parent_span_id = { 0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x19 },
+};
+
+static const struct bvapm_rec_checkpoint job_checkpoints[] = {
+	{ S("job_start"), 0, 50331648, 0, 52428800 },
+	{ S("rows_parsed"), 180000000, 58720256, 8388608, 62914560 },
+	{ S("job_end"), 250000000, 50380800, -8339456, 62914560 },
+};
+
+static const struct bvapm_rec_tag job_tags[] = {
+	{ S("queue"), S("imports") },
+};
+
+const struct bvapm_rec_request fixture_job = {
+	.method = S("JOB"),
+	.uri = S("import"),
+	.route = S("import"),
+	.sapi = S("cli"),
+	.status = 0,                   /* succeeded */
+	.mode = BVAPM_REC_MODE_LIGHT,
+	.keep_reason = BVAPM_REC_KEEP_SAMPLED,
+	.start_unix_ns = 1700000200000000000ull,
+	.wall_ns = 250000000,
+	.cpu_user_us = 190000,
+	.cpu_sys_us = 12000,
+	.mem_start_bytes = 50331648,
+	.mem_end_bytes = 50380800,
+	.mem_peak_bytes = 62914560,
+	.mem_limit_bytes = 536870912,
+	.agent_ns = 45000,
+	.checkpoints = job_checkpoints, .checkpoint_count = 3,
+	.tags = job_tags, .tag_count = 1,
+	.kind = BVAPM_REC_REQUEST_KIND_JOB,
+};
+
+ssize_t fixture_encode_job(void *buf, size_t cap)
+{
+	return bvapm_rec_encode_request(buf, cap, &fixture_envelope_job, &fixture_job);
+}
+
 static const struct bvapm_rec_frame frames[] = {
 	{ S("Illuminate\\Database\\Eloquent\\Model::newFromBuilder"),
 	  S("/srv/app/vendor/laravel/framework/src/Illuminate/Database/Eloquent/Model.php"), 583 },

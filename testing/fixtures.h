@@ -26,6 +26,14 @@ extern const struct bvapm_rec_stats fixture_stats;
 /* Encodes fixture k into buf (8-byte aligned); returns the length or -errno. */
 ssize_t fixture_encode(enum fixture_kind k, void *buf, size_t cap);
 
+/* A job (schema v3): the request profile a queue worker records for one job
+ * (kind Job, method "JOB", uri and route the job name, sapi "cli"), from
+ * its own producer. A RequestProfile like FX_REQUEST, so not a fixture_kind
+ * of its own; its golden file is tests/record/golden/job.json. */
+extern const struct bvapm_rec_envelope fixture_envelope_job;
+extern const struct bvapm_rec_request fixture_job;
+ssize_t fixture_encode_job(void *buf, size_t cap);
+
 /* A typical request profile: 10 checkpoints, 50 SQL statements, top 50
  * functions, 2 errors, 4 tags, 4 counters, realistic string lengths. The
  * strings live in static storage; the result is valid until the next call. */

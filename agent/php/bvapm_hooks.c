@@ -4,7 +4,8 @@
  * a request from the SAPI and the engine (method, URI, script, incoming
  * traceparent, force header or cookie, memory, status) and watches errors
  * through zend_error_cb, which it chains (the previous callback always runs,
- * first, so PHP's own error handling and output are unchanged).
+ * first, so PHP's own error handling and output are unchanged). A job open
+ * when the script ends is ended by bvapm_jobs.c.
  */
 #include "php.h"
 #include "SAPI.h"
@@ -110,6 +111,17 @@ static void read_cli_env(void)
 	cli_env_read = true;
 }
 
+bool bvapm_hooks_forced(void)
+{
+	if (strcmp(sapi_module.name, "cli") == 0) {
+		if (!cli_env_read)
+			read_cli_env();
+		return cli_forced;
+	}
+	return header_present(BVAPM_G(force_header)) || header_present("X-Force-Memory-Profile") ||
+	       cookie_present(BVAPM_G(force_cookie));
+}
+
 void bvapm_hooks_request_begin(void)
 {
 	struct bvapm_agent_request_start s = {0};
@@ -135,11 +147,9 @@ void bvapm_hooks_request_begin(void)
 	s.script = SG(request_info).path_translated;
 	s.sapi = sapi_module.name;
 	s.traceparent = cli ? cli_traceparent : traceparent;
-	s.forced = cli ? cli_forced
-	               : header_present(BVAPM_G(force_header)) ||
-	                     header_present("X-Force-Memory-Profile") ||
-	                     cookie_present(BVAPM_G(force_cookie));
+	s.forced = bvapm_hooks_forced();
 	s.mem_bytes = zend_memory_usage(0);
+	s.mem_peak_bytes = zend_memory_peak_usage(0);
 	bvapm_agent_request_begin(&s);
 	if (traceparent != NULL)
 		efree(traceparent);
@@ -151,6 +161,10 @@ void bvapm_hooks_request_end(void)
 {
 	struct bvapm_agent_request_end e = {0};
 
+	if (bvapm_agent_in_job()) {
+		bvapm_jobs_script_end(); /* the script ended inside a job */
+		return;
+	}
 	if (!bvapm_agent_active())
 		return;
 	e.status = (uint16_t)(SG(sapi_headers).http_response_code > 0 ? SG(sapi_headers).http_response_code : 0);

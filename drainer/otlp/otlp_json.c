@@ -12,6 +12,11 @@
  * from the parent's start, each as long as its total_ns, scaled down together
  * when the listed totals exceed the request's wall time, so every child stays
  * inside its parent. Their durations are meaningful; their offsets are not.
+ *
+ * Jobs (a request profile of kind Job, and the fatal error or aborted
+ * request of one, which carry method "JOB") are CONSUMER spans named
+ * "job NAME": a worker processing what a queue handed it, not a server
+ * answering a request.
  */
 #include "otlp_json.h"
 #include "support/bvapm_text.h"
@@ -27,7 +32,7 @@
 
 #include "record/record.h"
 
-enum { SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3 };
+enum { SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3, SPAN_KIND_CONSUMER = 5 };
 enum { STATUS_CODE_ERROR = 2 };
 
 #define SDK_NAME "bvapm"
@@ -356,6 +361,35 @@ static void http_attrs(struct json_object *attrs, bvapm_rec_str method, bvapm_re
 		attr_str(attrs, "http.route", route);
 }
 
+/* The method the agent gives a job and its fatal error or aborted record. */
+static bool is_job_method(bvapm_rec_str method)
+{
+	return method.ptr && method.len == 3 && memcmp(method.ptr, "JOB", 3) == 0;
+}
+
+/* A job's name: its route (the job name unless the application renamed it
+ * with bvapm_route()), else its URI (the job name). */
+static bvapm_rec_str job_name(bvapm_rec_str route, bvapm_rec_str uri)
+{
+	return route.ptr && route.len ? route : uri;
+}
+
+/* A job's span: name "job NAME" (or "job"), the messaging convention's
+ * operation type for a consumer processing a message, and the job name. */
+static void job_span_name(bvapm_rec_str name, char *out, size_t cap)
+{
+	if (name.ptr && name.len)
+		snprintf(out, cap, "job %.*s", (int)name.len, name.ptr);
+	else
+		snprintf(out, cap, "job");
+}
+
+static void job_attrs(struct json_object *attrs, bvapm_rec_str name)
+{
+	attr_cstr(attrs, "messaging.operation.type", "process");
+	attr_str(attrs, "bvapm.job.name", name);
+}
+
 static void identity_attrs(struct json_object *attrs, const struct bvapm_sink_record *r)
 {
 	char id[64];
@@ -525,15 +559,24 @@ static uint32_t request_spans(struct json_object *spans, const struct bvapm_sink
 	char name[512];
 	const char *mode = bvapm_rec_mode_name(bvapm_rec_request_mode(req));
 	const char *keep = bvapm_rec_keep_reason_name(bvapm_rec_request_keep_reason(req));
+	bool job = bvapm_rec_request_kind(req) == BVAPM_REC_REQUEST_KIND_JOB;
 
-	span_name(method, route, uri, "request", name, sizeof name);
+	if (job)
+		job_span_name(job_name(route, uri), name, sizeof name);
+	else
+		span_name(method, route, uri, "request", name, sizeof name);
 	struct json_object *s = new_span(ids, ids->span, ids->has_parent ? ids->parent : NULL,
-		name, strlen(name), SPAN_KIND_SERVER, start, start + wall);
+		name, strlen(name), job ? SPAN_KIND_CONSUMER : SPAN_KIND_SERVER, start, start + wall);
 	struct json_object *a = span_attrs(s);
 
-	http_attrs(a, method, uri, route);
-	if (status)
-		attr_int(a, "http.response.status_code", status);
+	if (job) {
+		job_attrs(a, job_name(route, uri));
+		attr_int(a, "bvapm.job.status", status);   /* 0 = succeeded, also sent */
+	} else {
+		http_attrs(a, method, uri, route);
+		if (status)
+			attr_int(a, "http.response.status_code", status);
+	}
 	identity_attrs(a, r);
 	attr_str(a, "bvapm.sapi", bvapm_rec_request_sapi(req));
 	if (mode)
@@ -591,7 +634,11 @@ static uint32_t request_spans(struct json_object *spans, const struct bvapm_sink
 			failure_len = type.len;
 		}
 	}
-	if (status >= 500) {
+	if (job && status) {
+		char msg[48];
+		int len = snprintf(msg, sizeof msg, "job failed (status %u)", (unsigned)status);
+		set_error(s, msg, (size_t)len);
+	} else if (!job && status >= 500) {
 		char msg[32];
 		int len = snprintf(msg, sizeof msg, "HTTP %u", (unsigned)status);
 		set_error(s, msg, (size_t)len);
@@ -614,14 +661,21 @@ static uint32_t fatal_span(struct json_object *spans, const struct bvapm_sink_re
 	uint64_t wall = bvapm_rec_fatal_wall_ns(f);
 	uint64_t start = start_or(bvapm_rec_fatal_start_unix_ns(f), wall, root);
 	bool oom = bvapm_rec_fatal_out_of_memory(f);
+	bool job = is_job_method(method);
 	char name[512];
 
-	span_name(method, route, uri, "fatal error", name, sizeof name);
+	if (job)
+		job_span_name(job_name(route, uri), name, sizeof name);
+	else
+		span_name(method, route, uri, "fatal error", name, sizeof name);
 	struct json_object *s = new_span(ids, ids->span, ids->has_parent ? ids->parent : NULL,
-		name, strlen(name), SPAN_KIND_SERVER, start, start + wall);
+		name, strlen(name), job ? SPAN_KIND_CONSUMER : SPAN_KIND_SERVER, start, start + wall);
 	struct json_object *a = span_attrs(s);
 
-	http_attrs(a, method, uri, route);
+	if (job)
+		job_attrs(a, job_name(route, uri));
+	else
+		http_attrs(a, method, uri, route);
 	identity_attrs(a, r);
 	attr_bool(a, "bvapm.fatal", true);
 	attr_bool(a, "bvapm.out_of_memory", oom);
@@ -661,14 +715,21 @@ static uint32_t aborted_span(struct json_object *spans, const struct bvapm_sink_
 	bvapm_rec_str none = { NULL, 0 };
 	uint64_t dur = bvapm_rec_aborted_running_ns(ab);
 	uint64_t start = start_or(bvapm_rec_aborted_started_unix_ns(ab), dur, root);
+	bool job = is_job_method(method);
 	char name[512];
 
-	span_name(method, none, uri, "aborted request", name, sizeof name);
+	if (job)
+		job_span_name(uri, name, sizeof name);
+	else
+		span_name(method, none, uri, "aborted request", name, sizeof name);
 	struct json_object *s = new_span(ids, ids->span, ids->has_parent ? ids->parent : NULL,
-		name, strlen(name), SPAN_KIND_SERVER, start, start + dur);
+		name, strlen(name), job ? SPAN_KIND_CONSUMER : SPAN_KIND_SERVER, start, start + dur);
 	struct json_object *a = span_attrs(s);
 
-	http_attrs(a, method, uri, none);
+	if (job)
+		job_attrs(a, uri);
+	else
+		http_attrs(a, method, uri, none);
 	identity_attrs(a, r);
 	attr_bool(a, "bvapm.aborted", true);
 	attr_uint(a, "bvapm.worker.pid", bvapm_rec_aborted_pid(ab));

@@ -2,8 +2,9 @@
 /* Unit tests of drainer/sink_sqlite.c over the store library (store/):
  * schema version and tables, a batch stored with its children, duplicates
  * removed by (pid, start, sequence), RETRY while another connection holds
- * the write lock, call paths and stacks (outermost frame first), and a
- * version-1 store migrated in place. */
+ * the write lock, call paths and stacks (outermost frame first), a job
+ * stored with its kind, and version-1 and version-2 stores migrated in
+ * place (their rows read as requests). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,27 +175,98 @@ static void test_call_paths_and_stacks(void **state)
 	free(dir);
 }
 
-/* A store written by a version-1 drainer gains the new table and column. */
+/* A job (record schema v3) is stored with kind 1, a request with kind 0. */
+static void test_job_kind(void **state)
+{
+	char *dir, db[600];
+	struct bvapm_sink *s = fresh_sink(&dir, db, sizeof db);
+	static _Alignas(8) uint8_t jb[8192], rb[8192];
+	ssize_t jn = fixture_encode_job(jb, sizeof jb), rn = fixture_encode(FX_REQUEST, rb, sizeof rb);
+	assert_true(jn > 0 && rn > 0);
+	struct bvapm_sink_record r[2];
+	tu_sink_record(&r[0], jb, (size_t)jn, fixture_envelope_job.pid,
+	               fixture_envelope_job.producer_start_unix_ns, fixture_envelope_job.sequence);
+	tu_sink_record(&r[1], rb, (size_t)rn, 4242, 1, 7);
+	struct bvapm_sink_result res;
+	s->send(s, r, 2, &res);
+	assert_int_equal(res.status, BVAPM_SINK_OK);
+	assert_int_equal(q(db, "SELECT kind FROM requests WHERE method = 'JOB' AND route = 'import' "
+	                       "AND sapi = 'cli' AND status = 0"), 1);
+	assert_int_equal(q(db, "SELECT kind FROM requests WHERE method = 'GET'"), 0);
+	s->destroy(s);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* A store made by the first `version` migrations, with one request and its
+ * error written the way that version's drainer did. */
+static void make_old_store(const char *db, int version)
+{
+	sqlite3 *h;
+	char sql[256];
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	for (int v = 0; v < version; v++) {
+		for (const char *const *part = bvapm_store_migrations[v]; *part; part++)
+			assert_int_equal(sqlite3_exec(h, *part, NULL, NULL, NULL), SQLITE_OK);
+		snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, 0); "
+		                          "PRAGMA user_version = %d;", v + 1, v + 1);
+		assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO requests (pid, producer_start_unix_ns, sequence, "
+	                                 "method) VALUES (1, 1, 1, 'GET'); INSERT INTO errors "
+	                                 "(request_id, type) VALUES (1, 'E_WARNING');",
+	                                 NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+/* A store written by a version-1 drainer gains the call paths table, the
+ * error stacks and the request kinds (its rows are requests). */
 static void test_version_1_store_migrates(void **state)
 {
 	char *dir = tu_tmpdir(), db[600];
 	snprintf(db, sizeof db, "%s/s.db", dir);
-	sqlite3 *h;
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	for (const char *const *part = bvapm_store_migrations[0]; *part; part++)
-		assert_int_equal(sqlite3_exec(h, *part, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "INSERT INTO schema_migrations VALUES (1, 0); "
-	                                 "INSERT INTO requests (pid, producer_start_unix_ns, sequence) "
-	                                 "VALUES (1, 1, 1); INSERT INTO errors (request_id, type) "
-	                                 "VALUES (1, 'E_WARNING'); PRAGMA user_version = 1;",
-	                                 NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
+	make_old_store(db, 1);
 	struct bvapm_sink *s = open_sink(dir, db);
 	assert_non_null(s);
-	assert_int_equal(q(db, "PRAGMA user_version"), 2);
+	assert_int_equal(q(db, "PRAGMA user_version"), BVAPM_STORE_SCHEMA_VERSION);
 	assert_int_equal(q(db, "SELECT count(*) FROM errors WHERE stack IS NULL"), 1);
 	assert_int_equal(q(db, "SELECT count(*) FROM call_paths"), 0);
 	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'call_paths_request'"), 1);
+	assert_int_equal(q(db, "SELECT kind FROM requests WHERE sequence = 1"), 0);
+	s->destroy(s);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* A store written by a version-2 drainer gains requests.kind (its rows are
+ * requests) and the jobs' index; a job sent afterwards is stored as one. */
+static void test_version_2_store_migrates(void **state)
+{
+	char *dir = tu_tmpdir(), db[600];
+	snprintf(db, sizeof db, "%s/s.db", dir);
+	make_old_store(db, 2);
+	assert_int_equal(q(db, "SELECT count(*) FROM pragma_table_info('requests') WHERE name = 'kind'"),
+	                 0);
+	struct bvapm_sink *s = open_sink(dir, db);
+	assert_non_null(s);
+	assert_int_equal(q(db, "PRAGMA user_version"), BVAPM_STORE_SCHEMA_VERSION);
+	assert_int_equal(q(db, "SELECT max(version) FROM schema_migrations"), 3);
+	assert_int_equal(q(db, "SELECT kind FROM requests WHERE sequence = 1 AND method = 'GET'"), 0);
+	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+	                       "name = 'requests_job_worker'"), 1);
+	assert_int_equal(q(db, "SELECT count(*) FROM errors WHERE request_id = 1"), 1);
+
+	static _Alignas(8) uint8_t jb[8192];
+	ssize_t jn = fixture_encode_job(jb, sizeof jb);
+	assert_true(jn > 0);
+	struct bvapm_sink_record r[1];
+	tu_sink_record(&r[0], jb, (size_t)jn, fixture_envelope_job.pid,
+	               fixture_envelope_job.producer_start_unix_ns, fixture_envelope_job.sequence);
+	struct bvapm_sink_result res;
+	s->send(s, r, 1, &res);
+	assert_int_equal(res.status, BVAPM_SINK_OK);
+	assert_int_equal(q(db, "SELECT count(*) FROM requests WHERE kind = 1"), 1);
+	assert_int_equal(q(db, "SELECT count(*) FROM requests WHERE kind = 0"), 1);
 	s->destroy(s);
 	tu_rmrf(dir);
 	free(dir);
@@ -207,7 +279,9 @@ int main(void)
 		cmocka_unit_test(test_schema_and_dedupe),
 		cmocka_unit_test(test_locked_store_retries),
 		cmocka_unit_test(test_call_paths_and_stacks),
+		cmocka_unit_test(test_job_kind),
 		cmocka_unit_test(test_version_1_store_migrates),
+		cmocka_unit_test(test_version_2_store_migrates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

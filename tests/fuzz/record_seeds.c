@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_seeds.c — writes valid records of every kind (the fixtures, the
- * typical request, truncated variants) into a directory, as the fuzzer's
+ * job, the typical request, truncated variants) into a directory, as the fuzzer's
  * seed corpus.   Usage: record_seeds DIR
  */
 #include <stdint.h>
@@ -31,6 +31,7 @@ int main(int argc, char **argv)
 	int bad = 0;
 	for (int k = 0; k < FX_COUNT; k++)
 		bad |= save(argv[1], fixture_names[k], buf, fixture_encode(k, buf, sizeof buf));
+	bad |= save(argv[1], "job", buf, fixture_encode_job(buf, sizeof buf));
 	const struct bvapm_rec_request *q = fixture_typical_request();
 	bad |= save(argv[1], "typical", buf, bvapm_rec_encode_request(buf, sizeof buf, &fixture_envelope, q));
 	bad |= save(argv[1], "typical_truncated", buf,

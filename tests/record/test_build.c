@@ -172,6 +172,9 @@ static void test_kind_and_names(void **st)
 	assert_string_equal(bvapm_rec_mode_name(BVAPM_REC_MODE_TARGETED), "Targeted");
 	assert_string_equal(bvapm_rec_keep_reason_name(BVAPM_REC_KEEP_FORCED), "Forced");
 	assert_null(bvapm_rec_keep_reason_name(5));
+	assert_string_equal(bvapm_rec_request_kind_name(BVAPM_REC_REQUEST_KIND_REQUEST), "Request");
+	assert_string_equal(bvapm_rec_request_kind_name(BVAPM_REC_REQUEST_KIND_JOB), "Job");
+	assert_null(bvapm_rec_request_kind_name(2));
 }
 
 /* ---- truncation ------------------------------------------------------------------------- */

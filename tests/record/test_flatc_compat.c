@@ -13,7 +13,10 @@
  *   newer schema  records flatc writes with a schema evolved by the rules of
  *                 schemas/EVOLUTION.md (appended field, new kind) are read.
  *   version 1     records the version-1 builder wrote (golden/<kind>.v1.bvr)
- *                 still verify and read back equal to the fixtures.
+ *                 still verify and read back equal to the fixtures; so do
+ *                 request.v2.bvr, request.v3.bvr and job.v3.bvr.
+ * The job fixture (a RequestProfile of kind Job, golden/job.json) goes both
+ * ways like the kinds.
  *
  * Usage (meson passes these): test_flatc_compat FLATC SCHEMA GOLDEN_DIR
  */
@@ -86,15 +89,20 @@ static uint8_t *read_file(const char *path, size_t *len)
 	return p;
 }
 
-static struct json_object *golden(enum fixture_kind k)
+static struct json_object *golden_named(const char *name)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/%s.json", golden_dir, fixture_names[k]);
+	snprintf(path, sizeof path, "%s/%s.json", golden_dir, name);
 	struct json_object *j = json_object_from_file(path);
 	if (!j)
 		fprintf(stderr, "# cannot parse %s: %s\n", path, json_util_get_last_err());
 	assert_non_null(j);
 	return j;
+}
+
+static struct json_object *golden(enum fixture_kind k)
+{
+	return golden_named(fixture_names[k]);
 }
 
 static void assert_json_equal(struct json_object *got, struct json_object *want, const char *what)
@@ -108,22 +116,21 @@ static void assert_json_equal(struct json_object *got, struct json_object *want,
 
 /* ---- C encodes, flatc decodes ------------------------------------------------------ */
 
-static void c_to_flatc(enum fixture_kind k)
+/* buf[0..n): the C builder's encoding of the fixture golden/<name>.json holds. */
+static void c_to_flatc_named(const char *name, const uint8_t *buf, ssize_t n)
 {
-	static _Alignas(8) uint8_t buf[1 << 16];
-	ssize_t n = fixture_encode(k, buf, sizeof buf);
 	assert_true(n > 0);
 	assert_int_equal(bvapm_rec_verify(buf, (size_t)n, NULL, NULL), 0);
 
 	char bin[4096], json[4096];
-	snprintf(bin, sizeof bin, "%s/c_%s.bvr", tmpdir, fixture_names[k]);
-	snprintf(json, sizeof json, "%s/c_%s.json", tmpdir, fixture_names[k]);
+	snprintf(bin, sizeof bin, "%s/c_%s.bvr", tmpdir, name);
+	snprintf(json, sizeof json, "%s/c_%s.json", tmpdir, name);
 	write_file(bin, buf, (size_t)n);
 	const char *argv[] = { flatc, "--json", "--strict-json", "--raw-binary", "-o", tmpdir,
 		schema, "--", bin, NULL };
 	run_flatc(argv);
 
-	struct json_object *got = json_object_from_file(json), *want = golden(k);
+	struct json_object *got = json_object_from_file(json), *want = golden_named(name);
 	assert_non_null(got);
 	assert_json_equal(got, want, "flatc's decoding of the C-encoded record");
 	json_object_put(got);
@@ -135,10 +142,23 @@ static void c_to_flatc(enum fixture_kind k)
 	json_object_put(want);
 }
 
+static void c_to_flatc(enum fixture_kind k)
+{
+	static _Alignas(8) uint8_t buf[1 << 16];
+	c_to_flatc_named(fixture_names[k], buf, fixture_encode(k, buf, sizeof buf));
+}
+
 static void test_c_request_decoded_by_flatc(void **s) { (void)s; c_to_flatc(FX_REQUEST); }
 static void test_c_fatal_decoded_by_flatc(void **s) { (void)s; c_to_flatc(FX_FATAL); }
 static void test_c_aborted_decoded_by_flatc(void **s) { (void)s; c_to_flatc(FX_ABORTED); }
 static void test_c_stats_decoded_by_flatc(void **s) { (void)s; c_to_flatc(FX_STATS); }
+
+static void test_c_job_decoded_by_flatc(void **s)
+{
+	(void)s;
+	static _Alignas(8) uint8_t buf[1 << 16];
+	c_to_flatc_named("job", buf, fixture_encode_job(buf, sizeof buf));
+}
 
 /* ---- flatc encodes, C reads ---------------------------------------------------------- */
 
@@ -245,6 +265,7 @@ static void check_request(bvapm_rec_request_ref t, const struct bvapm_rec_reques
 	assert_true(bvapm_rec_request_mem_peak_bytes(t) == q->mem_peak_bytes);
 	assert_true(bvapm_rec_request_mem_limit_bytes(t) == q->mem_limit_bytes);
 	assert_true(bvapm_rec_request_agent_ns(t) == q->agent_ns);
+	assert_int_equal(bvapm_rec_request_kind(t), q->kind);
 	check_checkpoints(bvapm_rec_request_checkpoints(t), q->checkpoints, q->checkpoint_count);
 
 	bvapm_rec_sql_statement_vec sv = bvapm_rec_request_sql(t);
@@ -350,22 +371,39 @@ static void check_stats(bvapm_rec_stats_ref t, const struct bvapm_rec_stats *s)
 	check_counters(bvapm_rec_stats_counters(t), s->counters, s->counter_count);
 }
 
-static void flatc_to_c(enum fixture_kind k)
+/* `flatc -b` of golden/<name>.json, verified by the C verifier (malloc()ed). */
+static uint8_t *flatc_encode_golden(const char *name, size_t *len)
 {
 	char json[4096], bin[4096];
-	snprintf(json, sizeof json, "%s/%s.json", golden_dir, fixture_names[k]);
-	snprintf(bin, sizeof bin, "%s/%s.bvr", tmpdir, fixture_names[k]);
+	snprintf(json, sizeof json, "%s/%s.json", golden_dir, name);
+	snprintf(bin, sizeof bin, "%s/%s.bvr", tmpdir, name);
 	const char *argv[] = { flatc, "-b", "-o", tmpdir, schema, json, NULL };
 	run_flatc(argv);
 
-	size_t len;
-	uint8_t *buf = read_file(bin, &len);
+	uint8_t *buf = read_file(bin, len);
 	struct bvapm_rec_verify_error err = { 0 };
-	int rc = bvapm_rec_verify(buf, len, NULL, &err);
+	int rc = bvapm_rec_verify(buf, *len, NULL, &err);
 	if (rc)
 		fprintf(stderr, "# verify: %d %s at %u\n", rc, err.what, err.offset);
 	assert_int_equal(rc, 0);
+	return buf;
+}
 
+/* flatc leaves default-valued scalars out; rendering them back gives the golden file. */
+static void assert_renders_golden(const uint8_t *buf, size_t len, const char *name)
+{
+	struct json_object *mine = bvapm_rec_to_json(buf, len, BVAPM_REC_JSON_DEFAULTS);
+	struct json_object *want = golden_named(name);
+	assert_non_null(mine);
+	assert_json_equal(mine, want, "bvapm_rec_to_json() of the flatc-encoded record");
+	json_object_put(mine);
+	json_object_put(want);
+}
+
+static void flatc_to_c(enum fixture_kind k)
+{
+	size_t len;
+	uint8_t *buf = flatc_encode_golden(fixture_names[k], &len);
 	bvapm_rec_record_ref r = bvapm_rec_root(buf);
 	switch (k) {
 	case FX_REQUEST:
@@ -389,14 +427,7 @@ static void flatc_to_c(enum fixture_kind k)
 	default:
 		fail();
 	}
-
-	/* flatc leaves default-valued scalars out; rendering them back gives the golden file. */
-	struct json_object *mine = bvapm_rec_to_json(buf, len, BVAPM_REC_JSON_DEFAULTS);
-	struct json_object *want = golden(k);
-	assert_non_null(mine);
-	assert_json_equal(mine, want, "bvapm_rec_to_json() of the flatc-encoded record");
-	json_object_put(mine);
-	json_object_put(want);
+	assert_renders_golden(buf, len, fixture_names[k]);
 	free(buf);
 }
 
@@ -404,6 +435,20 @@ static void test_flatc_request_read_by_c(void **s) { (void)s; flatc_to_c(FX_REQU
 static void test_flatc_fatal_read_by_c(void **s) { (void)s; flatc_to_c(FX_FATAL); }
 static void test_flatc_aborted_read_by_c(void **s) { (void)s; flatc_to_c(FX_ABORTED); }
 static void test_flatc_stats_read_by_c(void **s) { (void)s; flatc_to_c(FX_STATS); }
+
+static void test_flatc_job_read_by_c(void **s)
+{
+	(void)s;
+	size_t len;
+	uint8_t *buf = flatc_encode_golden("job", &len);
+	bvapm_rec_record_ref r = bvapm_rec_root(buf);
+	check_envelope(r, &fixture_envelope_job, BVAPM_REC_KIND_REQUEST);
+	check_request(bvapm_rec_record_body_request(r), &fixture_job);
+	assert_int_equal(bvapm_rec_request_kind(bvapm_rec_record_body_request(r)),
+		BVAPM_REC_REQUEST_KIND_JOB);
+	assert_renders_golden(buf, len, "job");
+	free(buf);
+}
 
 /* The typical request (50 SQL, 50 functions) round-trips through flatc too:
  * flatc's JSON of the C buffer, re-encoded by flatc, reads back equal. */
@@ -484,19 +529,48 @@ static void test_version_1_records_still_read(void **s)
 	}
 }
 
-/* golden/request.v2.bvr: the version-2 builder's bytes (call paths, error
- * stacks); they too must read back whatever the schema becomes. */
-static void test_version_2_records_still_read(void **s)
+/* golden/<name>.bvr, verified, with the schema version it was written with. */
+static uint8_t *read_golden_bytes(const char *name, unsigned version)
 {
-	(void)s;
 	char path[4096];
-	snprintf(path, sizeof path, "%s/request.v2.bvr", golden_dir);
+	snprintf(path, sizeof path, "%s/%s.bvr", golden_dir, name);
 	size_t len;
 	uint8_t *buf = read_file(path, &len);
 	assert_int_equal(bvapm_rec_verify(buf, len, NULL, NULL), 0);
+	assert_int_equal(bvapm_rec_record_schema_version(bvapm_rec_root(buf)), version);
+	return buf;
+}
+
+/* golden/request.v2.bvr: the version-2 builder's bytes (call paths, error
+ * stacks); they too must read back whatever the schema becomes. A record
+ * from before version 3 has no kind: it reads as a Request. */
+static void test_version_2_records_still_read(void **s)
+{
+	(void)s;
+	uint8_t *buf = read_golden_bytes("request.v2", 2);
 	bvapm_rec_record_ref r = bvapm_rec_root(buf);
-	assert_int_equal(bvapm_rec_record_schema_version(r), 2);
 	check_request(bvapm_rec_record_body_request(r), &fixture_request);
+	assert_int_equal(bvapm_rec_request_kind(bvapm_rec_record_body_request(r)),
+		BVAPM_REC_REQUEST_KIND_REQUEST);
+	free(buf);
+}
+
+/* golden/request.v3.bvr and job.v3.bvr: the version-3 builder's bytes (the
+ * request's kind written as Request, the job's as Job). */
+static void test_version_3_records_still_read(void **s)
+{
+	(void)s;
+	uint8_t *buf = read_golden_bytes("request.v3", 3);
+	bvapm_rec_record_ref r = bvapm_rec_root(buf);
+	check_request(bvapm_rec_record_body_request(r), &fixture_request);
+	free(buf);
+
+	buf = read_golden_bytes("job.v3", 3);
+	r = bvapm_rec_root(buf);
+	assert_true(bvapm_rec_record_pid(r) == fixture_envelope_job.pid);
+	check_request(bvapm_rec_record_body_request(r), &fixture_job);
+	assert_int_equal(bvapm_rec_request_kind(bvapm_rec_record_body_request(r)),
+		BVAPM_REC_REQUEST_KIND_JOB);
 	free(buf);
 }
 
@@ -621,14 +695,17 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_c_fatal_decoded_by_flatc),
 		cmocka_unit_test(test_c_aborted_decoded_by_flatc),
 		cmocka_unit_test(test_c_stats_decoded_by_flatc),
+		cmocka_unit_test(test_c_job_decoded_by_flatc),
 		cmocka_unit_test(test_flatc_request_read_by_c),
 		cmocka_unit_test(test_flatc_fatal_read_by_c),
 		cmocka_unit_test(test_flatc_aborted_read_by_c),
 		cmocka_unit_test(test_flatc_stats_read_by_c),
+		cmocka_unit_test(test_flatc_job_read_by_c),
 		cmocka_unit_test(test_typical_request_round_trips_through_flatc),
 		cmocka_unit_test(test_newer_schema_records_are_read),
 		cmocka_unit_test(test_version_1_records_still_read),
 		cmocka_unit_test(test_version_2_records_still_read),
+		cmocka_unit_test(test_version_3_records_still_read),
 	};
 	int failed = cmocka_run_group_tests_name("record flatc compatibility", tests, NULL, NULL);
 	remove_tmpdir();

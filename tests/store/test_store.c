@@ -3,9 +3,10 @@
  * test_store.c — unit tests of the store library (store/): a store opened
  * fresh is migrated to the current schema (the callback sees each version)
  * and takes every record kind once (a duplicate is reported, its children
- * not written again); a writer attached to a version-1 store writes what that
- * schema holds (no call paths, no error stacks) and leaves the connection
- * open; a file that is not a database, a store newer than this build and an
+ * not written again), a job with its kind, found through the jobs' index in
+ * worker and sequence order; a writer attached to a version-1 or version-2
+ * store writes what that schema holds (no call paths, no error stacks; no
+ * kind) and leaves the connection open; a file that is not a database, a store newer than this build and an
  * unopenable path are refused with a sentence; the transient errors are the
  * documented ones.
  */
@@ -25,6 +26,7 @@
 
 static _Alignas(8) uint8_t bufs[FX_COUNT][8192];
 static size_t lens[FX_COUNT];
+static _Alignas(8) uint8_t job_buf[8192];
 
 static int setup(void **state)
 {
@@ -34,7 +36,7 @@ static int setup(void **state)
 			return -1;
 		lens[k] = (size_t)n;
 	}
-	return 0;
+	return fixture_encode_job(job_buf, sizeof job_buf) > 0 ? 0 : -1;
 }
 
 static char *tmpdir(void)
@@ -108,17 +110,42 @@ static void test_open_put_every_kind_once(void **state)
 		assert_int_equal(bvapm_store_put(st, bufs[k], &dup), SQLITE_OK);
 		assert_true(dup);
 	}
+	bool dup = true;
+	assert_int_equal(bvapm_store_put(st, job_buf, &dup), SQLITE_OK);
+	assert_false(dup);
 	assert_int_equal(bvapm_store_commit(st), SQLITE_OK);
 	bvapm_store_close(st);
 
 	assert_int_equal(qpath(path, "PRAGMA user_version"), BVAPM_STORE_SCHEMA_VERSION);
 	assert_int_equal(qpath(path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
-	assert_int_equal(qpath(path, "SELECT count(*) FROM requests"), 1);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM requests"), 2);
+	assert_int_equal(qpath(path, "SELECT kind FROM requests WHERE method = 'GET'"), 0);
+	assert_int_equal(qpath(path, "SELECT kind FROM requests WHERE method = 'JOB'"), 1);
+	assert_int_equal(qpath(path, "SELECT mem_end_bytes FROM requests WHERE kind = 1"),
+	                 fixture_job.mem_end_bytes);
+	/* A worker's jobs in order come from the jobs' index: no scan of the
+	 * requests, no sort. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *plan;
+	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT pid, mem_end_bytes FROM "
+	                                        "requests WHERE kind = 1 ORDER BY pid, "
+	                                        "producer_start_unix_ns, sequence", -1, &plan, NULL),
+	                 SQLITE_OK);
+	int steps = 0;
+	while (sqlite3_step(plan) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(plan, 3);
+		assert_non_null(strstr(detail, "requests_job_worker"));
+		steps++;
+	}
+	assert_int_equal(steps, 1);
+	sqlite3_finalize(plan);
+	sqlite3_close(db);
 	assert_int_equal(qpath(path, "SELECT count(*) FROM fatals"), 1);
 	assert_int_equal(qpath(path, "SELECT count(*) FROM aborted"), 1);
 	assert_int_equal(qpath(path, "SELECT count(*) FROM stats"), fixture_stats.counter_count);
 	assert_int_equal(qpath(path, "SELECT count(*) FROM checkpoints WHERE request_id IS NOT NULL"),
-	                 fixture_request.checkpoint_count);
+	                 fixture_request.checkpoint_count + fixture_job.checkpoint_count);
 	assert_int_equal(qpath(path, "SELECT count(*) FROM call_paths"),
 	                 fixture_request.call_path_count);
 	assert_int_equal(qpath(path, "SELECT count(*) FROM errors WHERE stack IS NOT NULL"), 1);
@@ -161,6 +188,34 @@ static void test_attach_version_1(void **state)
 	assert_int_equal(q(db, "SELECT count(*) FROM pragma_table_info('errors') "
 	                       "WHERE name = 'stack'"), 0);
 	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'call_paths'"), 0);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	rmdir_all(dir);
+}
+
+/* Version 2 has no requests.kind: a job is stored as a request. */
+static void test_attach_version_2(void **state)
+{
+	char *dir = tmpdir(), path[600];
+	snprintf(path, sizeof path, "%s/old.db", dir);
+	char err[256] = "";
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(bvapm_store_migrate(db, 2, NULL, NULL, err, sizeof err), SQLITE_OK);
+	struct bvapm_store *st = bvapm_store_attach(db, "old", err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(bvapm_store_begin(st), SQLITE_OK);
+	bool dup = true;
+	assert_int_equal(bvapm_store_put(st, job_buf, &dup), SQLITE_OK);
+	assert_false(dup);
+	assert_int_equal(bvapm_store_put(st, bufs[FX_REQUEST], &dup), SQLITE_OK);
+	assert_false(dup);
+	assert_int_equal(bvapm_store_commit(st), SQLITE_OK);
+	bvapm_store_close(st);
+
+	assert_int_equal(q(db, "SELECT count(*) FROM requests"), 2);
+	assert_int_equal(q(db, "SELECT count(*) FROM call_paths"), fixture_request.call_path_count);
+	assert_int_equal(q(db, "SELECT count(*) FROM pragma_table_info('requests') "
+	                       "WHERE name = 'kind'"), 0);
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 	rmdir_all(dir);
 }
@@ -218,6 +273,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_put_every_kind_once),
 		cmocka_unit_test(test_attach_version_1),
+		cmocka_unit_test(test_attach_version_2),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_transient),
 	};

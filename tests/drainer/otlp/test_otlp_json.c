@@ -3,7 +3,7 @@
  * test_otlp_json.c — the record to OTLP JSON mapping, field by field, for
  * records encoded with the codec (the fixtures of tests/record): request span
  * with SQL child spans, checkpoint and exception events; fatal/OOM; aborted;
- * derived ids; resource grouping; skipped stats; invalid UTF-8.
+ * jobs (CONSUMER spans "job NAME", their fatal errors and aborted records too); derived ids; resource grouping; skipped stats; invalid UTF-8.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -315,6 +315,84 @@ static void test_aborted(void **state)
 	json_object_put(doc);
 }
 
+/* A job: CONSUMER span "job NAME", no HTTP attributes; a failed one (status
+ * not 0) is an error; the fatal error and the aborted record of a job (method
+ * "JOB") are CONSUMER "job NAME" spans too, while requests stay SERVER. */
+static void test_job_spans(void **state)
+{
+	(void)state;
+	ssize_t len = fixture_encode_job(R[0].buf, sizeof R[0].buf);
+	assert_true(len > 0);
+	test_rec_wrap(&R[0], len);
+	struct bvapm_rec_request failed = fixture_job;
+	failed.status = 1;
+	failed.keep_reason = BVAPM_REC_KEEP_ERROR;
+	failed.route = bvapm_rec_cstr("");               /* the name from the URI then */
+	encode_request(&R[1], &fixture_envelope_job, &failed);
+	struct bvapm_rec_fatal fatal = fixture_fatal;
+	fatal.method = bvapm_rec_cstr("JOB");
+	fatal.uri = bvapm_rec_cstr("import");
+	fatal.route = bvapm_rec_cstr("import");
+	len = bvapm_rec_encode_fatal(R[2].buf, sizeof R[2].buf, &fixture_envelope_job, &fatal);
+	assert_true(len > 0);
+	test_rec_wrap(&R[2], len);
+	struct bvapm_rec_aborted aborted = fixture_aborted;
+	aborted.method = bvapm_rec_cstr("JOB");
+	aborted.uri = bvapm_rec_cstr("send-mail");
+	len = bvapm_rec_encode_aborted(R[3].buf, sizeof R[3].buf, &fixture_envelope_job, &aborted);
+	assert_true(len > 0);
+	test_rec_wrap(&R[3], len);
+
+	struct bvapm_sink_record recs[4] = { R[0].rec, R[1].rec, R[2].rec, R[3].rec };
+	struct json_object *doc = build(recs, 4, NULL);
+	struct json_object *rs = resource_spans(doc, 0);
+	assert_string_equal(test_attr_str(json_object_object_get(rs, "resource"), "host.name"),
+	                    "worker-01");
+	struct json_object *spans = spans_of(rs);
+	struct json_object *s = json_object_array_get_idx(spans, 0);
+	assert_string_equal(test_get_str(s, "name"), "job import");
+	assert_int_equal(json_object_get_int(json_object_object_get(s, "kind")), 5);
+	assert_string_equal(test_get_str(s, "traceId"), "0af7651916cd43dd8448eb211c80319c");
+	assert_string_equal(test_get_str(s, "parentSpanId"), "b7ad6b7169203319");
+	assert_string_equal(test_get_str(s, "startTimeUnixNano"), "1700000200000000000");
+	assert_string_equal(test_get_str(s, "endTimeUnixNano"), "1700000200250000000");
+	assert_string_equal(test_attr_str(s, "messaging.operation.type"), "process");
+	assert_string_equal(test_attr_str(s, "bvapm.job.name"), "import");
+	assert_string_equal(test_attr_str(s, "bvapm.job.status"), "0");
+	assert_string_equal(test_attr_str(s, "bvapm.sapi"), "cli");
+	assert_string_equal(test_attr_str(s, "bvapm.memory.end_bytes"), "50380800");
+	assert_string_equal(test_attr_str(s, "bvapm.tag.queue"), "imports");
+	assert_null(test_attr(s, "http.request.method"));
+	assert_null(test_attr(s, "http.response.status_code"));
+	assert_null(test_attr(s, "url.path"));
+	assert_null(json_object_object_get(s, "status"));   /* succeeded */
+	assert_int_equal(json_object_array_length(json_object_object_get(s, "events")), 3);
+
+	s = json_object_array_get_idx(spans, 1);
+	assert_string_equal(test_get_str(s, "name"), "job import");
+	assert_int_equal(json_object_get_int(json_object_object_get(s, "kind")), 5);
+	assert_string_equal(test_attr_str(s, "bvapm.job.status"), "1");
+	assert_error_status(s, "job failed (status 1)");
+
+	s = json_object_array_get_idx(spans, 2);
+	assert_string_equal(test_get_str(s, "name"), "job import");
+	assert_int_equal(json_object_get_int(json_object_object_get(s, "kind")), 5);
+	assert_string_equal(test_attr_str(s, "bvapm.job.name"), "import");
+	assert_string_equal(test_attr_str(s, "bvapm.fatal"), "true");
+	assert_null(test_attr(s, "http.request.method"));
+	assert_error_status(s, "out of memory");
+
+	/* the aborted record's resource is the dead worker's */
+	s = json_object_array_get_idx(spans_of(resource_spans(doc, 1)), 0);
+	assert_non_null(s);
+	assert_string_equal(test_get_str(s, "name"), "job send-mail");
+	assert_int_equal(json_object_get_int(json_object_object_get(s, "kind")), 5);
+	assert_string_equal(test_attr_str(s, "bvapm.job.name"), "send-mail");
+	assert_null(test_attr(s, "url.path"));
+	assert_error_status(s, "aborted: worker died");
+	json_object_put(doc);
+}
+
 static void test_stats_skipped_and_grouping(void **state)
 {
 	struct bvapm_otlp_json_stats st;
@@ -423,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_error_status),
 		cmocka_unit_test(test_fatal_oom),
 		cmocka_unit_test(test_aborted),
+		cmocka_unit_test(test_job_spans),
 		cmocka_unit_test(test_stats_skipped_and_grouping),
 		cmocka_unit_test(test_invalid_utf8_and_encode),
 		cmocka_unit_test(test_typical_and_minimal),
