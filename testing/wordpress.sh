@@ -33,7 +33,9 @@
 #   wp_page NAME [CURL ARGS...]
 #                        the page NAME of WP_PAGES, with its method and body
 #   wp_stop              stack_stop, the server stopped, the configuration
-#                        file removed (safe to call twice, or before setup)
+#                        file removed (safe to call twice, or before setup);
+#                        a configuration left behind by a site killed outright
+#                        (its DIR gone) is removed by the next wp_setup
 # Needs: the Debian packages wordpress, wordpress-theme-twentytwentythree,
 # mariadb-server, php8.2-fpm, php8.2-mysql, nginx; root (the configuration is
 # written to /etc/wordpress).
@@ -42,7 +44,7 @@ WP_ROOT=/usr/share/wordpress
 WP_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/wordpress" && pwd)
 # the modules WordPress uses, loaded by name (the tests' PHP reads no php.ini)
 WP_PHP_MODULES=(extension=mysqlnd extension=mysqli extension=ctype extension=iconv extension=mbstring
-                extension=fileinfo extension=exif memory_limit=256M)
+                extension=fileinfo extension=exif)
 
 wp_setup() {
   local dir=$1 port=$2
@@ -50,6 +52,7 @@ wp_setup() {
   dir=$(cd "$dir" && pwd) # the configuration names it
   ln -sfn "$WP_ROOT/wp-content/themes" "$dir/wp-content/themes"
   ln -sfn "$WP_HERE/offline.php" "$dir/wp-content/mu-plugins/offline.php"
+  _wp_remove_orphans
   mariadb_start "$dir/mariadb" || return 1
   WP_HOST=bvapm-wp-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n').test
   WP_PORT=$port WP_HOSTPORT=$WP_HOST:$port WP_PAGES=$dir/pages
@@ -103,6 +106,18 @@ wp_page() {
   done < "$WP_PAGES"
   echo "no page $name in $WP_PAGES" >&2
   return 1
+}
+
+# The configuration of a site whose directory is gone (its test was killed
+# before it could clean up): removed, by the name only this file gives.
+_wp_remove_orphans() {
+  local f content
+  for f in /etc/wordpress/config-bvapm-wp-*.test.php; do
+    [ -f "$f" ] || continue
+    content=$(sed -n "s/^define('WP_CONTENT_DIR', '\(.*\)');\$/\1/p" "$f")
+    [ -n "$content" ] && [ ! -d "$content" ] && rm -f "$f"
+  done
+  return 0
 }
 
 wp_stop() {

@@ -46,13 +46,13 @@ fetch_pages() {
 }
 
 port=$(free_port)
-stack_start "$dir/plain" "$port" "" e2esf off || bail "php-fpm without bvapm, nginx"
+stack_start "$dir/plain" "$port" "" e2esf off || bail "php-fpm without bvapm and nginx did not start"
 fetch_pages plain
 stack_stop
 
-drainer_start "$drainer" "$dir" e2esf --set ring.size=4M || bail "drainer created the ring"
+drainer_start "$drainer" "$dir" e2esf --set ring.size=4M || bail "the drainer did not create its ring"
 # overhead_budget_us=0: the guard must not turn detail down on a loaded machine
-stack_start "$dir/agent" "$port" "$so" e2esf aggressive bvapm.overhead_budget_us=0 || bail "php-fpm with bvapm, nginx"
+stack_start "$dir/agent" "$port" "$so" e2esf aggressive bvapm.overhead_budget_us=0 || bail "php-fpm with bvapm and nginx did not start"
 fetch_pages agent
 # a record is written when the request ends, which may be after its answer
 # (Response::send() finishes the FastCGI request): wait for them
