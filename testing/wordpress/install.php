@@ -21,6 +21,14 @@ if ($pages_file === null) {
     exit(2);
 }
 
+function ok_or_die($r, string $what) {
+    if (is_wp_error($r) || !$r) {
+        fwrite(STDERR, "install.php: $what: " . (is_wp_error($r) ? $r->get_error_message() : 'failed') . "\n");
+        exit(1);
+    }
+    return $r;
+}
+
 mysqli_report(MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT);
 $db = new mysqli('localhost', 'root', '', '', 0, $socket);
 $db->query('CREATE DATABASE IF NOT EXISTS wordpress');
@@ -40,17 +48,9 @@ require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 // a permalink structure already set keeps the installer from probing the
 // site over HTTP for one that works
 add_filter('pre_option_permalink_structure', fn() => '/%postname%/');
-$r = wp_install('bvapm test site', 'admin', 'admin@example.invalid', true, '', 'admin-password');
+ok_or_die(wp_install('bvapm test site', 'admin', 'admin@example.invalid', true, '', 'admin-password'), 'wp_install');
 remove_all_filters('pre_option_permalink_structure');
 $wp_rewrite->set_permalink_structure('/%postname%/');
-
-function ok_or_die($r, string $what) {
-    if (is_wp_error($r) || !$r) {
-        fwrite(STDERR, "install.php: $what: " . (is_wp_error($r) ? $r->get_error_message() : 'failed') . "\n");
-        exit(1);
-    }
-    return $r;
-}
 
 $category = ok_or_die(wp_insert_term('Agents', 'category', ['slug' => 'agents']), 'category');
 $tag = ok_or_die(wp_insert_term('Shared memory', 'post_tag', ['slug' => 'shared-memory']), 'tag');
@@ -99,6 +99,4 @@ $pages = [
     ['cron', 'GET', '/wp-cron.php'],
 ];
 $lines = array_map(fn(array $p) => implode(' ', $p) . "\n", $pages);
-if (file_put_contents($pages_file, implode('', $lines)) === false) {
-    exit(1);
-}
+ok_or_die(file_put_contents($pages_file, implode('', $lines)), "writing $pages_file");
