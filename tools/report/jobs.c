@@ -191,7 +191,8 @@ int report_job_workers_load(struct report *r, struct job_workers *w)
 	}
 	sqlite3_finalize(s);
 	if (!bad && rc == SQLITE_DONE && finish_worker(&c, w) == 0) {
-		qsort(w->v, w->n, sizeof *w->v, cmp_workers);
+		if (w->n > 1) /* w->v is NULL when there are none */
+			qsort(w->v, w->n, sizeof *w->v, cmp_workers);
 		return 0;
 	}
 	free(c.host);
