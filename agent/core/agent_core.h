@@ -42,6 +42,7 @@ typedef void (*bvapm_agent_log_fn)(const char *line);
 struct bvapm_agent_request_start {
 	const char *method, *uri, *script, *sapi;
 	const char *traceparent;      /* incoming W3C header, or NULL */
+	const char *tracestate;       /* incoming W3C tracestate, or NULL: passed on with outbound calls */
 	bool forced;                  /* force header or cookie present */
 	bool job;                     /* a job of a long-running process (bvapm_job_start) */
 	uint64_t mem_bytes;           /* memory in use, as the engine reports it */

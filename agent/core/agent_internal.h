@@ -158,6 +158,7 @@ struct agent_request {
 	bool job;                         /* a job (bvapm_job_start), not a request */
 	bool route_named;                 /* bvapm_route() named it: detection leaves it alone */
 	const char *method, *uri, *sapi;  /* copies in the request's arena */
+	const char *tracestate;           /* the incoming W3C tracestate (at most 512 bytes), or NULL */
 	const char *route;                /* the script's path until bvapm_route() names the endpoint */
 	struct bvapm_rec_checkpoint checkpoints[BVAPM_AGENT_MAX_CHECKPOINTS];
 	uint32_t checkpoint_count, checkpoints_dropped;

@@ -15,6 +15,7 @@
  * Threads: the PHP thread only.
  */
 #include "agent_internal.h"
+#include "agent_calls.h"
 #include "agent_sql.h"
 
 static bool fatal_written; /* this request's fatal-error record */
@@ -63,6 +64,7 @@ uint64_t agent_record_request(const struct bvapm_rec_envelope *env,
 		.call_path_count = profile->path_count,
 	};
 	agent_req.agent_ns += bvapm_agent_sql_fill(&req);
+	agent_calls_fill(&req);
 	uint64_t t_enc = agent_clock_ns(CLOCK_MONOTONIC);
 	req.agent_ns = agent_req.agent_ns + (t_enc - t1);
 	agent_write_request(env, &req);

@@ -98,6 +98,9 @@ void agent_request_begin(const struct bvapm_agent_request_start *s, uint64_t mon
 	agent_req.uri = arena_cstr(s->uri);
 	agent_req.route = arena_cstr(s->script);
 	agent_req.sapi = arena_cstr(s->sapi);
+	agent_req.tracestate = s->tracestate != NULL
+	                           ? arena_str(s->tracestate, strnlen(s->tracestate, 512)).ptr
+	                           : NULL;
 }
 
 /* ---- the PHP API and engine facts ------------------------------------------ */

@@ -98,8 +98,8 @@ static bool cookie_present(const char *cookie)
 }
 
 /* CLI only: the environment does not change between the requests of one
- * process, so TRACEPARENT and BVAPM_PROFILE are read once. */
-static const char *cli_traceparent;
+ * process, so TRACEPARENT, TRACESTATE and BVAPM_PROFILE are read once. */
+static const char *cli_traceparent, *cli_tracestate;
 static bool cli_forced, cli_env_read;
 
 static void read_cli_env(void)
@@ -107,6 +107,7 @@ static void read_cli_env(void)
 	const char *p = getenv("BVAPM_PROFILE");
 
 	cli_traceparent = getenv("TRACEPARENT");
+	cli_tracestate = cli_traceparent != NULL ? getenv("TRACESTATE") : NULL;
 	cli_forced = p != NULL && strcmp(p, "1") == 0;
 	cli_env_read = true;
 }
@@ -132,6 +133,9 @@ void bvapm_hooks_request_begin(void)
 	if (cli && !cli_env_read)
 		read_cli_env();
 	char *traceparent = cli ? NULL : sapi_getenv("HTTP_TRACEPARENT", sizeof("HTTP_TRACEPARENT") - 1);
+	char *tracestate = cli || traceparent == NULL
+	                       ? NULL
+	                       : sapi_getenv("HTTP_TRACESTATE", sizeof("HTTP_TRACESTATE") - 1);
 	/* The path the client asked for (a front controller's SAPI request_uri
 	 * is its script name); the query string is left out: it often carries
 	 * tokens and personal data. */
@@ -147,12 +151,15 @@ void bvapm_hooks_request_begin(void)
 	s.script = SG(request_info).path_translated;
 	s.sapi = sapi_module.name;
 	s.traceparent = cli ? cli_traceparent : traceparent;
+	s.tracestate = cli ? cli_tracestate : tracestate;
 	s.forced = bvapm_hooks_forced();
 	s.mem_bytes = zend_memory_usage(0);
 	s.mem_peak_bytes = zend_memory_peak_usage(0);
 	bvapm_agent_request_begin(&s);
 	if (traceparent != NULL)
 		efree(traceparent);
+	if (tracestate != NULL)
+		efree(tracestate);
 	if (request_uri != NULL)
 		efree(request_uri);
 }

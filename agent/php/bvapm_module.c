@@ -119,6 +119,14 @@ PHP_INI_BEGIN()
 	                    zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_BOOLEAN("bvapm.job_peak_reset", "0", PHP_INI_SYSTEM, OnUpdateBool, job_peak_reset,
 	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.http_capture", "1", PHP_INI_SYSTEM, on_update_bool, http_capture,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.cache_capture", "1", PHP_INI_SYSTEM, on_update_bool, cache_capture,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.trace_propagation", "1", PHP_INI_SYSTEM, on_update_bool, trace_propagation,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.http_keep_query", "0", PHP_INI_SYSTEM, on_update_bool, http_keep_query,
+	                    zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_BOOLEAN("bvapm.sql_capture", "1", PHP_INI_SYSTEM, on_update_bool, sql_capture,
 	                    zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_BOOLEAN("bvapm.sql_keep_literals", "0", PHP_INI_SYSTEM, on_update_bool,
@@ -420,6 +428,10 @@ static void configure_core(void)
 	cfg.service = BVAPM_G(service);
 	cfg.sql.capture = BVAPM_G(sql_capture);
 	cfg.sql.keep_literals = BVAPM_G(sql_keep_literals);
+	cfg.calls.http = BVAPM_G(http_capture);
+	cfg.calls.cache = BVAPM_G(cache_capture);
+	cfg.calls.propagate = BVAPM_G(trace_propagation);
+	cfg.calls.keep_query = BVAPM_G(http_keep_query);
 	for (int s = 0; s < BVAPM_SETTING_COUNT; s++)
 		bvapm_agent_config_set_number(&cfg, s, load_number(s));
 	cfg.profile = profile_configured = profile_wanted(BVAPM_G(profile), cfg.mode);

@@ -32,6 +32,10 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	char *service;
 	char *force_header;
 	char *force_cookie;
+	bool http_capture;
+	bool cache_capture;
+	bool trace_propagation;
+	bool http_keep_query;
 	bool sql_capture;
 	bool sql_keep_literals;
 	zend_long sql_n_plus_one_threshold;
