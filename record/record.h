@@ -174,6 +174,43 @@ struct bvapm_rec_call_path {
 	uint64_t exclusive_ns;
 };
 
+/* What a timed call of a request is (v4): enum SpanKind. */
+enum bvapm_rec_span_kind {
+	BVAPM_REC_SPAN_UNKNOWN = 0,
+	BVAPM_REC_SPAN_SQL = 1,          /* one execution of a statement */
+	BVAPM_REC_SPAN_HTTP = 2,         /* an outbound HTTP request (curl, http:// streams) */
+	BVAPM_REC_SPAN_CACHE = 3,        /* a Redis or Memcached command */
+};
+
+/* One timed call of the request, with its real start and end (v4): the
+ * request's timeline and the OTLP sink's child spans. */
+struct bvapm_rec_span {
+	uint8_t kind;                    /* enum bvapm_rec_span_kind */
+	bvapm_rec_str name;              /* SQL: normalized statement; HTTP: "GET /path"; cache: command */
+	bvapm_rec_str target;            /* HTTP: scheme://host:port; cache: "redis host:port"; SQL: absent */
+	uint64_t start_offset_ns;        /* since the request's start, ns */
+	uint64_t duration_ns;
+	uint16_t status;                 /* HTTP status (0: none) */
+	bvapm_rec_str error;             /* absent: succeeded; else why ("timeout", "connection refused") */
+	uint64_t bytes;                  /* HTTP: response bytes */
+	bool has_span_id;
+	uint8_t span_id[8];              /* the span's id (HTTP: the one sent in traceparent) */
+};
+
+/* Outbound calls of one request, aggregated by kind, target and name (v4):
+ * like SqlStatement, for HTTP calls and cache commands. */
+struct bvapm_rec_external {
+	uint8_t kind;                    /* enum bvapm_rec_span_kind: HTTP or CACHE */
+	bvapm_rec_str target;            /* HTTP: scheme://host:port; cache: "redis host:port" */
+	bvapm_rec_str name;              /* HTTP: "GET /path"; cache: command ("GET", "HMSET") */
+	uint32_t count;
+	uint64_t total_ns, max_ns;
+	uint32_t errors;                 /* calls that failed */
+	uint64_t bytes;                  /* HTTP: response bytes, all calls */
+	uint64_t keys;                   /* cache: keys the commands named, all calls */
+	bool repeated;                   /* count >= the N+1 threshold: the same call in a loop */
+};
+
 struct bvapm_rec_tag {
 	bvapm_rec_str key;
 	bvapm_rec_str value;
@@ -204,6 +241,9 @@ struct bvapm_rec_request {
 	const struct bvapm_rec_counter *counters;    uint32_t counter_count;
 	const struct bvapm_rec_call_path *call_paths; uint32_t call_path_count; /* v2 */
 	uint8_t kind;                    /* enum bvapm_rec_request_kind (v3) */
+	const struct bvapm_rec_span *spans;          uint32_t span_count;     /* v4: the longest, by start */
+	uint32_t span_total_count;       /* v4: timed calls in the request, listed or not */
+	const struct bvapm_rec_external *external;   uint32_t external_count; /* v4: by total_ns, largest first */
 	/* sql_dropped / functions_dropped / call_paths_dropped are set by the builder. */
 };
 

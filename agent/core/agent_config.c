@@ -82,6 +82,7 @@ void bvapm_agent_config_defaults(struct bvapm_agent_config *cfg)
 		.profile = false, /* bvapm.profile=auto: no observer in light mode */
 		.service = "",
 		.sql = {.capture = true, .keep_literals = false},
+		.calls = {.http = true, .cache = true, .propagate = true, .keep_query = false},
 		.host = NULL,
 		.attach_retry_ms = BVAPM_AGENT_ATTACH_RETRY_MS,
 		.ring_owner = (uid_t)-1,

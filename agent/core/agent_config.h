@@ -53,6 +53,14 @@ struct bvapm_agent_sql_config {
 	uint32_t max_statements;       /* bvapm.sql_max_statements (1..5000) */
 };
 
+/* Outbound calls (agent_calls.h). */
+struct bvapm_agent_calls_config {
+	bool http;                     /* bvapm.http_capture: curl and http:// streams */
+	bool cache;                    /* bvapm.cache_capture: Redis and Memcached */
+	bool propagate;                /* bvapm.trace_propagation: traceparent sent with HTTP calls */
+	bool keep_query;               /* bvapm.http_keep_query: URLs keep their query string */
+};
+
 struct bvapm_agent_config {
 	bool enabled;
 	const char *ring_name;
@@ -67,6 +75,7 @@ struct bvapm_agent_config {
 	uint32_t profile_max_functions; /* distinct functions tracked per request */
 	const char *service;          /* service / application name */
 	struct bvapm_agent_sql_config sql; /* SQL capture (agent_sql.h) */
+	struct bvapm_agent_calls_config calls; /* outbound calls (agent_calls.h) */
 	const char *host;             /* host name (NULL: gethostname at init) */
 	uint32_t attach_retry_ms;     /* between attach attempts while no ring (>= 1) */
 	uid_t ring_owner;             /* the drainer's user, trusted besides root and our own

@@ -8,7 +8,7 @@
  * check that our ring still stands at its path; then — the overhead guard
  * measures from here — the kill switch (one relaxed load), the keep
  * decision, the request's facts, its trace context, the function profile,
- * the live slot and the SQL capture.
+ * the live slot, the SQL capture and the timed calls.
  *
  * Request end (RSHUTDOWN): the keep decision sees the wall time and the
  * outcome; the live slot is cleared and the profile closed whether or not
@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "agent_calls.h"
 #include "agent_sql.h"
 
 struct bvapm_agent_config agent_cfg;
@@ -86,6 +87,8 @@ int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn lo
 		rc = agent_request_init();
 	if (rc == 0)
 		rc = bvapm_agent_sql_init(&agent_cfg.sql);
+	if (rc == 0)
+		rc = agent_calls_init(&agent_cfg.calls, agent_cfg.sql.n_plus_one_threshold);
 	if (rc != 0) {
 		bvapm_agent_shutdown();
 		return rc;
@@ -100,6 +103,7 @@ void bvapm_agent_shutdown(void)
 {
 	agent_detach();
 	bvapm_agent_sql_shutdown();
+	agent_calls_free();
 	agent_write_free();
 	agent_request_free();
 	agent_profiling_free();
@@ -126,6 +130,7 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 
 	agent_active = false;
 	bvapm_agent_sql_request_end(); /* off until this request is known to record */
+	agent_calls_request_end();
 	agent_trace_clear();
 	if (!initialised || !agent_cfg.enabled)
 		return;
@@ -152,6 +157,7 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 		bvapm_ring_slot_request_begin(ring, agent_trace.hex, agent_req.method, agent_req.uri,
 		                              agent_req.start_wall_ns, t0);
 	bvapm_agent_sql_request_begin(!reduced, ring);
+	agent_calls_request_begin(!reduced, t0);
 	agent_active = true;
 	agent_req.agent_ns = agent_clock_ns(CLOCK_MONOTONIC) - t0;
 }
@@ -162,6 +168,7 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 		return;
 	agent_active = false;
 	bvapm_agent_sql_request_end();
+	agent_calls_request_end();
 	uint64_t t1 = agent_clock_ns(CLOCK_MONOTONIC);
 	uint8_t reason = agent_keep_end(t1 - agent_req.start_mono_ns, e->failed || e->status >= 500);
 

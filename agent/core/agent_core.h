@@ -42,8 +42,11 @@ typedef void (*bvapm_agent_log_fn)(const char *line);
 struct bvapm_agent_request_start {
 	const char *method, *uri, *script, *sapi;
 	const char *traceparent;      /* incoming W3C header, or NULL */
+	const char *tracestate;       /* incoming W3C tracestate, or NULL: passed on with outbound calls */
 	bool forced;                  /* force header or cookie present */
+	bool job;                     /* a job of a long-running process (bvapm_job_start) */
 	uint64_t mem_bytes;           /* memory in use, as the engine reports it */
+	uint64_t mem_peak_bytes;      /* the engine's peak so far (a job's starts mid-process) */
 };
 
 /* Facts at its end. */
@@ -78,6 +81,11 @@ void bvapm_agent_tag(const char *key, size_t klen, const char *value, size_t vle
 /* Names the request's endpoint (a framework's route pattern): the record's
  * route, instead of the script path. At most 256 bytes; last call wins. */
 void bvapm_agent_route(const char *name, size_t len);
+/* A route found without the application's help (a framework's own state at
+ * the end of the request): taken unless bvapm_route() named the request. */
+void bvapm_agent_route_detected(const char *name, size_t len);
+/* The current request is a job (bvapm_job_start), not a web or CLI request. */
+bool bvapm_agent_in_job(void);
 void bvapm_agent_count(const char *name, size_t len, int64_t by);
 void bvapm_agent_error(const char *type, const char *message, size_t mlen, const char *file,
                        uint32_t line);

@@ -154,7 +154,11 @@ struct agent_request {
 	uint64_t agent_ns;                /* the agent's own time so far: each entry point adds its part */
 	uint64_t cpu_user_us, cpu_sys_us; /* at start */
 	uint64_t mem_start;
+	uint64_t peak_start;              /* the engine's peak at start (jobs: the process's so far) */
+	bool job;                         /* a job (bvapm_job_start), not a request */
+	bool route_named;                 /* bvapm_route() named it: detection leaves it alone */
 	const char *method, *uri, *sapi;  /* copies in the request's arena */
+	const char *tracestate;           /* the incoming W3C tracestate (at most 512 bytes), or NULL */
 	const char *route;                /* the script's path until bvapm_route() names the endpoint */
 	struct bvapm_rec_checkpoint checkpoints[BVAPM_AGENT_MAX_CHECKPOINTS];
 	uint32_t checkpoint_count, checkpoints_dropped;
@@ -172,6 +176,13 @@ void agent_request_free(void);
 /* Empties the collections and takes the request's facts and start times. */
 void agent_request_begin(const struct bvapm_agent_request_start *s, uint64_t mono_now);
 void agent_cpu_now(uint64_t *user_us, uint64_t *sys_us); /* getrusage(RUSAGE_SELF) */
+/* The request's peak memory, given the engine's peak now. A request's is the
+ * engine's (reset at each request start). A job's: the engine's peak when it
+ * rose during the job; else the job never reached the process's earlier peak,
+ * and the most it is known to have used is the largest of its start, its
+ * checkpoints and `mem_now` (the peak is never reset: the application's
+ * memory_get_peak_usage() stays what it would be without the agent). */
+uint64_t agent_request_peak(uint64_t engine_peak, uint64_t mem_now);
 
 /* ---- agent_profiling.c -------------------------------------------------------- */
 

@@ -15,6 +15,7 @@
  * Threads: the PHP thread only.
  */
 #include "agent_internal.h"
+#include "agent_calls.h"
 #include "agent_sql.h"
 
 static bool fatal_written; /* this request's fatal-error record */
@@ -46,8 +47,9 @@ uint64_t agent_record_request(const struct bvapm_rec_envelope *env,
 		.cpu_sys_us = sys - agent_req.cpu_sys_us,
 		.mem_start_bytes = agent_req.mem_start,
 		.mem_end_bytes = e->mem_bytes,
-		.mem_peak_bytes = e->mem_peak_bytes,
+		.mem_peak_bytes = agent_request_peak(e->mem_peak_bytes, e->mem_bytes),
 		.mem_limit_bytes = e->mem_limit_bytes,
+		.kind = agent_req.job ? BVAPM_REC_REQUEST_KIND_JOB : BVAPM_REC_REQUEST_KIND_REQUEST,
 		.checkpoints = agent_req.checkpoints,
 		.checkpoint_count = agent_req.checkpoint_count,
 		.errors = agent_req.errors,
@@ -62,6 +64,7 @@ uint64_t agent_record_request(const struct bvapm_rec_envelope *env,
 		.call_path_count = profile->path_count,
 	};
 	agent_req.agent_ns += bvapm_agent_sql_fill(&req);
+	agent_calls_fill(&req);
 	uint64_t t_enc = agent_clock_ns(CLOCK_MONOTONIC);
 	req.agent_ns = agent_req.agent_ns + (t_enc - t1);
 	agent_write_request(env, &req);
@@ -93,7 +96,7 @@ void bvapm_agent_fatal(const struct bvapm_agent_fatal *f)
 		.start_unix_ns = agent_req.start_wall_ns,
 		.wall_ns = t0 - agent_req.start_mono_ns,
 		.mem_usage_bytes = f->mem_bytes,
-		.mem_peak_bytes = f->mem_peak_bytes,
+		.mem_peak_bytes = agent_request_peak(f->mem_peak_bytes, f->mem_bytes),
 		.mem_limit_bytes = f->mem_limit_bytes,
 		.checkpoints = agent_req.checkpoints,
 		.checkpoint_count = agent_req.checkpoint_count,

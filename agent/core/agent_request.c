@@ -90,11 +90,17 @@ void agent_request_begin(const struct bvapm_agent_request_start *s, uint64_t mon
 	agent_req.start_wall_ns = agent_clock_ns(CLOCK_REALTIME);
 	agent_req.start_mono_ns = mono_now;
 	agent_req.mem_start = s->mem_bytes;
+	agent_req.peak_start = s->mem_peak_bytes;
+	agent_req.job = s->job;
+	agent_req.route_named = false;
 	agent_cpu_now(&agent_req.cpu_user_us, &agent_req.cpu_sys_us);
 	agent_req.method = arena_cstr(s->method);
 	agent_req.uri = arena_cstr(s->uri);
 	agent_req.route = arena_cstr(s->script);
 	agent_req.sapi = arena_cstr(s->sapi);
+	agent_req.tracestate = s->tracestate != NULL
+	                           ? arena_str(s->tracestate, strnlen(s->tracestate, 512)).ptr
+	                           : NULL;
 }
 
 /* ---- the PHP API and engine facts ------------------------------------------ */
@@ -128,13 +134,42 @@ void bvapm_agent_checkpoint(const char *label, size_t len, uint64_t mem, uint64_
 	agent_req.agent_ns += agent_clock_ns(CLOCK_MONOTONIC) - t0;
 }
 
+uint64_t agent_request_peak(uint64_t engine_peak, uint64_t mem_now)
+{
+	if (!agent_req.job || engine_peak > agent_req.peak_start)
+		return engine_peak;
+	uint64_t most = agent_req.mem_start > mem_now ? agent_req.mem_start : mem_now;
+	for (uint32_t i = 0; i < agent_req.checkpoint_count; i++)
+		if (agent_req.checkpoints[i].mem_bytes > most)
+			most = agent_req.checkpoints[i].mem_bytes;
+	return most;
+}
+
+static void set_route(const char *name, size_t len)
+{
+	bvapm_rec_str r = arena_str(name, len > 256 ? 256 : len);
+	if (r.ptr != NULL)
+		agent_req.route = r.ptr;
+}
+
 void bvapm_agent_route(const char *name, size_t len)
 {
 	if (!agent_active || len == 0)
 		return;
-	bvapm_rec_str r = arena_str(name, len > 256 ? 256 : len);
-	if (r.ptr != NULL)
-		agent_req.route = r.ptr; /* last call wins */
+	set_route(name, len); /* last call wins */
+	agent_req.route_named = true;
+}
+
+void bvapm_agent_route_detected(const char *name, size_t len)
+{
+	if (!agent_active || len == 0 || agent_req.route_named)
+		return;
+	set_route(name, len);
+}
+
+bool bvapm_agent_in_job(void)
+{
+	return agent_active && agent_req.job;
 }
 
 void bvapm_agent_tag(const char *key, size_t klen, const char *value, size_t vlen)

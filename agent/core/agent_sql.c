@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "support/bvapm_clock.h"
+#include "agent_calls.h"
 #include "agent_sql.h"
 
 enum bvapm_sql_level bvapm_sql_level_now = BVAPM_SQL_OFF;
@@ -146,6 +147,10 @@ void bvapm_agent_sql_done(int32_t id, uint64_t start_ns, uint64_t rows)
 			bvapm_ring_slot_sql(s.ring, NULL, 0);
 	}
 	bvapm_sql_stats_add(&s.stats, id, t1 - start_ns, rows);
+	if (id >= 0) {
+		const char *text = bvapm_sql_stats_text(&s.stats, id);
+		agent_calls_sql(text, strlen(text), start_ns, t1);
+	}
 }
 
 void bvapm_agent_sql_rows(int32_t id, uint64_t rows)

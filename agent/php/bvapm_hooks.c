@@ -4,7 +4,8 @@
  * a request from the SAPI and the engine (method, URI, script, incoming
  * traceparent, force header or cookie, memory, status) and watches errors
  * through zend_error_cb, which it chains (the previous callback always runs,
- * first, so PHP's own error handling and output are unchanged).
+ * first, so PHP's own error handling and output are unchanged). A job open
+ * when the script ends is ended by bvapm_jobs.c.
  */
 #include "php.h"
 #include "SAPI.h"
@@ -97,8 +98,8 @@ static bool cookie_present(const char *cookie)
 }
 
 /* CLI only: the environment does not change between the requests of one
- * process, so TRACEPARENT and BVAPM_PROFILE are read once. */
-static const char *cli_traceparent;
+ * process, so TRACEPARENT, TRACESTATE and BVAPM_PROFILE are read once. */
+static const char *cli_traceparent, *cli_tracestate;
 static bool cli_forced, cli_env_read;
 
 static void read_cli_env(void)
@@ -106,8 +107,20 @@ static void read_cli_env(void)
 	const char *p = getenv("BVAPM_PROFILE");
 
 	cli_traceparent = getenv("TRACEPARENT");
+	cli_tracestate = cli_traceparent != NULL ? getenv("TRACESTATE") : NULL;
 	cli_forced = p != NULL && strcmp(p, "1") == 0;
 	cli_env_read = true;
+}
+
+bool bvapm_hooks_forced(void)
+{
+	if (strcmp(sapi_module.name, "cli") == 0) {
+		if (!cli_env_read)
+			read_cli_env();
+		return cli_forced;
+	}
+	return header_present(BVAPM_G(force_header)) || header_present("X-Force-Memory-Profile") ||
+	       cookie_present(BVAPM_G(force_cookie));
 }
 
 void bvapm_hooks_request_begin(void)
@@ -120,6 +133,9 @@ void bvapm_hooks_request_begin(void)
 	if (cli && !cli_env_read)
 		read_cli_env();
 	char *traceparent = cli ? NULL : sapi_getenv("HTTP_TRACEPARENT", sizeof("HTTP_TRACEPARENT") - 1);
+	char *tracestate = cli || traceparent == NULL
+	                       ? NULL
+	                       : sapi_getenv("HTTP_TRACESTATE", sizeof("HTTP_TRACESTATE") - 1);
 	/* The path the client asked for (a front controller's SAPI request_uri
 	 * is its script name); the query string is left out: it often carries
 	 * tokens and personal data. */
@@ -135,14 +151,15 @@ void bvapm_hooks_request_begin(void)
 	s.script = SG(request_info).path_translated;
 	s.sapi = sapi_module.name;
 	s.traceparent = cli ? cli_traceparent : traceparent;
-	s.forced = cli ? cli_forced
-	               : header_present(BVAPM_G(force_header)) ||
-	                     header_present("X-Force-Memory-Profile") ||
-	                     cookie_present(BVAPM_G(force_cookie));
+	s.tracestate = cli ? cli_tracestate : tracestate;
+	s.forced = bvapm_hooks_forced();
 	s.mem_bytes = zend_memory_usage(0);
+	s.mem_peak_bytes = zend_memory_peak_usage(0);
 	bvapm_agent_request_begin(&s);
 	if (traceparent != NULL)
 		efree(traceparent);
+	if (tracestate != NULL)
+		efree(tracestate);
 	if (request_uri != NULL)
 		efree(request_uri);
 }
@@ -151,6 +168,10 @@ void bvapm_hooks_request_end(void)
 {
 	struct bvapm_agent_request_end e = {0};
 
+	if (bvapm_agent_in_job()) {
+		bvapm_jobs_script_end(); /* the script ended inside a job */
+		return;
+	}
 	if (!bvapm_agent_active())
 		return;
 	e.status = (uint16_t)(SG(sapi_headers).http_response_code > 0 ? SG(sapi_headers).http_response_code : 0);

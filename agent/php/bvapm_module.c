@@ -4,10 +4,10 @@
  * and request lifecycle, the PHP functions, and `php --ri bvapm`.
  *
  * PHP at the edges: the files of agent/php/ (this one, bvapm_hooks.c,
- * bvapm_observer.c, bvapm_sql_hooks.c) are the only ones that include Zend
- * headers; recording, encoding and the ring are plain C (agent/core/,
- * record/, ring/). INI values are read into the core at MINIT
- * and again at the first request after any change (php-fpm applies a pool's
+ * bvapm_jobs.c, bvapm_observer.c, bvapm_routes.c, bvapm_sql_hooks.c) are the
+ * only ones that include Zend headers; recording, encoding and the ring are
+ * plain C (agent/core/, record/, ring/). INI values are read into the core at
+ * MINIT and again at the first request after any change (php-fpm applies a pool's
  * php_admin_value in the worker, after MINIT).
  *
  * Settings are normalized here, once, before the core sees them, against
@@ -115,6 +115,18 @@ PHP_INI_BEGIN()
 	                  force_header, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.force_cookie", "bvapm_profile", PHP_INI_SYSTEM, on_update_string,
 	                  force_cookie, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.route_detection", "1", PHP_INI_SYSTEM, OnUpdateBool, route_detection,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.job_peak_reset", "0", PHP_INI_SYSTEM, OnUpdateBool, job_peak_reset,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.http_capture", "1", PHP_INI_SYSTEM, on_update_bool, http_capture,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.cache_capture", "1", PHP_INI_SYSTEM, on_update_bool, cache_capture,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.trace_propagation", "1", PHP_INI_SYSTEM, on_update_bool, trace_propagation,
+	                    zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_BOOLEAN("bvapm.http_keep_query", "0", PHP_INI_SYSTEM, on_update_bool, http_keep_query,
+	                    zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_BOOLEAN("bvapm.sql_capture", "1", PHP_INI_SYSTEM, on_update_bool, sql_capture,
 	                    zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_BOOLEAN("bvapm.sql_keep_literals", "0", PHP_INI_SYSTEM, on_update_bool,
@@ -416,6 +428,10 @@ static void configure_core(void)
 	cfg.service = BVAPM_G(service);
 	cfg.sql.capture = BVAPM_G(sql_capture);
 	cfg.sql.keep_literals = BVAPM_G(sql_keep_literals);
+	cfg.calls.http = BVAPM_G(http_capture);
+	cfg.calls.cache = BVAPM_G(cache_capture);
+	cfg.calls.propagate = BVAPM_G(trace_propagation);
+	cfg.calls.keep_query = BVAPM_G(http_keep_query);
 	for (int s = 0; s < BVAPM_SETTING_COUNT; s++)
 		bvapm_agent_config_set_number(&cfg, s, load_number(s));
 	cfg.profile = profile_configured = profile_wanted(BVAPM_G(profile), cfg.mode);
@@ -446,6 +462,7 @@ static PHP_MINIT_FUNCTION(bvapm)
 		bvapm_observer_register();
 	bvapm_hooks_install();
 	bvapm_sql_hooks_install();
+	bvapm_routes_startup();
 	return SUCCESS;
 }
 
@@ -466,6 +483,7 @@ static PHP_RINIT_FUNCTION(bvapm)
 		configure_core();
 	bvapm_observer_request_begin();
 	bvapm_hooks_request_begin();
+	bvapm_routes_request_begin();
 	return SUCCESS;
 }
 

@@ -36,6 +36,7 @@
 
 #include "support/bvapm_clock.h"
 #include "php.h"
+#include "SAPI.h"
 #include "zend_exceptions.h"
 #include "zend_observer.h"
 
@@ -382,10 +383,18 @@ static void outermost_end(zend_execute_data *ex, zval *retval)
 	(void)ex;
 }
 
+/* php-cli: the process is one request, so the engine asks observer_init()
+ * once per function for the whole run; jobs profiled later (bvapm_jobs.c)
+ * need the handlers of functions first met outside them. A job that is not
+ * profiled then pays one test per call in profile_begin/end. */
+static bool observe_every_function;
+
 static zend_observer_fcall_handlers observer_init(zend_execute_data *ex)
 {
 	zend_observer_fcall_handlers none = {NULL, NULL};
 
+	if (observe_every_function)
+		return (zend_observer_fcall_handlers){profile_begin, profile_end};
 	if (!bvapm_agent_active())
 		return none;
 	if (bvapm_agent_profiling())
@@ -409,6 +418,7 @@ static void fiber_destroy(zend_fiber_context *ctx)
 
 void bvapm_observer_register(void)
 {
+	observe_every_function = strcmp(sapi_module.name, "cli") == 0;
 	zend_observer_fcall_register(observer_init);
 	zend_observer_fiber_switch_register(fiber_switch);
 	zend_observer_fiber_destroy_register(fiber_destroy);

@@ -2,8 +2,8 @@
 /*
  * php_bvapm.h — the extension's module entry, its INI-bound globals and the
  * entry points of the Zend-facing files, shared by the files of agent/php/
- * (bvapm_module.c, bvapm_hooks.c, bvapm_observer.c, bvapm_sql_hooks.c): the
- * only ones that include Zend headers.
+ * (bvapm_module.c, bvapm_hooks.c, bvapm_jobs.c, bvapm_observer.c,
+ * bvapm_routes.c, bvapm_sql_hooks.c): the only ones that include Zend headers.
  */
 #ifndef PHP_BVAPM_H
 #define PHP_BVAPM_H
@@ -32,12 +32,18 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	char *service;
 	char *force_header;
 	char *force_cookie;
+	bool http_capture;
+	bool cache_capture;
+	bool trace_propagation;
+	bool http_keep_query;
 	bool sql_capture;
 	bool sql_keep_literals;
 	zend_long sql_n_plus_one_threshold;
 	zend_long sql_max_statements;
 	bool ini_changed;      /* an INI value changed since the core was configured */
-	bool request_failed;   /* a fatal error or uncaught exception in this request */
+	bool route_detection;  /* name endpoints from the framework's state (bvapm_routes.c) */
+	bool job_peak_reset;   /* reset the engine's memory peak at each job start (bvapm_jobs.c) */
+	bool request_failed;   /* a fatal error or uncaught exception in this request or job */
 ZEND_END_MODULE_GLOBALS(bvapm)
 
 ZEND_EXTERN_MODULE_GLOBALS(bvapm)
@@ -56,6 +62,15 @@ void bvapm_hooks_install(void);
 void bvapm_hooks_remove(void);
 void bvapm_hooks_request_begin(void);
 void bvapm_hooks_request_end(void);
+/* The force header or cookie (CLI: BVAPM_PROFILE=1) is present. */
+bool bvapm_hooks_forced(void);
+
+/* bvapm_jobs.c: bvapm_job_start() / bvapm_job_end() */
+void bvapm_jobs_script_end(void); /* RSHUTDOWN inside a job: it ends, with the exit status */
+
+/* bvapm_routes.c: endpoints named from the framework's state */
+void bvapm_routes_startup(void);       /* MINIT */
+void bvapm_routes_request_begin(void); /* RINIT, after the request began */
 
 /* bvapm_sql_hooks.c: wraps PDO / mysqli once every extension has started */
 void bvapm_sql_hooks_install(void);
