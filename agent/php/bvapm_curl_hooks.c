@@ -22,7 +22,8 @@
  * the body bytes downloaded, and curl_error()'s text when the transfer
  * failed (exec returned false, or the multi result was not CURLE_OK); a
  * multi call never reported done and without a response is an error "not
- * completed". Only http:// and https:// calls are reported.
+ * completed". Only http:// and https:// calls are reported (a transfer
+ * without a URL is none).
  *
  * Propagation. When bvapm_agent_traceparent_out() gives a header, the
  * handle's URL is http(s) and known, and every CURLOPT_HTTPHEADER the
@@ -364,6 +365,8 @@ static void report(zend_object *obj, struct handle_state *s, uint64_t start_ns, 
 	if (lc.getinfo(cp, CURLINFO_SIZE_DOWNLOAD_T, &bytes) != CURLE_OK)
 		bytes = 0;
 	const char *url = call_url(s, cp, &url_len);
+	if (url_len == 0)
+		return; /* no URL: libcurl refused it without a request */
 	struct bvapm_http_names n;
 	bvapm_http_names(url, url_len, method, method != NULL ? strlen(method) : 0,
 	                 bvapm_agent_http_keep_query(), &n);
