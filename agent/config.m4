@@ -14,6 +14,10 @@ if test "$PHP_BVAPM" != "no"; then
   bvapm_root=`cd "$abs_srcdir/.." && pwd`
   AC_CHECK_HEADER([ck_pr.h], [],
     [AC_MSG_ERROR([bvapm needs Concurrency Kit's headers (ck_pr.h): install libck-dev])])
+  dnl the curl wrappers use libcurl's types and constants; its functions are
+  dnl those of the library PHP's curl extension loaded (not linked here)
+  AC_CHECK_HEADER([curl/curl.h], [],
+    [AC_MSG_ERROR([bvapm needs libcurl's headers (curl/curl.h): install libcurl4-openssl-dev])])
 
   bvapm_cflags="-std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -I$bvapm_root -DCOMPILE_DL_BVAPM=1"
   bvapm_agent="
