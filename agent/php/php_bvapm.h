@@ -4,7 +4,8 @@
  * entry points of the Zend-facing files, shared by the files of agent/php/
  * (bvapm_module.c, bvapm_hooks.c, bvapm_jobs.c, bvapm_observer.c,
  * bvapm_routes.c, bvapm_sampling.c, bvapm_sql_hooks.c, bvapm_curl_hooks.c,
- * bvapm_stream_hooks.c): the only ones that include Zend headers.
+ * bvapm_curl_handles.c, bvapm_stream_hooks.c): the only ones that include
+ * Zend headers.
  */
 #ifndef PHP_BVAPM_H
 #define PHP_BVAPM_H
