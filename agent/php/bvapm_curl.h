@@ -23,7 +23,10 @@ struct bvapm_libcurl {
 	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
 	CURLcode (*setopt)(CURL *, CURLoption, ...);
 };
-extern struct bvapm_libcurl bvapm_libcurl;
+/* Hidden, like everything here: one direct load, no GOT, nothing exported. */
+#define BVAPM_CURL_HIDDEN __attribute__((visibility("hidden")))
+
+extern struct bvapm_libcurl bvapm_libcurl BVAPM_CURL_HIDDEN;
 
 struct bvapm_curl_headers; /* a copy of the application's CURLOPT_HTTPHEADER list */
 
@@ -44,22 +47,22 @@ struct bvapm_curl_state {
 	char *tracestate;                   /* "tracestate: ..." (malloc'd on first use) */
 };
 
-extern uint32_t bvapm_curl_tracked;   /* states: what the option wrappers test */
-extern uint32_t bvapm_curl_in_flight; /* states in flight: what the multi wrappers test */
+extern uint32_t bvapm_curl_tracked BVAPM_CURL_HIDDEN;   /* states: what the option wrappers test */
+extern uint32_t bvapm_curl_in_flight BVAPM_CURL_HIDDEN; /* states in flight: what the multi wrappers test */
 
 /* bvapm_curl_handles.c */
-void bvapm_curl_handles_init(zend_class_entry *handle_ce);    /* at start-up: CurlHandle's create_object wrapped */
-struct bvapm_curl_state *bvapm_curl_state(zend_object *obj);    /* NULL: not tracked */
-struct bvapm_curl_state *bvapm_curl_track_late(zend_object *obj); /* made while not recording: headers unknown */
-void bvapm_curl_copied(struct bvapm_curl_state *src, zend_object *copy); /* curl_copy_handle, clone */
-CURL *bvapm_curl_of(zend_object *obj);                           /* libcurl's handle of a CurlHandle */
-void bvapm_curl_set_url(struct bvapm_curl_state *s, zval *v);     /* v NULL: unknown */
-void bvapm_curl_set_headers(struct bvapm_curl_state *s, zval *v); /* CURLOPT_HTTPHEADER was set */
-void bvapm_curl_headers_unknown(struct bvapm_curl_state *s);      /* it may have been set */
-void bvapm_curl_reset(struct bvapm_curl_state *s);                /* curl_reset */
-bool bvapm_curl_inject(struct bvapm_curl_state *s);               /* false: nothing is sent */
-void bvapm_curl_restore(struct bvapm_curl_state *s);              /* back to the application's list */
-void bvapm_curl_finish_in(zend_object *multi, uint64_t end_ns);   /* the calls in flight in it (NULL: all) */
+void bvapm_curl_handles_init(zend_class_entry *handle_ce) BVAPM_CURL_HIDDEN;    /* at start-up: CurlHandle's create_object wrapped */
+struct bvapm_curl_state *bvapm_curl_state(zend_object *obj) BVAPM_CURL_HIDDEN;    /* NULL: not tracked */
+struct bvapm_curl_state *bvapm_curl_track_late(zend_object *obj) BVAPM_CURL_HIDDEN; /* made while not recording: headers unknown */
+void bvapm_curl_copied(struct bvapm_curl_state *src, zend_object *copy) BVAPM_CURL_HIDDEN; /* curl_copy_handle, clone */
+CURL *bvapm_curl_of(zend_object *obj) BVAPM_CURL_HIDDEN;                           /* libcurl's handle of a CurlHandle */
+void bvapm_curl_set_url(struct bvapm_curl_state *s, zval *v) BVAPM_CURL_HIDDEN;     /* v NULL: unknown */
+void bvapm_curl_set_headers(struct bvapm_curl_state *s, zval *v) BVAPM_CURL_HIDDEN; /* CURLOPT_HTTPHEADER was set */
+void bvapm_curl_headers_unknown(struct bvapm_curl_state *s) BVAPM_CURL_HIDDEN;      /* it may have been set */
+void bvapm_curl_reset(struct bvapm_curl_state *s) BVAPM_CURL_HIDDEN;                /* curl_reset */
+bool bvapm_curl_inject(struct bvapm_curl_state *s) BVAPM_CURL_HIDDEN;               /* false: nothing is sent */
+void bvapm_curl_restore(struct bvapm_curl_state *s) BVAPM_CURL_HIDDEN;              /* back to the application's list */
+void bvapm_curl_finish_in(zend_object *multi, uint64_t end_ns) BVAPM_CURL_HIDDEN;   /* the calls in flight in it (NULL: all) */
 
 /* How a call of a multi run, or of curl_exec, ended. */
 enum bvapm_curl_outcome {
@@ -69,6 +72,6 @@ enum bvapm_curl_outcome {
 };
 
 /* bvapm_curl_hooks.c: a call in flight ends (reported, the header list restored). */
-void bvapm_curl_finish(struct bvapm_curl_state *s, uint64_t end_ns, enum bvapm_curl_outcome outcome);
+void bvapm_curl_finish(struct bvapm_curl_state *s, uint64_t end_ns, enum bvapm_curl_outcome outcome) BVAPM_CURL_HIDDEN;
 
 #endif
