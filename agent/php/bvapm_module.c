@@ -4,11 +4,12 @@
  * and request lifecycle, the PHP functions, and `php --ri bvapm`.
  *
  * PHP at the edges: the files of agent/php/ (this one, bvapm_hooks.c,
- * bvapm_jobs.c, bvapm_observer.c, bvapm_routes.c, bvapm_sql_hooks.c) are the
- * only ones that include Zend headers; recording, encoding and the ring are
- * plain C (agent/core/, record/, ring/). INI values are read into the core at
- * MINIT and again at the first request after any change (php-fpm applies a pool's
- * php_admin_value in the worker, after MINIT).
+ * bvapm_jobs.c, bvapm_observer.c, bvapm_routes.c, bvapm_sql_hooks.c,
+ * bvapm_cache_hooks.c) are the only ones that include Zend headers;
+ * recording, encoding and the ring are plain C (agent/core/, record/, ring/).
+ * INI values are read into the core at MINIT and again at the first request
+ * after any change (php-fpm applies a pool's php_admin_value in the worker,
+ * after MINIT).
  *
  * Settings are normalized here, once, before the core sees them, against
  * the core's table of bounds and defaults (agent_config.h, the same table
@@ -462,6 +463,7 @@ static PHP_MINIT_FUNCTION(bvapm)
 		bvapm_observer_register();
 	bvapm_hooks_install();
 	bvapm_sql_hooks_install();
+	bvapm_cache_hooks_install();
 	bvapm_routes_startup();
 	return SUCCESS;
 }

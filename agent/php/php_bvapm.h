@@ -3,7 +3,8 @@
  * php_bvapm.h — the extension's module entry, its INI-bound globals and the
  * entry points of the Zend-facing files, shared by the files of agent/php/
  * (bvapm_module.c, bvapm_hooks.c, bvapm_jobs.c, bvapm_observer.c,
- * bvapm_routes.c, bvapm_sql_hooks.c): the only ones that include Zend headers.
+ * bvapm_routes.c, bvapm_sql_hooks.c, bvapm_cache_hooks.c): the only ones that
+ * include Zend headers.
  */
 #ifndef PHP_BVAPM_H
 #define PHP_BVAPM_H
@@ -74,5 +75,8 @@ void bvapm_routes_request_begin(void); /* RINIT, after the request began */
 
 /* bvapm_sql_hooks.c: wraps PDO / mysqli once every extension has started */
 void bvapm_sql_hooks_install(void);
+
+/* bvapm_cache_hooks.c: wraps Redis / Memcached once every extension has started */
+void bvapm_cache_hooks_install(void);
 
 #endif
