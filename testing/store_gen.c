@@ -10,7 +10,7 @@
  * transaction, WAL when it is done (as the drainer leaves a store).
  *
  *   bvapm-store-gen [--requests N] [--seed S] [--end UNIX_S] [--plant]
- *                   [--lose K] [--no-call-paths] [--schema V] DB
+ *                   [--plant-jobs] [--lose K] [--no-call-paths] [--schema V] DB
  *
  * --schema V applies only the first V migrations (an older drainer's store;
  * the writer stores what that schema holds: below version 2 no call paths
@@ -36,6 +36,18 @@
  * out-of-memory fatals whose last checkpoint is rows-fetched, 2 aborted
  * requests), /planted/session.php (7 requests with checkpoint
  * planted-session-load and tag largest_session_key=permissions_cache).
+ * --plant-jobs adds three long-running workers (queue consumers: one job
+ * record each, kind Job, method JOB, sapi cli) between 3 hours and 1 hour
+ * before --end (docs/report.md lists them; test_report_store.sh checks
+ * them): gen-worker-1 pid 3001, leaking: 500 jobs (490 "import", every
+ * 50th "cleanup"), memory after each 40 MiB + 48 KiB per job, ± 4 KiB, then
+ * an out-of-memory fatal error in an "import" job; gen-worker-2 pid 3002,
+ * flat: 300 "send-mail" jobs whose memory climbs 512 KiB a job for 10 jobs
+ * then drops back (around 32 MiB; 20 MiB less after the first 5, still
+ * warming up: a fitted line rises 2 MiB, with r² 0.04), every 50th job
+ * failed (status 1, kept as Error), and one aborted "send-mail" job; gen-worker-3 pid 3003:
+ * 5 "reindex" jobs growing 10 MiB each (too few jobs for a verdict). On a
+ * store before schema 3 they are stored as requests (no kind).
  * --lose K leaves K gaps in producer 2000's sequence numbers.
  */
 #include <getopt.h>
@@ -532,6 +544,78 @@ static void plant(int64_t end)
 	}
 }
 
+/* ---- planted job workers ---------------------------------------------------------------- */
+
+/* One job of a long-running worker (pid, start): its own producer, host and
+ * sequence. */
+static void put_job(const char *host, uint32_t pid, uint64_t start, uint64_t seq, const char *name,
+                    int64_t t, int64_t mem_end, int status)
+{
+	struct bvapm_rec_envelope env = envelope(pid, start, seq, (uint64_t)(t + 200 * MS));
+	env.host = bvapm_rec_cstr(host);
+	struct bvapm_rec_request q = {
+		.method = bvapm_rec_cstr("JOB"), .uri = bvapm_rec_cstr(name), .route = bvapm_rec_cstr(name),
+		.sapi = bvapm_rec_cstr("cli"), .status = (uint16_t)status, .mode = BVAPM_REC_MODE_LIGHT,
+		.keep_reason = status ? BVAPM_REC_KEEP_ERROR : BVAPM_REC_KEEP_SAMPLED,
+		.start_unix_ns = (uint64_t)t, .wall_ns = 200 * MS, .cpu_user_us = 150000,
+		.cpu_sys_us = 5000, .mem_start_bytes = (uint64_t)(mem_end - MIB / 2),
+		.mem_end_bytes = (uint64_t)mem_end, .mem_peak_bytes = (uint64_t)(mem_end + 4 * MIB),
+		.mem_limit_bytes = 512 * MIB, .agent_ns = 20000, .kind = BVAPM_REC_REQUEST_KIND_JOB,
+	};
+	store_record(bvapm_rec_encode_request(rec_buf, sizeof rec_buf, &env, &q), "job");
+}
+
+static void plant_jobs(int64_t end)
+{
+	int64_t t0 = end - 3 * 3600 * SEC;
+	uint64_t start = (uint64_t)(t0 - 60 * SEC); /* the workers started a minute before */
+	uint64_t seq = 0;
+	/* Leaking: 48 KiB more after every job, ± 4 KiB alternating. */
+	for (int i = 0; i < 500; i++)
+		put_job("gen-worker-1", 3001, start, ++seq, i % 50 == 49 ? "cleanup" : "import",
+		        t0 + i * 7 * SEC, 40 * MIB + i * 48 * 1024 + (i % 2 ? -4096 : 4096), 0);
+	/* ... until it runs out of memory in its next job. */
+	struct bvapm_rec_envelope env = envelope(3001, start, ++seq, (uint64_t)(t0 + 3501 * SEC));
+	env.host = bvapm_rec_cstr("gen-worker-1");
+	static const struct bvapm_rec_frame stack[2] = { /* innermost first */
+		{S("App\\Jobs\\Import::handle"), S("/srv/app/src/Jobs/Import.php"), 77},
+		{S("main"), S("/srv/app/artisan"), 35},
+	};
+	struct bvapm_rec_fatal f = {
+		.type = bvapm_rec_cstr("E_ERROR"),
+		.message = bvapm_rec_cstr("Allowed memory size of 536870912 bytes exhausted (tried to "
+		                          "allocate 65536 bytes)"),
+		.file = bvapm_rec_cstr("/srv/app/src/Jobs/Import.php"), .line = 77, .out_of_memory = true,
+		.method = bvapm_rec_cstr("JOB"), .uri = bvapm_rec_cstr("import"),
+		.route = bvapm_rec_cstr("import"), .start_unix_ns = (uint64_t)(t0 + 3500 * SEC),
+		.wall_ns = 1 * SEC, .mem_usage_bytes = 511 * MIB, .mem_peak_bytes = 512 * MIB,
+		.mem_limit_bytes = 512 * MIB, .stack = stack, .frame_count = 2,
+	};
+	store_record(bvapm_rec_encode_fatal(rec_buf, sizeof rec_buf, &env, &f), "job fatal");
+
+	/* Flat: up 512 KiB a job for 10 jobs, then back down, after 5 jobs
+	 * warming up; every 50th job fails. */
+	seq = 0;
+	for (int i = 0; i < 300; i++)
+		put_job("gen-worker-2", 3002, start, ++seq, "send-mail", t0 + i * 12 * SEC,
+		        (i < 5 ? 10 : 30) * MIB + (i % 10) * 512 * 1024, i % 50 == 49);
+	/* Killed mid-job: the drainer's aborted record (method JOB, uri the job name). */
+	env = envelope(1, 1, 990001, (uint64_t)(t0 + 3700 * SEC));
+	struct bvapm_rec_aborted a = {
+		.pid = 3002, .method = bvapm_rec_cstr("JOB"), .uri = bvapm_rec_cstr("send-mail"),
+		.started_unix_ns = (uint64_t)(t0 + 3600 * SEC), .running_ns = 100 * SEC,
+		.last_checkpoint = bvapm_rec_cstr("smtp-connect"), .last_checkpoint_mem_bytes = 33 * MIB,
+		.worker_start_unix_ns = start,
+	};
+	store_record(bvapm_rec_encode_aborted(rec_buf, sizeof rec_buf, &env, &a), "aborted job");
+
+	/* Few jobs: growth, but no verdict. */
+	seq = 0;
+	for (int i = 0; i < 5; i++)
+		put_job("gen-worker-3", 3003, start, ++seq, "reindex", t0 + i * 60 * SEC,
+		        50 * MIB + i * 10 * MIB, 0);
+}
+
 static void stats(int64_t end)
 {
 	static const struct bvapm_rec_counter counters[] = {
@@ -552,12 +636,12 @@ int main(int argc, char **argv)
 		{"requests", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
 		{"end", required_argument, NULL, 'e'},      {"plant", no_argument, NULL, 'p'},
 		{"lose", required_argument, NULL, 'l'},     {"no-call-paths", no_argument, NULL, 'C'},
-		{"schema", required_argument, NULL, 'v'},
+		{"schema", required_argument, NULL, 'v'},  {"plant-jobs", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
 	int64_t n = 20000, end = (int64_t)time(NULL) * SEC, lose = 0;
 	uint64_t seed = 1;
-	bool planted = false;
+	bool planted = false, jobs = false;
 	int c, schema = BVAPM_STORE_SCHEMA_VERSION;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -565,6 +649,7 @@ int main(int argc, char **argv)
 		case 's': seed = strtoull(optarg, NULL, 10); break;
 		case 'e': end = strtoll(optarg, NULL, 10) * SEC; break;
 		case 'p': planted = true; break;
+		case 'j': jobs = true; break;
 		case 'l': lose = strtoll(optarg, NULL, 10); break;
 		case 'C': with_paths = false; break;
 		case 'v':
@@ -576,7 +661,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: bvapm-store-gen [--requests N] [--seed S] [--end UNIX_S] "
-			                "[--plant] [--lose K] [--no-call-paths] [--schema V] DB\n");
+			                "[--plant] [--plant-jobs] [--lose K] [--no-call-paths] [--schema V] DB\n");
 			return 2;
 		}
 	}
@@ -602,6 +687,8 @@ int main(int argc, char **argv)
 	background(n, end);
 	if (planted)
 		plant(end);
+	if (jobs)
+		plant_jobs(end);
 	stats(end);
 	exec("COMMIT");
 	bvapm_store_close(store);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_seeds.c — writes valid records of every kind (the fixtures, the
- * job, the typical request, truncated variants) into a directory, as the fuzzer's
- * seed corpus.   Usage: record_seeds DIR
+ * job, the typical request, truncated variants) into a directory, as the
+ * fuzzer's seed corpus.   Usage: record_seeds DIR
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -6,9 +6,14 @@
 # percentiles, memory average and deviation, the largest checkpoint pair,
 # the N+1 statement and its counter, the hottest function, the flame graph,
 # the OOM and its last checkpoint, aborted requests, loss), the filters
-# (--since, --recent, --endpoint, --pattern), the exit codes (no store, not a
-# store, schema too new, permission, usage), reading while another
-# connection holds the write lock, and that the store is never modified.
+# (--since, --recent, --endpoint, --pattern, --kind), the exit codes (no
+# store, not a store, schema too new, permission, usage), reading while
+# another connection holds the write lock, and that the store is never
+# modified. A second store with the job workers of --plant-jobs: jobs
+# shown as job:NAME, --kind, the memory after each job per worker (the
+# leaking worker's growth and verdict, the flat one and the short one
+# without), the summary's leak insight for the leaking worker only, and the
+# same from a schema-2 store (jobs stored without their kind).
 # Prints TAP.
 #   test_report_store.sh BVAPM_REPORT BVAPM_STORE_GEN
 set -u
@@ -18,6 +23,8 @@ scratch report-store
 "$gen" --requests 20000 --plant --lose 5 "$dir/store.db" || { not_ok "store generated"; finish; }
 "$gen" --requests 200 --no-call-paths --schema 1 "$dir/old.db" || { not_ok "old store generated"; finish; }
 "$gen" --requests 0 "$dir/interleaved.db" || { not_ok "empty store generated"; finish; }
+"$gen" --requests 2000 --plant-jobs "$dir/jobs.db" || { not_ok "jobs store generated"; finish; }
+"$gen" --requests 200 --plant-jobs --schema 2 "$dir/jobs-v2.db" || { not_ok "schema-2 jobs store generated"; finish; }
 
 python3 - "$report" "$dir" <<'PY'
 import hashlib, json, os, shutil, sqlite3, subprocess, sys, time, xml.etree.ElementTree as ET
@@ -191,6 +198,90 @@ rc, out, _, _ = run("memory")
 check(rc == 0 and "load-rows → render" in out and "900.0 MiB" in out, "memory text: the pair and the jump")
 rc, out, _, _ = run("errors")
 check(rc == 0 and "OUT OF MEMORY" in out and "rows-fetched" in out, "errors text: OUT OF MEMORY and its last checkpoint")
+
+# -- jobs of long-running workers (--plant-jobs) -------------------------------------
+jdb = f"{d}/jobs.db"
+KIB = 1024
+jm = js("memory", store=jdb)
+jw = jm.get("job_workers", [])
+check([w["pid"] for w in jw] == [3003, 3001, 3002],
+      f"memory: workers by growth per job: reindex (10 MiB), import (48 KiB), send-mail ({[w['pid'] for w in jw]})")
+byp = {w["pid"]: w for w in jw}
+lk = byp.get(3001, {})
+check((lk.get("host"), lk.get("job"), lk.get("jobs"), lk.get("mem_after_first_bytes"),
+       lk.get("mem_after_last_bytes"), lk.get("growth_per_job_bytes"), lk.get("fit_r2"), lk.get("verdict")) ==
+      ("gen-worker-1", "import", 500, 40 * MIB + 4096, 40 * MIB + 499 * 48 * KIB - 4096, 48 * KIB, 1.0, "steady growth"),
+      f"memory: the leaking worker, 500 jobs (most often import), 48 KiB per job, steady growth ({lk})")
+fl = byp.get(3002, {})
+check(fl.get("jobs") == 300 and fl.get("mem_after_first_bytes") == 10 * MIB and fl.get("verdict") == ""
+      and fl.get("growth_per_job_bytes", 0) * 299 >= MIB and fl.get("fit_r2", 1) < 0.1,
+      f"memory: the flat worker (up and down around a level after warming up: its line rises 2 MiB, "
+      f"but a poor fit) has no verdict ({fl})")
+sh = byp.get(3003, {})
+check(sh.get("jobs") == 5 and sh.get("growth_per_job_bytes") == 10 * MIB and sh.get("verdict") == "",
+      f"memory: 5 jobs growing 10 MiB each are too few for a verdict ({sh})")
+check([w["pid"] for w in js("memory", "--limit", "1", store=jdb).get("job_workers", [])] == [3003],
+      "memory --limit 1: one worker")
+rc, out, _, _ = run("memory", store=jdb)
+sec = out.split("Memory after each job, per worker", 1)[-1]
+lines = [l for l in sec.splitlines() if "gen-worker-" in l]
+check(rc == 0 and len(lines) == 3 and [("steady growth" in l) for l in lines] == [False, True, False]
+      and "+48.0 KiB" in lines[1] and "import" in lines[1],
+      f"memory text: the section, steady growth on the leaking worker's line only ({lines})")
+rc, out, _, _ = run("memory", "--limit", "1", store=jdb)
+check("... 2 more workers (--limit)" in out, "memory text: the workers left out are counted")
+check(js("memory").get("job_workers") == [], "memory: a store without jobs has no workers")
+
+sj = js("summary", "--limit", "100", store=jdb)
+ins = [i for i in sj.get("insights", []) if i["kind"] == "job_memory_growth"]
+check(len(ins) == 1 and ins[0]["endpoint"] == "job:import" and ins[0]["text"].startswith(
+      "worker 3001 on gen-worker-1: memory after each job grows 48.0 KiB per job over 500 jobs (job import")
+      and "a leak in a long-running worker" in ins[0]["text"],
+      f"summary: the leak insight names the worker, its growth per job and its job ({ins})")
+check(not any("3002" in i["text"] or "3003" in i["text"] for i in sj.get("insights", [])),
+      "summary: neither the flat worker nor the short one is flagged")
+check(sj.get("requests") == 2805 and sj.get("jobs") == 805, f"summary: 2000 requests + 805 jobs ({sj.get('requests')}, {sj.get('jobs')})")
+eps = {e["endpoint"]: e for e in sj.get("endpoints", [])}
+ji, jsm = eps.get("job:import", {}), eps.get("job:send-mail", {})
+check((ji.get("kind"), ji.get("requests"), ji.get("fatals"), ji.get("out_of_memory")) == ("job", 490, 1, 1),
+      f"summary: job:import, 490 jobs, its out-of-memory fatal error counted there ({ji})")
+check((jsm.get("errors"), jsm.get("error_rate_percent")) == (6, 2.0),
+      f"summary: a job failed when its status is not 0: 6 of 300 ({jsm})")
+check(all(e["kind"] == ("job" if e["endpoint"].startswith("job:") else "request") for e in eps.values())
+      and not any(e.startswith("job:") for e in eps if e.startswith("/")),
+      "summary: every endpoint's kind, jobs and only jobs as job:NAME")
+rc, out, _, _ = run("summary", store=jdb)
+check(rc == 0 and "worker 3001 on gen-worker-1: memory after each job grows 48.0 KiB per job" in out
+      and "Jobs: 805" in out, "summary text: the jobs count and the leak insight")
+
+kj, kr = js("summary", "--kind", "job", store=jdb), js("summary", "--kind", "request", store=jdb)
+check(kj.get("requests") == 805 and all(e["endpoint"].startswith("job:") for e in kj.get("endpoints", []))
+      and kj.get("filters", {}).get("kind") == "job", f"--kind job: the 805 jobs only ({kj.get('requests')})")
+check(kr.get("requests") == 2000 and kr.get("jobs") == 0 and kr.get("fatals") == 0
+      and not any(e["endpoint"].startswith("job:") for e in kr.get("endpoints", [])),
+      f"--kind request: the 2000 requests only, not the job's fatal error ({kr.get('requests')})")
+check(js("summary", "--kind", "all", store=jdb).get("requests") == 2805, "--kind all: both")
+ej = js("errors", "--kind", "job", store=jdb)
+check(ej.get("fatal_count") == 1 and ej.get("aborted_count") == 1
+      and (ej.get("out_of_memory") or [{}])[0].get("endpoint") == "job:import"
+      and (ej.get("aborted") or [{}])[0].get("uri") == "send-mail",
+      f"errors --kind job: the job's out of memory on job:import and the aborted send-mail job ({ej.get('fatal_count')}, {ej.get('aborted_count')})")
+check(js("errors", "--kind", "request", store=jdb).get("aborted_count") == 1, "errors --kind request: the aborted web request only")
+ek = js("memory", "--kind", "request", store=jdb)
+check(ek.get("job_workers") == [], "memory --kind request: no workers")
+ep = js("memory", "--endpoint", "job:import", store=jdb).get("job_workers", [])
+check([(w["pid"], w["jobs"], w["verdict"]) for w in ep] == [(3001, 490, "steady growth")],
+      f"memory --endpoint job:import: the leaking worker's import jobs ({ep})")
+rc, _, err, _ = run("summary", "--kind", "cron", store=jdb)
+check(rc == 2 and "--kind" in err, "bad --kind: exit 2")
+
+old = js("memory", store=f"{d}/jobs-v2.db")
+ow = {w["pid"]: w for w in old.get("job_workers", [])}
+check(old.get("schema_version") == 2 and ow.get(3001, {}).get("verdict") == "steady growth"
+      and ow.get(3001, {}).get("growth_per_job_bytes") == 48 * KIB and ow.get(3002, {}).get("verdict") == "",
+      f"schema-2 store (jobs stored without their kind): jobs found by their method, the same verdicts ({list(ow)})")
+check(js("summary", "--kind", "job", store=f"{d}/jobs-v2.db").get("requests") == 805,
+      "schema-2 store: --kind job by method")
 
 # -- exit codes, config, concurrency -------------------------------------------------
 rc, _, err, _ = run("summary", store=f"{d}/nope.db")

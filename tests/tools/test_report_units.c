@@ -7,8 +7,11 @@
  * percentiles, the in-memory grouping (growth, distinct keys sharing a
  * prefix, kept values, the scan of a query's rows, multi-part keys), the
  * table renderer (text widths, units, clipping, text order, headings, empty
- * and "more" lines, records; JSON keys, types and left-out values), and the
- * store checks of report_store_open (missing file, not SQLite, not a bvapm
+ * and "more" lines, records; JSON keys, types and left-out values; endpoints
+ * shortened only under their prefix, never a job's), the fit of the memory
+ * after each job and its "steady growth" verdict (a leak's line, a worker up
+ * and down around a level, one step, too few jobs, too little growth, noise
+ * on large values), and the store checks of report_store_open (missing file, not SQLite, not a bvapm
  * store, schema newer than the tool) on real files.
  */
 #include <setjmp.h>
@@ -18,12 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "tools/report/flame_svg.h"
 #include "tools/report/groups.h"
+#include "tools/report/jobs.h"
 #include "tools/report/report.h"
 #include "tools/report/report_table.h"
 #include "store/schema.h"
@@ -352,7 +357,7 @@ static void demo_rows(struct report *r)
 static void table_text(void **state)
 {
 	struct report_opts o = {.json = false};
-	struct report r = {.o = &o, .ep_prefix_len = strlen("/srv/www")};
+	struct report r = {.o = &o, .ep_prefix = "/srv/www", .ep_prefix_len = strlen("/srv/www")};
 	capture_start();
 	demo_rows(&r);
 	char *out = capture_end();
@@ -373,6 +378,96 @@ static void table_text(void **state)
 	assert_string_equal(out, "\nDemo\n  endpoint     requests  share       p50       peak      "
 	                         "delta flag    max  bar\n  none\n");
 	free(out);
+}
+
+static void endpoint_prefix(void **state)
+{
+	struct report_opts o = {.json = false};
+	struct report r = {.o = &o, .ep_prefix = "/srv/www", .ep_prefix_len = strlen("/srv/www")};
+	assert_string_equal(report_ep_short(&r, "/srv/www/a/session.php"), "/a/session.php");
+	assert_string_equal(report_ep_short(&r, "job:import"), "job:import");
+	assert_string_equal(report_ep_short(&r, "/srv/wwwx/b.php"), "/srv/wwwx/b.php");
+	assert_string_equal(report_ep_short(&r, "/api/orders"), "/api/orders");
+	r.ep_prefix_len = 0;
+	assert_string_equal(report_ep_short(&r, "/srv/www/a.php"), "/srv/www/a.php");
+}
+
+#define KIB 1024.0
+#define MIB (1024.0 * 1024.0)
+
+static struct job_fit fit_of(int n, double (*y)(int))
+{
+	struct job_fit f;
+	memset(&f, 0, sizeof f);
+	for (int i = 0; i < n; i++)
+		report_job_fit_add(&f, y(i));
+	return f;
+}
+
+/* A leak: 48 KiB more after every job, ± 4 KiB alternating, on 40 MiB. */
+static double leak(int i) { return 40 * MIB + i * 48 * KIB + (i % 2 ? -4 * KIB : 4 * KIB); }
+/* Up 512 KiB a job for 10 jobs, then back down, around 32 MiB. */
+static double sawtooth(int i) { return 30 * MIB + (i % 10) * 512 * KIB; }
+/* A cache filled once, half-way: 30 MiB, then 80 MiB. */
+static double step(int i) { return i < 250 ? 30 * MIB : 80 * MIB; }
+/* A step late in the run: the same r² rule. */
+static double late_step(int i) { return i < 400 ? 30 * MIB : 80 * MIB; }
+/* Steady but small: 1 KiB a job over 500 jobs, about 0.5 MiB in all. */
+static double small(int i) { return 30 * MIB + i * KIB; }
+/* 10 MiB a job. */
+static double steep(int i) { return 50 * MIB + i * 10 * MIB; }
+/* Shrinking. */
+static double shrink(int i) { return 90 * MIB - i * 64 * KIB; }
+/* Exactly linear on a large base: 2 GiB + 100 bytes a job. */
+static double large_base(int i) { return 2048 * MIB + i * 100.0; }
+static double flat(int i) { (void)i; return 30 * MIB; }
+
+static void job_fit(void **state)
+{
+	struct job_fit f = fit_of(500, leak);
+	assert_true(fabs(report_job_fit_slope(&f) - 48 * KIB) < 1);
+	assert_true(report_job_fit_r2(&f) > 0.99);
+	assert_true(report_job_fit_steady_growth(&f));
+
+	f = fit_of(300, sawtooth);
+	assert_true(report_job_fit_slope(&f) > 0 && report_job_fit_slope(&f) < 1024);
+	assert_true(report_job_fit_r2(&f) < 0.01);
+	assert_false(report_job_fit_steady_growth(&f));
+
+	f = fit_of(500, step);
+	assert_true(report_job_fit_r2(&f) > 0.74 && report_job_fit_r2(&f) < 0.76);
+	assert_false(report_job_fit_steady_growth(&f));
+	f = fit_of(500, late_step);
+	assert_true(report_job_fit_r2(&f) < 0.5);
+	assert_false(report_job_fit_steady_growth(&f));
+
+	f = fit_of(500, small);
+	assert_true(fabs(report_job_fit_slope(&f) - KIB) < 0.01);
+	assert_true(report_job_fit_r2(&f) > 0.999);
+	assert_false(report_job_fit_steady_growth(&f)); /* < 1 MiB in all */
+	f = fit_of(1500, small);
+	assert_true(report_job_fit_steady_growth(&f));  /* 1.5 MiB */
+
+	f = fit_of(REPORT_JOB_GROWTH_MIN_JOBS - 1, steep); /* a perfect line, too few jobs */
+	assert_true(report_job_fit_r2(&f) > 0.999);
+	assert_false(report_job_fit_steady_growth(&f));
+	f = fit_of(REPORT_JOB_GROWTH_MIN_JOBS, steep);
+	assert_true(report_job_fit_steady_growth(&f));
+	f = fit_of(REPORT_JOB_GROWTH_MIN_JOBS, leak);  /* 19 x 48 KiB < 1 MiB */
+	assert_false(report_job_fit_steady_growth(&f));
+
+	f = fit_of(200, shrink);
+	assert_true(report_job_fit_slope(&f) < 0);
+	assert_false(report_job_fit_steady_growth(&f));
+
+	f = fit_of(100000, large_base);
+	assert_true(fabs(report_job_fit_slope(&f) - 100) < 1e-6);
+	assert_true(report_job_fit_r2(&f) > 0.999999);
+
+	f = fit_of(50, flat);
+	assert_true(report_job_fit_slope(&f) == 0 && report_job_fit_r2(&f) == 0);
+	f = fit_of(1, leak);
+	assert_true(report_job_fit_slope(&f) == 0 && report_job_fit_r2(&f) == 0);
 }
 
 static const char *plain(json_object *o)
@@ -549,6 +644,8 @@ int main(void)
 		cmocka_unit_test(grouping_scan_and_keys),
 		cmocka_unit_test(table_text),
 		cmocka_unit_test(table_json),
+		cmocka_unit_test(endpoint_prefix),
+		cmocka_unit_test(job_fit),
 		cmocka_unit_test(tables_ordered_and_records),
 		cmocka_unit_test(store_checks),
 	};

@@ -24,11 +24,6 @@
 /* Request errors: "at file:line" starts under the message. */
 #define WHERE_INDENT "                                            "
 
-static const char *fatal_ep(const struct report *r)
-{
-	return r->o->by_uri ? "coalesce(f.uri, '')" : "coalesce(nullif(f.route, ''), f.uri, '')";
-}
-
 static const struct report_col oom_cols[] = {
 	{"endpoint", "endpoint", 40, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
 	{"last_checkpoint", "last checkpoint", 28, .kind = REPORT_COL_STR,
@@ -52,7 +47,7 @@ static int oom_by_checkpoint(struct report *r)
 		"ORDER BY c.idx DESC LIMIT 1), '(none)') AS last, count(*), max(f.mem_peak_bytes), "
 		"max(f.mem_limit_bytes) FROM fatals f WHERE %s AND f.out_of_memory != 0 "
 		"GROUP BY ep, last ORDER BY count(*) DESC, ep, last LIMIT %ld",
-		fatal_ep(r), r->where_f, r->o->limit);
+		r->ep_f, r->where_f, r->o->limit);
 	return s ? report_table_query(r, s, &oom_spec, NULL) : -1;
 }
 
@@ -175,7 +170,7 @@ static int fatals(struct report *r, int64_t *total)
 		"f.method, f.uri, f.mem_usage_bytes, f.mem_peak_bytes, f.mem_limit_bytes, "
 		"coalesce(f.stack, ''), f.wall_ns FROM fatals f WHERE %s "
 		"ORDER BY f.start_unix_ns DESC, f.id DESC LIMIT %ld",
-		fatal_ep(r), r->where_f, r->o->limit);
+		r->ep_f, r->where_f, r->o->limit);
 	if (s == NULL)
 		return -1;
 	struct report_table t;

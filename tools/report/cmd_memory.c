@@ -8,8 +8,13 @@
  *    groups.h: one pass, no sort of every checkpoint);
  *  - the largest single jumps, with their request;
  *  - peak memory distribution: per endpoint p50/p90/p99/max, and a histogram
- *    over all selected requests in power-of-two buckets.
+ *    over all selected requests in power-of-two buckets;
+ *  - memory after each job, per long-running worker with 2 jobs or more
+ *    (jobs.h): its most frequent job, the memory after its first and its
+ *    last job, the growth per job (least-squares slope) and whether it is a
+ *    steady growth, ordered by growth.
  */
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +22,7 @@
 
 #include "endpoints.h"
 #include "groups.h"
+#include "jobs.h"
 #include "report.h"
 #include "report_table.h"
 
@@ -353,9 +359,61 @@ static int distribution(struct report *r)
 	return 0;
 }
 
+/* ---- memory after each job --------------------------------------------------------- */
+
+static const struct report_col worker_cols[] = {
+	{"host", "host", 16, .kind = REPORT_COL_STR, .flags = REPORT_COL_CLIP},
+	{"pid", "pid", 7, .kind = REPORT_COL_INT},
+	{"producer_start_unix_ns", NULL, 0, .kind = REPORT_COL_TIME},
+	{"job", "job", 20, .kind = REPORT_COL_STR, .flags = REPORT_COL_CLIP},
+	{"jobs", "jobs", 7, .kind = REPORT_COL_INT},
+	{"mem_after_first_bytes", "first", 10, .kind = REPORT_COL_BYTES},
+	{"mem_after_last_bytes", "last", 10, .kind = REPORT_COL_BYTES},
+	{"growth_per_job_bytes", "per job", 11, .kind = REPORT_COL_DELTA},
+	{"fit_r2", "fit", 5, .kind = REPORT_COL_NUM},
+	{"verdict", "", 0, .kind = REPORT_COL_STR, .flags = REPORT_COL_SKIP_EMPTY, .before = "  "},
+};
+
+static const struct report_table_spec worker_spec = {
+	.key = "job_workers",
+	.title = "Memory after each job, per worker (workers with 2 jobs or more, by growth per job)",
+	.caption = "  first / last: memory in use after the worker's first and last job; per job: the "
+	           "least-squares slope over the jobs in order; fit: its r²\n"
+	           "  steady growth: " REPORT_JOB_GROWTH_RULE
+	           " (a leak: the worker keeps something from every job)",
+	.lazy = true,
+	.more = "workers",
+	REPORT_COLUMNS(worker_cols),
+};
+
+static int job_workers(struct report *r)
+{
+	struct job_workers w;
+	memset(&w, 0, sizeof w);
+	if (report_job_workers_load(r, &w) != 0) {
+		report_job_workers_free(&w);
+		return -1;
+	}
+	struct report_table t;
+	report_table_begin(&t, r, &worker_spec, NULL);
+	size_t shown = w.n < (size_t)r->o->limit ? w.n : (size_t)r->o->limit;
+	for (size_t k = 0; k < shown; k++) {
+		const struct job_worker *x = &w.v[k];
+		report_table_row(&t, (const struct report_cell[]){
+			{.s = x->host}, {.i = x->pid}, {.i = x->producer_start_unix_ns}, {.s = x->job},
+			{.i = x->jobs}, {.i = x->mem_first}, {.i = x->mem_last},
+			{.i = (int64_t)llround(x->slope)}, {.d = round(x->r2 * 100) / 100},
+			{.s = x->steady_growth ? "steady growth" : ""},
+		});
+	}
+	report_table_end(&t, w.n - shown);
+	report_job_workers_free(&w);
+	return 0;
+}
+
 int report_cmd_memory(struct report *r)
 {
-	if (jumps(r) || distribution(r))
+	if (jumps(r) || distribution(r) || job_workers(r))
 		return REPORT_ERROR;
 	return REPORT_OK;
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_summary.c — `bvapm-report summary`: for the selected requests, per
- * endpoint: count, error rate (status >= 500), latency p50/p95/p99/max
- * (nearest rank), peak memory average / standard deviation / max, fatal and
- * out-of-memory counts; insight lines in the spirit of the memory profiling
- * guide (low variance ⇒ deterministic, high variance ⇒ input-dependent,
- * peak near memory_limit ⇒ OOM risk); tags by endpoint; and loss: gaps in
+ * endpoint: count, error rate (status >= 500; for a job, endpoint
+ * "job:NAME", status not 0), latency p50/p95/p99/max (nearest rank), peak
+ * memory average / standard deviation / max, fatal and out-of-memory
+ * counts; insight lines in the spirit of the memory profiling guide (low
+ * variance ⇒ deterministic, high variance ⇒ input-dependent, peak near
+ * memory_limit ⇒ OOM risk, a long-running worker whose memory after each
+ * job grows steadily ⇒ a leak: jobs.h); tags by endpoint; and loss: gaps in
  * each producer's sequence numbers (the agent numbers every request it
  * keeps, so a gap is a kept record that never reached the store), the
  * records the drainer evicted from its spool (its "records_evicted"
@@ -13,7 +15,8 @@
  * record of the producer reveals the gap), plus statistics rows.
  *
  * One pass over the selection, grouped by endpoint in memory: 8 bytes per
- * request (its wall time, for the percentiles).
+ * request (its wall time, for the percentiles); one more over the selected
+ * jobs only (jobs.c, through the jobs' index) for the workers' growth.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,11 +24,13 @@
 #include <string.h>
 
 #include "groups.h"
+#include "jobs.h"
 #include "report.h"
 #include "report_table.h"
 
 struct ep_row {
 	char *ep;
+	bool job;           /* a job's endpoint ("job:NAME") */
 	int64_t n, errors, fatals, ooms;
 	int64_t p50, p95, p99, max_wall;
 	double mem_avg, mem_sd;
@@ -67,6 +72,7 @@ static int add_row(struct rows *rows, const char *ep, struct acc *a)
 	struct ep_row *r = &rows->v[rows->n++];
 	memset(r, 0, sizeof *r);
 	r->ep = strdup(ep);
+	r->job = strncmp(ep, REPORT_JOB_PREFIX, strlen(REPORT_JOB_PREFIX)) == 0;
 	if (a->n == 0)
 		return r->ep ? 0 : -1;
 	r->n = (int64_t)a->n;
@@ -83,15 +89,15 @@ static int add_row(struct rows *rows, const char *ep, struct acc *a)
 	return r->ep ? 0 : -1;
 }
 
-/* The selection as a whole: its first and last start, and how many
- * requests were recorded with reduced detail. */
+/* The selection as a whole: its first and last start, how many requests
+ * were recorded with reduced detail, and how many are jobs. */
 struct span {
-	int64_t first, last, reduced;
+	int64_t first, last, reduced, jobs;
 };
 
-/* row: endpoint, wall_ns, mem_peak_bytes, status, mem_limit_bytes,
- * start_unix_ns, detail_reduced; group: values = wall times, i[0] errors,
- * i[1] max peak, i[2] memory limit, d[0], d[1] running mean and squared
+/* row: endpoint, wall_ns, mem_peak_bytes, failed (0/1), mem_limit_bytes,
+ * start_unix_ns, detail_reduced, is a job (0/1); group: values = wall
+ * times, i[0] errors (failed), i[1] max peak, i[2] memory limit, d[0], d[1] running mean and squared
  * deviations of the peaks (Welford: no cancellation with large values,
  * unlike sum of squares minus square of sum). */
 static int fold_request(struct group *gr, sqlite3_stmt *s, void *ctx)
@@ -105,11 +111,12 @@ static int fold_request(struct group *gr, sqlite3_stmt *s, void *ctx)
 	gr->d[1] += delta * ((double)mem - gr->d[0]);
 	if (mem > gr->i[1])
 		gr->i[1] = mem;
-	if (sqlite3_column_int64(s, 3) >= 500)
+	if (sqlite3_column_int64(s, 3) != 0)
 		gr->i[0]++;
 	if (sqlite3_column_int64(s, 4) > gr->i[2])
 		gr->i[2] = sqlite3_column_int64(s, 4);
 	sp->reduced += sqlite3_column_int64(s, 6) != 0;
+	sp->jobs += sqlite3_column_int64(s, 7) != 0;
 	int64_t t = sqlite3_column_int64(s, 5);
 	if (sp->first == 0 || t < sp->first)
 		sp->first = t;
@@ -122,9 +129,9 @@ static int fold_request(struct group *gr, sqlite3_stmt *s, void *ctx)
 static int load_rows(struct report *r, struct rows *rows, struct span *sp)
 {
 	sqlite3_stmt *s = report_prepare(r,
-		"SELECT %s, r.wall_ns, r.mem_peak_bytes, r.status, r.mem_limit_bytes, r.start_unix_ns, "
-		"r.detail_reduced FROM requests r WHERE %s",
-		r->ep, r->where_r);
+		"SELECT %s, r.wall_ns, r.mem_peak_bytes, %s, r.mem_limit_bytes, r.start_unix_ns, "
+		"r.detail_reduced, %s FROM requests r WHERE %s",
+		r->ep, r->failed_r, r->job_r, r->where_r);
 	struct groups *g = report_groups_new();
 	size_t n = 0;
 	struct group **all = report_groups_scan(r, s, g, 0, fold_request, sp)
@@ -145,10 +152,9 @@ static int load_rows(struct report *r, struct rows *rows, struct span *sp)
 /* Fatal and OOM counts per endpoint, matched to the rows by name. */
 static int add_fatals(struct report *r, struct rows *rows, int64_t *fatals, int64_t *ooms)
 {
-	const char *ep = r->o->by_uri ? "coalesce(f.uri, '')" : "coalesce(nullif(f.route, ''), f.uri, '')";
 	sqlite3_stmt *s = report_prepare(r,
 		"SELECT %s, count(*), sum(f.out_of_memory != 0) FROM fatals f WHERE %s GROUP BY 1",
-		ep, r->where_f);
+		r->ep_f, r->where_f);
 	if (s == NULL)
 		return -1;
 	int rc;
@@ -205,7 +211,7 @@ static void insight(struct insight_sink *k, const char *mark, const char *kind, 
 	});
 }
 
-enum insight_kind { I_OOM, I_NEAR_LIMIT, I_ERRORS, I_VARIANCE, I__COUNT };
+enum insight_kind { I_OOM, I_NEAR_LIMIT, I_ERRORS, I_JOB_GROWTH, I_VARIANCE, I__COUNT };
 
 /* Emits the insight of one kind for one endpoint, when it applies. */
 static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insight_kind kind)
@@ -232,7 +238,8 @@ static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insig
 	case I_ERRORS:
 		if (e->n < 5 || e->errors * 20 <= e->n)
 			return 0;
-		snprintf(line, sizeof line, "%.1f%% of requests failed (status >= 500)",
+		snprintf(line, sizeof line, e->job ? "%.1f%% of jobs failed (status not 0)"
+		                                   : "%.1f%% of requests failed (status >= 500)",
 		         100.0 * (double)e->errors / (double)e->n);
 		insight(k, "❌", "errors", line, "see errors --endpoint");
 		return 1;
@@ -261,6 +268,23 @@ static int insight_of(struct insight_sink *k, const struct ep_row *e, enum insig
 	}
 }
 
+/* A worker whose memory after each job grows steadily (jobs.h). */
+static void job_growth_insight(struct insight_sink *k, const struct job_worker *w)
+{
+	char line[512], ep[256], b1[32], b2[32];
+	snprintf(ep, sizeof ep, REPORT_JOB_PREFIX "%s", w->job);
+	k->ep = ep;
+	report_fmt_bytes((int64_t)llround(w->slope), b1, sizeof b1);
+	report_fmt_bytes(w->mem_last - w->mem_first, b2, sizeof b2);
+	snprintf(line, sizeof line, "worker %lld on %s: memory after each job grows %s per job over "
+	         "%lld jobs (job %s; %s in all): a leak in a long-running worker",
+	         (long long)w->pid, w->host[0] ? w->host : "?", b1, (long long)w->jobs, w->job, b2);
+	insight(k, "⚠️ ", "job_memory_growth", line,
+	        "something survives every job (a static cache, an identity map, listeners, growing "
+	        "arrays): see memory (Memory after each job); meanwhile restart the worker every "
+	        "few hundred jobs");
+}
+
 static int cmp_mem(const void *a, const void *b)
 {
 	const struct ep_row *x = *(const struct ep_row *const *)a, *y = *(const struct ep_row *const *)b;
@@ -270,16 +294,25 @@ static int cmp_mem(const void *a, const void *b)
 }
 
 /* Insights, most severe first, at most --limit: out of memory, near the
- * limit, failing endpoints, then the memory variance of the endpoints that
+ * limit, failing endpoints, workers whose memory grows job after job (the
+ * largest growth first), then the memory variance of the endpoints that
  * use the most memory (VARIANCE_TOP of them: there the variance says whether
  * a memory problem reproduces). */
 #define VARIANCE_TOP 3
 
 static int insights(struct report *r, struct rows *rows)
 {
-	const struct ep_row **by_mem = calloc(rows->n ? rows->n : 1, sizeof *by_mem);
-	if (by_mem == NULL)
+	struct job_workers workers;
+	memset(&workers, 0, sizeof workers);
+	if (report_job_workers_load(r, &workers) != 0) {
+		report_job_workers_free(&workers);
 		return -1;
+	}
+	const struct ep_row **by_mem = calloc(rows->n ? rows->n : 1, sizeof *by_mem);
+	if (by_mem == NULL) {
+		report_job_workers_free(&workers);
+		return -1;
+	}
 	struct insight_sink k = {.ep = NULL};
 	report_table_begin(&k.t, r, &insight_spec, NULL);
 	size_t with_requests = 0;
@@ -289,6 +322,14 @@ static int insights(struct report *r, struct rows *rows)
 	qsort(by_mem, with_requests, sizeof *by_mem, cmp_mem);
 	long shown = 0;
 	for (int kind = 0; kind < I__COUNT; kind++) {
+		if (kind == I_JOB_GROWTH) {
+			for (size_t i = 0; i < workers.n && shown < r->o->limit; i++)
+				if (workers.v[i].steady_growth) {
+					job_growth_insight(&k, &workers.v[i]);
+					shown++;
+				}
+			continue;
+		}
 		size_t n = kind == I_VARIANCE ? (with_requests < VARIANCE_TOP ? with_requests : VARIANCE_TOP)
 		                              : rows->n;
 		for (size_t i = 0; i < n && shown < r->o->limit; i++)
@@ -296,6 +337,7 @@ static int insights(struct report *r, struct rows *rows)
 	}
 	report_table_end(&k.t, 0);
 	free(by_mem);
+	report_job_workers_free(&workers);
 	return 0;
 }
 
@@ -443,6 +485,9 @@ static const struct report_col total_cols[] = {
 	 .before = "\nPeak memory: average "},
 	{"mem_peak_max_bytes", "", 0, .kind = REPORT_COL_BYTES, .before = ", max "},
 	{"endpoint_count", NULL, 0, .kind = REPORT_COL_INT},
+	{"jobs", "", 0, .kind = REPORT_COL_INT, .flags = REPORT_COL_SKIP_EMPTY,
+	 .before = "\nJobs: ", .after = " of the requests above are jobs of long-running workers "
+	                                "(endpoints job:NAME)"},
 	{"detail_reduced", "", 0, .kind = REPORT_COL_INT, .flags = REPORT_COL_SKIP_EMPTY,
 	 .before = "\nReduced detail: ",
 	 .after = " requests were recorded with less detail (the agent's overhead guard): "
@@ -453,6 +498,7 @@ static const struct report_table_spec total_spec = {REPORT_COLUMNS(total_cols)};
 
 static const struct report_col endpoint_cols[] = {
 	{"endpoint", "endpoint", 40, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
+	{"kind", NULL, 0, .kind = REPORT_COL_STR}, /* "request" or "job" */
 	{"requests", "requests", 8, .kind = REPORT_COL_INT},
 	{"errors", NULL, 0, .kind = REPORT_COL_INT},
 	{"error_rate_percent", "err%", 7, .kind = REPORT_COL_PCT},
@@ -482,7 +528,7 @@ static void endpoints(struct report *r, const struct rows *rows, size_t shown)
 	for (size_t i = 0; i < shown; i++) {
 		const struct ep_row *e = &rows->v[i];
 		report_table_row(&t, (const struct report_cell[]){
-			{.s = e->ep}, {.i = e->n}, {.i = e->errors},
+			{.s = e->ep}, {.s = e->job ? "job" : "request"}, {.i = e->n}, {.i = e->errors},
 			{.d = e->n ? 100.0 * (double)e->errors / (double)e->n : 0},
 			{.i = e->p50}, {.i = e->p95}, {.i = e->p99}, {.i = e->max_wall},
 			{.i = (int64_t)e->mem_avg}, {.i = (int64_t)e->mem_sd},
@@ -496,7 +542,7 @@ static void endpoints(struct report *r, const struct rows *rows, size_t shown)
 int report_cmd_summary(struct report *r)
 {
 	struct rows rows = {NULL, 0, 0};
-	struct span sp = {0, 0, 0};
+	struct span sp = {0, 0, 0, 0};
 	int64_t fatals = 0, ooms = 0;
 	int rc = REPORT_ERROR;
 	if (load_rows(r, &rows, &sp) || add_fatals(r, &rows, &fatals, &ooms))
@@ -518,7 +564,7 @@ int report_cmd_summary(struct report *r)
 	report_record(r, &total_spec, NULL, (const struct report_cell[]){
 		{.i = total}, {.i = sp.first}, {.i = sp.last}, {.i = errors}, {.d = err_pct},
 		{.i = fatals}, {.i = ooms}, {.i = mem_avg}, {.i = mem_max}, {.i = (int64_t)rows.n},
-		{.i = sp.reduced},
+		{.i = sp.jobs}, {.i = sp.reduced},
 	});
 	endpoints(r, &rows, shown);
 	if (insights(r, &rows))

@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * filter.c — turns --since, --recent, --endpoint, --pattern and --by into SQL
- * conditions on requests (alias r), fatals (alias f) and aborted requests
- * (alias a), which every command appends to its WHERE clause.
+ * filter.c — turns --since, --recent, --endpoint, --pattern, --kind and --by
+ * into SQL conditions on requests (alias r), fatals (alias f) and aborted
+ * requests (alias a), which every command appends to its WHERE clause, and
+ * the SQL expressions of their endpoints.
+ *
+ * A job (requests.kind 1, store schema 3; a fatal error or aborted record
+ * whose method is "JOB", and so a request in an older store, which an older
+ * drainer stored without its kind) has the endpoint "job:NAME"
+ * (REPORT_JOB_PREFIX and its route, else its URI, both the job name unless
+ * the application renamed it with bvapm_route()), so it is never taken for
+ * a web endpoint; it failed when its status (the job's outcome) is not 0, a
+ * request when its status is 500 or more.
  *
  * User text only reaches SQL quoted by sqlite3_mprintf("%Q") and, for LIKE,
  * with its wildcards escaped: a pattern is a plain substring, never SQL.
@@ -141,16 +150,51 @@ static char *subst(const char *tmpl, const char *p)
 	return sqlite3_str_finish(b);
 }
 
+/* The endpoint of alias t (r, f): route when set, else URI; with --by uri
+ * the URI; behind "job:" when is_job (an SQL condition) holds. */
+static char *ep_expr(const struct report_opts *o, char t, const char *is_job)
+{
+	char *plain = o->by_uri ? sqlite3_mprintf("coalesce(%c.uri, '')", t)
+	                        : sqlite3_mprintf("coalesce(nullif(%c.route, ''), %c.uri, '')", t, t);
+	if (plain == NULL)
+		return NULL;
+	char *e = sqlite3_mprintf("CASE WHEN %s THEN '" REPORT_JOB_PREFIX "' || %s ELSE %s END", is_job,
+	                          plain, plain);
+	sqlite3_free(plain);
+	return e;
+}
+
+/* --kind: the condition on each table (requests by kind when the store has
+ * the column, else by method; fatals and aborted by method). */
+static int kind_conds(const struct report *r, char **wr, char **wf, char **wa)
+{
+	bool job = r->o->kind == REPORT_KIND_JOB;
+	int bad = 0;
+	if (r->has_kind)
+		bad |= add_cond(wr, sqlite3_mprintf("r.kind = %d", job ? 1 : 0));
+	else
+		bad |= add_cond(wr, sqlite3_mprintf("coalesce(r.method, '') %s 'JOB'", job ? "=" : "!="));
+	bad |= add_cond(wf, sqlite3_mprintf("coalesce(f.method, '') %s 'JOB'", job ? "=" : "!="));
+	bad |= add_cond(wa, sqlite3_mprintf("coalesce(a.method, '') %s 'JOB'", job ? "=" : "!="));
+	return bad;
+}
+
 int report_filter_build(struct report *r)
 {
 	const struct report_opts *o = r->o;
-	r->ep = sqlite3_mprintf(o->by_uri ? "coalesce(r.uri, '')"
-	                                  : "coalesce(nullif(r.route, ''), r.uri, '')");
-	const char *ep_f = o->by_uri ? "coalesce(f.uri, '')" : "coalesce(nullif(f.route, ''), f.uri, '')";
-	const char *ep_a = "coalesce(a.uri, '')";
+	/* "r.kind = 1" as it is: the condition of the jobs' partial index */
+	r->job_r = r->has_kind ? "r.kind = 1" : "r.method = 'JOB'";
+	r->ep = ep_expr(o, 'r', r->job_r);
+	r->ep_f = ep_expr(o, 'f', "f.method = 'JOB'");
+	r->ep_a = sqlite3_mprintf("CASE WHEN a.method = 'JOB' THEN '" REPORT_JOB_PREFIX "' || "
+	                          "coalesce(a.uri, '') ELSE coalesce(a.uri, '') END");
+	r->failed_r = sqlite3_mprintf("(CASE WHEN %s THEN r.status != 0 ELSE r.status >= 500 END)",
+	                              r->job_r);
+	const char *ep_f = r->ep_f ? r->ep_f : "''", *ep_a = r->ep_a ? r->ep_a : "''";
 	char *wr = NULL, *wf = NULL, *wa = NULL;
-	int bad = r->ep == NULL;
-	r->filtered = o->since_unix_ns || o->endpoint || o->pattern || o->recent || o->request_id;
+	int bad = !r->ep || !r->ep_f || !r->ep_a || !r->failed_r;
+	r->filtered = o->since_unix_ns || o->endpoint || o->pattern || o->recent || o->request_id ||
+	              o->kind != REPORT_KIND_ALL;
 
 	if (o->since_unix_ns) {
 		bad |= add_cond(&wr, sqlite3_mprintf("r.start_unix_ns >= %lld", (long long)o->since_unix_ns));
@@ -159,6 +203,8 @@ int report_filter_build(struct report *r)
 	}
 	if (o->request_id) /* flame --request */
 		bad |= add_cond(&wr, sqlite3_mprintf("r.id = %lld", (long long)o->request_id));
+	if (o->kind != REPORT_KIND_ALL)
+		bad |= kind_conds(r, &wr, &wf, &wa);
 	if (o->endpoint) {
 		bad |= add_cond(&wr, endpoint_cond(r->ep ? r->ep : "''", o->endpoint));
 		bad |= add_cond(&wf, endpoint_cond(ep_f, o->endpoint));
@@ -217,10 +263,16 @@ int report_filter_build(struct report *r)
 void report_filter_free(struct report *r)
 {
 	sqlite3_free(r->ep);
+	sqlite3_free(r->ep_f);
+	sqlite3_free(r->ep_a);
+	sqlite3_free(r->failed_r);
 	sqlite3_free(r->where_r);
 	sqlite3_free(r->where_f);
 	sqlite3_free(r->where_a);
-	r->ep = r->where_r = r->where_f = r->where_a = NULL;
+	sqlite3_free((char *)r->ep_prefix);
+	r->ep = r->ep_f = r->ep_a = r->failed_r = r->where_r = r->where_f = r->where_a = NULL;
+	r->ep_prefix = NULL;
+	r->ep_prefix_len = 0;
 }
 
 /* A selection smaller than 1/SMALL_RATIO of the store reads its children
@@ -280,12 +332,12 @@ char *report_child_from(const struct report *r, const char *table, const char *a
 
 void report_endpoint_prefix(struct report *r)
 {
-	const char *ep_f = r->o->by_uri ? "coalesce(f.uri, '')" : "coalesce(nullif(f.route, ''), f.uri, '')";
-	/* The common prefix of the smallest and the largest is everyone's. */
+	/* The common prefix of the smallest and the largest is everyone's;
+	 * jobs ("job:NAME") are shown whole. */
 	sqlite3_stmt *s = report_prepare(r,
 		"SELECT min(e), max(e) FROM (SELECT %s AS e FROM requests r WHERE %s UNION ALL "
-		"SELECT %s FROM fatals f WHERE %s)",
-		r->ep, r->where_r, ep_f, r->where_f);
+		"SELECT %s FROM fatals f WHERE %s) WHERE e NOT GLOB '" REPORT_JOB_PREFIX "*'",
+		r->ep, r->where_r, r->ep_f, r->where_f);
 	if (s == NULL)
 		return;
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_TEXT) {
@@ -296,7 +348,7 @@ void report_endpoint_prefix(struct report *r)
 				cut = n; /* keep the '/' itself */
 			n++;
 		}
-		if (cut > 1) {
+		if (cut > 1 && (r->ep_prefix = sqlite3_mprintf("%.*s", (int)cut, a)) != NULL) {
 			r->ep_prefix_len = cut;
 			printf("(endpoints below %.*s/ are shown without that prefix)\n", (int)cut, a);
 		}
@@ -306,5 +358,8 @@ void report_endpoint_prefix(struct report *r)
 
 const char *report_ep_short(const struct report *r, const char *ep)
 {
-	return strlen(ep) > r->ep_prefix_len ? ep + r->ep_prefix_len : ep;
+	size_t n = r->ep_prefix_len;
+	if (n == 0 || r->ep_prefix == NULL || strncmp(ep, r->ep_prefix, n) != 0 || ep[n] != '/')
+		return ep;
+	return ep + n;
 }

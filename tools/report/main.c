@@ -20,7 +20,8 @@ static const struct command {
 	{"summary", report_cmd_summary,
 	 "requests, error rate, latency p50/p95/p99 and memory per endpoint, insights, loss"},
 	{"memory", report_cmd_memory,
-	 "largest checkpoint jumps by endpoint and checkpoint pair, peak distribution"},
+	 "largest checkpoint jumps by endpoint and checkpoint pair, peak distribution, memory "
+	 "after each job per worker"},
 	{"sql", report_cmd_sql,
 	 "top normalized statements by time and count, N+1 suspects, counters"},
 	{"functions", report_cmd_functions, "top functions by exclusive time across profiles"},
@@ -48,6 +49,8 @@ static void usage(FILE *f)
 	        "  --pattern TEXT    requests whose URI, route, checkpoints, statements, functions,\n"
 	        "                    call paths, errors, stacks, tags or counters contain TEXT\n"
 	        "                    (case-insensitive)\n"
+	        "  --kind KIND       request, job or all (default): requests only, the jobs of\n"
+	        "                    long-running workers only (endpoint job:NAME), or both\n"
 	        "  --by route|uri    endpoint = route (script) when set, else URI (default); or URI\n"
 	        "  --limit N         rows per table (default 10, at most 100000)\n"
 	        "  --json            one JSON document on stdout\n"
@@ -75,7 +78,8 @@ static int64_t now_unix_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-enum { O_DB = 256, O_SINCE, O_RECENT, O_ENDPOINT, O_PATTERN, O_LIMIT, O_JSON, O_BY, O_REQUEST };
+enum { O_DB = 256, O_SINCE, O_RECENT, O_ENDPOINT, O_PATTERN, O_LIMIT, O_JSON, O_BY, O_REQUEST,
+       O_KIND };
 
 static int parse_args(int argc, char **argv, struct report_opts *o, const char **cmd)
 {
@@ -89,6 +93,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
 		{"limit", required_argument, NULL, O_LIMIT},
 		{"json", no_argument, NULL, O_JSON},
 		{"by", required_argument, NULL, O_BY},
+		{"kind", required_argument, NULL, O_KIND},
 		{"request", required_argument, NULL, O_REQUEST},
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
@@ -130,6 +135,18 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
 				o->by_uri = false;
 			else {
 				fprintf(stderr, "bvapm-report: --by %s: expected route or uri\n", optarg);
+				return REPORT_USAGE;
+			}
+			break;
+		case O_KIND:
+			if (strcmp(optarg, "all") == 0)
+				o->kind = REPORT_KIND_ALL;
+			else if (strcmp(optarg, "request") == 0)
+				o->kind = REPORT_KIND_REQUEST;
+			else if (strcmp(optarg, "job") == 0)
+				o->kind = REPORT_KIND_JOB;
+			else {
+				fprintf(stderr, "bvapm-report: --kind %s: expected request, job or all\n", optarg);
 				return REPORT_USAGE;
 			}
 			break;
@@ -191,6 +208,10 @@ static json_object *json_head(const struct report *r, const char *command)
 	if (o->pattern)
 		report_json_add(f, "pattern", report_json_str(o->pattern));
 	report_json_add(f, "endpoint_by", report_json_str(o->by_uri ? "uri" : "route"));
+	static const char *const kinds[] = {[REPORT_KIND_ALL] = "all",
+	                                    [REPORT_KIND_REQUEST] = "request",
+	                                    [REPORT_KIND_JOB] = "job"};
+	report_json_add(f, "kind", report_json_str(kinds[o->kind]));
 	return doc;
 }
 

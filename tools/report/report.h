@@ -26,6 +26,18 @@ enum report_exit {
 	REPORT_TOO_NEW = 5,    /* store schema newer than this tool */
 };
 
+/* --kind: which request profiles a command reads. */
+enum report_kind {
+	REPORT_KIND_ALL = 0,     /* requests and jobs (default) */
+	REPORT_KIND_REQUEST,     /* requests only (requests.kind 0; fatal errors and aborted
+	                          * requests whose method is not "JOB") */
+	REPORT_KIND_JOB,         /* jobs of long-running workers only (requests.kind 1; method "JOB") */
+};
+
+/* A job's endpoint is its name behind this prefix ("job:import"), in text
+ * and JSON alike, so that it is never taken for a web endpoint. */
+#define REPORT_JOB_PREFIX "job:"
+
 struct report_opts {
 	const char *db_path;     /* --db, else [sqlite] path of the drainer's config */
 	const char *config_path; /* -c: drainer configuration to take the path from */
@@ -36,6 +48,7 @@ struct report_opts {
 	long limit;              /* --limit: rows per table (default 10) */
 	bool json;               /* --json: one JSON document on stdout */
 	bool by_uri;             /* --by uri: endpoint = URI path even when a route is set */
+	enum report_kind kind;   /* --kind request|job|all */
 	int64_t request_id;      /* flame --request ID; 0 = not given */
 	const char *output;      /* flame -o FILE; NULL = stdout */
 };
@@ -46,15 +59,23 @@ struct report {
 	int schema_version;
 	bool has_call_paths;   /* table call_paths exists (newer stores) */
 	bool has_error_stack;  /* column errors.stack exists (newer stores) */
-	bool filtered;         /* any of --since, --recent, --endpoint, --pattern */
+	bool has_kind;         /* column requests.kind exists (store schema 3: jobs) */
+	bool filtered;         /* any of --since, --recent, --endpoint, --pattern, --kind */
 	int64_t selected;      /* filtered: requests in temp.sel */
 	bool sel_small;        /* filtered: selection small enough to drive index lookups */
 	char *ep;              /* SQL expression: the endpoint of requests alias r */
+	char *ep_f;            /* same for fatals alias f */
+	char *ep_a;            /* same for aborted alias a */
+	const char *job_r;     /* SQL condition: request alias r is a job (requests.kind 1; in a
+	                        * store before schema 3, method "JOB") */
+	char *failed_r;        /* SQL condition: request alias r failed (status >= 500; a job:
+	                        * status not 0) */
 	char *where_r;         /* SQL condition on requests alias r (the selection) */
 	char *where_f;         /* same on fatals alias f */
 	char *where_a;         /* same on aborted alias a */
 	json_object *doc;      /* --json: the document being built */
-	size_t ep_prefix_len;  /* text: directory prefix common to every endpoint, not printed */
+	const char *ep_prefix; /* text: directory prefix common to every web endpoint, not printed */
+	size_t ep_prefix_len;  /* its length (0: none) */
 };
 
 /* ---- store.c: opening and probing ------------------------------------------ */
@@ -78,7 +99,8 @@ bool report_column_exists(sqlite3 *db, const char *table, const char *column);
  * time ("2026-11-29T17:00:00Z", "2026-11-29 17:00", "2026-11-29"; UTC unless
  * a +hh:mm offset is given). Returns 0 and *out (unix ns), or -1. */
 int report_parse_since(const char *s, int64_t now_unix_ns, int64_t *out);
-/* Fills r->ep and r->where_* from the options. Returns 0, or -1 (no memory). */
+/* Fills r->ep, r->ep_f, r->ep_a, r->failed_r and r->where_* from the
+ * options. Returns 0, or -1 (no memory). */
 int report_filter_build(struct report *r);
 /* When filtered: materializes the selected request ids in temp.sel (the
  * store stays read-only: TEMP tables live in the connection's own temporary
@@ -95,11 +117,12 @@ char *report_child_from(const struct report *r, const char *table, const char *a
                         const char *more_joins);
 void report_filter_free(struct report *r);
 
-/* Text mode: finds the directory every selected endpoint lies under (e.g.
- * the document root all scripts share) so tables print the rest, and says so
- * in one line. */
+/* Text mode: finds the directory every selected web endpoint lies under
+ * (e.g. the document root all scripts share; jobs are left aside) so tables
+ * print the rest, and says so in one line. */
 void report_endpoint_prefix(struct report *r);
-/* ep without that prefix (keeps the leading '/'). */
+/* ep without that prefix (keeps the leading '/'); ep itself when it does not
+ * start with it (a job, an aborted request's URI). */
 const char *report_ep_short(const struct report *r, const char *ep);
 
 /* ---- query.c: small wrappers over sqlite3 ------------------------------------- */

@@ -150,6 +150,7 @@ int report_store_open(struct report *r, const struct report_opts *o)
 	}
 	r->has_call_paths = report_table_exists(r->db, "call_paths");
 	r->has_error_stack = report_column_exists(r->db, "errors", "stack");
+	r->has_kind = report_column_exists(r->db, "requests", "kind");
 	return REPORT_OK;
 }
 
