@@ -72,8 +72,8 @@
  * observer, no I/O — and only after a command returned false, or once per
  * Memcached object; an exception one of them would throw is cleared.
  *
- * Levels: bvapm.cache_capture=0 — every wrapper tests the setting and calls
- * the original. Outside a recorded request a command wrapper tests one
+ * Levels: bvapm.cache_capture=0 or bvapm.enabled=0 — every wrapper tests
+ * the settings and calls the original. Outside a recorded request a command wrapper tests one
  * global (bvapm_agent_calls_on) and calls the original; connect() and the
  * server list methods still note the target, so an object connected before
  * a recorded job is known in it.
@@ -283,6 +283,13 @@ static uint32_t benign_count;
 
 static zend_result (*previous_post_startup)(void);
 
+/* bvapm.enabled and bvapm.cache_capture: whether objects and targets are
+ * noted at all (the settings may differ per php-fpm pool). */
+static bool capture_set(void)
+{
+	return BVAPM_G(enabled) && BVAPM_G(cache_capture);
+}
+
 /* ---- objects ------------------------------------------------------------------ */
 
 static struct cache_object *object_slot(const zend_object *obj)
@@ -317,7 +324,7 @@ static void object_register(const zend_object *obj, enum client client)
 static zend_object *redis_create(zend_class_entry *ce)
 {
 	zend_object *obj = classes[REDIS].create(ce);
-	if (obj != NULL && BVAPM_G(cache_capture))
+	if (obj != NULL && capture_set())
 		object_register(obj, REDIS);
 	return obj;
 }
@@ -325,7 +332,7 @@ static zend_object *redis_create(zend_class_entry *ce)
 static zend_object *memcached_create(zend_class_entry *ce)
 {
 	zend_object *obj = classes[MEMCACHED].create(ce);
-	if (obj != NULL && BVAPM_G(cache_capture))
+	if (obj != NULL && capture_set())
 		object_register(obj, MEMCACHED);
 	return obj;
 }
@@ -642,7 +649,7 @@ static void cache_call(const struct cache_method *m, INTERNAL_FUNCTION_PARAMETER
 {
 	zend_object *self = Z_TYPE(EX(This)) == IS_OBJECT ? Z_OBJ(EX(This)) : NULL;
 
-	if (self == NULL || !BVAPM_G(cache_capture)) {
+	if (self == NULL || !capture_set()) {
 		m->original(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 		return;
 	}

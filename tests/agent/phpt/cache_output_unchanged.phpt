@@ -117,6 +117,7 @@ $runs = [
     'recorded'      => ['bvapm.ring' => 'cache', 'bvapm.mode' => 'aggressive'],
     'capture off'   => ['bvapm.ring' => 'cache', 'bvapm.mode' => 'aggressive', 'bvapm.cache_capture' => '0'],
     'not recorded'  => ['bvapm.ring' => 'cache', 'bvapm.mode' => 'light', 'bvapm.sample_rate' => '0', 'bvapm.slow_threshold_ms' => '100000'],
+    'disabled'      => ['bvapm.ring' => 'cache', 'bvapm.enabled' => '0'],
 ];
 bvapm_ring_create('cache');
 $file = bvapm_script($code);
@@ -135,6 +136,7 @@ echo $without;
 recorded: same
 capture off: same
 not recorded: same
+disabled: same
 2 records; keys or values in them: 0
 connect true
 flush true
