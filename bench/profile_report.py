@@ -28,7 +28,7 @@ def main():
     dropped = {}
     for line in open(runs_tsv):
         rnd, page, cond, rps, p50, p99, errors = line.rstrip("\n").split("\t")
-        if int(errors) > 0:
+        if int(errors) > 0 or float(rps) == 0:  # failed requests, or none completed
             dropped[(page, cond)] = dropped.get((page, cond), 0) + 1
             continue
         runs.setdefault(page, {}).setdefault(rnd, {})[cond] = (float(rps), float(p50), float(p99))

@@ -76,11 +76,21 @@ enum bvapm_rec_request_kind {  /* enum RequestKind (v3) */
 	BVAPM_REC_REQUEST_KIND_JOB = 1,     /* one job of a long-running worker */
 };
 
-/* Schema names ("RequestProfile", "Light", "Forced", "Job"), NULL when unknown. */
+/* What a timed call of a request is (v4): enum SpanKind. */
+enum bvapm_rec_span_kind {
+	BVAPM_REC_SPAN_UNKNOWN = 0,
+	BVAPM_REC_SPAN_SQL = 1,          /* one execution of a statement */
+	BVAPM_REC_SPAN_HTTP = 2,         /* an outbound HTTP request (curl, http:// streams) */
+	BVAPM_REC_SPAN_CACHE = 3,        /* a Redis or Memcached command */
+};
+
+/* Schema names ("RequestProfile", "Light", "Forced", "Job", "Http"), NULL
+ * when unknown. */
 const char *bvapm_rec_kind_name(unsigned kind);
 const char *bvapm_rec_mode_name(unsigned mode);
 const char *bvapm_rec_keep_reason_name(unsigned reason);
 const char *bvapm_rec_request_kind_name(unsigned kind);
+const char *bvapm_rec_span_kind_name(unsigned kind);
 
 /* ---- strings and byte arrays --------------------------------------------- */
 
@@ -174,14 +184,6 @@ struct bvapm_rec_call_path {
 	uint64_t exclusive_ns;
 };
 
-/* What a timed call of a request is (v4): enum SpanKind. */
-enum bvapm_rec_span_kind {
-	BVAPM_REC_SPAN_UNKNOWN = 0,
-	BVAPM_REC_SPAN_SQL = 1,          /* one execution of a statement */
-	BVAPM_REC_SPAN_HTTP = 2,         /* an outbound HTTP request (curl, http:// streams) */
-	BVAPM_REC_SPAN_CACHE = 3,        /* a Redis or Memcached command */
-};
-
 /* One timed call of the request, with its real start and end (v4): the
  * request's timeline and the OTLP sink's child spans. */
 struct bvapm_rec_span {
@@ -244,7 +246,8 @@ struct bvapm_rec_request {
 	const struct bvapm_rec_span *spans;          uint32_t span_count;     /* v4: the longest, by start */
 	uint32_t span_total_count;       /* v4: timed calls in the request, listed or not */
 	const struct bvapm_rec_external *external;   uint32_t external_count; /* v4: by total_ns, largest first */
-	/* sql_dropped / functions_dropped / call_paths_dropped are set by the builder. */
+	/* sql_dropped / functions_dropped / call_paths_dropped / spans_dropped /
+	 * external_dropped are set by the builder. */
 };
 
 struct bvapm_rec_fatal {
@@ -286,11 +289,17 @@ struct bvapm_rec_stats {
  * Truncation: when the whole record does not fit, detail is dropped from the
  * tail of the lists, one list at a time, keeping as many entries of the list
  * being cut as fit (found by re-encoding, so the result is exact):
- *   request:  call_paths, functions, sql, counters, tags, errors, checkpoints
+ *   request:  spans, call_paths, functions, external, sql, counters, tags,
+ *             errors, checkpoints
  *   fatal:    top_allocators, checkpoints, stack (innermost frames are kept)
  *   stats:    counters
- * and the envelope's `truncated` is set; a request also records how many
- * entries it lost in sql_dropped / functions_dropped / call_paths_dropped. The envelope and the
+ * Spans go first (the timeline is the largest and least summarised detail;
+ * sql and external still total the calls) and lose their shortest calls, not
+ * their tail: the longest are kept, still by start (O(n) per pass, at most 64
+ * passes, truncation path only). external comes before sql, so sql keeps the
+ * place it had before version 4. The envelope's `truncated` is set; a request
+ * also records how many entries it lost in sql_dropped / functions_dropped /
+ * call_paths_dropped / spans_dropped / external_dropped. The envelope and the
  * kind's own scalars and strings (the "essentials") are never dropped.
  * Cost: one encode when the record fits; when it does not, 2 + log2(n) more
  * for the list being cut (bench, CPU time: ~0.8 us vs ~2.9 us for the

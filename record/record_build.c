@@ -16,7 +16,8 @@
  * and latches an overflow flag); every byte in [0, length) is written, padding
  * as zero. Truncation (see record.h) re-encodes with shorter lists until the
  * record fits, cutting one list at a time by binary search; the common case
- * (it fits) encodes once.
+ * (it fits) encodes once. A list loses its tail, except spans, which lose
+ * their shortest calls (write_spans).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -34,7 +35,7 @@ struct writer {
 	uint32_t cap;
 	bool overflow;                      /* a write did not fit; output invalid */
 	uint32_t vt_pos[BVAPM_REC_T_COUNT]; /* last vtable written per table type, 0 = none */
-	uint32_t vt_absent[BVAPM_REC_T_COUNT]; /* its absent-field mask */
+	uint64_t vt_absent[BVAPM_REC_T_COUNT]; /* its absent-field mask (bit id) */
 };
 
 /* ---- primitives ------------------------------------------------------------ */
@@ -67,7 +68,7 @@ static inline void put_u32(struct writer *w, uint32_t at, uint32_t v) { memcpy(w
 /* Writes the vtable for a table of type t with the fields in `absent` (bit id)
  * left out; the slow path of vtable(). */
 static __attribute__((noinline)) uint32_t vtable_write(struct writer *w, unsigned t,
-	const uint16_t *voff, unsigned nfields, uint16_t table_size, uint32_t absent)
+	const uint16_t *voff, unsigned nfields, uint16_t table_size, uint64_t absent)
 {
 	uint32_t at = reserve(w, 2, 4 + 2 * nfields);
 	if (!at)
@@ -85,7 +86,7 @@ static __attribute__((noinline)) uint32_t vtable_write(struct writer *w, unsigne
 /* The vtable for a table of type t: the previous one of that type when the
  * same fields are absent, else a new one. */
 static inline uint32_t vtable(struct writer *w, unsigned t, const uint16_t *voff, unsigned nfields,
-	uint16_t table_size, uint32_t absent)
+	uint16_t table_size, uint64_t absent)
 {
 	if (w->vt_pos[t] && w->vt_absent[t] == absent)
 		return w->vt_pos[t];
@@ -102,7 +103,7 @@ static inline uint32_t vtable(struct writer *w, unsigned t, const uint16_t *voff
 /* always_inline: size and align are constants at every call site, so the
  * memset becomes a few stores. */
 static inline __attribute__((always_inline)) void *table_start(struct writer *w, unsigned t,
-	const uint16_t *voff, unsigned nfields, uint32_t size, uint32_t align, uint32_t absent,
+	const uint16_t *voff, unsigned nfields, uint32_t size, uint32_t align, uint64_t absent,
 	uint32_t *posp)
 {
 	uint32_t vt = vtable(w, t, voff, nfields, (uint16_t)size, absent);
@@ -158,9 +159,9 @@ static inline uint32_t vector_child(struct writer *w, uint32_t field, uint32_t n
 
 /* Field id of a table's field, and the absent-mask bit of a string field. */
 #define ID(t, name) BVAPM_REC_POS_##t##_##name
-#define ABSENT(t, name, s) ((uint32_t)((s).ptr == NULL) << ID(t, name))
+#define ABSENT(t, name, s) ((uint64_t)((s).ptr == NULL) << ID(t, name))
 /* The absent-mask bit of a list field that is empty. */
-#define EMPTY(t, name, count) ((uint32_t)((count) == 0) << ID(t, name))
+#define EMPTY(t, name, count) ((uint64_t)((count) == 0) << ID(t, name))
 
 /* ---- element tables ---------------------------------------------------------- */
 
@@ -324,6 +325,96 @@ static void write_call_paths(struct writer *w, uint32_t field, const struct bvap
 	}
 }
 
+/*
+ * Spans are listed by start, but when the list is cut the shortest calls go
+ * first: the k longest are kept, in their order. span_cut() finds the
+ * duration `min` of the shortest span kept and how many spans of exactly
+ * that duration are kept (`ties`, the earliest ones): a span is written when
+ * duration > min, or == min among the first `ties`. By binary search on the
+ * value between the shortest and the longest duration: at most 64 passes over
+ * n spans, only on the truncation path, no allocation.
+ */
+struct span_cut {
+	uint64_t min;
+	uint32_t ties;
+};
+
+static struct span_cut span_cut(const struct bvapm_rec_span *s, uint32_t n, uint32_t k)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;      /* lo: count(>= lo) >= k holds for the shortest */
+	for (uint32_t i = 0; i < n; i++) {
+		lo = s[i].duration_ns < lo ? s[i].duration_ns : lo;
+		hi = s[i].duration_ns > hi ? s[i].duration_ns : hi;
+	}
+	while (lo < hi) {                      /* the largest t with count(>= t) >= k */
+		uint64_t mid = lo + (hi - lo) / 2 + 1;
+		uint32_t at_least = 0;
+		for (uint32_t i = 0; i < n; i++)
+			at_least += s[i].duration_ns >= mid;
+		if (at_least >= k)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	uint32_t above = 0;
+	for (uint32_t i = 0; i < n; i++)
+		above += s[i].duration_ns > lo;
+	return (struct span_cut){ lo, k - above };
+}
+
+/* Writes k of the n spans: all of them, or the k longest (see span_cut). */
+static void write_spans(struct writer *w, uint32_t field, const struct bvapm_rec_span *s, uint32_t n,
+	uint32_t k)
+{
+	struct span_cut cut = { 0, UINT32_MAX };
+	if (k < n)
+		cut = span_cut(s, n, k);
+	uint32_t i = 0;
+	LIST_FOR(w, field, k, written, slot) {
+		while (s[i].duration_ns < cut.min || (s[i].duration_ns == cut.min && cut.ties == 0))
+			i++;                           /* not kept; k of them are, so i stays < n */
+		if (s[i].duration_ns == cut.min && cut.ties != UINT32_MAX)
+			cut.ties--;
+		const struct bvapm_rec_span *p = &s[i++];
+		struct bvapm_rec_inl_span *t = ELEMENT(w, slot, span,
+			ABSENT(span, name, p->name) | ABSENT(span, target, p->target) |
+			ABSENT(span, error, p->error) | (uint64_t)!p->has_span_id << ID(span, span_id));
+		if (!t)
+			return;
+		t->kind = p->kind;
+		t->start_offset_ns = p->start_offset_ns;
+		t->duration_ns = p->duration_ns;
+		t->status = p->status;
+		t->bytes = p->bytes;
+		string_child(w, CHILD(w, t, name), p->name);
+		string_child(w, CHILD(w, t, target), p->target);
+		string_child(w, CHILD(w, t, error), p->error);
+		if (p->has_span_id)
+			bytes_child(w, CHILD(w, t, span_id), p->span_id, 8);
+	}
+}
+
+static void write_external(struct writer *w, uint32_t field, const struct bvapm_rec_external *x,
+	uint32_t n)
+{
+	LIST_FOR(w, field, n, i, slot) {
+		struct bvapm_rec_inl_external_call *t = ELEMENT(w, slot, external_call,
+			ABSENT(external_call, target, x[i].target) | ABSENT(external_call, name, x[i].name));
+		if (!t)
+			return;
+		t->kind = x[i].kind;
+		t->count = x[i].count;
+		t->total_ns = x[i].total_ns;
+		t->max_ns = x[i].max_ns;
+		t->errors = x[i].errors;
+		t->bytes = x[i].bytes;
+		t->keys = x[i].keys;
+		t->repeated = x[i].repeated;
+		string_child(w, CHILD(w, t, target), x[i].target);
+		string_child(w, CHILD(w, t, name), x[i].name);
+	}
+}
+
 /* ---- envelope ------------------------------------------------------------------ */
 
 /* Starts the buffer (root offset, identifier, Record table and its children)
@@ -335,11 +426,11 @@ static uint32_t write_envelope(struct writer *w, const struct bvapm_rec_envelope
 	if (root != 0 || w->overflow)   /* the first reservation is at 0 */
 		return 0;
 	memcpy(w->buf + 4, "BVAP", 4);
-	uint32_t absent = ABSENT(record, host, env->host) | ABSENT(record, service, env->service);
+	uint64_t absent = ABSENT(record, host, env->host) | ABSENT(record, service, env->service);
 	if (!env->has_trace)
-		absent |= 1u << ID(record, trace_id) | 1u << ID(record, span_id);
+		absent |= 1ull << ID(record, trace_id) | 1ull << ID(record, span_id);
 	if (!env->has_parent)
-		absent |= 1u << ID(record, parent_span_id);
+		absent |= 1ull << ID(record, parent_span_id);
 	uint32_t at;
 	struct bvapm_rec_inl_record *t = TABLE(w, record, absent, &at);
 	if (!t)
@@ -376,6 +467,8 @@ static void writer_init(struct writer *w, void *buf, size_t cap)
 
 /* ---- truncation ---------------------------------------------------------------- */
 
+#define MAX_LISTS 12                   /* lists of one kind that truncation may cut */
+
 /* An encoder that writes the record with list i cut to keep[i] entries. */
 typedef void (*encode_fn)(struct writer *w, const struct bvapm_rec_envelope *env, const void *body,
 	const uint32_t *keep, bool truncated);
@@ -389,7 +482,7 @@ static ssize_t encode_fitting(void *buf, size_t cap, const struct bvapm_rec_enve
 	const void *body, encode_fn encode, const uint32_t *count, unsigned nlists)
 {
 	struct writer w;
-	uint32_t keep[8] = { 0 };
+	uint32_t keep[MAX_LISTS] = { 0 };
 	if (nlists)
 		memcpy(keep, count, nlists * sizeof *keep);
 
@@ -430,8 +523,10 @@ static bool args_ok(void *buf, const struct bvapm_rec_envelope *env, const void 
 
 /* ---- request profile ------------------------------------------------------------- */
 
-enum { RQ_CALL_PATHS, RQ_FUNCTIONS, RQ_SQL, RQ_COUNTERS, RQ_TAGS, RQ_ERRORS, RQ_CHECKPOINTS,
-       RQ_NLISTS };
+/* The request's lists in their cut order (record.h, "Truncation"). */
+enum { RQ_SPANS, RQ_CALL_PATHS, RQ_FUNCTIONS, RQ_EXTERNAL, RQ_SQL, RQ_COUNTERS, RQ_TAGS,
+       RQ_ERRORS, RQ_CHECKPOINTS, RQ_NLISTS };
+_Static_assert(RQ_NLISTS <= MAX_LISTS, "more lists than encode_fitting() keeps");
 
 static void encode_request(struct writer *w, const struct bvapm_rec_envelope *env, const void *body,
 	const uint32_t *keep, bool truncated)
@@ -440,13 +535,14 @@ static void encode_request(struct writer *w, const struct bvapm_rec_envelope *en
 	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_REQUEST, truncated);
 	if (!field)
 		return;
-	uint32_t absent = ABSENT(request, method, r->method) | ABSENT(request, uri, r->uri) |
+	uint64_t absent = ABSENT(request, method, r->method) | ABSENT(request, uri, r->uri) |
 		ABSENT(request, route, r->route) | ABSENT(request, sapi, r->sapi);
 	absent |= EMPTY(request, checkpoints, keep[RQ_CHECKPOINTS]) |
 		EMPTY(request, sql, keep[RQ_SQL]) | EMPTY(request, functions, keep[RQ_FUNCTIONS]) |
 		EMPTY(request, errors, keep[RQ_ERRORS]) | EMPTY(request, tags, keep[RQ_TAGS]) |
 		EMPTY(request, counters, keep[RQ_COUNTERS]) |
-		EMPTY(request, call_paths, keep[RQ_CALL_PATHS]);
+		EMPTY(request, call_paths, keep[RQ_CALL_PATHS]) |
+		EMPTY(request, spans, keep[RQ_SPANS]) | EMPTY(request, external, keep[RQ_EXTERNAL]);
 	uint32_t at;
 	struct bvapm_rec_inl_request *t = TABLE(w, request, absent, &at);
 	if (!t)
@@ -471,6 +567,9 @@ static void encode_request(struct writer *w, const struct bvapm_rec_envelope *en
 	t->functions_dropped = r->function_count - keep[RQ_FUNCTIONS];
 	t->call_paths_dropped = r->call_path_count - keep[RQ_CALL_PATHS];
 	t->kind = r->kind;
+	t->spans_dropped = r->span_count - keep[RQ_SPANS];
+	t->span_total_count = r->span_total_count;
+	t->external_dropped = r->external_count - keep[RQ_EXTERNAL];
 	string_child(w, FIELD_AT(at, request, method), r->method);
 	string_child(w, FIELD_AT(at, request, uri), r->uri);
 	string_child(w, FIELD_AT(at, request, route), r->route);
@@ -490,6 +589,10 @@ static void encode_request(struct writer *w, const struct bvapm_rec_envelope *en
 	if (keep[RQ_CALL_PATHS])
 		write_call_paths(w, FIELD_AT(at, request, call_paths), r->call_paths,
 			keep[RQ_CALL_PATHS]);
+	if (keep[RQ_SPANS])
+		write_spans(w, FIELD_AT(at, request, spans), r->spans, r->span_count, keep[RQ_SPANS]);
+	if (keep[RQ_EXTERNAL])
+		write_external(w, FIELD_AT(at, request, external), r->external, keep[RQ_EXTERNAL]);
 }
 
 /* A list with a NULL array counts as empty. */
@@ -511,16 +614,21 @@ ssize_t bvapm_rec_encode_request(void *buf, size_t cap, const struct bvapm_rec_e
 	count[RQ_ERRORS] = list_len(req->errors, req->error_count);
 	count[RQ_CHECKPOINTS] = list_len(req->checkpoints, req->checkpoint_count);
 	count[RQ_CALL_PATHS] = list_len(req->call_paths, req->call_path_count);
+	count[RQ_SPANS] = list_len(req->spans, req->span_count);
+	count[RQ_EXTERNAL] = list_len(req->external, req->external_count);
 	for (unsigned i = 0; i < RQ_NLISTS; i++)
 		if (count[i] > MAX_COUNT)
 			return -EINVAL;
 	if (count[RQ_SQL] != req->sql_count || count[RQ_FUNCTIONS] != req->function_count ||
-	    count[RQ_CALL_PATHS] != req->call_path_count) {
+	    count[RQ_CALL_PATHS] != req->call_path_count || count[RQ_SPANS] != req->span_count ||
+	    count[RQ_EXTERNAL] != req->external_count) {
 		/* dropped counts are computed from the *_count fields */
 		struct bvapm_rec_request copy = *req;
 		copy.sql_count = count[RQ_SQL];
 		copy.function_count = count[RQ_FUNCTIONS];
 		copy.call_path_count = count[RQ_CALL_PATHS];
+		copy.span_count = count[RQ_SPANS];
+		copy.external_count = count[RQ_EXTERNAL];
 		return encode_fitting(buf, cap, env, &copy, encode_request, count, RQ_NLISTS);
 	}
 	return encode_fitting(buf, cap, env, req, encode_request, count, RQ_NLISTS);
@@ -537,7 +645,7 @@ static void encode_fatal(struct writer *w, const struct bvapm_rec_envelope *env,
 	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_FATAL, truncated);
 	if (!field)
 		return;
-	uint32_t absent = ABSENT(fatal, type, f->type) | ABSENT(fatal, message, f->message) |
+	uint64_t absent = ABSENT(fatal, type, f->type) | ABSENT(fatal, message, f->message) |
 		ABSENT(fatal, file, f->file) | ABSENT(fatal, method, f->method) |
 		ABSENT(fatal, uri, f->uri) | ABSENT(fatal, route, f->route);
 	absent |= EMPTY(fatal, checkpoints, keep[FE_CHECKPOINTS]) |
@@ -595,7 +703,7 @@ static void encode_aborted(struct writer *w, const struct bvapm_rec_envelope *en
 	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_ABORTED, truncated);
 	if (!field)
 		return;
-	uint32_t absent = ABSENT(aborted, method, a->method) | ABSENT(aborted, uri, a->uri) |
+	uint64_t absent = ABSENT(aborted, method, a->method) | ABSENT(aborted, uri, a->uri) |
 		ABSENT(aborted, last_checkpoint, a->last_checkpoint) |
 		ABSENT(aborted, current_sql, a->current_sql);
 	uint32_t at;
@@ -631,7 +739,7 @@ static void encode_stats(struct writer *w, const struct bvapm_rec_envelope *env,
 	uint32_t field = write_envelope(w, env, BVAPM_REC_KIND_STATS, truncated);
 	if (!field)
 		return;
-	uint32_t absent = ABSENT(stats, source, s->source) | EMPTY(stats, counters, keep[0]);
+	uint64_t absent = ABSENT(stats, source, s->source) | EMPTY(stats, counters, keep[0]);
 	uint32_t at;
 	struct bvapm_rec_inl_stats *t = TABLE(w, stats, absent, &at);
 	if (!t)

@@ -13,7 +13,7 @@
  *   BVAPM_REC_T_<table>           a small index per table (vtable cache slot)
  *
  * Guarantees (checked at compile time): field ids are 0..n-1 in row order, at
- * most 32 fields per table (the builder's absent-field mask), and the host is
+ * most 64 fields per table (the builder's absent-field mask), and the host is
  * little-endian (FlatBuffers is, and the builder stores fields in place).
  */
 #ifndef BVAPM_RECORD_LAYOUT_H
@@ -60,7 +60,7 @@ BVAPM_REC_TABLES(BVAPM_REC__POS_ENUM)
 #define BVAPM_REC__CHECK_ID(t, id, name, K, sub) \
 	_Static_assert(id == BVAPM_REC_POS_##t##_##name, "field ids of " #t " must be 0..n-1 in row order");
 #define BVAPM_REC__CHECK_TABLE(t) BVAPM_REC_TABLE_##t(BVAPM_REC__CHECK_ID) \
-	_Static_assert(BVAPM_REC_NFIELDS_##t <= 32, #t " has more than 32 fields");
+	_Static_assert(BVAPM_REC_NFIELDS_##t <= 64, #t " has more than 64 fields");
 BVAPM_REC_TABLES(BVAPM_REC__CHECK_TABLE)
 
 #endif

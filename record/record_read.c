@@ -23,6 +23,7 @@ _Static_assert(BVAPM_REC_KIND_MAX < BVAPM_REC_BODY_TYPES, "a kind without a desc
 static const char *const enum_mode[] = { BVAPM_REC_ENUM_mode(NAME_AT) };
 static const char *const enum_keep_reason[] = { BVAPM_REC_ENUM_keep_reason(NAME_AT) };
 static const char *const enum_request_kind[] = { BVAPM_REC_ENUM_request_kind(NAME_AT) };
+static const char *const enum_span_kind[] = { BVAPM_REC_ENUM_span_kind(NAME_AT) };
 #define UNION_NAME_AT(u, value, Name, t) [value] = #Name,
 static const char *const enum_body[BVAPM_REC_BODY_TYPES] = { [0] = "NONE", BVAPM_REC_UNION_body(UNION_NAME_AT) };
 
@@ -51,6 +52,11 @@ const char *bvapm_rec_keep_reason_name(unsigned reason)
 const char *bvapm_rec_request_kind_name(unsigned kind)
 {
 	return name_of(NAMES(enum_request_kind), kind);
+}
+
+const char *bvapm_rec_span_kind_name(unsigned kind)
+{
+	return name_of(NAMES(enum_span_kind), kind);
 }
 
 /* ---- table descriptors --------------------------------------------------------- */

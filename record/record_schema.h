@@ -28,7 +28,7 @@
 #ifndef BVAPM_RECORD_SCHEMA_H
 #define BVAPM_RECORD_SCHEMA_H
 
-#define BVAPM_REC_SCHEMA_VERSION 3
+#define BVAPM_REC_SCHEMA_VERSION 4
 
 #define BVAPM_REC_TABLE_checkpoint(X) \
 	X(checkpoint, 0, label, STR, _) \
@@ -81,6 +81,29 @@
 	X(stack_frame, 1, file, STR, _) \
 	X(stack_frame, 2, line, U32, _)
 
+#define BVAPM_REC_TABLE_span(X) \
+	X(span, 0, kind, ENUM, span_kind) \
+	X(span, 1, name, STR, _) \
+	X(span, 2, target, STR, _) \
+	X(span, 3, start_offset_ns, U64, _) \
+	X(span, 4, duration_ns, U64, _) \
+	X(span, 5, status, U16, _) \
+	X(span, 6, error, STR, _) \
+	X(span, 7, bytes, U64, _) \
+	X(span, 8, span_id, BYTES, _)
+
+#define BVAPM_REC_TABLE_external_call(X) \
+	X(external_call, 0, kind, ENUM, span_kind) \
+	X(external_call, 1, target, STR, _) \
+	X(external_call, 2, name, STR, _) \
+	X(external_call, 3, count, U32, _) \
+	X(external_call, 4, total_ns, U64, _) \
+	X(external_call, 5, max_ns, U64, _) \
+	X(external_call, 6, errors, U32, _) \
+	X(external_call, 7, bytes, U64, _) \
+	X(external_call, 8, keys, U64, _) \
+	X(external_call, 9, repeated, BOOL, _)
+
 #define BVAPM_REC_TABLE_request(X) \
 	X(request, 0, method, STR, _) \
 	X(request, 1, uri, STR, _) \
@@ -111,7 +134,12 @@
 	X(request, 26, counters, VECT, counter) \
 	X(request, 27, call_paths, VECT, call_path) \
 	X(request, 28, call_paths_dropped, U32, _) \
-	X(request, 29, kind, ENUM, request_kind)
+	X(request, 29, kind, ENUM, request_kind) \
+	X(request, 30, spans, VECT, span) \
+	X(request, 31, spans_dropped, U32, _) \
+	X(request, 32, span_total_count, U32, _) \
+	X(request, 33, external, VECT, external_call) \
+	X(request, 34, external_dropped, U32, _)
 
 #define BVAPM_REC_TABLE_fatal(X) \
 	X(fatal, 0, type, STR, _) \
@@ -169,7 +197,7 @@
 #define BVAPM_REC_TABLES(T) \
 	T(record) T(request) T(fatal) T(aborted) T(stats) \
 	T(checkpoint) T(sql_statement) T(function_stat) T(error_event) \
-	T(tag) T(counter) T(stack_frame) T(call_path)
+	T(tag) T(counter) T(stack_frame) T(call_path) T(span) T(external_call)
 
 /* Enums: X(enum, value, Name) with the names exactly as in the .fbs. */
 #define BVAPM_REC_ENUM_mode(X) \
@@ -179,6 +207,8 @@
 	X(keep_reason, 3, Error) X(keep_reason, 4, Forced)
 #define BVAPM_REC_ENUM_request_kind(X) \
 	X(request_kind, 0, Request) X(request_kind, 1, Job)
+#define BVAPM_REC_ENUM_span_kind(X) \
+	X(span_kind, 0, Unknown) X(span_kind, 1, Sql) X(span_kind, 2, Http) X(span_kind, 3, Cache)
 /* The union Body: X(body, kind number, TypeName, table) */
 #define BVAPM_REC_UNION_body(X) \
 	X(body, 1, RequestProfile, request) X(body, 2, FatalError, fatal) \

@@ -124,12 +124,35 @@ static const char *const migration_3[] = {
 	NULL,
 };
 
+/* 4: record schema v4 — a request's timed calls. spans: the longest calls
+ * (SQL executions, outbound HTTP requests, cache commands) with their real
+ * start, idx their order by start (bvapm-report trace reads one request's
+ * through spans_request, in order); span_id in hex like requests.span_id.
+ * external: HTTP calls and cache commands aggregated per (kind, target,
+ * name) in one request, like sql (bvapm-report external). kind is the
+ * record's SpanKind (1 SQL, 2 HTTP, 3 cache). requests.span_total_count:
+ * every timed call of the request, listed or not; NULL for rows stored
+ * before and for records of older producers (not known). */
+static const char *const migration_4[] = {
+	"CREATE TABLE spans (request_id INTEGER NOT NULL REFERENCES requests (id), "
+	"idx INTEGER NOT NULL, kind INTEGER, name TEXT, target TEXT, start_offset_ns INTEGER, "
+	"duration_ns INTEGER, status INTEGER, error TEXT, bytes INTEGER, span_id TEXT);\n"
+	"CREATE INDEX spans_request ON spans (request_id, idx);\n",
+	"CREATE TABLE external (request_id INTEGER NOT NULL REFERENCES requests (id), kind INTEGER, "
+	"target TEXT, name TEXT, count INTEGER, total_ns INTEGER, max_ns INTEGER, errors INTEGER, "
+	"bytes INTEGER, keys INTEGER, repeated INTEGER);\n"
+	"CREATE INDEX external_request ON external (request_id);\n",
+	"ALTER TABLE requests ADD COLUMN span_total_count INTEGER;\n",
+	NULL,
+};
+
 /* Sized by its initializer: one migration more or less than
  * BVAPM_STORE_SCHEMA_VERSION conflicts with the declaration in schema.h. */
 const char *const *const bvapm_store_migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 _Static_assert(sizeof bvapm_store_migrations / sizeof bvapm_store_migrations[0] ==
                BVAPM_STORE_SCHEMA_VERSION,

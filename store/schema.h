@@ -19,7 +19,7 @@
 
 /* The schema version this build writes and understands (PRAGMA
  * user_version): the number of migrations in store/schema.c. */
-#define BVAPM_STORE_SCHEMA_VERSION 3
+#define BVAPM_STORE_SCHEMA_VERSION 4
 
 /* The first version with the call_paths table and the errors.stack column
  * (record schema v2); an older store has neither. */
@@ -29,6 +29,11 @@
  * request, 1 a job) and the partial index requests_job_worker over the
  * jobs; an older store holds requests only. */
 #define BVAPM_STORE_SCHEMA_JOBS 3
+
+/* The first version with the spans and external tables and the
+ * requests.span_total_count column (record schema v4: a request's timed
+ * calls); an older store has none of them. */
+#define BVAPM_STORE_SCHEMA_CALLS 4
 
 /* Migration i+1 is bvapm_store_migrations[i]: a NULL-terminated list of SQL
  * texts, executed in order. */

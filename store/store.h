@@ -62,7 +62,8 @@ struct bvapm_store *bvapm_store_open(const struct bvapm_store_options *o, char *
  * statements follow db's schema version: a store of an older version gets
  * what its tables can hold (before BVAPM_STORE_SCHEMA_CALL_PATHS: no call
  * paths, no error stacks; before BVAPM_STORE_SCHEMA_JOBS: no request kind,
- * a job is stored as a request). bvapm_store_close() leaves db open. name is used
+ * a job is stored as a request; before BVAPM_STORE_SCHEMA_CALLS: no spans,
+ * no external calls, no span_total_count). bvapm_store_close() leaves db open. name is used
  * in messages. Returns NULL with a sentence in err. */
 struct bvapm_store *bvapm_store_attach(sqlite3 *db, const char *name, char *err, size_t errlen);
 

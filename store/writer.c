@@ -3,7 +3,7 @@
  * store/writer.c — the store's writer: one prepared INSERT per table, and
  * one function per record kind mapping a verified record (record/record.h)
  * onto its row and its child rows (checkpoints, SQL, functions, errors,
- * tags, counters, call paths). Envelope tables use INSERT OR IGNORE on their
+ * tags, counters, call paths, spans, external calls). Envelope tables use INSERT OR IGNORE on their
  * UNIQUE envelope key: sqlite3_changes() == 0 after it means the record was
  * already stored, and its children are not written again.
  *
@@ -24,17 +24,23 @@
 #include <string.h>
 
 enum { ST_REQ, ST_FATAL, ST_ABORTED, ST_STATS, ST_CKPT, ST_SQL, ST_FUNC, ST_ERR, ST_TAG, ST_CTR,
-       ST_PATH, ST__COUNT };
+       ST_PATH, ST_SPAN, ST_EXT, ST__COUNT };
+
+/* The requests columns every schema version has, and their parameters; a
+ * newer version appends its own (kind ?33, span_total_count ?34). */
+#define REQ_COLUMNS                                                                               \
+	"pid, producer_start_unix_ns, sequence, host, service, wall_unix_ns, trace_id, span_id, "  \
+	"parent_span_id, sampled, truncated, method, uri, route, sapi, status, mode, keep_reason, " \
+	"detail_reduced, start_unix_ns, wall_ns, cpu_user_us, cpu_sys_us, mem_start_bytes, "        \
+	"mem_end_bytes, mem_peak_bytes, mem_limit_bytes, agent_ns, sql_total_count, sql_total_ns, " \
+	"sql_dropped, functions_dropped"
+#define REQ_PARAMS                                                                                \
+	"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, " \
+	"?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32"
 
 static const char *const stmt_sql[ST__COUNT] = {
-	[ST_REQ] = "INSERT OR IGNORE INTO requests (pid, producer_start_unix_ns, sequence, host, "
-	           "service, wall_unix_ns, trace_id, span_id, parent_span_id, sampled, truncated, "
-	           "method, uri, route, sapi, status, mode, keep_reason, detail_reduced, "
-	           "start_unix_ns, wall_ns, cpu_user_us, cpu_sys_us, mem_start_bytes, mem_end_bytes, "
-	           "mem_peak_bytes, mem_limit_bytes, agent_ns, sql_total_count, sql_total_ns, "
-	           "sql_dropped, functions_dropped, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-	           "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-	           "?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
+	[ST_REQ] = "INSERT OR IGNORE INTO requests (" REQ_COLUMNS ", kind, span_total_count) VALUES ("
+	           REQ_PARAMS ", ?33, ?34)",
 	[ST_FATAL] = "INSERT OR IGNORE INTO fatals (pid, producer_start_unix_ns, sequence, host, "
 	             "service, wall_unix_ns, trace_id, type, message, file, line, out_of_memory, "
 	             "method, uri, route, start_unix_ns, wall_ns, mem_usage_bytes, mem_peak_bytes, "
@@ -61,18 +67,22 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CTR] = "INSERT INTO counters (request_id, name, value) VALUES (?1, ?2, ?3)",
 	[ST_PATH] = "INSERT INTO call_paths (request_id, path, calls, inclusive_ns, exclusive_ns) "
 	            "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_SPAN] = "INSERT INTO spans (request_id, idx, kind, name, target, start_offset_ns, "
+	            "duration_ns, status, error, bytes, span_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	            "?8, ?9, ?10, ?11)",
+	[ST_EXT] = "INSERT INTO external (request_id, kind, target, name, count, total_ns, max_ns, "
+	           "errors, bytes, keys, repeated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	           "?11)",
 };
 
-/* requests before BVAPM_STORE_SCHEMA_JOBS: no kind column (a job is stored
- * as a request there). */
+/* requests before BVAPM_STORE_SCHEMA_CALLS: no span_total_count column. */
+static const char requests_v3_sql[] =
+	"INSERT OR IGNORE INTO requests (" REQ_COLUMNS ", kind) VALUES (" REQ_PARAMS ", ?33)";
+
+/* requests before BVAPM_STORE_SCHEMA_JOBS: no kind column either (a job is
+ * stored as a request there). */
 static const char requests_v2_sql[] =
-	"INSERT OR IGNORE INTO requests (pid, producer_start_unix_ns, sequence, host, service, "
-	"wall_unix_ns, trace_id, span_id, parent_span_id, sampled, truncated, method, uri, route, "
-	"sapi, status, mode, keep_reason, detail_reduced, start_unix_ns, wall_ns, cpu_user_us, "
-	"cpu_sys_us, mem_start_bytes, mem_end_bytes, mem_peak_bytes, mem_limit_bytes, agent_ns, "
-	"sql_total_count, sql_total_ns, sql_dropped, functions_dropped) VALUES (?1, ?2, ?3, ?4, ?5, "
-	"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-	"?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
+	"INSERT OR IGNORE INTO requests (" REQ_COLUMNS ") VALUES (" REQ_PARAMS ")";
 
 /* errors before BVAPM_STORE_SCHEMA_CALL_PATHS: no stack column. */
 static const char errors_v1_sql[] =
@@ -83,7 +93,8 @@ struct bvapm_store {
 	sqlite3 *db;
 	bool owns_db;               /* opened by bvapm_store_open(): closed with the store */
 	int version;                /* schema version the statements were prepared for */
-	sqlite3_stmt *st[ST__COUNT]; /* st[ST_PATH] NULL before call paths */
+	sqlite3_stmt *st[ST__COUNT]; /* st[ST_PATH] NULL before call paths, st[ST_SPAN] and
+	                             * st[ST_EXT] before timed calls */
 	char *path;                 /* for messages */
 };
 
@@ -206,6 +217,51 @@ static int put_functions(struct bvapm_store *st, sqlite3_int64 req, sqlite3_int6
 	return SQLITE_OK;
 }
 
+/* The request's timed calls (spans, idx in record order: by start) and its
+ * outbound calls aggregated; nothing in a store before timed calls. */
+static int put_calls(struct bvapm_store *st, sqlite3_int64 id, bvapm_rec_request_ref q)
+{
+	bvapm_rec_span_vec sv = bvapm_rec_request_spans(q);
+	for (uint32_t i = 0; st->st[ST_SPAN] && i < sv.len; i++) {
+		bvapm_rec_span_ref x = bvapm_rec_span_at(sv, i);
+		sqlite3_stmt *s = st->st[ST_SPAN];
+		b_int(s, 1, (uint64_t)id);
+		b_int(s, 2, i);
+		b_int(s, 3, bvapm_rec_span_kind(x));
+		b_str(s, 4, bvapm_rec_span_name(x));
+		b_str(s, 5, bvapm_rec_span_target(x));
+		b_int(s, 6, bvapm_rec_span_start_offset_ns(x));
+		b_int(s, 7, bvapm_rec_span_duration_ns(x));
+		b_int(s, 8, bvapm_rec_span_status(x));
+		b_str(s, 9, bvapm_rec_span_error(x));
+		b_int(s, 10, bvapm_rec_span_bytes(x));
+		b_hex(s, 11, bvapm_rec_span_span_id(x));
+		int rc = run(s);
+		if (rc)
+			return rc;
+	}
+	bvapm_rec_external_call_vec ev = bvapm_rec_request_external(q);
+	for (uint32_t i = 0; st->st[ST_EXT] && i < ev.len; i++) {
+		bvapm_rec_external_call_ref x = bvapm_rec_external_call_at(ev, i);
+		sqlite3_stmt *s = st->st[ST_EXT];
+		b_int(s, 1, (uint64_t)id);
+		b_int(s, 2, bvapm_rec_external_call_kind(x));
+		b_str(s, 3, bvapm_rec_external_call_target(x));
+		b_str(s, 4, bvapm_rec_external_call_name(x));
+		b_int(s, 5, bvapm_rec_external_call_count(x));
+		b_int(s, 6, bvapm_rec_external_call_total_ns(x));
+		b_int(s, 7, bvapm_rec_external_call_max_ns(x));
+		b_int(s, 8, bvapm_rec_external_call_errors(x));
+		b_int(s, 9, bvapm_rec_external_call_bytes(x));
+		b_int(s, 10, bvapm_rec_external_call_keys(x));
+		b_int(s, 11, bvapm_rec_external_call_repeated(x));
+		int rc = run(s);
+		if (rc)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
 static int put_request(struct bvapm_store *st, bvapm_rec_record_ref r, bool *dup)
 {
 	bvapm_rec_request_ref q = bvapm_rec_record_body_request(r);
@@ -241,6 +297,9 @@ static int put_request(struct bvapm_store *st, bvapm_rec_record_ref r, bool *dup
 	b_int(s, 32, bvapm_rec_request_functions_dropped(q));
 	if (st->version >= BVAPM_STORE_SCHEMA_JOBS)
 		b_int(s, 33, bvapm_rec_request_kind(q));
+	/* a producer before record schema v4 did not count its calls: unknown */
+	if (st->version >= BVAPM_STORE_SCHEMA_CALLS && bvapm_rec_record_schema_version(r) >= 4)
+		b_int(s, 34, bvapm_rec_request_span_total_count(q));
 	int rc = run(s);
 	if (rc)
 		return rc;
@@ -326,7 +385,7 @@ static int put_request(struct bvapm_store *st, bvapm_rec_record_ref r, bool *dup
 		if ((rc = run(s)))
 			return rc;
 	}
-	return SQLITE_OK;
+	return put_calls(st, id, q);
 }
 
 static int put_fatal(struct bvapm_store *st, bvapm_rec_record_ref r, bool *dup)
@@ -492,14 +551,17 @@ static int prepare(struct bvapm_store *st, char *err, size_t errlen)
 	}
 	bool v2 = st->version >= BVAPM_STORE_SCHEMA_CALL_PATHS;
 	bool v3 = st->version >= BVAPM_STORE_SCHEMA_JOBS;
+	bool v4 = st->version >= BVAPM_STORE_SCHEMA_CALLS;
 	for (int i = 0; i < ST__COUNT; i++) {
 		const char *sql = stmt_sql[i];
-		if (i == ST_REQ && !v3)
-			sql = requests_v2_sql;
+		if (i == ST_REQ && !v4)
+			sql = v3 ? requests_v3_sql : requests_v2_sql;
 		if (i == ST_ERR && !v2)
 			sql = errors_v1_sql;
 		if (i == ST_PATH && !v2)
 			continue; /* no call_paths table: call paths are not stored */
+		if ((i == ST_SPAN || i == ST_EXT) && !v4)
+			continue; /* no spans or external table: timed calls are not stored */
 		if ((rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->st[i],
 		                             NULL))) {
 			snprintf(err, errlen, "store %s: %s", st->path, sqlite3_errmsg(st->db));

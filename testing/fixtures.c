@@ -82,6 +82,33 @@ static const struct bvapm_rec_counter counters[] = {
 	{ S("cache_misses"), -2 },
 };
 
+/* (v4) the longest timed calls, by start: an SQL execution, an HTTP call
+ * that answered, one that timed out, a Redis GET of the loop below (without
+ * a span id: the absent case) */
+static const struct bvapm_rec_span spans[] = {
+	{ .kind = BVAPM_REC_SPAN_SQL, .name = S("select * from `permissions` where `user_id` = ?"),
+	  .target = { NULL, 0 }, .start_offset_ns = 1300000, .duration_ns = 9000000,
+	  .has_span_id = true, .span_id = { 0x1f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01 } },
+	{ .kind = BVAPM_REC_SPAN_HTTP, .name = S("GET /v1/rates"), .target = S("https://api.example.com:443"),
+	  .start_offset_ns = 20000000, .duration_ns = 120000000, .status = 200, .bytes = 5321,
+	  .has_span_id = true, .span_id = { 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, 0x18 } },
+	{ .kind = BVAPM_REC_SPAN_HTTP, .name = S("POST /v1/charge"), .target = S("http://payments.internal:8080"),
+	  .start_offset_ns = 150000000, .duration_ns = 30000000, .error = S("timeout"),
+	  .has_span_id = true, .span_id = { 0x0c, 0xa5, 0xe1, 0x00, 0x00, 0x00, 0x00, 0xff } },
+	{ .kind = BVAPM_REC_SPAN_CACHE, .name = S("GET"), .target = S("redis 127.0.0.1:6379"),
+	  .start_offset_ns = 200000000, .duration_ns = 250000 },
+};
+
+/* (v4) the outbound calls aggregated, by total_ns */
+static const struct bvapm_rec_external external[] = {
+	{ .kind = BVAPM_REC_SPAN_HTTP, .target = S("https://api.example.com:443"), .name = S("GET /v1/rates"),
+	  .count = 1, .total_ns = 120000000, .max_ns = 120000000, .bytes = 5321 },
+	{ .kind = BVAPM_REC_SPAN_CACHE, .target = S("redis 127.0.0.1:6379"), .name = S("GET"),
+	  .count = 120, .total_ns = 36000000, .max_ns = 250000, .keys = 120, .repeated = true },
+	{ .kind = BVAPM_REC_SPAN_HTTP, .target = S("http://payments.internal:8080"), .name = S("POST /v1/charge"),
+	  .count = 1, .total_ns = 30000000, .max_ns = 30000000, .errors = 1 },
+};
+
 const struct bvapm_rec_request fixture_request = {
 	.method = S("GET"),
 	.uri = S("/filament/admin?tab=\"all\"&q=caf\xc3\xa9"),
@@ -109,6 +136,9 @@ const struct bvapm_rec_request fixture_request = {
 	.tags = tags, .tag_count = 2,
 	.counters = counters, .counter_count = 2,
 	.call_paths = call_paths, .call_path_count = 2,
+	.spans = spans, .span_count = 4,
+	.span_total_count = 9057,        /* 8935 statements, 2 HTTP calls, 120 Redis GETs */
+	.external = external, .external_count = 3,
 };
 
 /* ---- a job (v3) ---------------------------------------------------------------- */

@@ -6,12 +6,17 @@
  * strings; 64-bit integers (timeUnixNano, intValue) are decimal strings;
  * enums (kind, status.code) are integers; field names are lowerCamelCase.
  *
- * SQL child spans: a record carries one summary entry per normalized
- * statement (count, total and max time), not the individual executions, so
- * the child spans cannot have their real times. They are laid end to end
- * from the parent's start, each as long as its total_ns, scaled down together
- * when the listed totals exceed the request's wall time, so every child stays
- * inside its parent. Their durations are meaningful; their offsets are not.
+ * Child spans of a request: its timed calls (record schema v4: SQL
+ * executions, outbound HTTP requests, cache commands), CLIENT spans with
+ * their real start and end and the span id the agent gave them (an HTTP
+ * call's is the one it sent downstream in traceparent, so the next service's
+ * span is their child). A record without spans (a producer before v4, or
+ * one that recorded totals only) gets the older synthetic SQL spans instead:
+ * one per summary entry (count, total and max time, not the executions),
+ * laid end to end from the parent's start, each as long as its total_ns,
+ * scaled down together when the listed totals exceed the request's wall
+ * time, so every child stays inside its parent. Their durations are
+ * meaningful; their offsets are not.
  *
  * Jobs (a request profile of kind Job, and the fatal error or aborted
  * request of one, which carry method "JOB") are CONSUMER spans named
@@ -536,6 +541,173 @@ static uint32_t sql_child_spans(struct json_object *spans, bvapm_rec_request_ref
 	return sql.len;
 }
 
+/* ---- timed calls (record schema v4) --------------------------------------- */
+
+/* host and port of "host:port" or "[v6]:port" at s[0..n); the port is 0
+ * when there is none. */
+static void host_port(const char *s, size_t n, bvapm_rec_str *host, uint32_t *port)
+{
+	const char *end = s + n, *colon = NULL;
+	*port = 0;
+	if (n && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+		if (close) {
+			*host = (bvapm_rec_str){ s + 1, (uint32_t)(close - s - 1) };
+			colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+		} else {
+			*host = (bvapm_rec_str){ s, (uint32_t)n };
+		}
+	} else {
+		for (const char *p = s; p < end; p++)
+			if (*p == ':')
+				colon = p;
+		*host = (bvapm_rec_str){ s, (uint32_t)((colon ? colon : end) - s) };
+	}
+	for (const char *p = colon ? colon + 1 : end; p < end && *p >= '0' && *p <= '9'; p++)
+		*port = *port * 10 + (uint32_t)(*p - '0');
+	if (*port > 65535)
+		*port = 0;
+}
+
+/* server.address and server.port from the authority at s[0..n). */
+static void server_attrs(struct json_object *a, const char *s, size_t n)
+{
+	bvapm_rec_str host;
+	uint32_t port;
+	host_port(s, n, &host, &port);
+	if (host.len)
+		attr(a, "server.address", "stringValue", jstr(host));
+	if (port)
+		attr_int(a, "server.port", port);
+}
+
+/* The first word of s and the rest after one space ("GET" "/v1/users"). */
+static void split_word(bvapm_rec_str s, bvapm_rec_str *word, bvapm_rec_str *rest)
+{
+	const char *sp = s.ptr ? memchr(s.ptr, ' ', s.len) : NULL;
+	*word = (bvapm_rec_str){ s.ptr, sp ? (uint32_t)(sp - s.ptr) : s.len };
+	*rest = sp ? (bvapm_rec_str){ sp + 1, (uint32_t)(s.len - (uint32_t)(sp - s.ptr) - 1) }
+	           : (bvapm_rec_str){ NULL, 0 };
+}
+
+/* An outbound HTTP request: named by its method (the path is not a route
+ * template: too many distinct names), url.full from the target and the
+ * path, server.address and server.port from the target. */
+static void http_call_attrs(struct json_object *a, bvapm_rec_span_ref sp, char *name, size_t cap)
+{
+	bvapm_rec_str method, path, target = bvapm_rec_span_target(sp);
+	split_word(bvapm_rec_span_name(sp), &method, &path);
+	snprintf(name, cap, "%.*s", method.len ? (int)method.len : 4, method.len ? method.ptr : "HTTP");
+	if (method.len)
+		attr(a, "http.request.method", "stringValue", jstr(method));
+	if (target.ptr) {
+		size_t n = strlen("://");
+		const char *auth = target.len >= n ? memmem(target.ptr, target.len, "://", n) : NULL;
+		const char *host = auth ? auth + n : target.ptr;
+		const char *stop = memchr(host, '/', target.len - (size_t)(host - target.ptr));
+		size_t host_len = (size_t)((stop ? stop : target.ptr + target.len) - host);
+		if (path.ptr && path.len && path.ptr[0] == '/') {
+			char *url = malloc((size_t)target.len + path.len + 1);
+			if (url) {
+				memcpy(url, target.ptr, target.len);
+				memcpy(url + target.len, path.ptr, path.len);
+				attr(a, "url.full", "stringValue", jstr_len(url, target.len + path.len));
+				free(url);
+			}
+		}
+		server_attrs(a, host, host_len);
+	}
+	if (bvapm_rec_span_status(sp))
+		attr_int(a, "http.response.status_code", bvapm_rec_span_status(sp));
+	if (bvapm_rec_span_bytes(sp))
+		attr_uint(a, "http.response.body.size", bvapm_rec_span_bytes(sp));
+}
+
+/* A Redis or Memcached command: target "redis host:port" names the system
+ * and the server, the span is named by the command. */
+static void cache_call_attrs(struct json_object *a, bvapm_rec_span_ref sp, char *name, size_t cap)
+{
+	bvapm_rec_str system, server, command = bvapm_rec_span_name(sp);
+	split_word(bvapm_rec_span_target(sp), &system, &server);
+	snprintf(name, cap, "%.*s", command.len ? (int)command.len : 5, command.len ? command.ptr : "CACHE");
+	if (system.len)
+		attr(a, "db.system", "stringValue", jstr(system));
+	if (command.ptr) {
+		attr(a, "db.operation.name", "stringValue", jstr(command));
+		attr(a, "db.operation", "stringValue", jstr(command));
+	}
+	if (server.len)
+		server_attrs(a, server.ptr, server.len);
+}
+
+/* An SQL execution: as the synthetic spans below, without their totals. */
+static void sql_call_attrs(struct json_object *a, bvapm_rec_span_ref sp, bvapm_rec_str db_system,
+	char *name, size_t cap)
+{
+	bvapm_rec_str stmt = bvapm_rec_span_name(sp);
+	sql_span_name(stmt, name, cap);
+	attr_str(a, "db.system", db_system);
+	attr_str(a, "db.query.text", stmt);
+	attr_str(a, "db.statement", stmt);
+}
+
+/* Span id of timed call i when the record has none: the parent's mixed
+ * with the index, in a lane of its own (never an SQL summary span's). */
+static void call_span_id(const uint8_t parent[8], uint32_t index, uint8_t out[8])
+{
+	child_span_id(parent, index | 0x80000000u, out);
+}
+
+/* The request's timed calls as CLIENT children of its span; returns how many. */
+static uint32_t call_child_spans(struct json_object *spans, bvapm_rec_request_ref req,
+	const struct span_ids *ids, uint64_t start)
+{
+	bvapm_rec_span_vec v = bvapm_rec_request_spans(req);
+	bvapm_rec_str db_system = db_system_tag(req);
+
+	for (uint32_t i = 0; i < v.len; i++) {
+		bvapm_rec_span_ref sp = bvapm_rec_span_at(v, i);
+		bvapm_rec_bytes sid = bvapm_rec_span_span_id(sp);
+		uint64_t at = start + bvapm_rec_span_start_offset_ns(sp);
+		uint8_t id[8];
+		char name[64];
+
+		if (sid.ptr && sid.len == 8 && !all_zero(sid.ptr, 8))
+			memcpy(id, sid.ptr, 8);
+		else
+			call_span_id(ids->span, i, id);
+		struct json_object *c = new_span(ids, id, ids->span, "", 0, SPAN_KIND_CLIENT, at,
+			at + bvapm_rec_span_duration_ns(sp));
+		struct json_object *a = span_attrs(c);
+		switch (bvapm_rec_span_kind(sp)) {
+		case BVAPM_REC_SPAN_SQL: sql_call_attrs(a, sp, db_system, name, sizeof name); break;
+		case BVAPM_REC_SPAN_HTTP: http_call_attrs(a, sp, name, sizeof name); break;
+		case BVAPM_REC_SPAN_CACHE: cache_call_attrs(a, sp, name, sizeof name); break;
+		default:
+			snprintf(name, sizeof name, "%.*s", (int)bvapm_rec_span_name(sp).len,
+				bvapm_rec_span_name(sp).ptr ? bvapm_rec_span_name(sp).ptr : "");
+			attr_str(a, "bvapm.call.target", bvapm_rec_span_target(sp));
+			break;
+		}
+		json_object_object_add(c, "name", jstr_len(name, strlen(name)));
+
+		/* A client span failed when the call did, or (HTTP) on any 4xx or 5xx. */
+		bvapm_rec_str err = bvapm_rec_span_error(sp);
+		uint16_t status = bvapm_rec_span_status(sp);
+		if (err.ptr) {
+			attr(a, "error.type", "stringValue", jstr(err));
+			set_error(c, err.ptr, err.len);
+		} else if (bvapm_rec_span_kind(sp) == BVAPM_REC_SPAN_HTTP && status >= 400) {
+			char msg[16];
+			int len = snprintf(msg, sizeof msg, "HTTP %u", (unsigned)status);
+			attr(a, "error.type", "stringValue", json_object_new_string_len(msg + 5, len - 5));
+			set_error(c, msg, (size_t)len);
+		}
+		json_object_array_add(spans, c);
+	}
+	return v.len;
+}
+
 /* Fallback start when the body has none: the record's production time minus
  * the duration. */
 static uint64_t start_or(uint64_t start, uint64_t dur, bvapm_rec_record_ref root)
@@ -598,6 +770,10 @@ static uint32_t request_spans(struct json_object *spans, const struct bvapm_sink
 		attr_bool(a, "bvapm.detail_reduced", true);
 	if (bvapm_rec_record_truncated(root))
 		attr_bool(a, "bvapm.truncated", true);
+	if (bvapm_rec_record_schema_version(root) >= 4) /* before v4: not counted */
+		attr_uint(a, "bvapm.calls.total_count", bvapm_rec_request_span_total_count(req));
+	if (bvapm_rec_request_spans_dropped(req))
+		attr_uint(a, "bvapm.calls.dropped", bvapm_rec_request_spans_dropped(req));
 
 	bvapm_rec_tag_vec tags = bvapm_rec_request_tags(req);
 	for (uint32_t i = 0; i < tags.len; i++) {
@@ -647,6 +823,8 @@ static uint32_t request_spans(struct json_object *spans, const struct bvapm_sink
 	}
 
 	json_object_array_add(spans, s);
+	if (bvapm_rec_request_spans(req).len)
+		return 1 + call_child_spans(spans, req, ids, start);
 	return 1 + sql_child_spans(spans, req, ids, start, wall);
 }
 

@@ -4,9 +4,11 @@
  * JSON encoding (opentelemetry-proto, JSON mapping of OTLP/HTTP).
  *
  * Mapping (docs/otlp.md has the full table):
- *   request record  one SERVER span; its SQL summary entries are CLIENT child
- *                   spans, its checkpoints span events, its errors
- *                   "exception" events
+ *   request record  one SERVER span (a job: CONSUMER); its timed calls are
+ *                   CLIENT child spans with their real times and ids (a
+ *                   record without them: its SQL summary entries, with
+ *                   synthetic times), its checkpoints span events, its
+ *                   errors "exception" events
  *   fatal record    a SERVER span with status ERROR and an exception event
  *                   (out of memory flagged in bvapm.out_of_memory)
  *   aborted record  a SERVER span with status ERROR "aborted: worker died"
@@ -38,7 +40,7 @@ struct bvapm_otlp_json_opts {
 struct bvapm_otlp_json_stats {
 	uint32_t records_exported;      /* records that became a span */
 	uint32_t records_skipped;       /* stats records and unknown kinds */
-	uint32_t spans;                 /* spans written (records' spans + SQL child spans) */
+	uint32_t spans;                 /* spans written (records' spans + their child spans) */
 };
 
 /*

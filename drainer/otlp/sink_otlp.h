@@ -19,8 +19,8 @@
  * A send never blocks longer than timeout_ms (+ the time to encode the batch).
  *
  * PARTIAL converts spans to records: the receiver names a count of rejected
- * spans, not which ones, and one record can be several spans (its SQL child
- * spans). `rejected` is min(rejectedSpans, records exported): the largest
+ * spans, not which ones, and one record can be several spans (its timed
+ * calls, or its SQL summaries, as child spans). `rejected` is min(rejectedSpans, records exported): the largest
  * number of records the rejection can have touched; `accepted` the rest.
  *
  * Records that have no OTLP form (stats) are counted as accepted without

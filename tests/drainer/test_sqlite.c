@@ -3,8 +3,9 @@
  * schema version and tables, a batch stored with its children, duplicates
  * removed by (pid, start, sequence), RETRY while another connection holds
  * the write lock, call paths and stacks (outermost frame first), a job
- * stored with its kind, and version-1 and version-2 stores migrated in
- * place (their rows read as requests). */
+ * stored with its kind, a request's spans and external calls, and
+ * version-1, version-2 and version-3 stores migrated in place (their rows
+ * read as requests, with no timed calls and span_total_count unknown). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -198,6 +199,61 @@ static void test_job_kind(void **state)
 	free(dir);
 }
 
+/* The fixture's timed calls: spans in record order (by start) with their
+ * span ids in hex, the external calls with their figures, the request's
+ * span_total_count; a record without calls (the job) stores none. */
+static void test_spans_and_external(void **state)
+{
+	char *dir, db[600];
+	struct bvapm_sink *s = fresh_sink(&dir, db, sizeof db);
+	static _Alignas(8) uint8_t rb[8192], jb[8192];
+	ssize_t rn = fixture_encode(FX_REQUEST, rb, sizeof rb), jn = fixture_encode_job(jb, sizeof jb);
+	assert_true(rn > 0 && jn > 0);
+	struct bvapm_sink_record r[2];
+	tu_sink_record(&r[0], rb, (size_t)rn, 4242, 1, 7);
+	tu_sink_record(&r[1], jb, (size_t)jn, fixture_envelope_job.pid,
+	               fixture_envelope_job.producer_start_unix_ns, fixture_envelope_job.sequence);
+	struct bvapm_sink_result res;
+	s->send(s, r, 2, &res);
+	assert_int_equal(res.status, BVAPM_SINK_OK);
+	assert_int_equal(q(db, "SELECT span_total_count FROM requests WHERE method = 'GET'"), 9057);
+	assert_int_equal(q(db, "SELECT span_total_count FROM requests WHERE method = 'JOB'"), 0);
+	assert_int_equal(q(db, "SELECT count(*) FROM spans s JOIN requests r ON r.id = s.request_id "
+	                       "WHERE r.method = 'GET'"), fixture_request.span_count);
+	assert_int_equal(q(db, "SELECT count(*) FROM spans s JOIN requests r ON r.id = s.request_id "
+	                       "WHERE r.method = 'JOB'"), 0);
+	/* idx follows start_offset_ns */
+	assert_int_equal(q(db, "SELECT count(*) FROM spans a JOIN spans b ON b.request_id = a.request_id "
+	                       "AND b.idx = a.idx + 1 WHERE b.start_offset_ns < a.start_offset_ns"), 0);
+	assert_int_equal(q(db, "SELECT kind FROM spans WHERE idx = 1"), BVAPM_REC_SPAN_HTTP);
+	assert_int_equal(q(db, "SELECT duration_ns FROM spans WHERE idx = 1"), 120000000);
+	assert_int_equal(q(db, "SELECT status FROM spans WHERE idx = 1"), 200);
+	assert_int_equal(q(db, "SELECT bytes FROM spans WHERE idx = 1"), 5321);
+	char *t = text(db, "SELECT span_id || ' ' || target || ' ' || name FROM spans WHERE idx = 1");
+	assert_non_null(t);
+	assert_string_equal(t, "a1b2c3d4e5f60718 https://api.example.com:443 GET /v1/rates");
+	free(t);
+	t = text(db, "SELECT error FROM spans WHERE idx = 2");
+	assert_non_null(t);
+	assert_string_equal(t, "timeout");
+	free(t);
+	assert_int_equal(q(db, "SELECT count(*) FROM spans WHERE kind = 1 AND target IS NULL"), 1);
+	assert_int_equal(q(db, "SELECT count(*) FROM spans WHERE kind = 3 AND span_id IS NULL"), 1);
+	assert_int_equal(q(db, "SELECT count(*) FROM external"), fixture_request.external_count);
+	assert_int_equal(q(db, "SELECT count(*) FROM external WHERE kind = 3 AND name = 'GET' AND "
+	                       "target = 'redis 127.0.0.1:6379'"), 1);
+	t = text(db, "SELECT count || ' ' || keys || ' ' || repeated || ' ' || total_ns || ' ' || max_ns "
+	             "FROM external WHERE kind = 3");
+	assert_non_null(t);
+	assert_string_equal(t, "120 120 1 36000000 250000");
+	free(t);
+	assert_int_equal(q(db, "SELECT errors FROM external WHERE name = 'POST /v1/charge'"), 1);
+	assert_int_equal(q(db, "SELECT bytes FROM external WHERE name = 'GET /v1/rates'"), 5321);
+	s->destroy(s);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 /* A store made by the first `version` migrations, with one request and its
  * error written the way that version's drainer did. */
 static void make_old_store(const char *db, int version)
@@ -250,7 +306,7 @@ static void test_version_2_store_migrates(void **state)
 	struct bvapm_sink *s = open_sink(dir, db);
 	assert_non_null(s);
 	assert_int_equal(q(db, "PRAGMA user_version"), BVAPM_STORE_SCHEMA_VERSION);
-	assert_int_equal(q(db, "SELECT max(version) FROM schema_migrations"), 3);
+	assert_int_equal(q(db, "SELECT max(version) FROM schema_migrations"), BVAPM_STORE_SCHEMA_VERSION);
 	assert_int_equal(q(db, "SELECT kind FROM requests WHERE sequence = 1 AND method = 'GET'"), 0);
 	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
 	                       "name = 'requests_job_worker'"), 1);
@@ -272,6 +328,39 @@ static void test_version_2_store_migrates(void **state)
 	free(dir);
 }
 
+/* A store written by a version-3 drainer gains the spans and external
+ * tables with their indexes and requests.span_total_count (NULL for its
+ * rows: not known); a request sent afterwards brings its calls. */
+static void test_version_3_store_migrates(void **state)
+{
+	char *dir = tu_tmpdir(), db[600];
+	snprintf(db, sizeof db, "%s/s.db", dir);
+	make_old_store(db, 3);
+	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'spans'"), 0);
+	struct bvapm_sink *s = open_sink(dir, db);
+	assert_non_null(s);
+	assert_int_equal(q(db, "PRAGMA user_version"), BVAPM_STORE_SCHEMA_VERSION);
+	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+	                       "name IN ('spans_request', 'external_request')"), 2);
+	assert_int_equal(q(db, "SELECT count(*) FROM requests WHERE sequence = 1 AND "
+	                       "span_total_count IS NULL"), 1);
+
+	static _Alignas(8) uint8_t rb[8192];
+	ssize_t rn = fixture_encode(FX_REQUEST, rb, sizeof rb);
+	assert_true(rn > 0);
+	struct bvapm_sink_record r[1];
+	tu_sink_record(&r[0], rb, (size_t)rn, 4242, 1, 7);
+	struct bvapm_sink_result res;
+	s->send(s, r, 1, &res);
+	assert_int_equal(res.status, BVAPM_SINK_OK);
+	assert_int_equal(q(db, "SELECT count(*) FROM spans"), fixture_request.span_count);
+	assert_int_equal(q(db, "SELECT count(*) FROM external"), fixture_request.external_count);
+	assert_int_equal(q(db, "SELECT span_total_count FROM requests WHERE pid = 4242"), 9057);
+	s->destroy(s);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	bvapm_log_set_level(-1);
@@ -280,8 +369,10 @@ int main(void)
 		cmocka_unit_test(test_locked_store_retries),
 		cmocka_unit_test(test_call_paths_and_stacks),
 		cmocka_unit_test(test_job_kind),
+		cmocka_unit_test(test_spans_and_external),
 		cmocka_unit_test(test_version_1_store_migrates),
 		cmocka_unit_test(test_version_2_store_migrates),
+		cmocka_unit_test(test_version_3_store_migrates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * record_seeds.c — writes valid records of every kind (the fixtures, the
- * job, the typical request, truncated variants) into a directory, as the
- * fuzzer's seed corpus.   Usage: record_seeds DIR
+ * job, the typical request, truncated variants: the request with its spans
+ * cut, the typical one) into a directory, as the fuzzer's seed corpus.
+ * Usage: record_seeds DIR
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@ int main(int argc, char **argv)
 	for (int k = 0; k < FX_COUNT; k++)
 		bad |= save(argv[1], fixture_names[k], buf, fixture_encode(k, buf, sizeof buf));
 	bad |= save(argv[1], "job", buf, fixture_encode_job(buf, sizeof buf));
+	bad |= save(argv[1], "request_truncated", buf,
+		bvapm_rec_encode_request(buf, 2048, &fixture_envelope, &fixture_request));
 	const struct bvapm_rec_request *q = fixture_typical_request();
 	bad |= save(argv[1], "typical", buf, bvapm_rec_encode_request(buf, sizeof buf, &fixture_envelope, q));
 	bad |= save(argv[1], "typical_truncated", buf,

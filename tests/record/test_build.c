@@ -26,6 +26,17 @@ static bvapm_rec_request_ref request_of(const void *b)
 	return bvapm_rec_record_body_request(bvapm_rec_root(b));
 }
 
+static void assert_same_str(bvapm_rec_str got, bvapm_rec_str want)
+{
+	if (!want.ptr) {
+		assert_null(got.ptr);
+		return;
+	}
+	assert_non_null(got.ptr);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.ptr, want.ptr, want.len);
+}
+
 static void test_bad_arguments(void **st)
 {
 	(void)st;
@@ -175,6 +186,10 @@ static void test_kind_and_names(void **st)
 	assert_string_equal(bvapm_rec_request_kind_name(BVAPM_REC_REQUEST_KIND_REQUEST), "Request");
 	assert_string_equal(bvapm_rec_request_kind_name(BVAPM_REC_REQUEST_KIND_JOB), "Job");
 	assert_null(bvapm_rec_request_kind_name(2));
+	assert_string_equal(bvapm_rec_span_kind_name(BVAPM_REC_SPAN_SQL), "Sql");
+	assert_string_equal(bvapm_rec_span_kind_name(BVAPM_REC_SPAN_HTTP), "Http");
+	assert_string_equal(bvapm_rec_span_kind_name(BVAPM_REC_SPAN_CACHE), "Cache");
+	assert_null(bvapm_rec_span_kind_name(4));
 }
 
 /* ---- truncation ------------------------------------------------------------------------- */
@@ -258,6 +273,90 @@ static void test_truncation_down_to_essentials(void **st)
 		-EMSGSIZE);
 }
 
+/* Whether span i of s[0..n) is among the k kept when the list is cut: the k
+ * longest, ties going to the earliest (the reference for write_spans()). */
+static bool span_kept(const struct bvapm_rec_span *s, uint32_t n, uint32_t k, uint32_t i)
+{
+	uint32_t rank = 0;                   /* spans that beat span i */
+	for (uint32_t j = 0; j < n; j++)
+		if (s[j].duration_ns > s[i].duration_ns || (s[j].duration_ns == s[i].duration_ns && j < i))
+			rank++;
+	return rank < k;
+}
+
+/* The spans read back are s[0..n) cut to the k longest, in start order. */
+static void assert_spans_cut(bvapm_rec_span_vec v, const struct bvapm_rec_span *s, uint32_t n)
+{
+	uint32_t got = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!span_kept(s, n, v.len, i))
+			continue;
+		bvapm_rec_span_ref t = bvapm_rec_span_at(v, got++);
+		assert_true(bvapm_rec_span_start_offset_ns(t) == s[i].start_offset_ns);
+		assert_true(bvapm_rec_span_duration_ns(t) == s[i].duration_ns);
+		assert_same_str(bvapm_rec_span_name(t), s[i].name);
+	}
+	assert_int_equal(got, v.len);
+}
+
+/* Spans go first, and lose their shortest calls: the longest stay, by start. */
+static void test_truncation_drops_shortest_spans_first(void **st)
+{
+	(void)st;
+	static struct bvapm_rec_span spans[64];
+	for (uint32_t i = 0; i < 64; i++)
+		spans[i] = (struct bvapm_rec_span){ .kind = BVAPM_REC_SPAN_SQL,
+			.name = bvapm_rec_cstr("select * from `orders` where `customer_id` = ? and `state` = ?"),
+			.start_offset_ns = 1000 * (uint64_t)i,
+			.duration_ns = (uint64_t)((i * 37) % 16) * 1000, /* ties in every cut */
+			.has_span_id = true };
+	struct bvapm_rec_request q = fixture_request;
+	q.spans = spans;
+	q.span_count = 64;
+	q.span_total_count = 200;
+	ssize_t full = bvapm_rec_encode_request(buf, CAP, &fixture_envelope, &q);
+	assert_true(full > 0);
+	assert_int_equal(bvapm_rec_request_spans(request_of(buf)).len, 64);
+
+	ssize_t n = bvapm_rec_encode_request(buf, (size_t)full - 2000, &fixture_envelope, &q);
+	assert_true(n > 0 && n <= full - 2000);
+	assert_int_equal(bvapm_rec_verify(buf, (size_t)n, NULL, NULL), 0);
+	bvapm_rec_request_ref r = request_of(buf);
+	assert_true(bvapm_rec_record_truncated(bvapm_rec_root(buf)));
+	bvapm_rec_span_vec v = bvapm_rec_request_spans(r);
+	assert_true(v.len > 0 && v.len < 64);
+	assert_int_equal(bvapm_rec_request_spans_dropped(r), 64 - v.len);
+	assert_int_equal(bvapm_rec_request_span_total_count(r), 200);
+	assert_spans_cut(v, spans, 64);
+	for (uint32_t i = 1; i < v.len; i++)   /* still by start */
+		assert_true(bvapm_rec_span_start_offset_ns(bvapm_rec_span_at(v, i - 1)) <
+			bvapm_rec_span_start_offset_ns(bvapm_rec_span_at(v, i)));
+	assert_int_equal(bvapm_rec_request_call_paths(r).len, 2);     /* untouched */
+	assert_int_equal(bvapm_rec_request_external(r).len, 3);
+	assert_int_equal(bvapm_rec_request_external_dropped(r), 0);
+
+	/* once the spans are gone, call paths, functions, then external go */
+	struct bvapm_rec_request no_spans = q;
+	no_spans.spans = NULL;
+	no_spans.call_paths = NULL;
+	no_spans.functions = NULL;
+	ssize_t rest = bvapm_rec_encode_request(buf, CAP, &fixture_envelope, &no_spans);
+	assert_true(rest > 0);
+	n = bvapm_rec_encode_request(buf, (size_t)rest - 60, &fixture_envelope, &q);
+	assert_true(n > 0);
+	r = request_of(buf);
+	assert_int_equal(bvapm_rec_request_spans(r).len, 0);
+	assert_int_equal(bvapm_rec_request_spans_dropped(r), 64);
+	assert_int_equal(bvapm_rec_request_call_paths(r).len, 0);
+	assert_int_equal(bvapm_rec_request_functions(r).len, 0);
+	uint32_t ext = bvapm_rec_request_external(r).len;
+	assert_true(ext > 0 && ext < 3);                  /* the largest totals stay */
+	assert_int_equal(bvapm_rec_request_external_dropped(r), 3 - ext);
+	assert_same_str(bvapm_rec_external_call_name(bvapm_rec_external_call_at(
+		bvapm_rec_request_external(r), 0)), fixture_request.external[0].name);
+	assert_int_equal(bvapm_rec_request_sql(r).len, 2);           /* after external */
+}
+
 static void test_fatal_truncation_keeps_innermost_frames(void **st)
 {
 	(void)st;
@@ -305,17 +404,6 @@ static bvapm_rec_str rnd_str(void)
 	return (bvapm_rec_str){ pool + rnd(sizeof pool - len), len };
 }
 
-static void assert_same_str(bvapm_rec_str got, bvapm_rec_str want)
-{
-	if (!want.ptr) {
-		assert_null(got.ptr);
-		return;
-	}
-	assert_non_null(got.ptr);
-	assert_int_equal(got.len, want.len);
-	assert_memory_equal(got.ptr, want.ptr, want.len);
-}
-
 /* Random requests into random capacities: never a byte past cap; a result
  * always verifies; kept entries equal the input's head; and the lists are cut
  * in policy order (before the last list cut, all are empty; after it, all are
@@ -332,6 +420,8 @@ static void test_random_requests_follow_the_policy(void **st)
 	static struct bvapm_rec_tag tg[20];
 	static struct bvapm_rec_counter ct[20];
 	static struct bvapm_rec_call_path cpath[20];
+	static struct bvapm_rec_span sp[20];
+	static struct bvapm_rec_external ex[20];
 	static struct bvapm_rec_frame fr[8];
 	unsigned whole = 0, truncated = 0, too_small = 0;
 	for (int round = 0; round < 3000; round++) {
@@ -339,8 +429,14 @@ static void test_random_requests_follow_the_policy(void **st)
 			.sapi = rnd_str(), .status = (uint16_t)rnd(600), .wall_ns = rng };
 		q.checkpoint_count = rnd(12), q.sql_count = rnd(12), q.function_count = rnd(12);
 		q.error_count = rnd(4), q.tag_count = rnd(4), q.counter_count = rnd(4);
-		q.call_path_count = rnd(12);
+		q.call_path_count = rnd(12), q.span_count = rnd(12), q.external_count = rnd(12);
+		q.span_total_count = q.span_count + rnd(99);
 		for (uint32_t i = 0; i < 12; i++) {
+			sp[i] = (struct bvapm_rec_span){ (uint8_t)rnd(5), rnd_str(), rnd_str(), 10 * (uint64_t)i,
+				rnd(4) == 0 ? rng : rnd(5), (uint16_t)rnd(600), rnd_str(), rng, rnd(2),
+				{ (uint8_t)i, 1, 2, 3, 4, 5, 6, (uint8_t)rnd(256) } };
+			ex[i] = (struct bvapm_rec_external){ (uint8_t)rnd(4), rnd_str(), rnd_str(), rnd(99), rng,
+				rng >> 2, rnd(3), rng, rng >> 5, rnd(2) };
 			cp[i] = (struct bvapm_rec_checkpoint){ rnd_str(), rng, rng >> 3, (int64_t)rng, 1 };
 			sql[i] = (struct bvapm_rec_sql){ rnd_str(), rnd(9), rng, 1, 2, rnd(2) };
 			fn[i] = (struct bvapm_rec_function){ rnd_str(), rnd(99), rng, 3, -4 };
@@ -356,7 +452,7 @@ static void test_random_requests_follow_the_policy(void **st)
 			ct[i] = (struct bvapm_rec_counter){ rnd_str(), (int64_t)rng };
 		}
 		q.checkpoints = cp, q.sql = sql, q.functions = fn, q.errors = er, q.tags = tg, q.counters = ct;
-		q.call_paths = cpath;
+		q.call_paths = cpath, q.spans = sp, q.external = ex;
 		struct bvapm_rec_envelope env = fixture_envelope;
 		env.host = rnd_str();
 		env.has_trace = rnd(2);
@@ -382,39 +478,71 @@ static void test_random_requests_follow_the_policy(void **st)
 		assert_same_str(bvapm_rec_request_uri(r), q.uri);
 		assert_same_str(bvapm_rec_record_host(bvapm_rec_root(buf)), env.host);
 
-		/* policy order: call paths, functions, sql, counters, tags, errors, checkpoints */
-		uint32_t count[7] = { q.call_path_count, q.function_count, q.sql_count, q.counter_count,
-			q.tag_count, q.error_count, q.checkpoint_count };
-		uint32_t kept[7] = { bvapm_rec_request_call_paths(r).len,
-			bvapm_rec_request_functions(r).len, bvapm_rec_request_sql(r).len,
-			bvapm_rec_request_counters(r).len, bvapm_rec_request_tags(r).len,
-			bvapm_rec_request_errors(r).len, bvapm_rec_request_checkpoints(r).len };
+		/* policy order: spans, call paths, functions, external, sql, counters, tags,
+		 * errors, checkpoints */
+		enum { SP, CP, FN, EX, SQ, CT, TG, ER, CK, NL };
+		uint32_t count[NL] = { q.span_count, q.call_path_count, q.function_count,
+			q.external_count, q.sql_count, q.counter_count, q.tag_count, q.error_count,
+			q.checkpoint_count };
+		uint32_t kept[NL] = { bvapm_rec_request_spans(r).len, bvapm_rec_request_call_paths(r).len,
+			bvapm_rec_request_functions(r).len, bvapm_rec_request_external(r).len,
+			bvapm_rec_request_sql(r).len, bvapm_rec_request_counters(r).len,
+			bvapm_rec_request_tags(r).len, bvapm_rec_request_errors(r).len,
+			bvapm_rec_request_checkpoints(r).len };
 		int cut = -1;                        /* the last list cut */
-		for (int l = 0; l < 7; l++) {
+		for (int l = 0; l < NL; l++) {
 			assert_true(kept[l] <= count[l]);
 			if (kept[l] < count[l])
 				cut = l;
 		}
-		for (int l = 0; l < 7; l++) {
+		for (int l = 0; l < NL; l++) {
 			if (cut >= 0 && l < cut)
 				assert_int_equal(kept[l], 0);
 			if (cut < 0 || l > cut)
 				assert_int_equal(kept[l], count[l]);
 		}
 		assert_int_equal(bvapm_rec_record_truncated(bvapm_rec_root(buf)), cut >= 0);
-		assert_int_equal(bvapm_rec_request_call_paths_dropped(r), count[0] - kept[0]);
-		assert_int_equal(bvapm_rec_request_functions_dropped(r), count[1] - kept[1]);
-		assert_int_equal(bvapm_rec_request_sql_dropped(r), count[2] - kept[2]);
-		for (uint32_t i = 0; i < kept[0]; i++)
+		assert_int_equal(bvapm_rec_request_spans_dropped(r), count[SP] - kept[SP]);
+		assert_int_equal(bvapm_rec_request_call_paths_dropped(r), count[CP] - kept[CP]);
+		assert_int_equal(bvapm_rec_request_functions_dropped(r), count[FN] - kept[FN]);
+		assert_int_equal(bvapm_rec_request_external_dropped(r), count[EX] - kept[EX]);
+		assert_int_equal(bvapm_rec_request_sql_dropped(r), count[SQ] - kept[SQ]);
+		assert_int_equal(bvapm_rec_request_span_total_count(r), q.span_total_count);
+		assert_spans_cut(bvapm_rec_request_spans(r), sp, count[SP]);
+		for (uint32_t i = 0; i < kept[SP]; i++) {
+			bvapm_rec_span_ref t = bvapm_rec_span_at(bvapm_rec_request_spans(r), i);
+			const struct bvapm_rec_span *want = &sp[bvapm_rec_span_start_offset_ns(t) / 10];
+			assert_int_equal(bvapm_rec_span_kind(t), want->kind);
+			assert_same_str(bvapm_rec_span_target(t), want->target);
+			assert_same_str(bvapm_rec_span_error(t), want->error);
+			assert_int_equal(bvapm_rec_span_status(t), want->status);
+			assert_true(bvapm_rec_span_bytes(t) == want->bytes);
+			bvapm_rec_bytes id = bvapm_rec_span_span_id(t);
+			if (want->has_span_id) {
+				assert_int_equal(id.len, 8);
+				assert_memory_equal(id.ptr, want->span_id, 8);
+			} else {
+				assert_null(id.ptr);
+			}
+		}
+		for (uint32_t i = 0; i < kept[EX]; i++) {
+			bvapm_rec_external_call_ref t = bvapm_rec_external_call_at(bvapm_rec_request_external(r), i);
+			assert_same_str(bvapm_rec_external_call_name(t), ex[i].name);
+			assert_same_str(bvapm_rec_external_call_target(t), ex[i].target);
+			assert_int_equal(bvapm_rec_external_call_count(t), ex[i].count);
+			assert_true(bvapm_rec_external_call_keys(t) == ex[i].keys);
+			assert_int_equal(bvapm_rec_external_call_repeated(t), ex[i].repeated);
+		}
+		for (uint32_t i = 0; i < kept[CP]; i++)
 			assert_same_str(bvapm_rec_call_path_path(
 				bvapm_rec_call_path_at(bvapm_rec_request_call_paths(r), i)), cpath[i].path);
-		for (uint32_t i = 0; i < kept[1]; i++)
+		for (uint32_t i = 0; i < kept[FN]; i++)
 			assert_same_str(bvapm_rec_function_stat_name(
 				bvapm_rec_function_stat_at(bvapm_rec_request_functions(r), i)), fn[i].name);
-		for (uint32_t i = 0; i < kept[2]; i++)
+		for (uint32_t i = 0; i < kept[SQ]; i++)
 			assert_same_str(bvapm_rec_sql_statement_statement(
 				bvapm_rec_sql_statement_at(bvapm_rec_request_sql(r), i)), sql[i].statement);
-		for (uint32_t i = 0; i < kept[5]; i++) {
+		for (uint32_t i = 0; i < kept[ER]; i++) {
 			bvapm_rec_error_event_ref e = bvapm_rec_error_event_at(bvapm_rec_request_errors(r), i);
 			assert_same_str(bvapm_rec_error_event_message(e), er[i].message);
 			bvapm_rec_stack_frame_vec sv = bvapm_rec_error_event_stack(e);
@@ -443,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_truncation_drops_functions_first),
 		cmocka_unit_test(test_truncation_then_sql),
 		cmocka_unit_test(test_truncation_down_to_essentials),
+		cmocka_unit_test(test_truncation_drops_shortest_spans_first),
 		cmocka_unit_test(test_fatal_truncation_keeps_innermost_frames),
 		cmocka_unit_test(test_random_requests_follow_the_policy),
 	};

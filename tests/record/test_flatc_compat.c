@@ -14,7 +14,9 @@
  *                 schemas/EVOLUTION.md (appended field, new kind) are read.
  *   version 1     records the version-1 builder wrote (golden/<kind>.v1.bvr)
  *                 still verify and read back equal to the fixtures; so do
- *                 request.v2.bvr, request.v3.bvr and job.v3.bvr.
+ *                 request.v2.bvr, request.v3.bvr, job.v3.bvr and
+ *                 request.v4.bvr (records from before v4 read with no
+ *                 spans and no external calls).
  * The job fixture (a RequestProfile of kind Job, golden/job.json) goes both
  * ways like the kinds.
  *
@@ -246,6 +248,53 @@ static void check_counters(bvapm_rec_counter_vec v, const struct bvapm_rec_count
 	}
 }
 
+static void check_spans(bvapm_rec_span_vec v, const struct bvapm_rec_span *s, uint32_t n)
+{
+	assert_int_equal(v.len, n);
+	for (uint32_t i = 0; i < n; i++) {
+		bvapm_rec_span_ref t = bvapm_rec_span_at(v, i);
+		assert_int_equal(bvapm_rec_span_kind(t), s[i].kind);
+		assert_str(bvapm_rec_span_name(t), s[i].name);
+		assert_str(bvapm_rec_span_target(t), s[i].target);
+		assert_true(bvapm_rec_span_start_offset_ns(t) == s[i].start_offset_ns);
+		assert_true(bvapm_rec_span_duration_ns(t) == s[i].duration_ns);
+		assert_int_equal(bvapm_rec_span_status(t), s[i].status);
+		assert_str(bvapm_rec_span_error(t), s[i].error);
+		assert_true(bvapm_rec_span_bytes(t) == s[i].bytes);
+		assert_bytes(bvapm_rec_span_span_id(t), s[i].has_span_id ? s[i].span_id : NULL, 8);
+	}
+}
+
+static void check_external(bvapm_rec_external_call_vec v, const struct bvapm_rec_external *x,
+	uint32_t n)
+{
+	assert_int_equal(v.len, n);
+	for (uint32_t i = 0; i < n; i++) {
+		bvapm_rec_external_call_ref t = bvapm_rec_external_call_at(v, i);
+		assert_int_equal(bvapm_rec_external_call_kind(t), x[i].kind);
+		assert_str(bvapm_rec_external_call_target(t), x[i].target);
+		assert_str(bvapm_rec_external_call_name(t), x[i].name);
+		assert_int_equal(bvapm_rec_external_call_count(t), x[i].count);
+		assert_true(bvapm_rec_external_call_total_ns(t) == x[i].total_ns);
+		assert_true(bvapm_rec_external_call_max_ns(t) == x[i].max_ns);
+		assert_int_equal(bvapm_rec_external_call_errors(t), x[i].errors);
+		assert_true(bvapm_rec_external_call_bytes(t) == x[i].bytes);
+		assert_true(bvapm_rec_external_call_keys(t) == x[i].keys);
+		assert_int_equal(bvapm_rec_external_call_repeated(t), x[i].repeated);
+	}
+}
+
+/* The request fixture as a producer before version 4 wrote it: no timed calls. */
+static struct bvapm_rec_request before_v4(const struct bvapm_rec_request *q)
+{
+	struct bvapm_rec_request old = *q;
+	old.spans = NULL;
+	old.span_count = old.span_total_count = 0;
+	old.external = NULL;
+	old.external_count = 0;
+	return old;
+}
+
 static void check_request(bvapm_rec_request_ref t, const struct bvapm_rec_request *q)
 {
 	assert_str(bvapm_rec_request_method(t), q->method);
@@ -321,6 +370,11 @@ static void check_request(bvapm_rec_request_ref t, const struct bvapm_rec_reques
 		assert_str(bvapm_rec_tag_value(bvapm_rec_tag_at(tv, i)), q->tags[i].value);
 	}
 	check_counters(bvapm_rec_request_counters(t), q->counters, q->counter_count);
+	check_spans(bvapm_rec_request_spans(t), q->spans, q->span_count);
+	assert_int_equal(bvapm_rec_request_spans_dropped(t), 0);
+	assert_int_equal(bvapm_rec_request_span_total_count(t), q->span_total_count);
+	check_external(bvapm_rec_request_external(t), q->external, q->external_count);
+	assert_int_equal(bvapm_rec_request_external_dropped(t), 0);
 }
 
 static void check_fatal(bvapm_rec_fatal_ref t, const struct bvapm_rec_fatal *f)
@@ -504,7 +558,7 @@ static void test_version_1_records_still_read(void **s)
 		assert_int_equal(bvapm_rec_record_schema_version(r), 1);
 		/* version 1 had no call paths and no error stacks: the fixture as
 		 * it was then */
-		struct bvapm_rec_request v1_request = fixture_request;
+		struct bvapm_rec_request v1_request = before_v4(&fixture_request);
 		struct bvapm_rec_error v1_error = fixture_request.errors[0];
 		v1_request.call_paths = NULL;
 		v1_request.call_path_count = 0;
@@ -549,7 +603,8 @@ static void test_version_2_records_still_read(void **s)
 	(void)s;
 	uint8_t *buf = read_golden_bytes("request.v2", 2);
 	bvapm_rec_record_ref r = bvapm_rec_root(buf);
-	check_request(bvapm_rec_record_body_request(r), &fixture_request);
+	struct bvapm_rec_request v2_request = before_v4(&fixture_request);
+	check_request(bvapm_rec_record_body_request(r), &v2_request);
 	assert_int_equal(bvapm_rec_request_kind(bvapm_rec_record_body_request(r)),
 		BVAPM_REC_REQUEST_KIND_REQUEST);
 	free(buf);
@@ -562,7 +617,8 @@ static void test_version_3_records_still_read(void **s)
 	(void)s;
 	uint8_t *buf = read_golden_bytes("request.v3", 3);
 	bvapm_rec_record_ref r = bvapm_rec_root(buf);
-	check_request(bvapm_rec_record_body_request(r), &fixture_request);
+	struct bvapm_rec_request v3_request = before_v4(&fixture_request);
+	check_request(bvapm_rec_record_body_request(r), &v3_request);
 	free(buf);
 
 	buf = read_golden_bytes("job.v3", 3);
@@ -571,6 +627,18 @@ static void test_version_3_records_still_read(void **s)
 	check_request(bvapm_rec_record_body_request(r), &fixture_job);
 	assert_int_equal(bvapm_rec_request_kind(bvapm_rec_record_body_request(r)),
 		BVAPM_REC_REQUEST_KIND_JOB);
+	free(buf);
+}
+
+/* golden/request.v4.bvr: the version-4 builder's bytes (spans of every kind,
+ * one without a span id, external calls, span_total_count). */
+static void test_version_4_records_still_read(void **s)
+{
+	(void)s;
+	uint8_t *buf = read_golden_bytes("request.v4", 4);
+	bvapm_rec_record_ref r = bvapm_rec_root(buf);
+	check_request(bvapm_rec_record_body_request(r), &fixture_request);
+	assert_int_equal(bvapm_rec_request_spans(bvapm_rec_record_body_request(r)).len, 4);
 	free(buf);
 }
 
@@ -706,6 +774,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_version_1_records_still_read),
 		cmocka_unit_test(test_version_2_records_still_read),
 		cmocka_unit_test(test_version_3_records_still_read),
+		cmocka_unit_test(test_version_4_records_still_read),
 	};
 	int failed = cmocka_run_group_tests_name("record flatc compatibility", tests, NULL, NULL);
 	remove_tmpdir();

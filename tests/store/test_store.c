@@ -4,9 +4,11 @@
  * fresh is migrated to the current schema (the callback sees each version)
  * and takes every record kind once (a duplicate is reported, its children
  * not written again), a job with its kind, found through the jobs' index in
- * worker and sequence order; a writer attached to a version-1 or version-2
- * store writes what that schema holds (no call paths, no error stacks; no
- * kind) and leaves the connection open; a file that is not a database, a store newer than this build and an
+ * worker and sequence order; a request's spans and external calls, and the
+ * span_total_count of an older producer's record left unknown; a writer
+ * attached to a version-1, version-2 or version-3 store writes what that
+ * schema holds (no call paths, no error stacks; no kind; no timed calls)
+ * and leaves the connection open; a file that is not a database, a store newer than this build and an
  * unopenable path are refused with a sentence; the transient errors are the
  * documented ones.
  */
@@ -149,6 +151,24 @@ static void test_open_put_every_kind_once(void **state)
 	assert_int_equal(qpath(path, "SELECT count(*) FROM call_paths"),
 	                 fixture_request.call_path_count);
 	assert_int_equal(qpath(path, "SELECT count(*) FROM errors WHERE stack IS NOT NULL"), 1);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM spans"), fixture_request.span_count);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM external"), fixture_request.external_count);
+	assert_int_equal(qpath(path, "SELECT span_total_count FROM requests WHERE kind = 0"),
+	                 fixture_request.span_total_count);
+	/* one request's spans in order come from spans_request, without a sort */
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT name FROM spans "
+	                                        "WHERE request_id = 1 ORDER BY idx", -1, &plan, NULL),
+	                 SQLITE_OK);
+	steps = 0;
+	while (sqlite3_step(plan) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(plan, 3);
+		assert_non_null(strstr(detail, "spans_request"));
+		steps++;
+	}
+	assert_int_equal(steps, 1);
+	sqlite3_finalize(plan);
+	sqlite3_close(db);
 
 	/* Reopened: nothing to migrate, the rows stay. */
 	n_seen = 0;
@@ -220,6 +240,75 @@ static void test_attach_version_2(void **state)
 	rmdir_all(dir);
 }
 
+/* The request fixture as a producer of record schema v3 wrote it (the
+ * envelope's schema_version patched in place: the fields it did not know
+ * are absent from such a record, and a reader must not take that as 0). */
+static void test_older_producer_calls_unknown(void **state)
+{
+	char *dir = tmpdir(), path[600];
+	snprintf(path, sizeof path, "%s/s.db", dir);
+	char err[256] = "";
+	static _Alignas(8) uint8_t old[8192];
+	struct bvapm_rec_request q3 = fixture_request;
+	q3.spans = NULL, q3.span_count = q3.span_total_count = 0;
+	q3.external = NULL, q3.external_count = 0;
+	ssize_t n = bvapm_rec_encode_request(old, sizeof old, &fixture_envelope, &q3);
+	assert_true(n > 0);
+	bvapm_rec_record_ref r = bvapm_rec_root(old);
+	uint32_t at = bvapm_rec__field(old, r.pos, 0); /* schema_version */
+	assert_true(at != 0);
+	uint16_t v3 = 3;
+	memcpy(old + at, &v3, 2);
+	assert_int_equal(bvapm_rec_verify(old, (size_t)n, NULL, NULL), 0);
+	assert_int_equal(bvapm_rec_record_schema_version(r), 3);
+
+	struct bvapm_store_options o = { .path = path, .busy_timeout_ms = 10 };
+	struct bvapm_store *st = bvapm_store_open(&o, err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(bvapm_store_begin(st), SQLITE_OK);
+	bool dup = true;
+	assert_int_equal(bvapm_store_put(st, old, &dup), SQLITE_OK);
+	assert_int_equal(bvapm_store_put(st, job_buf, &dup), SQLITE_OK);
+	assert_int_equal(bvapm_store_commit(st), SQLITE_OK);
+	bvapm_store_close(st);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM requests WHERE method = 'GET' AND "
+	                             "span_total_count IS NULL"), 1);
+	/* a v4 producer's record without calls: known to have none */
+	assert_int_equal(qpath(path, "SELECT span_total_count FROM requests WHERE method = 'JOB'"), 0);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM spans"), 0);
+	rmdir_all(dir);
+}
+
+/* Version 3 has no timed calls: a request is stored without them. */
+static void test_attach_version_3(void **state)
+{
+	char *dir = tmpdir(), path[600];
+	snprintf(path, sizeof path, "%s/old.db", dir);
+	char err[256] = "";
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(bvapm_store_migrate(db, 3, NULL, NULL, err, sizeof err), SQLITE_OK);
+	struct bvapm_store *st = bvapm_store_attach(db, "old", err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(bvapm_store_begin(st), SQLITE_OK);
+	bool dup = true;
+	assert_int_equal(bvapm_store_put(st, bufs[FX_REQUEST], &dup), SQLITE_OK);
+	assert_false(dup);
+	assert_int_equal(bvapm_store_put(st, job_buf, &dup), SQLITE_OK);
+	assert_int_equal(bvapm_store_commit(st), SQLITE_OK);
+	bvapm_store_close(st);
+
+	assert_int_equal(q(db, "SELECT count(*) FROM requests"), 2);
+	assert_int_equal(q(db, "SELECT count(*) FROM requests WHERE kind = 1"), 1);
+	assert_int_equal(q(db, "SELECT count(*) FROM call_paths"), fixture_request.call_path_count);
+	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('spans', "
+	                       "'external')"), 0);
+	assert_int_equal(q(db, "SELECT count(*) FROM pragma_table_info('requests') "
+	                       "WHERE name = 'span_total_count'"), 0);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	rmdir_all(dir);
+}
+
 static void test_refused(void **state)
 {
 	char *dir = tmpdir(), path[600];
@@ -274,6 +363,8 @@ int main(void)
 		cmocka_unit_test(test_open_put_every_kind_once),
 		cmocka_unit_test(test_attach_version_1),
 		cmocka_unit_test(test_attach_version_2),
+		cmocka_unit_test(test_attach_version_3),
+		cmocka_unit_test(test_older_producer_calls_unknown),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_transient),
 	};

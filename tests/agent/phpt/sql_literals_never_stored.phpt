@@ -21,11 +21,13 @@ foreach (['0', '1'] as $keep) {
     bvapm_ring_create('lit');
     [$out] = bvapm_run($child, ['bvapm.ring' => 'lit', 'bvapm.mode' => 'aggressive', 'bvapm.sql_keep_literals' => $keep]);
     $raw = shell_exec(escapeshellarg(bvapm_tool()) . " dump lit");
-    echo "keep_literals=$keep: ", trim($out), ", statements ", count(json_decode($raw, true)['body']['sql']),
-        ", S3CRET ", substr_count($raw, 'S3CRET'), ", 987654321 ", substr_count($raw, '987654321'),
+    /* each execution is also a span, named by the same text as its statement */
+    $body = json_decode($raw, true)['body'];
+    echo "keep_literals=$keep: ", trim($out), ", statements ", count($body['sql']),
+        ", spans ", count($body['spans'] ?? []), ", S3CRET ", substr_count($raw, 'S3CRET'), ", 987654321 ", substr_count($raw, '987654321'),
         ", CAFEBABE ", substr_count($raw, 'CAFEBABE'), "\n";
 }
 ?>
 --EXPECT--
-keep_literals=0: ok, statements 5, S3CRET 0, 987654321 0, CAFEBABE 0
-keep_literals=1: ok, statements 5, S3CRET 3, 987654321 3, CAFEBABE 1
+keep_literals=0: ok, statements 5, spans 5, S3CRET 0, 987654321 0, CAFEBABE 0
+keep_literals=1: ok, statements 5, spans 5, S3CRET 6, 987654321 6, CAFEBABE 2

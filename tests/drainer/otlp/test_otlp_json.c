@@ -2,13 +2,17 @@
 /*
  * test_otlp_json.c — the record to OTLP JSON mapping, field by field, for
  * records encoded with the codec (the fixtures of tests/record): request span
- * with SQL child spans, checkpoint and exception events; fatal/OOM; aborted;
+ * with its timed calls as child spans (SQL, HTTP, cache: real times, the
+ * record's span ids, semantic-convention attributes, failed calls), and the
+ * synthetic SQL child spans of a record without timed calls; checkpoint and
+ * exception events; fatal/OOM; aborted;
  * jobs (CONSUMER spans "job NAME", their fatal errors and aborted records too); derived ids; resource grouping; skipped stats; invalid UTF-8.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <cmocka.h>
 
@@ -58,6 +62,22 @@ static void encode_fixture(struct test_rec *t, enum fixture_kind k)
 	test_rec_wrap(t, len);
 }
 
+static struct bvapm_rec_request small_request(uint16_t status)
+{
+	return (struct bvapm_rec_request){
+		.method = bvapm_rec_cstr("POST"), .uri = bvapm_rec_cstr("/api/items?x=1"),
+		.status = status, .start_unix_ns = 1000, .wall_ns = 500,
+	};
+}
+
+static void encode_request(struct test_rec *t, const struct bvapm_rec_envelope *env,
+	const struct bvapm_rec_request *req)
+{
+	ssize_t len = bvapm_rec_encode_request(t->buf, sizeof t->buf, env, req);
+	assert_true(len > 0);
+	test_rec_wrap(t, len);
+}
+
 static void test_request_span(void **state)
 {
 	struct bvapm_otlp_json_stats st;
@@ -66,7 +86,7 @@ static void test_request_span(void **state)
 	struct json_object *doc = build(&R[0].rec, 1, &st);
 	assert_int_equal(st.records_exported, 1);
 	assert_int_equal(st.records_skipped, 0);
-	assert_int_equal(st.spans, 3);
+	assert_int_equal(st.spans, 1 + 4);
 
 	struct json_object *rs = resource_spans(doc, 0);
 	struct json_object *res = json_object_object_get(rs, "resource");
@@ -76,7 +96,7 @@ static void test_request_span(void **state)
 	assert_string_equal(test_attr_str(res, "telemetry.sdk.name"), "bvapm");
 
 	struct json_object *spans = spans_of(rs);
-	assert_int_equal(json_object_array_length(spans), 3);
+	assert_int_equal(json_object_array_length(spans), 1 + 4);
 	struct json_object *s = json_object_array_get_idx(spans, 0);
 	assert_string_equal(test_get_str(s, "traceId"), "4bf92f3577b34da6a3ce929d0e0e4736");
 	assert_string_equal(test_get_str(s, "spanId"), "00f067aa0ba902b7");
@@ -99,6 +119,8 @@ static void test_request_span(void **state)
 	assert_string_equal(test_attr_str(s, "bvapm.memory.limit_bytes"), "2147483648");
 	assert_string_equal(test_attr_str(s, "bvapm.cpu.user_us"), "801000");
 	assert_string_equal(test_attr_str(s, "bvapm.sql.total_count"), "8935");
+	assert_string_equal(test_attr_str(s, "bvapm.calls.total_count"), "9057");
+	assert_null(test_attr(s, "bvapm.calls.dropped"));
 	assert_string_equal(test_attr_str(s, "bvapm.tag.tenant"), "acme");
 	assert_string_equal(test_attr_str(s, "bvapm.tag.panel"), "filament/admin");
 	assert_string_equal(test_attr_str(s, "bvapm.counter.cache_misses"), "-2");
@@ -127,6 +149,94 @@ static void test_request_span(void **state)
 	assert_string_equal(test_attr_str(e, "code.lineno"), "17");
 	assert_string_equal(test_attr_str(e, "bvapm.error.count"), "3");
 
+	/* the timed calls: CLIENT children of the request span, same trace,
+	 * real start (request start + offset) and end, the record's span ids */
+	static const struct {
+		const char *name, *span_id;
+		uint64_t start, end;
+	} want[] = {
+		{ "SELECT", "1f00000000000001", 1700000122541289012ull + 1300000, 1700000122541289012ull + 10300000 },
+		{ "GET", "a1b2c3d4e5f60718", 1700000122541289012ull + 20000000, 1700000122541289012ull + 140000000 },
+		{ "POST", "0ca5e100000000ff", 1700000122541289012ull + 150000000, 1700000122541289012ull + 180000000 },
+		{ "GET", NULL, 1700000122541289012ull + 200000000, 1700000122541289012ull + 200250000 },
+	};
+	for (size_t i = 0; i < 4; i++) {
+		struct json_object *c = json_object_array_get_idx(spans, 1 + i);
+		assert_int_equal(json_object_get_int(json_object_object_get(c, "kind")), 3);
+		assert_string_equal(test_get_str(c, "traceId"), "4bf92f3577b34da6a3ce929d0e0e4736");
+		assert_string_equal(test_get_str(c, "parentSpanId"), "00f067aa0ba902b7");
+		assert_string_equal(test_get_str(c, "name"), want[i].name);
+		assert_true(strtoull(test_get_str(c, "startTimeUnixNano"), NULL, 10) == want[i].start);
+		assert_true(strtoull(test_get_str(c, "endTimeUnixNano"), NULL, 10) == want[i].end);
+		if (want[i].span_id)
+			assert_string_equal(test_get_str(c, "spanId"), want[i].span_id);
+		assert_null(test_attr(c, "bvapm.sql.count"));     /* not a summary */
+	}
+	struct json_object *c = json_object_array_get_idx(spans, 1);
+	assert_string_equal(test_attr_str(c, "db.query.text"),
+		"select * from `permissions` where `user_id` = ?");
+	assert_string_equal(test_attr_str(c, "db.statement"),
+		"select * from `permissions` where `user_id` = ?");
+	assert_null(test_attr(c, "db.system"));   /* no db.system tag */
+	assert_null(json_object_object_get(c, "status"));
+
+	/* an HTTP call that answered: method, url.full, server, status, size */
+	c = json_object_array_get_idx(spans, 2);
+	assert_string_equal(test_attr_str(c, "http.request.method"), "GET");
+	assert_string_equal(test_attr_str(c, "url.full"), "https://api.example.com:443/v1/rates");
+	assert_string_equal(test_attr_str(c, "server.address"), "api.example.com");
+	assert_string_equal(test_attr_str(c, "server.port"), "443");
+	assert_non_null(json_object_object_get(test_attr(c, "server.port"), "intValue"));
+	assert_string_equal(test_attr_str(c, "http.response.status_code"), "200");
+	assert_string_equal(test_attr_str(c, "http.response.body.size"), "5321");
+	assert_null(json_object_object_get(c, "status"));
+	assert_null(test_attr(c, "error.type"));
+
+	/* one that timed out: no status code, ERROR with the reason */
+	c = json_object_array_get_idx(spans, 3);
+	assert_string_equal(test_attr_str(c, "http.request.method"), "POST");
+	assert_string_equal(test_attr_str(c, "url.full"), "http://payments.internal:8080/v1/charge");
+	assert_string_equal(test_attr_str(c, "server.address"), "payments.internal");
+	assert_string_equal(test_attr_str(c, "server.port"), "8080");
+	assert_null(test_attr(c, "http.response.status_code"));
+	assert_error_status(c, "timeout");
+	assert_string_equal(test_attr_str(c, "error.type"), "timeout");
+
+	/* a Redis command without a span id of its own: one derived from the
+	 * parent's, deterministic, neither the parent's nor another child's */
+	c = json_object_array_get_idx(spans, 4);
+	assert_string_equal(test_attr_str(c, "db.system"), "redis");
+	assert_string_equal(test_attr_str(c, "db.operation.name"), "GET");
+	assert_string_equal(test_attr_str(c, "db.operation"), "GET");
+	assert_string_equal(test_attr_str(c, "server.address"), "127.0.0.1");
+	assert_string_equal(test_attr_str(c, "server.port"), "6379");
+	assert_null(test_attr(c, "db.query.text"));
+	const char *derived = test_get_str(c, "spanId");
+	assert_int_equal(strlen(derived), 16);
+	assert_string_not_equal(derived, "00f067aa0ba902b7");
+	struct json_object *again = build(&R[0].rec, 1, NULL);
+	assert_string_equal(test_get_str(json_object_array_get_idx(spans_of(resource_spans(again, 0)), 4),
+		"spanId"), derived);
+	json_object_put(again);
+	json_object_put(doc);
+}
+
+/* A record without timed calls (a producer before record schema v4, or one
+ * that kept totals only): one synthetic CLIENT span per SQL summary entry,
+ * laid end to end inside the request span. */
+static void test_synthetic_sql_without_spans(void **state)
+{
+	struct bvapm_otlp_json_stats st;
+	struct bvapm_rec_request old = fixture_request;
+	(void)state;
+	old.spans = NULL, old.span_count = old.span_total_count = 0;
+	old.external = NULL, old.external_count = 0;
+	encode_request(&R[0], &fixture_envelope, &old);
+	struct json_object *doc = build(&R[0].rec, 1, &st);
+	assert_int_equal(st.spans, 3);
+	struct json_object *spans = spans_of(resource_spans(doc, 0));
+	assert_int_equal(json_object_array_length(spans), 3);
+
 	/* SQL child spans: CLIENT, same trace, parent = the request span, inside it */
 	uint64_t pstart = 1700000122541289012ull, pend = 1700000123456789012ull, prev_end = pstart;
 	for (size_t i = 1; i <= 2; i++) {
@@ -144,6 +254,7 @@ static void test_request_span(void **state)
 	}
 	struct json_object *c = json_object_array_get_idx(spans, 1);
 	assert_string_equal(test_get_str(c, "name"), "SELECT");
+	assert_null(test_attr(c, "bvapm.calls.total_count"));
 	assert_string_equal(test_attr_str(c, "db.query.text"),
 		"select * from `permissions` where `user_id` = ?");
 	assert_string_equal(test_attr_str(c, "db.statement"),
@@ -159,20 +270,84 @@ static void test_request_span(void **state)
 	json_object_put(doc);
 }
 
-static struct bvapm_rec_request small_request(uint16_t status)
+/* Client errors fail a client span; IPv6 and port-less targets; a method
+ * without a path; Memcached; a kind this sink does not know; calls cut by
+ * truncation are counted on the parent. */
+static void test_call_edge_cases(void **state)
 {
-	return (struct bvapm_rec_request){
-		.method = bvapm_rec_cstr("POST"), .uri = bvapm_rec_cstr("/api/items?x=1"),
-		.status = status, .start_unix_ns = 1000, .wall_ns = 500,
+	struct bvapm_rec_span sp[] = {
+		{ .kind = BVAPM_REC_SPAN_HTTP, .name = bvapm_rec_cstr("DELETE /items/7"),
+		  .target = bvapm_rec_cstr("http://[::1]:8080"), .start_offset_ns = 10, .duration_ns = 20,
+		  .status = 404 },
+		{ .kind = BVAPM_REC_SPAN_HTTP, .name = bvapm_rec_cstr("GET"),
+		  .target = bvapm_rec_cstr("https://example.org"), .start_offset_ns = 40, .duration_ns = 5,
+		  .status = 503, .error = bvapm_rec_cstr("HTTP 503") },
+		{ .kind = BVAPM_REC_SPAN_CACHE, .name = bvapm_rec_cstr("get"),
+		  .target = bvapm_rec_cstr("memcached 10.0.0.1:11211"), .start_offset_ns = 50,
+		  .duration_ns = 3 },
+		{ .kind = 9, .name = bvapm_rec_cstr("grpc Call"), .target = bvapm_rec_cstr("dns:///svc"),
+		  .start_offset_ns = 60, .duration_ns = 1 },
 	};
-}
+	struct bvapm_rec_request req = small_request(200);
+	(void)state;
+	req.spans = sp;
+	req.span_count = 4;
+	req.span_total_count = 4;
+	encode_request(&R[0], &fixture_envelope_bare, &req);
+	struct json_object *doc = build(&R[0].rec, 1, NULL);
+	struct json_object *spans = spans_of(resource_spans(doc, 0));
+	assert_int_equal(json_object_array_length(spans), 5);
+	struct json_object *c = json_object_array_get_idx(spans, 1);
+	assert_string_equal(test_get_str(c, "name"), "DELETE");
+	assert_string_equal(test_attr_str(c, "url.full"), "http://[::1]:8080/items/7");
+	assert_string_equal(test_attr_str(c, "server.address"), "::1");
+	assert_string_equal(test_attr_str(c, "server.port"), "8080");
+	assert_error_status(c, "HTTP 404");                 /* 4xx: the call failed */
+	assert_string_equal(test_attr_str(c, "error.type"), "404");
+	assert_string_equal(test_get_str(c, "startTimeUnixNano"), "1010");
+	assert_string_equal(test_get_str(c, "endTimeUnixNano"), "1030");
+	c = json_object_array_get_idx(spans, 2);
+	assert_string_equal(test_get_str(c, "name"), "GET");
+	assert_null(test_attr(c, "url.full"));              /* no path known */
+	assert_string_equal(test_attr_str(c, "server.address"), "example.org");
+	assert_null(test_attr(c, "server.port"));
+	assert_error_status(c, "HTTP 503");                 /* the agent's reason */
+	c = json_object_array_get_idx(spans, 3);
+	assert_string_equal(test_get_str(c, "name"), "get");
+	assert_string_equal(test_attr_str(c, "db.system"), "memcached");
+	assert_string_equal(test_attr_str(c, "server.port"), "11211");
+	c = json_object_array_get_idx(spans, 4);
+	assert_string_equal(test_get_str(c, "name"), "grpc Call");
+	assert_string_equal(test_attr_str(c, "bvapm.call.target"), "dns:///svc");
+	assert_int_equal(json_object_get_int(json_object_object_get(c, "kind")), 3);
+	/* the derived ids differ from each other (none of these had one) */
+	assert_string_not_equal(test_get_str(json_object_array_get_idx(spans, 1), "spanId"),
+		test_get_str(json_object_array_get_idx(spans, 2), "spanId"));
+	json_object_put(doc);
 
-static void encode_request(struct test_rec *t, const struct bvapm_rec_envelope *env,
-	const struct bvapm_rec_request *req)
-{
-	ssize_t len = bvapm_rec_encode_request(t->buf, sizeof t->buf, env, req);
+	/* cut by truncation: the parent says how many calls went */
+	static struct bvapm_rec_span many[64];
+	for (int i = 0; i < 64; i++)
+		many[i] = (struct bvapm_rec_span){ .kind = BVAPM_REC_SPAN_SQL,
+			.name = bvapm_rec_cstr("select * from `a_rather_long_table_name` where `id` = ?"),
+			.start_offset_ns = (uint64_t)i, .duration_ns = 1 };
+	req.spans = many;
+	req.span_count = 64;
+	req.span_total_count = 1000;
+	ssize_t len = bvapm_rec_encode_request(R[0].buf, 2048, &fixture_envelope_bare, &req);
 	assert_true(len > 0);
-	test_rec_wrap(t, len);
+	test_rec_wrap(&R[0], len);
+	doc = build(&R[0].rec, 1, NULL);
+	struct json_object *s = json_object_array_get_idx(spans_of(resource_spans(doc, 0)), 0);
+	uint32_t kept = bvapm_rec_request_spans(bvapm_rec_record_body_request(bvapm_rec_root(R[0].buf))).len;
+	assert_true(kept > 0 && kept < 64);
+	char dropped[16];
+	snprintf(dropped, sizeof dropped, "%u", 64 - kept);
+	assert_string_equal(test_attr_str(s, "bvapm.calls.dropped"), dropped);
+	assert_string_equal(test_attr_str(s, "bvapm.calls.total_count"), "1000");
+	assert_string_equal(test_attr_str(s, "bvapm.truncated"), "true");
+	assert_int_equal(json_object_array_length(spans_of(resource_spans(doc, 0))), 1 + kept);
+	json_object_put(doc);
 }
 
 static void test_derived_ids_and_fallbacks(void **state)
@@ -497,6 +672,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_span),
+		cmocka_unit_test(test_synthetic_sql_without_spans),
+		cmocka_unit_test(test_call_edge_cases),
 		cmocka_unit_test(test_derived_ids_and_fallbacks),
 		cmocka_unit_test(test_error_status),
 		cmocka_unit_test(test_fatal_oom),
