@@ -6,9 +6,9 @@
 # (Unix sockets in the scratch folder, stopped at exit), and a connection
 # refused by each client. The page answers the same whether its request is
 # recorded or not; the recorded request is stored; no key or value of the
-# page is anywhere in the store. Per command (once the store holds calls):
-# the exact counts and keys, the loop of GETs flagged N+1, the refused
-# connections and the error reply counted as errors. Prints TAP.
+# page is anywhere in the store. Per command: the exact counts and keys, the
+# loop of GETs flagged N+1, the refused connections and the error reply
+# counted as errors, each command a span with its error. Prints TAP.
 #   test_fpm_cache.sh BVAPM_SO BVAPM_DRAINER
 set -u
 so=$1 drainer=$2
@@ -90,21 +90,10 @@ for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
                 found.append((table, str(v)[:60]))
 check(found == [], f"no key or value stored ({found[:3]})")
 
-# the calls, once the store keeps them: a table with target, name, count, keys
-tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
-calls = None
-for t in tables:
-    cols = {c[1] for c in db.execute(f"PRAGMA table_info(\"{t}\")")}
-    if {"request_id", "target", "name", "count", "keys"} <= cols:
-        calls = t
-pending = None if calls else "the store keeps no cache calls yet"
+# the request's calls in the store, per (target, command)
 rows = {}
-if calls and reqs:
-    for row in db.execute(f"SELECT * FROM \"{calls}\" WHERE request_id = ?", (reqs[0]["id"],)):
-        row = dict(row)
-        target = row["target"].replace(d + "/cache/", "")
-        rows[(target, row["name"])] = (row["count"], row["keys"], row.get("errors", 0),
-                                       int(bool(row.get("repeated", row.get("n_plus_one", 0)))))
+for row in db.execute("SELECT * FROM external WHERE request_id = ? AND kind = 3", (reqs[0]["id"] if reqs else -1,)):
+    rows[(row["target"].replace(d + "/cache/", ""), row["name"])] = (row["count"], row["keys"], row["errors"], row["repeated"])
 refused = "127.0.0.1:" + os.environ["BVAPM_E2E_REFUSED_PORT"]
 want = {
     ("redis redis.sock", "CONNECT"): (1, 0, 0, 0),
@@ -119,7 +108,11 @@ want = {
     ("memcached memcached.sock", "GETMULTI"): (1, 3, 0, 0),
     (f"memcached {refused}", "GET"): (1, 1, 1, 0),
 }
-check(rows == want, "per command: counts, keys, errors, the GET loop N+1" + ("" if rows == want or pending else f" (got {rows})"),
-      skip=pending)
+check(rows == want, "per command: counts, keys, errors, the GET loop N+1" + ("" if rows == want else f" (got {rows})"))
+spans = db.execute("SELECT name, error FROM spans WHERE request_id = ? AND kind = 3 ORDER BY idx",
+                   (reqs[0]["id"] if reqs else -1,)).fetchall()
+errors = sorted(f"{s['name']} {s['error']}" for s in spans if s["error"])
+check(len(spans) == 31 and errors == ["CONNECT Connection refused", "GET CONNECTION FAILURE", "GET WRONGTYPE"],
+      f"every command a span, the failed ones with their error ({len(spans)}, {errors})")
 finish()
 PY

@@ -4,13 +4,6 @@ Cache: Redis and Memcached commands in the request record — one entry per (tar
 <?php
 require __DIR__ . '/cache_servers.inc';
 if (($why = bvapm_cache_skip()) !== null) die("skip $why");
-require __DIR__ . '/bvapm_test.inc';
-/* The records carry timed calls from schema version 4 on. */
-bvapm_ring_create('cacheskip');
-bvapm_run('<?php echo 1;', ['bvapm.ring' => 'cacheskip', 'bvapm.mode' => 'aggressive']);
-$v = bvapm_ring_records('cacheskip')[0]['schema_version'] ?? 0;
-@unlink(bvapm_ring_file('cacheskip'));
-if ($v < 4) die("skip records are schema version $v: calls are encoded from version 4");
 ?>
 --INI--
 bvapm.enabled=0
@@ -53,11 +46,11 @@ echo $out, $err;
 $raw = shell_exec(escapeshellarg(bvapm_tool()) . " dump cacherec");
 $body = json_decode($raw, true)['body'];
 $places = [$redis => 'REDIS', $memcached => 'MEMCACHED', (string)$refused => 'PORT'];
-$is_cache = fn($e) => in_array(strtolower((string)($e['kind'] ?? '')), ['cache', '3'], true);
+$is_cache = fn($e) => ($e['kind'] ?? '') === 'Cache';
 $lines = [];
-foreach (array_filter($body['external'] ?? $body['external_calls'] ?? [], $is_cache) as $e) {
+foreach (array_filter($body['external'] ?? [], $is_cache) as $e) {
     $lines[] = sprintf("%-22s %-9s count=%d keys=%d errors=%d%s", strtr($e['target'], $places), $e['name'],
-        $e['count'], $e['keys'] ?? 0, $e['errors'] ?? 0, ($e['repeated'] ?? false) ? ' N+1' : '');
+        $e['count'], $e['keys'] ?? 0, $e['errors'] ?? 0, !empty($e['repeated']) ? ' N+1' : '');
 }
 sort($lines);
 echo implode("\n", $lines), "\n";
