@@ -18,11 +18,12 @@ if test "$PHP_BVAPM" != "no"; then
   bvapm_cflags="-std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -I$bvapm_root -DCOMPILE_DL_BVAPM=1"
   bvapm_agent="
     core/agent_attach.c core/agent_calls.c core/agent_config.c core/agent_core.c
-    core/agent_guard.c core/agent_identity.c core/agent_keep.c core/agent_profiling.c core/agent_record.c
-    core/agent_request.c core/agent_sql.c core/agent_standing.c core/agent_trace.c
-    core/agent_write.c core/profile.c core/sql_normalize.c core/sql_stats.c
+    core/agent_guard.c core/agent_identity.c core/agent_keep.c core/agent_profiling.c
+    core/agent_record.c core/agent_request.c core/agent_sampler.c core/agent_sql.c
+    core/agent_standing.c core/agent_trace.c core/agent_write.c core/profile.c
+    core/sql_normalize.c core/sql_stats.c
     php/bvapm_module.c php/bvapm_hooks.c php/bvapm_jobs.c php/bvapm_observer.c
-    php/bvapm_routes.c php/bvapm_sql_hooks.c"
+    php/bvapm_routes.c php/bvapm_sampling.c php/bvapm_sql_hooks.c php/bvapm_cache_hooks.c"
   bvapm_ring="
     ring_open.c ring_create.c ring_producer.c ring_consumer.c ring_slots.c ring_stats.c
     ring_check.c ring_observe.c ring_proc.c ring_guard.c ring_standing.c ring_framing.c"

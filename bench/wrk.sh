@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # wrk.sh — sourced by the request benchmarks: one wrk measurement, its
 # figures in microseconds.
-#   wrk_measure URL SECONDS CONNECTIONS
+#   wrk_measure URL SECONDS CONNECTIONS [WRK ARGS...]   (e.g. -H "Host: NAME")
 # sets WRK_RPS (requests/s), WRK_MEAN_US, WRK_P50_US, WRK_P99_US (from wrk's
 # --latency distribution) and WRK_ERRORS (non-2xx/3xx responses + socket
 # errors). Returns 1 when wrk fails or reports no rate.
@@ -15,7 +15,8 @@ wrk_to_us() {
 
 wrk_measure() {
   local url=$1 secs=$2 conns=$3 out
-  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$url") || return 1
+  shift 3
+  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" "$url") || return 1
   WRK_RPS=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   WRK_MEAN_US=$(wrk_to_us "$(echo "$out" | awk '$1 == "Latency" {print $2; exit}')")
   WRK_P50_US=$(wrk_to_us "$(echo "$out" | awk '$1 == "50%" {print $2}')")

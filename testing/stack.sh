@@ -11,7 +11,11 @@
 #   stack_stop
 #   free_port
 # STACK_WWW, when set, is the document root instead of testing/www, and
-# STACK_READY the page that must answer 200 (default plain.php).
+# STACK_READY the page that must answer 200 (default plain.php), asked for
+# with the Host header STACK_HOST when set (an application that serves one
+# host name). STACK_FRONT, when set, is a front controller (/index.php): a
+# path that is no file or directory goes to it, a directory to its index.php,
+# as WordPress and Symfony are served.
 # Needs: php-fpm8.2, nginx (Debian packages, installed by scripts/install-deps).
 
 stack_start() {
@@ -50,7 +54,8 @@ CONF
   for _ in $(seq 200); do
     kill -0 "$STACK_NGINX" 2>/dev/null && kill -0 "$STACK_FPM" 2>/dev/null || break
     [ -S "$dir/php-fpm.sock" ] &&
-      curl -sf -o /dev/null "http://127.0.0.1:$port/${STACK_READY:-plain.php}" && return 0
+      curl -sf -o /dev/null ${STACK_HOST:+-H "Host: $STACK_HOST"} \
+        "http://127.0.0.1:$port/${STACK_READY:-plain.php}" && return 0
     sleep 0.05
   done
   echo "stack did not come up; logs:" >&2
@@ -77,14 +82,21 @@ http {
   server {
     listen 127.0.0.1:$port;
     root $www;
-    # a front controller, as Laravel and WordPress use
+$( [ -n "${STACK_FRONT:-}" ] && printf '    index index.php;\n    location / { try_files $uri $uri/ %s?$args; }\n' "$STACK_FRONT" )
+    # Each PHP location sets HTTP_HOST with the port after Debian's
+    # fastcgi_params, which pass \$host alone: a site on a port other than
+    # 80 that builds its URLs from it (WordPress's canonical redirect) would
+    # send every request back to itself.
+    # A front controller, as Laravel and WordPress use:
     location /app/ {
       include /etc/nginx/fastcgi_params;
+      fastcgi_param HTTP_HOST \$host:\$server_port;
       fastcgi_param SCRIPT_FILENAME \$document_root/plain.php;
       fastcgi_pass unix:$sock;
     }
     location ~ \.php\$ {
       include /etc/nginx/fastcgi_params;
+      fastcgi_param HTTP_HOST \$host:\$server_port;
       fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
       fastcgi_pass unix:$sock;
     }

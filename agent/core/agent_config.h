@@ -76,6 +76,7 @@ struct bvapm_agent_config {
 	const char *service;          /* service / application name */
 	struct bvapm_agent_sql_config sql; /* SQL capture (agent_sql.h) */
 	struct bvapm_agent_calls_config calls; /* outbound calls (agent_calls.h) */
+	uint32_t sampling_hz;         /* statistical profile: samples per second (0: off; agent_sampler.h) */
 	const char *host;             /* host name (NULL: gethostname at init) */
 	uint32_t attach_retry_ms;     /* between attach attempts while no ring (>= 1) */
 	uid_t ring_owner;             /* the drainer's user, trusted besides root and our own
@@ -94,6 +95,7 @@ enum bvapm_agent_setting {
 	BVAPM_SETTING_PROFILE_TOP_N,
 	BVAPM_SETTING_SQL_N_PLUS_ONE_THRESHOLD,
 	BVAPM_SETTING_SQL_MAX_STATEMENTS,
+	BVAPM_SETTING_SAMPLING_HZ,
 	BVAPM_SETTING_COUNT
 };
 

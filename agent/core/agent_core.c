@@ -8,7 +8,7 @@
  * check that our ring still stands at its path; then — the overhead guard
  * measures from here — the kill switch (one relaxed load), the keep
  * decision, the request's facts, its trace context, the function profile,
- * the live slot, the SQL capture and the timed calls.
+ * the live slot, the SQL capture, the timed calls and the sampling profile.
  *
  * Request end (RSHUTDOWN): the keep decision sees the wall time and the
  * outcome; the live slot is cleared and the profile closed whether or not
@@ -28,6 +28,7 @@
 
 #include "agent_internal.h"
 #include "agent_calls.h"
+#include "agent_sampler.h"
 #include "agent_sql.h"
 
 struct bvapm_agent_config agent_cfg;
@@ -89,6 +90,8 @@ int bvapm_agent_init(const struct bvapm_agent_config *cfg, bvapm_agent_log_fn lo
 		rc = bvapm_agent_sql_init(&agent_cfg.sql);
 	if (rc == 0)
 		rc = agent_calls_init(&agent_cfg.calls, agent_cfg.sql.n_plus_one_threshold);
+	if (rc == 0)
+		rc = agent_sampler_init(agent_cfg.sampling_hz);
 	if (rc != 0) {
 		bvapm_agent_shutdown();
 		return rc;
@@ -104,6 +107,7 @@ void bvapm_agent_shutdown(void)
 	agent_detach();
 	bvapm_agent_sql_shutdown();
 	agent_calls_free();
+	agent_sampler_free();
 	agent_write_free();
 	agent_request_free();
 	agent_profiling_free();
@@ -122,6 +126,7 @@ static void new_process(void)
 	agent_standing_reset(0);
 	agent_write_forget();
 	agent_guard_forget();
+	agent_sampler_forget();
 }
 
 void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
@@ -158,6 +163,8 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 		                              agent_req.start_wall_ns, t0);
 	bvapm_agent_sql_request_begin(!reduced, ring);
 	agent_calls_request_begin(!reduced, t0);
+	/* the statistical profile where the exact one does not run */
+	agent_sampler_request_begin(!reduced && !bvapm_agent_profiling());
 	agent_active = true;
 	agent_req.agent_ns = agent_clock_ns(CLOCK_MONOTONIC) - t0;
 }
@@ -169,6 +176,7 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 	agent_active = false;
 	bvapm_agent_sql_request_end();
 	agent_calls_request_end();
+	agent_sampler_request_end();
 	uint64_t t1 = agent_clock_ns(CLOCK_MONOTONIC);
 	uint8_t reason = agent_keep_end(t1 - agent_req.start_mono_ns, e->failed || e->status >= 500);
 

@@ -16,6 +16,7 @@
  */
 #include "agent_internal.h"
 #include "agent_calls.h"
+#include "agent_sampler.h"
 #include "agent_sql.h"
 
 static bool fatal_written; /* this request's fatal-error record */
@@ -65,6 +66,8 @@ uint64_t agent_record_request(const struct bvapm_rec_envelope *env,
 	};
 	agent_req.agent_ns += bvapm_agent_sql_fill(&req);
 	agent_calls_fill(&req);
+	if (req.call_path_count == 0 && req.function_count == 0) /* no exact profile: the samples */
+		req.call_path_count = agent_sampler_paths(&req.call_paths);
 	uint64_t t_enc = agent_clock_ns(CLOCK_MONOTONIC);
 	req.agent_ns = agent_req.agent_ns + (t_enc - t1);
 	agent_write_request(env, &req);

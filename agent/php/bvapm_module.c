@@ -4,11 +4,13 @@
  * and request lifecycle, the PHP functions, and `php --ri bvapm`.
  *
  * PHP at the edges: the files of agent/php/ (this one, bvapm_hooks.c,
- * bvapm_jobs.c, bvapm_observer.c, bvapm_routes.c, bvapm_sql_hooks.c) are the
- * only ones that include Zend headers; recording, encoding and the ring are
- * plain C (agent/core/, record/, ring/). INI values are read into the core at
- * MINIT and again at the first request after any change (php-fpm applies a pool's
- * php_admin_value in the worker, after MINIT).
+ * bvapm_jobs.c, bvapm_observer.c, bvapm_routes.c, bvapm_sampling.c,
+ * bvapm_sql_hooks.c, bvapm_cache_hooks.c) are the only ones that include Zend
+ * headers; recording, encoding and the ring are plain C (agent/core/,
+ * record/, ring/).
+ * INI values are read into the core at MINIT and again at the first request
+ * after any change (php-fpm applies a pool's php_admin_value in the worker,
+ * after MINIT).
  *
  * Settings are normalized here, once, before the core sees them, against
  * the core's table of bounds and defaults (agent_config.h, the same table
@@ -136,6 +138,8 @@ PHP_INI_BEGIN()
 	                  sql_n_plus_one_threshold, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.sql_max_statements", DEF_SQL_MAX_STATEMENTS, PHP_INI_SYSTEM, on_update_number,
 	                  sql_max_statements, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.sampling_hz", "0", PHP_INI_SYSTEM, on_update_number, sampling_hz,
+	                  zend_bvapm_globals, bvapm_globals)
 PHP_INI_END()
 
 static void log_line(const char *line)
@@ -266,6 +270,7 @@ static void *number_global(enum bvapm_agent_setting s)
 	case BVAPM_SETTING_PROFILE_TOP_N: return &BVAPM_G(profile_top_n);
 	case BVAPM_SETTING_SQL_N_PLUS_ONE_THRESHOLD: return &BVAPM_G(sql_n_plus_one_threshold);
 	case BVAPM_SETTING_SQL_MAX_STATEMENTS: return &BVAPM_G(sql_max_statements);
+	case BVAPM_SETTING_SAMPLING_HZ: return &BVAPM_G(sampling_hz);
 	case BVAPM_SETTING_COUNT: break;
 	}
 	return NULL;
@@ -462,13 +467,16 @@ static PHP_MINIT_FUNCTION(bvapm)
 		bvapm_observer_register();
 	bvapm_hooks_install();
 	bvapm_sql_hooks_install();
+	bvapm_cache_hooks_install();
 	bvapm_routes_startup();
+	bvapm_sampling_startup();
 	return SUCCESS;
 }
 
 static PHP_MSHUTDOWN_FUNCTION(bvapm)
 {
 	bvapm_hooks_remove();
+	bvapm_sampling_shutdown();
 	bvapm_agent_shutdown();
 	UNREGISTER_INI_ENTRIES();
 	return SUCCESS;
@@ -484,6 +492,7 @@ static PHP_RINIT_FUNCTION(bvapm)
 	bvapm_observer_request_begin();
 	bvapm_hooks_request_begin();
 	bvapm_routes_request_begin();
+	bvapm_sampling_request_begin();
 	return SUCCESS;
 }
 

@@ -80,6 +80,11 @@ static size_t function_name(const zend_function *fn, bool outermost, char *out, 
 	return put(out, cap, n, ZSTR_VAL(fn->common.function_name), ZSTR_LEN(fn->common.function_name));
 }
 
+size_t bvapm_observer_frame_name(const zend_execute_data *ex, char *out, size_t cap)
+{
+	return function_name(ex->func, ex->prev_execute_data == NULL, out, cap);
+}
+
 /* profile.c asks for a name the first time it meets a function. */
 static size_t profile_name(const void *key, const void *arg, char *out, size_t cap)
 {

@@ -3,7 +3,8 @@
  * php_bvapm.h — the extension's module entry, its INI-bound globals and the
  * entry points of the Zend-facing files, shared by the files of agent/php/
  * (bvapm_module.c, bvapm_hooks.c, bvapm_jobs.c, bvapm_observer.c,
- * bvapm_routes.c, bvapm_sql_hooks.c): the only ones that include Zend headers.
+ * bvapm_routes.c, bvapm_sampling.c, bvapm_sql_hooks.c, bvapm_cache_hooks.c):
+ * the only ones that include Zend headers.
  */
 #ifndef PHP_BVAPM_H
 #define PHP_BVAPM_H
@@ -40,6 +41,7 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	bool sql_keep_literals;
 	zend_long sql_n_plus_one_threshold;
 	zend_long sql_max_statements;
+	zend_long sampling_hz;
 	bool ini_changed;      /* an INI value changed since the core was configured */
 	bool route_detection;  /* name endpoints from the framework's state (bvapm_routes.c) */
 	bool job_peak_reset;   /* reset the engine's memory peak at each job start (bvapm_jobs.c) */
@@ -56,6 +58,15 @@ void bvapm_observer_request_begin(void);
  * recorded the error itself. */
 bool bvapm_observer_error(int type, const char *type_name, zend_string *file, uint32_t line,
                           zend_string *message);
+
+/* A frame's name as the profiles show it: "Class::method", "function",
+ * "main" (the script), "include <file>". */
+size_t bvapm_observer_frame_name(const zend_execute_data *ex, char *out, size_t cap);
+
+/* bvapm_sampling.c: the statistical profile's engine side */
+void bvapm_sampling_startup(void);       /* MINIT */
+void bvapm_sampling_request_begin(void); /* RINIT, after the request began */
+void bvapm_sampling_shutdown(void);      /* MSHUTDOWN: the interrupt hook removed */
 
 /* bvapm_hooks.c */
 void bvapm_hooks_install(void);
@@ -74,5 +85,8 @@ void bvapm_routes_request_begin(void); /* RINIT, after the request began */
 
 /* bvapm_sql_hooks.c: wraps PDO / mysqli once every extension has started */
 void bvapm_sql_hooks_install(void);
+
+/* bvapm_cache_hooks.c: wraps Redis / Memcached once every extension has started */
+void bvapm_cache_hooks_install(void);
 
 #endif

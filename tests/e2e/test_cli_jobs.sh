@@ -76,5 +76,24 @@ fe = [r["mem_end_bytes"] for r in fj]
 check(max(fe[10:]) - min(fe[10:]) < 256 << 10, "the flat worker's memory after each job stays flat")
 check(all(256 << 10 <= r["mem_peak_bytes"] - r["mem_start_bytes"] < 400 << 10 for r in fj),
       "bvapm.job_peak_reset=1: each job's peak is its own (its 256 KiB scratch buffer)")
+
+# ---- bvapm-report: memory after each job, per worker; the leak insight ----------
+import json
+def report(*args):
+    p = subprocess.run([sys.argv[4], "--db", f"{d}/store.db", "--json", *args], capture_output=True, text=True)
+    return json.loads(p.stdout) if p.returncode == 0 else {"error": p.stderr}
+mem = report("memory")
+workers = {w.get("pid"): w for w in mem.get("job_workers", [])}
+lw, fw = workers.get(leak, {}), workers.get(flat, {})
+check(lw.get("jobs") == 120 and fw.get("jobs") == 300, f"memory: both workers listed with their job counts ({lw.get('jobs')}, {fw.get('jobs')})")
+check("steady" in str(lw.get("verdict", "")), f"memory: the leaking worker's verdict is steady growth ({lw})")
+check("steady" not in str(fw.get("verdict", "")), f"memory: the flat worker is not flagged ({fw.get('verdict')})")
+summ = report("summary")
+leaks = [i for i in summ.get("insights", []) if i.get("kind") == "job_memory_growth"]
+check(len(leaks) == 1 and str(leak) in json.dumps(leaks[0]) and "export" in json.dumps(leaks[0]),
+      f"summary: one leak insight, for the leaking worker's job export ({leaks})")
+jobs_only = report("summary", "--kind", "job")
+eps = sorted(e.get("endpoint", "") for e in jobs_only.get("endpoints", []))
+check("job:export" in eps and "job:import" in eps and all(e.startswith("job:") for e in eps), f"--kind job: the job endpoints only ({eps})")
 finish()
 PY

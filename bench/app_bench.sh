@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bvapm on a real application, beside its peers in one run: Debian's
+# WordPress (testing/wordpress.sh: a private MariaDB, the package's site with
+# its fixture content, WordPress's cron off) behind nginx + php-fpm (opcache,
+# tracing JIT), its front page loaded by wrk -c4, under these conditions:
+#   none                  no extension
+#   bvapm-unsampled       bvapm.so, light mode, sample rate 0
+#   bvapm-light           light mode, 1% recorded (the default)
+#   bvapm-light-sampling  light mode, 1%, and the sampling profile at 100 Hz
+#   bvapm-aggressive      every request recorded with the function profile
+#   bvapm-aggressive-noprofile  every request recorded, bvapm.profile=0
+#   bvapm-targeted        targeted mode, no request forced
+#   tideways-loaded       tideways_xhprof loaded, not enabled
+#   tideways-wall         tideways_xhprof profiling every request, wall time only
+#   tideways              the same with CPU and memory (bench/www/tideways_prepend.php)
+#   excimer               Excimer sampling every request every 10 ms (bench/www/excimer_prepend.php)
+#   xdebug-profile        Xdebug's profiler writing a cachegrind file per request
+# Records go into a ring emptied by a stand-in consumer (bvapm-fake-producer
+# drain): the agent's cost, not the drainer's. Conditions run interleaved,
+# ROUNDS times, their order rotating each round; each run starts php-fpm
+# afresh and warms it up for 2 s. bench/profile_report.py prints the medians,
+# the ratios to "none" (req/s, p50, p99; per round, then the median) and one
+# SUMMARY line; the text, the JSON and a plot of the req/s ratios
+# (app_bench-STAMP.png) go to bench/results/ (or $BENCH_RESULTS). Then
+# callgrind counts the instructions of one front-page request (php-cgi -T,
+# the same site), in all and inside bvapm.so, without the extension and with
+# bvapm unsampled, light, light with sampling and aggressive
+# (BENCH_CALLGRIND=0 skips it).
+#   bench/app_bench.sh BVAPM_SO FAKE_PRODUCER [SECONDS] [ROUNDS] [CONDITIONS]
+# Needs root (testing/wordpress.sh writes /etc/wordpress/config-HOST.php) and
+# the packages of scripts/install-deps.
+set -u
+so=$(realpath "$1") tool=$(realpath "$2") secs=${3:-5} rounds=${4:-3}
+read -r -a conds <<< "${5:-none bvapm-unsampled bvapm-light bvapm-light-sampling bvapm-aggressive bvapm-aggressive-noprofile bvapm-targeted tideways-loaded tideways-wall tideways excimer xdebug-profile}"
+[ "$(id -u)" -eq 0 ] || { echo "app_bench: needs root (WordPress's configuration goes to /etc/wordpress)"; exit 1; }
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../testing/stack.sh"
+. "$here/../testing/mariadb.sh"
+. "$here/../testing/wordpress.sh"
+. "$here/wrk.sh"
+results=${BENCH_RESULTS:-$here/results}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+dir=$(mktemp -d); shm=$(mktemp -d /dev/shm/bvapm-appbench-XXXXXX)
+chmod 0755 "$dir"; chmod 0777 "$shm"
+mkdir -p "$dir/profiles" "$results"; chmod 0777 "$dir/profiles"
+export BVAPM_SHM_DIR=$shm BENCH_PROFILE_DIR=$dir/profiles
+discard=""
+cleanup() {
+  wp_stop
+  [ -n "$discard" ] && kill "$discard" 2>/dev/null && wait "$discard" 2>/dev/null
+  rm -rf "$dir" "$shm"
+}
+trap cleanup EXIT
+exec > >(tee "$results/app_bench-$stamp.txt") 2>&1
+
+echo "app_bench: $(date -u) host $(hostname) $(nproc) CPUs, PHP $(php -r 'echo PHP_VERSION;')," \
+  "WordPress $(dpkg-query -W -f '${Version}' wordpress 2>/dev/null)," \
+  "tideways_xhprof $(dpkg-query -W -f '${Version}' php8.2-tideways 2>/dev/null)," \
+  "excimer $(dpkg-query -W -f '${Version}' php-excimer 2>/dev/null)," \
+  "xdebug $(dpkg-query -W -f '${Version}' php8.2-xdebug 2>/dev/null)"
+echo "bvapm.so: $so (tree $(git -C "$here/.." describe --always --dirty 2>/dev/null))"
+echo "wrk -t2 -c4 -d${secs}s on the front page, $rounds rounds, conditions: ${conds[*]}"
+
+"$tool" create bench $((64 << 20)) || exit 1
+"$tool" drain bench 1000000 > /dev/null &
+discard=$!
+wp_setup "$dir/site" "$(free_port)" || exit 1
+
+# serve CONDITION: php-fpm and nginx for one condition
+serve() {
+  local b=(bvapm.overhead_budget_us=0) # the guard would turn detail down under this load
+  local tw=(extension=tideways_xhprof.so "auto_prepend_file=$here/www/tideways_prepend.php")
+  case $1 in
+    none) wp_serve "$dir/stack" "" bench light ;;
+    bvapm-unsampled) wp_serve "$dir/stack" "$so" bench light bvapm.sample_rate=0 "${b[@]}" ;;
+    bvapm-light) wp_serve "$dir/stack" "$so" bench light bvapm.sample_rate=0.01 "${b[@]}" ;;
+    bvapm-light-sampling) wp_serve "$dir/stack" "$so" bench light bvapm.sample_rate=0.01 \
+                            bvapm.sampling_hz=100 "${b[@]}" ;;
+    bvapm-aggressive) wp_serve "$dir/stack" "$so" bench aggressive "${b[@]}" ;;
+    bvapm-aggressive-noprofile) wp_serve "$dir/stack" "$so" bench aggressive bvapm.profile=0 "${b[@]}" ;;
+    bvapm-targeted) wp_serve "$dir/stack" "$so" bench targeted "${b[@]}" ;;
+    tideways-loaded) wp_serve "$dir/stack" "" bench light extension=tideways_xhprof.so ;;
+    tideways-wall) BENCH_TIDEWAYS_FLAGS=0 wp_serve "$dir/stack" "" bench light "${tw[@]}" ;;
+    tideways) wp_serve "$dir/stack" "" bench light "${tw[@]}" ;;
+    excimer) wp_serve "$dir/stack" "" bench light extension=excimer.so \
+               "auto_prepend_file=$here/www/excimer_prepend.php" ;;
+    xdebug-profile) wp_serve "$dir/stack" "" bench light zend_extension=xdebug.so xdebug.mode=profile \
+                      xdebug.start_with_request=yes "xdebug.output_dir=$dir/profiles" ;;
+    *) echo "unknown condition $1"; return 1 ;;
+  esac
+}
+
+url=http://127.0.0.1:$WP_PORT/
+runs=$dir/runs.tsv
+for ((r = 1; r <= rounds; r++)); do
+  order=("${conds[@]:$(((r - 1) % ${#conds[@]}))}" "${conds[@]:0:$(((r - 1) % ${#conds[@]}))}")
+  for c in "${order[@]}"; do
+    serve "$c" || exit 1
+    code=$(wp_curl / -o /dev/null -w '%{http_code}')
+    [ "$code" = 200 ] || { echo "$c: the front page answered $code"; tail -n 5 "$dir"/stack/*.log; exit 1; }
+    wrk -t1 -c4 -d2s -H "Host: $WP_HOSTPORT" "$url" > /dev/null # warm-up (opcache, JIT)
+    wrk_measure "$url" "$secs" 4 -H "Host: $WP_HOSTPORT" || { echo "wrk failed"; exit 1; }
+    stack_stop
+    rm -f "$dir"/profiles/cachegrind.out.* # xdebug's files: up to a MiB per request
+    [ "$WRK_ERRORS" -gt 0 ] && { echo "$c: $WRK_ERRORS failed requests"; tail -n 5 "$dir"/stack/*.log; }
+    printf 'round %d %-28s %8.1f req/s  p50 %9.1f us  p99 %9.1f us  errors %s\n' \
+      "$r" "$c" "$WRK_RPS" "$WRK_P50_US" "$WRK_P99_US" "$WRK_ERRORS"
+    printf '%s\tfront-page\t%s\t%s\t%s\t%s\t%s\n' "$r" "$c" "$WRK_RPS" "$WRK_P50_US" "$WRK_P99_US" \
+      "$WRK_ERRORS" >> "$runs"
+  done
+done
+python3 "$here/profile_report.py" --name app "$runs" "$results/app_bench-$stamp.json" "${conds[@]}"
+
+# the plot: req/s ratio to "none" per condition
+python3 - "$results/app_bench-$stamp.json" > "$dir/ratios.dat" <<'PY'
+import json, sys
+for cond, v in json.load(open(sys.argv[1]))["front-page"].items():
+    print(f'"{cond}" {v["rps_ratio"]:.3f}')
+PY
+gnuplot <<GP 2>/dev/null && echo "plot: $results/app_bench-$stamp.png"
+set terminal pngcairo size 1000,480 noenhanced
+set output "$results/app_bench-$stamp.png"
+set title "WordPress front page, req/s relative to no extension (median of $rounds rounds, wrk -c4, $(nproc) CPUs)"
+set style fill solid 0.6
+set boxwidth 0.7
+set yrange [0:1.1]
+set grid ytics
+set xtics rotate by -35
+plot "$dir/ratios.dat" using 0:2:xtic(1) with boxes notitle, "" using 0:2:(sprintf("%.2f", \$2)) with labels offset 0,0.7 notitle
+GP
+
+# ---- instructions per request (callgrind, php-cgi -T on the same site) -----------
+# WordPress's own work varies from one request to the next and from one
+# process to the next by several percent (the first requests fill caches and
+# options; time-dependent paths), far more than the agent adds: the total per
+# request (5 requests in one process, the first included) is shown for scale,
+# and what the agent adds is counted where it runs, the instructions executed
+# inside bvapm.so itself (callgrind's self cost by object), per request. Not
+# counted there: what the engine does for the agent — the observer's
+# per-request cost when it is registered (aggressive), the interrupt checks
+# the sampling profile asks for. The samples are wall-time ticks, and a
+# request under callgrind takes seconds: the sampling row is an upper bound.
+[ "${BENCH_CALLGRIND:-1}" = 0 ] && exit 0
+cgi=$(command -v php-cgi8.2 || command -v php-cgi)
+count() { # count N -d settings...: "total bvapm.so" instructions of N requests
+  local n=$1; shift
+  env -i PATH=/usr/bin:/bin BVAPM_SHM_DIR="$shm" REQUEST_METHOD=GET REQUEST_URI=/ SCRIPT_NAME=/index.php \
+    SCRIPT_FILENAME=$WP_ROOT/index.php HTTP_HOST="$WP_HOSTPORT" SERVER_NAME="$WP_HOST" \
+    SERVER_PORT="$WP_PORT" REDIRECT_STATUS=200 \
+    valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" "$cgi" -n -T "$n" \
+      -d zend_extension=opcache.so -d opcache.enable=1 \
+      "${WP_PHP_MODULES[@]/#/-d}" "$@" "$WP_ROOT/index.php" > /dev/null 2> "$dir/cg.err"
+  local total agent
+  total=$(awk '/^summary:|^totals:/ {print $2; exit}' "$dir/cg.out")
+  agent=$(callgrind_annotate --inclusive=no --threshold=100 "$dir/cg.out" 2>/dev/null |
+          awk '/bvapm\.so\]$/ {gsub(/,/, "", $1); n += $1} END {print n + 0}')
+  echo "$total $agent"
+}
+printf '\n%-26s %18s %16s\n' condition "total/request" "in bvapm.so/request"
+summary="SUMMARY bench=app-instructions"
+for c in none bvapm-unsampled bvapm-unsampled-sampling bvapm-aggressive; do
+  a=()
+  case $c in
+    bvapm-unsampled) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.sample_rate=0) ;;
+    bvapm-unsampled-sampling) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.sample_rate=0 -d bvapm.sampling_hz=100) ;;
+    bvapm-aggressive) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.mode=aggressive -d bvapm.overhead_budget_us=0) ;;
+  esac
+  read -r t5 s5 <<< "$(count 5 "${a[@]}")"
+  [ -n "$t5" ] || { echo "callgrind failed: $(tail -n 3 "$dir/cg.err")"; exit 1; }
+  total=$((t5 / 5)) agent=$((s5 / 5))
+  printf '%-26s %18d %16d (%.4f%% of the total)\n' "$c" "$total" "$agent" "$(echo "$agent * 100 / $total" | bc -l)"
+  summary+=" ${c}_total=$total ${c}_agent=$agent"
+done
+echo "$summary"
