@@ -27,8 +27,8 @@ if test "$PHP_BVAPM" != "no"; then
     core/agent_standing.c core/agent_trace.c core/agent_write.c core/http_call.c core/profile.c
     core/sql_normalize.c core/sql_stats.c
     php/bvapm_module.c php/bvapm_hooks.c php/bvapm_jobs.c php/bvapm_observer.c
-    php/bvapm_routes.c php/bvapm_sampling.c php/bvapm_sql_hooks.c php/bvapm_curl_handles.c
-    php/bvapm_curl_hooks.c php/bvapm_stream_hooks.c"
+    php/bvapm_routes.c php/bvapm_sampling.c php/bvapm_sql_hooks.c php/bvapm_cache_hooks.c
+    php/bvapm_curl_handles.c php/bvapm_curl_hooks.c php/bvapm_stream_hooks.c"
   bvapm_ring="
     ring_open.c ring_create.c ring_producer.c ring_consumer.c ring_slots.c ring_stats.c
     ring_check.c ring_observe.c ring_proc.c ring_guard.c ring_standing.c ring_framing.c"

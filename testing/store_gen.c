@@ -10,7 +10,8 @@
  * transaction, WAL when it is done (as the drainer leaves a store).
  *
  *   bvapm-store-gen [--requests N] [--seed S] [--end UNIX_S] [--plant]
- *                   [--plant-jobs] [--lose K] [--no-call-paths] [--schema V] DB
+ *                   [--plant-jobs] [--plant-calls] [--lose K] [--no-call-paths]
+ *                   [--schema V] DB
  *
  * --schema V applies only the first V migrations (an older drainer's store;
  * the writer stores what that schema holds: below version 2 no call paths
@@ -21,9 +22,17 @@
  * log-normal latency and normal peak memory per endpoint, 4 checkpoints,
  * 2-3 SQL statements, 4 functions and a counter each, call paths for 1 in
  * 10, an error in 1 of 100 (status 500 in 1 of 200), a fatal error in 1 of
- * 20000, a few aborted requests and statistics rows. Background values stay
- * below the planted ones: jumps < 64 MiB, at most 8 runs of a statement
- * per request (never flagged N+1), function exclusive time <= 2 ms.
+ * 20000, a few aborted requests and statistics rows; outbound calls (from
+ * the request number, not the random sequence, so the figures above do not
+ * move): 1 in 5 requests 1-4 Redis GETs on "redis 10.0.0.5:6379" of
+ * 50-500 us, 1 in 50 an HTTP GET /v2/stock on
+ * "https://api.partner.example:443" of 2-20 ms; the requests with call
+ * paths (1 in 10, as if profiled in full) also carry their timed calls as
+ * spans (each SQL execution, each GET, the HTTP call) and span_total_count.
+ * Background values stay below the planted ones: jumps < 64 MiB, at most 8
+ * runs of a statement per request (never flagged N+1), function exclusive
+ * time <= 2 ms, at most 4 calls of one command per request (never
+ * repeated), HTTP calls <= 20 ms.
  *
  * --plant adds culprits with exact figures in the last hour before --end
  * (docs/report.md lists them; tests/tools/test_report_store.sh checks
@@ -48,6 +57,20 @@
  * failed (status 1, kept as Error), and one aborted "send-mail" job; gen-worker-3 pid 3003:
  * 5 "reindex" jobs growing 10 MiB each (too few jobs for a verdict). On a
  * store before schema 3 they are stored as requests (no kind).
+ * --plant-calls adds timed and outbound calls with exact figures, 50 to 10
+ * minutes before --end (docs/report.md lists them; test_report_store.sh
+ * checks them): /planted/checkout.php, 40 requests each calling POST
+ * /v1/charge on https://payments.example.com:443 (a slow dependency:
+ * 300 ms, every 10th timing out after 1 s, error "Operation timed out after
+ * 1000 milliseconds"), spans SQL at 10 ms, the HTTP call at 50 ms and SQL
+ * after it, 3 checkpoints, span_total_count 25 (22 short statements not
+ * listed), trace id c0ffee...NN (NN the request's number, 00..27 hex); the
+ * payments service's request for each call (/srv/payments/public/charge.php,
+ * service "payments", same trace, parent span the HTTP call's id, wall
+ * 298 ms, 1.5 s behind a timeout); /planted/cart.php, 30 requests with a
+ * Redis GET loop (120 GETs on redis 10.0.0.5:6379, 200 us each but one of
+ * 500 us: flagged repeated, 120 keys), the 64 longest of its 121 timed
+ * calls listed.
  * --lose K leaves K gaps in producer 2000's sequence numbers.
  */
 #include <getopt.h>
@@ -211,6 +234,7 @@ struct req {
 
 /* The request being built: begin_request(), its children, end_request(). */
 #define MAX_CHILDREN 8
+#define MAX_SPANS 64 /* as the agent keeps */
 static struct {
 	struct bvapm_rec_envelope env;
 	struct bvapm_rec_request q;
@@ -221,6 +245,8 @@ static struct {
 	struct bvapm_rec_error errors[MAX_CHILDREN];
 	struct bvapm_rec_counter counters[MAX_CHILDREN];
 	struct bvapm_rec_tag tags[MAX_CHILDREN];
+	struct bvapm_rec_span spans[MAX_SPANS];
+	struct bvapm_rec_external external[MAX_CHILDREN];
 	char path_text[MAX_CHILDREN][512];
 } cur;
 
@@ -267,6 +293,7 @@ static void begin_request(const struct req *q, int64_t sql_count, int64_t sql_ns
 		.sql = cur.sql, .sql_total_count = (uint32_t)sql_count, .sql_total_ns = (uint64_t)sql_ns,
 		.functions = cur.funcs, .errors = cur.errors, .tags = cur.tags,
 		.counters = cur.counters, .call_paths = cur.paths,
+		.spans = cur.spans, .external = cur.external,
 	};
 }
 
@@ -334,6 +361,38 @@ static void put_error(const char *type, const char *msg, const char *file, int l
 	cur.errors[cur.q.error_count++] = (struct bvapm_rec_error){
 		.type = bvapm_rec_cstr(type), .message = bvapm_rec_cstr(msg),
 		.file = bvapm_rec_cstr(file), .line = (uint32_t)line, .count = 1,
+	};
+}
+
+/* A timed call at offset `at` of the request (spans stay in start order:
+ * callers add them by start). */
+static void put_span(uint8_t kind, const char *name, const char *target, int64_t at, int64_t dur,
+                     int status, const char *error, int64_t bytes, const uint8_t *span_id)
+{
+	if (cur.q.span_count == MAX_SPANS)
+		full("spans");
+	struct bvapm_rec_span *sp = &cur.spans[cur.q.span_count++];
+	*sp = (struct bvapm_rec_span){
+		.kind = kind, .name = bvapm_rec_cstr(name), .target = bvapm_rec_cstr(target),
+		.start_offset_ns = (uint64_t)at, .duration_ns = (uint64_t)dur, .status = (uint16_t)status,
+		.error = bvapm_rec_cstr(error), .bytes = (uint64_t)bytes, .has_span_id = span_id != NULL,
+	};
+	if (span_id)
+		memcpy(sp->span_id, span_id, 8);
+}
+
+/* An outbound call aggregate of the request (as the agent sums them). */
+static void put_external(uint8_t kind, const char *target, const char *name, int64_t count,
+                         int64_t total, int64_t max, int64_t errors, int64_t bytes, int64_t keys,
+                         bool repeated)
+{
+	if (cur.q.external_count == MAX_CHILDREN)
+		full("external calls");
+	cur.external[cur.q.external_count++] = (struct bvapm_rec_external){
+		.kind = kind, .target = bvapm_rec_cstr(target), .name = bvapm_rec_cstr(name),
+		.count = (uint32_t)count, .total_ns = (uint64_t)total, .max_ns = (uint64_t)max,
+		.errors = (uint32_t)errors, .bytes = (uint64_t)bytes, .keys = (uint64_t)keys,
+		.repeated = repeated,
 	};
 }
 
@@ -415,6 +474,64 @@ static const char *const bg_statements[] = {
 static const char *const bg_labels[] = {"request_start", "before_providers", "response_ready",
                                         "request_end"};
 
+/* A request number's own random-looking bits (splitmix64), so the calls
+ * leave the generator's random sequence, and every figure drawn from it,
+ * as they were. */
+static uint64_t mix(uint64_t z)
+{
+	z += 0x9E3779B97F4A7C15ULL;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* Request i's outbound calls, and with call paths (1 in 10) its timed
+ * calls: each SQL execution, then the GETs, then the HTTP call, one after
+ * the other from a tenth of the wall time. */
+static void background_calls(int64_t i, int64_t wall, int n_sql, const int64_t *counts,
+                             const int64_t *each, int e)
+{
+	uint64_t h = mix((uint64_t)i);
+	int64_t gets = h % 5 == 0 ? 1 + (int64_t)((h >> 8) % 4) : 0;
+	int64_t get_ns = 50000 + (int64_t)((h >> 16) % 451) * 1000;
+	bool http = h % 50 == 7;
+	int64_t http_ns = 2 * MS + (int64_t)((h >> 24) % 19) * MS;
+	if (gets)
+		put_external(BVAPM_REC_SPAN_CACHE, "redis 10.0.0.5:6379", "GET", gets, gets * get_ns,
+		             get_ns, 0, 0, gets, false);
+	if (http)
+		put_external(BVAPM_REC_SPAN_HTTP, "https://api.partner.example:443", "GET /v2/stock", 1,
+		             http_ns, http_ns, 0, 800, 0, false);
+	if (i % 10 != 0)
+		return; /* light mode: totals only */
+	/* The calls one after the other, scaled to fit between a tenth and
+	 * nine tenths of the wall time (the generator's figures are drawn
+	 * apart: the statements' time may exceed the request's). */
+	int64_t busy = gets * get_ns + (http ? http_ns : 0);
+	for (int k = 0; k < n_sql; k++)
+		busy += counts[k] * each[k];
+	double f = busy > wall * 8 / 10 ? (double)(wall * 8 / 10) / (double)busy : 1.0;
+	int64_t at = wall / 10, total = 0;
+	for (int k = 0; k < n_sql; k++)
+		for (int64_t x = 0; x < counts[k]; x++, total++) {
+			int64_t d = (int64_t)((double)each[k] * f);
+			put_span(BVAPM_REC_SPAN_SQL, bg_statements[(e + 3 * k) % N_ST], NULL, at, d, 0, NULL, 0,
+			         NULL);
+			at += d;
+		}
+	for (int64_t x = 0; x < gets; x++, total++) {
+		int64_t d = (int64_t)((double)get_ns * f);
+		put_span(BVAPM_REC_SPAN_CACHE, "GET", "redis 10.0.0.5:6379", at, d, 0, NULL, 0, NULL);
+		at += d;
+	}
+	if (http) {
+		put_span(BVAPM_REC_SPAN_HTTP, "GET /v2/stock", "https://api.partner.example:443", at,
+		         (int64_t)((double)http_ns * f), 200, NULL, 800, NULL);
+		total++;
+	}
+	cur.q.span_total_count = (uint32_t)total;
+}
+
 static void background(int64_t n, int64_t end)
 {
 	char uri[64], route[128];
@@ -466,6 +583,7 @@ static void background(int64_t n, int64_t end)
 			}
 			put_path("main", 1, q.wall, range(100, 1000) * 1000);
 		}
+		background_calls(i, q.wall, n_sql, counts, each, e);
 		if (i % 100 == 7)
 			put_error("E_WARNING", "Undefined array key \"currency\"", "/srv/app/src/Pricing.php", 88);
 		if (q.status == 500)
@@ -616,6 +734,89 @@ static void plant_jobs(int64_t end)
 		        50 * MIB + i * 10 * MIB, 0);
 }
 
+/* ---- planted calls ---------------------------------------------------------------------- */
+
+/* An id of the planted calls: tag and number in the first and last bytes. */
+static void planted_id(uint8_t *out, size_t n, uint8_t tag, int i)
+{
+	memset(out, 0, n);
+	out[0] = tag;
+	if (n == 16) {
+		out[1] = 0xff, out[2] = 0xee;   /* trace c0ffee...NN */
+	}
+	out[n - 1] = (uint8_t)i;
+}
+
+static void plant_calls(int64_t end)
+{
+	static const char *const pay = "https://payments.example.com:443";
+	static const char *const timeout = "Operation timed out after 1000 milliseconds";
+	int64_t t = end - 50 * 60 * SEC;
+	static const struct ckpt co_ck[3] = {{"request_start", 2 * MIB}, {"cart-loaded", 1 * MIB},
+	                                     {"payment-done", 1 * MIB}};
+	for (int i = 0; i < 40; i++, t += 15 * SEC) {
+		bool slow = i % 10 == 9;
+		int64_t call = slow ? 1000 * MS : 300 * MS, wall = call + 100 * MS;
+		struct req q = {"/planted/checkout.php", "/srv/app/public/planted/checkout.php", t, wall,
+		                2 * MIB, 20 * MIB, 200, co_ck, 3};
+		begin_request(&q, 24, 2 * MS + 3 * MS + 22 * 100000);
+		planted_id(cur.env.trace_id, 16, 0xc0, i);
+		planted_id(cur.env.span_id, 8, 0xc1, i);
+		uint8_t call_id[8];
+		planted_id(call_id, 8, 0xc2, i);
+		put_sql("SELECT * FROM carts WHERE id = ?", 1, 2 * MS, 1, 0);
+		put_sql("UPDATE orders SET state = ? WHERE id = ?", 1, 3 * MS, 1, 0);
+		put_sql("SELECT * FROM cart_items WHERE cart_id = ?", 22, 100000, 22, 0);
+		put_span(BVAPM_REC_SPAN_SQL, "SELECT * FROM carts WHERE id = ?", NULL, 10 * MS, 2 * MS, 0,
+		         NULL, 0, NULL);
+		put_span(BVAPM_REC_SPAN_HTTP, "POST /v1/charge", pay, 50 * MS, call, slow ? 0 : 201,
+		         slow ? timeout : NULL, slow ? 0 : 512, call_id);
+		put_span(BVAPM_REC_SPAN_SQL, "UPDATE orders SET state = ? WHERE id = ?", NULL,
+		         call + 60 * MS, 3 * MS, 0, NULL, 0, NULL);
+		cur.q.span_total_count = 25;
+		put_external(BVAPM_REC_SPAN_HTTP, pay, "POST /v1/charge", 1, call, call, slow, slow ? 0 : 512,
+		             0, false);
+		end_request();
+
+		/* The payments service answering that call, in the same trace. */
+		static const struct ckpt pay_ck[1] = {{"request_start", 1 * MIB}};
+		struct req d = {"/v1/charge", "/srv/payments/public/charge.php", t + 51 * MS,
+		                slow ? 1500 * MS : 298 * MS, 2 * MIB, 12 * MIB, 201, pay_ck, 1};
+		begin_request(&d, 1, 20 * MS);
+		cur.q.method = bvapm_rec_cstr("POST");
+		cur.env.service = bvapm_rec_cstr("payments");
+		planted_id(cur.env.trace_id, 16, 0xc0, i);
+		planted_id(cur.env.span_id, 8, 0xc3, i);
+		memcpy(cur.env.parent_span_id, call_id, 8);
+		cur.env.has_parent = true;
+		put_sql("INSERT INTO charges (order_id, amount) VALUES (?, ?)", 1, 20 * MS, 1, 0);
+		put_span(BVAPM_REC_SPAN_SQL, "INSERT INTO charges (order_id, amount) VALUES (?, ?)", NULL,
+		         5 * MS, 20 * MS, 0, NULL, 0, NULL);
+		cur.q.span_total_count = 1;
+		end_request();
+	}
+	static const struct ckpt cart_ck[1] = {{"request_start", 2 * MIB}};
+	for (int i = 0; i < 30; i++, t += 15 * SEC) {
+		struct req q = {"/planted/cart.php", "/srv/app/public/planted/cart.php", t, 60 * MS,
+		                2 * MIB, 16 * MIB, 200, cart_ck, 1};
+		begin_request(&q, 1, 2 * MS);
+		put_sql("SELECT * FROM products WHERE id IN (?)", 1, 2 * MS, 120, 0);
+		/* 1 statement and 120 GETs: the agent keeps the 64 longest, by start */
+		put_span(BVAPM_REC_SPAN_SQL, "SELECT * FROM products WHERE id IN (?)", NULL, 2 * MS, 2 * MS,
+		         0, NULL, 0, NULL);
+		for (int k = 0; k < 120; k++) {
+			int64_t dur = k == 100 ? 500000 : 200000;
+			if (k < 62 || k == 100)
+				put_span(BVAPM_REC_SPAN_CACHE, "GET", "redis 10.0.0.5:6379", 5 * MS + k * 250000,
+				         dur, 0, NULL, 0, NULL);
+		}
+		cur.q.span_total_count = 121;
+		put_external(BVAPM_REC_SPAN_CACHE, "redis 10.0.0.5:6379", "GET", 120, 119 * 200000 + 500000,
+		             500000, 0, 0, 120, true);
+		end_request();
+	}
+}
+
 static void stats(int64_t end)
 {
 	static const struct bvapm_rec_counter counters[] = {
@@ -637,11 +838,12 @@ int main(int argc, char **argv)
 		{"end", required_argument, NULL, 'e'},      {"plant", no_argument, NULL, 'p'},
 		{"lose", required_argument, NULL, 'l'},     {"no-call-paths", no_argument, NULL, 'C'},
 		{"schema", required_argument, NULL, 'v'},  {"plant-jobs", no_argument, NULL, 'j'},
+		{"plant-calls", no_argument, NULL, 'k'},
 		{NULL, 0, NULL, 0},
 	};
 	int64_t n = 20000, end = (int64_t)time(NULL) * SEC, lose = 0;
 	uint64_t seed = 1;
-	bool planted = false, jobs = false;
+	bool planted = false, jobs = false, calls = false;
 	int c, schema = BVAPM_STORE_SCHEMA_VERSION;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -650,6 +852,7 @@ int main(int argc, char **argv)
 		case 'e': end = strtoll(optarg, NULL, 10) * SEC; break;
 		case 'p': planted = true; break;
 		case 'j': jobs = true; break;
+		case 'k': calls = true; break;
 		case 'l': lose = strtoll(optarg, NULL, 10); break;
 		case 'C': with_paths = false; break;
 		case 'v':
@@ -661,7 +864,8 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: bvapm-store-gen [--requests N] [--seed S] [--end UNIX_S] "
-			                "[--plant] [--plant-jobs] [--lose K] [--no-call-paths] [--schema V] DB\n");
+			                "[--plant] [--plant-jobs] [--plant-calls] [--lose K] [--no-call-paths] "
+			                "[--schema V] DB\n");
 			return 2;
 		}
 	}
@@ -689,6 +893,8 @@ int main(int argc, char **argv)
 		plant(end);
 	if (jobs)
 		plant_jobs(end);
+	if (calls)
+		plant_calls(end);
 	stats(end);
 	exec("COMMIT");
 	bvapm_store_close(store);

@@ -5,12 +5,12 @@
  *
  * PHP at the edges: the files of agent/php/ (this one, bvapm_hooks.c,
  * bvapm_jobs.c, bvapm_observer.c, bvapm_routes.c, bvapm_sampling.c,
- * bvapm_sql_hooks.c, bvapm_curl_hooks.c, bvapm_curl_handles.c,
- * bvapm_stream_hooks.c) are the only ones that include Zend headers;
- * recording, encoding and the ring are plain C (agent/core/, record/,
- * ring/). INI values are read into the core at MINIT and again at the first
- * request after any change (php-fpm applies a pool's php_admin_value in the
- * worker, after MINIT).
+ * bvapm_sql_hooks.c, bvapm_cache_hooks.c, bvapm_curl_hooks.c,
+ * bvapm_curl_handles.c, bvapm_stream_hooks.c) are the only ones that include
+ * Zend headers; recording, encoding and the ring are plain C (agent/core/,
+ * record/, ring/). INI values are read into the core at MINIT and again at
+ * the first request after any change (php-fpm applies a pool's
+ * php_admin_value in the worker, after MINIT).
  *
  * Settings are normalized here, once, before the core sees them, against
  * the core's table of bounds and defaults (agent_config.h, the same table
@@ -467,6 +467,7 @@ static PHP_MINIT_FUNCTION(bvapm)
 		bvapm_observer_register();
 	bvapm_hooks_install();
 	bvapm_sql_hooks_install();
+	bvapm_cache_hooks_install();
 	bvapm_curl_hooks_install();
 	bvapm_stream_hooks_install();
 	bvapm_routes_startup();

@@ -3,9 +3,9 @@
  * php_bvapm.h — the extension's module entry, its INI-bound globals and the
  * entry points of the Zend-facing files, shared by the files of agent/php/
  * (bvapm_module.c, bvapm_hooks.c, bvapm_jobs.c, bvapm_observer.c,
- * bvapm_routes.c, bvapm_sampling.c, bvapm_sql_hooks.c, bvapm_curl_hooks.c,
- * bvapm_curl_handles.c, bvapm_stream_hooks.c): the only ones that include
- * Zend headers.
+ * bvapm_routes.c, bvapm_sampling.c, bvapm_sql_hooks.c, bvapm_cache_hooks.c,
+ * bvapm_curl_hooks.c, bvapm_curl_handles.c, bvapm_stream_hooks.c): the only
+ * ones that include Zend headers.
  */
 #ifndef PHP_BVAPM_H
 #define PHP_BVAPM_H
@@ -86,6 +86,9 @@ void bvapm_routes_request_begin(void); /* RINIT, after the request began */
 
 /* bvapm_sql_hooks.c: wraps PDO / mysqli once every extension has started */
 void bvapm_sql_hooks_install(void);
+
+/* bvapm_cache_hooks.c: wraps Redis / Memcached once every extension has started */
+void bvapm_cache_hooks_install(void);
 
 /* bvapm_curl_hooks.c and bvapm_stream_hooks.c: outbound HTTP calls (curl,
  * http:// streams), installed once every extension has started; at the end

@@ -569,11 +569,17 @@ static void host_port(const char *s, size_t n, bvapm_rec_str *host, uint32_t *po
 		*port = 0;
 }
 
-/* server.address and server.port from the authority at s[0..n). */
+/* server.address and server.port from the authority at s[0..n); a Unix
+ * socket's path is the address, with network.transport unix. */
 static void server_attrs(struct json_object *a, const char *s, size_t n)
 {
 	bvapm_rec_str host;
 	uint32_t port;
+	if (n && s[0] == '/') {
+		attr(a, "server.address", "stringValue", jstr_len(s, n));
+		attr_cstr(a, "network.transport", "unix");
+		return;
+	}
 	host_port(s, n, &host, &port);
 	if (host.len)
 		attr(a, "server.address", "stringValue", jstr(host));

@@ -39,6 +39,13 @@ static void test_hex_ids(void **st)
 	assert_string_equal(json_object_get_string(get(j, "trace_id")), "4bf92f3577b34da6a3ce929d0e0e4736");
 	assert_string_equal(json_object_get_string(get(j, "span_id")), "00f067aa0ba902b7");
 	assert_string_equal(json_object_get_string(get(j, "parent_span_id")), "53995c3f42cd8ad8");
+	/* a timed call's span id too, inside the body (v4) */
+	struct json_object *spans = get(get(j, "body"), "spans");
+	assert_string_equal(json_object_get_string(get(json_object_array_get_idx(spans, 1), "span_id")),
+		"a1b2c3d4e5f60718");
+	assert_string_equal(json_object_get_string(get(json_object_array_get_idx(spans, 1), "kind")),
+		"Http");
+	assert_false(json_object_object_get_ex(json_object_array_get_idx(spans, 3), "span_id", NULL));
 	json_object_put(j);
 }
 

@@ -13,7 +13,13 @@
 # shown as job:NAME, --kind, the memory after each job per worker (the
 # leaking worker's growth and verdict, the flat one and the short one
 # without), the summary's leak insight for the leaking worker only, and the
-# same from a schema-2 store (jobs stored without their kind).
+# same from a schema-2 store (jobs stored without their kind). A third store
+# with the calls of --plant-calls: trace (one request's timeline, checkpoints
+# interleaved, the calls not listed; a trace across two services, the
+# downstream request naming the call it answered), external (the slow
+# dependency's exact figures, the Redis GET loop flagged repeated, the
+# background never), --pattern over outbound calls, and both on a store
+# before schema 4.
 # Prints TAP.
 #   test_report_store.sh BVAPM_REPORT BVAPM_STORE_GEN
 set -u
@@ -25,6 +31,8 @@ scratch report-store
 "$gen" --requests 0 "$dir/interleaved.db" || { not_ok "empty store generated"; finish; }
 "$gen" --requests 2000 --plant-jobs "$dir/jobs.db" || { not_ok "jobs store generated"; finish; }
 "$gen" --requests 200 --plant-jobs --schema 2 "$dir/jobs-v2.db" || { not_ok "schema-2 jobs store generated"; finish; }
+"$gen" --requests 2000 --plant-calls "$dir/calls.db" || { not_ok "calls store generated"; finish; }
+"$gen" --requests 200 --plant-calls --schema 3 "$dir/calls-v3.db" || { not_ok "schema-3 calls store generated"; finish; }
 
 python3 - "$report" "$dir" <<'PY'
 import hashlib, json, os, shutil, sqlite3, subprocess, sys, time, xml.etree.ElementTree as ET
@@ -282,6 +290,103 @@ check(old.get("schema_version") == 2 and ow.get(3001, {}).get("verdict") == "ste
       f"schema-2 store (jobs stored without their kind): jobs found by their method, the same verdicts ({list(ow)})")
 check(js("summary", "--kind", "job", store=f"{d}/jobs-v2.db").get("requests") == 805,
       "schema-2 store: --kind job by method")
+
+# -- timed and outbound calls (--plant-calls) ------------------------------------------
+cdb = f"{d}/calls.db"
+MS = 10**6
+ex = js("external", "--endpoint", "checkout.php", store=cdb)
+co = (ex.get("by_endpoint") or [{}])[0]
+check((co.get("endpoint"), co.get("kind"), co.get("target"), co.get("name"), co.get("requests"),
+       co.get("calls"), co.get("calls_per_request"), co.get("max_per_request")) ==
+      ("/srv/app/public/planted/checkout.php", "http", "https://payments.example.com:443",
+       "POST /v1/charge", 40, 40, 1.0, 1),
+      f"external --endpoint: checkout's one call per request to the payments API ({co})")
+check((co.get("total_ns"), co.get("p95_per_request_ns"), co.get("max_ns"), co.get("errors"),
+       co.get("error_rate_percent"), co.get("repeated")) == (36 * 300 * MS + 4 * 1000 * MS, 1000 * MS,
+      1000 * MS, 4, 10.0, False),
+      f"external: 36 calls of 300 ms and 4 timeouts of 1 s: total 14.8 s, p95 1 s, 10% failed, not a loop ({co})")
+ea = js("external", "--limit", "100", store=cdb)
+tg = ea.get("targets") or [{}]
+check((tg[0].get("target"), tg[0].get("kind"), tg[0].get("requests"), tg[0].get("calls"), tg[0].get("errors"),
+       tg[0].get("avg_ns"), tg[0].get("max_ns")) == ("https://payments.example.com:443", "http", 40, 40, 4, 370 * MS, 1000 * MS),
+      f"external: the slow dependency is the first target by total time ({tg[:1]})")
+cart = [x for x in ea.get("by_endpoint", []) if x["endpoint"] == "/srv/app/public/planted/cart.php"]
+c0 = cart[0] if cart else {}
+check(len(cart) == 1 and (c0.get("kind"), c0.get("name"), c0.get("target"), c0.get("calls"), c0.get("calls_per_request"),
+       c0.get("total_ns"), c0.get("max_ns"), c0.get("keys"), c0.get("repeated"), c0.get("repeated_requests")) ==
+      ("cache", "GET", "redis 10.0.0.5:6379", 3600, 120.0, 30 * (119 * 200000 + 500000), 500000, 3600, True, 30),
+      f"external: the Redis GET loop, 120 per request, flagged repeated in all 30 requests ({c0})")
+check([x["endpoint"] for x in ea.get("by_endpoint", []) if x["repeated"]] == ["/srv/app/public/planted/cart.php"],
+      "external: only the planted loop is flagged repeated (background calls at most 4 a request)")
+check(ea.get("by_endpoint", [{}])[0].get("endpoint") == "/srv/app/public/planted/checkout.php",
+      "external: calls by endpoint ordered by total time, the slow dependency first")
+check(js("external", "--since", "30d", "--endpoint", "cart.php", store=cdb).get("by_endpoint", [{}])[0].get("requests") == 30
+      and js("external", "--kind", "job", store=cdb).get("by_endpoint") == [],
+      "external honours the filters (--since, --endpoint, --kind)")
+rc, out, _, _ = run("external", store=cdb)
+check(rc == 0 and "Outbound targets by total time" in out and "POST /v1/charge on https://payments.example.com:443" in out
+      and any(l.rstrip().endswith("GET on redis 10.0.0.5:6379") and " yes " in l for l in out.splitlines()),
+      "external text: the targets, the call on its target, the loop marked yes")
+check(js("summary", "--pattern", "payments.example", store=cdb).get("requests") == 40,
+      "--pattern matches an outbound call's target")
+check(js("summary", "--pattern", "timed out after", store=cdb).get("requests") == 4,
+      "--pattern matches why a timed call failed")
+
+slow = "c0ffee00000000000000000000000009"   # the 10th checkout: its call timed out
+tr = js("trace", "--trace", slow, store=cdb)
+reqs = tr.get("requests", [])
+check(tr.get("request_count") == 2 and [x.get("uri") for x in reqs] == ["/planted/checkout.php", "/v1/charge"],
+      f"trace --trace: the checkout and the payments service's request, by start ({[x.get('uri') for x in reqs]})")
+ck = reqs[0] if reqs else {}
+tl = [(x["type"], x.get("name"), x["offset_ns"], x.get("duration_ns")) for x in ck.get("timeline", [])]
+check(tl == [("sql", "SELECT * FROM carts WHERE id = ?", 10 * MS, 2 * MS),
+             ("http", "POST /v1/charge", 50 * MS, 1000 * MS),
+             ("checkpoint", "request_start", 275 * MS, None), ("checkpoint", "cart-loaded", 550 * MS, None),
+             ("checkpoint", "payment-done", 825 * MS, None),
+             ("sql", "UPDATE orders SET state = ? WHERE id = ?", 1060 * MS, 3 * MS)],
+      f"trace: the timed calls by start, the checkpoints interleaved at their offsets ({tl})")
+hc = next((x for x in ck.get("timeline", []) if x["type"] == "http"), {})
+check((hc.get("target"), hc.get("error"), hc.get("span_id"), hc.get("status")) ==
+      ("https://payments.example.com:443", "Operation timed out after 1000 milliseconds", "c200000000000009", 0),
+      f"trace: the HTTP call's target, failure and span id ({hc})")
+check((ck.get("span_total_count"), ck.get("spans_listed"), ck.get("calls_not_listed"), ck.get("wall_ns")) == (25, 3, 22, 1100 * MS),
+      f"trace: 25 timed calls, 3 listed, 22 not ({ck.get('span_total_count')}, {ck.get('spans_listed')}, {ck.get('calls_not_listed')})")
+dn = reqs[1] if len(reqs) > 1 else {}
+check((dn.get("parent_span_id"), dn.get("called_by", {}).get("request_id"), dn.get("called_by", {}).get("name")) ==
+      ("c200000000000009", ck.get("request_id"), "POST /v1/charge"),
+      f"trace: the downstream request names the call it answered ({dn.get('called_by')})")
+rc, out, _, _ = run("trace", "--request", str(ck.get("request_id")), store=cdb)
+lines = out.splitlines()
+http_line = next((l for l in lines if " http " in l), "")
+sql_line = next((l for l in lines if " sql " in l), "")
+check(rc == 0 and "ERROR Operation timed out after 1000 milliseconds" in http_line and http_line.count("=") >= 30
+      and sql_line.count("=") <= 2 and sum(" checkpoint " in l and "*" in l for l in lines) == 3
+      and "22 more timed call(s) not listed (25 in all" in out,
+      f"trace text: the bars on the wall time (the 1 s call across it), the failure, the checkpoints, the calls not listed")
+cart_id = int(sqlite3.connect(cdb).execute("SELECT min(id) FROM requests WHERE uri = '/planted/cart.php'").fetchone()[0])
+ct = (js("trace", "--request", str(cart_id), store=cdb).get("requests") or [{}])[0]
+tl = ct.get("timeline", [])
+check((ct.get("spans_listed"), ct.get("calls_not_listed"), sum(x["type"] == "cache" for x in tl),
+       max((x.get("duration_ns") or 0) for x in tl if x["type"] == "cache")) == (64, 57, 63, 500000),
+      f"trace: the loop's 64 longest calls listed, 57 not ({ct.get('spans_listed')}, {ct.get('calls_not_listed')})")
+rc, _, err, _ = run("trace", store=cdb)
+check(rc == 2 and "--request" in err, "trace without --request or --trace: exit 2")
+rc, _, err, _ = run("trace", "--trace", "xyz", store=cdb)
+check(rc == 2 and "--trace" in err, "trace --trace with a bad id: exit 2")
+rc, _, err, _ = run("trace", "--request", "99999999", store=cdb)
+check(rc == 1 and "no request 99999999" in err, "trace of an unknown request: exit 1, clear message")
+rc, _, err, _ = run("summary", "--trace", slow, store=cdb)
+check(rc == 2, "--trace outside trace: exit 2")
+o3 = (js("trace", "--request", "5", store=f"{d}/calls-v3.db").get("requests") or [{}])[0]
+check(o3.get("request_id") == 5 and [x["type"] for x in o3.get("timeline", [])] == ["checkpoint"] * 4
+      and "span_total_count" not in o3, f"trace on a schema-3 store: the checkpoints alone ({o3.get('timeline')})")
+rc, out, _, _ = run("trace", "--request", "5", store=f"{d}/calls-v3.db")
+check(rc == 0 and "timed calls not recorded" in out, "trace text on a schema-3 store says why there are no calls")
+rc, _, err, _ = run("external", store=f"{d}/calls-v3.db")
+check(rc == 1 and "no outbound calls" in err, "external on a schema-3 store: exit 1, clear message")
+for cmd in ["external", "summary", "sql"]:
+    rc, out, err, secs = run(cmd, "--json", store=cdb)
+    check(rc == 0 and json.loads(out).get("command") == cmd and secs < 30, f"{cmd} --json on the calls store: {secs:.2f} s")
 
 # -- exit codes, config, concurrency -------------------------------------------------
 rc, _, err, _ = run("summary", store=f"{d}/nope.db")

@@ -633,6 +633,42 @@ static void store_checks(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A column with no value: left out of the text line, its framing too, with
+ * REPORT_COL_SKIP_NULL ("-" without it), and out of the JSON object. */
+static const struct report_col null_cols[] = {
+	{"name", "", 0, .kind = REPORT_COL_STR, .before = "  "},
+	{"target", "", 0, .kind = REPORT_COL_STR, .flags = REPORT_COL_SKIP_NULL, .before = " on "},
+	{"status", "", 0, .kind = REPORT_COL_INT, .flags = REPORT_COL_SKIP_NULL, .before = " status "},
+	{"bytes", "", 0, .kind = REPORT_COL_INT, .before = " bytes "},
+};
+
+static const struct report_table_spec null_spec = {.key = "rows", REPORT_COLUMNS(null_cols)};
+
+static void tables_skip_null(void **state)
+{
+	struct report_opts o = {.json = false};
+	struct report r = {.o = &o};
+	const struct report_cell a[] = {{.s = "GET"}, {.s = "redis"}, {.i = 0}, {.i = 5}};
+	const struct report_cell b[] = {{.s = "SELECT"}, {.null = true}, {.null = true}, {.null = true}};
+	struct report_table t;
+	capture_start();
+	report_table_begin(&t, &r, &null_spec, NULL);
+	report_table_row(&t, a);
+	report_table_row(&t, b);
+	report_table_end(&t, 0);
+	char *out = capture_end();
+	assert_string_equal(out, "  GET on redis status 0 bytes 5\n  SELECT bytes -\n");
+	free(out);
+
+	o.json = true;
+	r.doc = json_object_new_object();
+	report_table_begin(&t, &r, &null_spec, NULL);
+	report_table_row(&t, a);
+	json_object *row = report_table_row(&t, b);
+	assert_string_equal(json_object_to_json_string(row), "{ \"name\": \"SELECT\" }");
+	json_object_put(r.doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +683,7 @@ int main(void)
 		cmocka_unit_test(endpoint_prefix),
 		cmocka_unit_test(job_fit),
 		cmocka_unit_test(tables_ordered_and_records),
+		cmocka_unit_test(tables_skip_null),
 		cmocka_unit_test(store_checks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -283,7 +283,8 @@ static int common_frames(struct report *r)
 		free(names);
 		return -1;
 	}
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n > 0) /* no stack frame: names may be NULL, which qsort refuses */
+		qsort(names, n, sizeof *names, cmp_str);
 	struct frame_count *counts = calloc(n ? n : 1, sizeof *counts);
 	size_t k = 0;
 	for (size_t i = 0; counts && i < n; i++) {

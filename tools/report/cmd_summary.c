@@ -547,7 +547,8 @@ int report_cmd_summary(struct report *r)
 	int rc = REPORT_ERROR;
 	if (load_rows(r, &rows, &sp) || add_fatals(r, &rows, &fatals, &ooms))
 		goto out;
-	qsort(rows.v, rows.n, sizeof *rows.v, cmp_rows);
+	if (rows.n > 0) /* no selected request: rows.v may be NULL, which qsort refuses */
+		qsort(rows.v, rows.n, sizeof *rows.v, cmp_rows);
 
 	int64_t total = 0, errors = 0, mem_max = 0;
 	double mem_sum = 0;

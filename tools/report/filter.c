@@ -17,7 +17,8 @@
  * with its wildcards escaped: a pattern is a plain substring, never SQL.
  * --pattern searches what a person would grep a dump for: URIs, routes,
  * checkpoint labels, SQL statements, function names, call paths, error
- * messages, files and stacks, tags and counter names.
+ * messages, files and stacks, tags and counter names, outbound calls'
+ * targets and names, and why a timed call failed.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -194,15 +195,17 @@ int report_filter_build(struct report *r)
 	char *wr = NULL, *wf = NULL, *wa = NULL;
 	int bad = !r->ep || !r->ep_f || !r->ep_a || !r->failed_r;
 	r->filtered = o->since_unix_ns || o->endpoint || o->pattern || o->recent || o->request_id ||
-	              o->kind != REPORT_KIND_ALL;
+	              o->trace_id || o->kind != REPORT_KIND_ALL;
 
 	if (o->since_unix_ns) {
 		bad |= add_cond(&wr, sqlite3_mprintf("r.start_unix_ns >= %lld", (long long)o->since_unix_ns));
 		bad |= add_cond(&wf, sqlite3_mprintf("f.start_unix_ns >= %lld", (long long)o->since_unix_ns));
 		bad |= add_cond(&wa, sqlite3_mprintf("a.started_unix_ns >= %lld", (long long)o->since_unix_ns));
 	}
-	if (o->request_id) /* flame --request */
+	if (o->request_id) /* flame, trace --request */
 		bad |= add_cond(&wr, sqlite3_mprintf("r.id = %lld", (long long)o->request_id));
+	if (o->trace_id) /* trace --trace: the requests_trace index */
+		bad |= add_cond(&wr, sqlite3_mprintf("r.trace_id = %Q", o->trace_id));
 	if (o->kind != REPORT_KIND_ALL)
 		bad |= kind_conds(r, &wr, &wf, &wa);
 	if (o->endpoint) {
@@ -219,6 +222,12 @@ int report_filter_build(struct report *r)
 		const char *paths = r->has_call_paths
 		                        ? " OR r.id IN (SELECT request_id FROM call_paths WHERE " L("path") ")"
 		                        : "";
+		/* outbound calls by target and name (every call, listed as a span or
+		 * not), and why a call failed */
+		const char *calls = r->has_calls
+		        ? " OR r.id IN (SELECT request_id FROM external WHERE " L("target") " OR " L("name") ")"
+		          " OR r.id IN (SELECT request_id FROM spans WHERE " L("error") ")"
+		        : "";
 		char *tmpl = sqlite3_mprintf(
 			"(" L("r.uri") " OR " L("r.route")
 			" OR r.id IN (SELECT request_id FROM checkpoints WHERE " L("label") ")"
@@ -227,8 +236,8 @@ int report_filter_build(struct report *r)
 			" OR r.id IN (SELECT request_id FROM errors WHERE " L("message") " OR " L("file")
 			"%s)"
 			" OR r.id IN (SELECT request_id FROM tags WHERE " L("key") " OR " L("value") ")"
-			" OR r.id IN (SELECT request_id FROM counters WHERE " L("name") ")%s)",
-			stack, paths);
+			" OR r.id IN (SELECT request_id FROM counters WHERE " L("name") ")%s%s)",
+			stack, paths, calls);
 		bad |= add_cond(&wr, tmpl ? subst(tmpl, p) : NULL);
 		sqlite3_free(tmpl);
 		bad |= add_cond(&wf, subst(

@@ -4,6 +4,7 @@
  * command), the command table, opening the store, and the --json document.
  * The commands themselves live in cmd_*.c; exit codes are in report.h.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,10 @@ static const struct command {
 	{"flame", report_cmd_flame, "SVG flame graph of an endpoint or a request (-o FILE)"},
 	{"errors", report_cmd_errors,
 	 "fatal errors and out-of-memory events, errors, aborted requests"},
+	{"trace", report_cmd_trace,
+	 "one request's timeline: its timed calls and checkpoints (--request ID, --trace ID)"},
+	{"external", report_cmd_external,
+	 "outbound HTTP calls and cache commands: slowest targets, calls per endpoint, loops"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -47,14 +52,16 @@ static void usage(FILE *f)
 	        "  --recent N        only the N latest requests (after the other filters)\n"
 	        "  --endpoint E      one endpoint: exact, or a path suffix (session.php)\n"
 	        "  --pattern TEXT    requests whose URI, route, checkpoints, statements, functions,\n"
-	        "                    call paths, errors, stacks, tags or counters contain TEXT\n"
+	        "                    call paths, errors, stacks, tags, counters, outbound calls'\n"
+	        "                    targets and names or failed calls contain TEXT\n"
 	        "                    (case-insensitive)\n"
 	        "  --kind KIND       request, job or all (default): requests only, the jobs of\n"
 	        "                    long-running workers only (endpoint job:NAME), or both\n"
 	        "  --by route|uri    endpoint = route (script) when set, else URI (default); or URI\n"
 	        "  --limit N         rows per table (default 10, at most 100000)\n"
 	        "  --json            one JSON document on stdout\n"
-	        "  --request ID      flame: one request (requests.id)\n"
+	        "  --request ID      flame, trace: one request (requests.id)\n"
+	        "  --trace ID        trace: the requests of one trace (32 hex digits)\n"
 	        "  -o, --output FILE flame: write the SVG there (default stdout)\n"
 	        "  -h, --help        this text\n"
 	        "\nexit codes: 0 ok, 1 other error, 2 usage, 3 no store or not a bvapm store,\n"
@@ -79,7 +86,25 @@ static int64_t now_unix_ns(void)
 }
 
 enum { O_DB = 256, O_SINCE, O_RECENT, O_ENDPOINT, O_PATTERN, O_LIMIT, O_JSON, O_BY, O_REQUEST,
-       O_KIND };
+       O_KIND, O_TRACE };
+
+/* A W3C trace id: 32 hex digits (lower-cased into out, as the store keeps
+ * them), not all zero. Returns 0, or -1. */
+static int parse_trace_id(const char *s, char out[33])
+{
+	bool nonzero = false;
+	size_t n = strlen(s);
+	if (n != 32)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+		out[i] = (char)tolower((unsigned char)s[i]);
+		nonzero |= s[i] != '0';
+	}
+	out[n] = '\0';
+	return nonzero ? 0 : -1;
+}
 
 static int parse_args(int argc, char **argv, struct report_opts *o, const char **cmd)
 {
@@ -95,10 +120,12 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
 		{"by", required_argument, NULL, O_BY},
 		{"kind", required_argument, NULL, O_KIND},
 		{"request", required_argument, NULL, O_REQUEST},
+		{"trace", required_argument, NULL, O_TRACE},
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	static char trace_hex[33];
 	long v;
 	int c;
 	o->limit = 10;
@@ -157,6 +184,14 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
 			}
 			o->request_id = v;
 			break;
+		case O_TRACE:
+			if (parse_trace_id(optarg, trace_hex)) {
+				fprintf(stderr, "bvapm-report: --trace %s: expected a trace id, 32 hex digits\n",
+				        optarg);
+				return REPORT_USAGE;
+			}
+			o->trace_id = trace_hex;
+			break;
 		case 'o': o->output = optarg; break;
 		case 'h': usage(stdout); exit(REPORT_OK);
 		default: usage(stderr); return REPORT_USAGE;
@@ -207,6 +242,10 @@ static json_object *json_head(const struct report *r, const char *command)
 		report_json_add(f, "endpoint", report_json_str(o->endpoint));
 	if (o->pattern)
 		report_json_add(f, "pattern", report_json_str(o->pattern));
+	if (o->request_id)
+		report_json_add(f, "request_id", report_json_int(o->request_id));
+	if (o->trace_id)
+		report_json_add(f, "trace_id", report_json_str(o->trace_id));
 	report_json_add(f, "endpoint_by", report_json_str(o->by_uri ? "uri" : "route"));
 	static const char *const kinds[] = {[REPORT_KIND_ALL] = "all",
 	                                    [REPORT_KIND_REQUEST] = "request",
@@ -232,8 +271,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return REPORT_USAGE;
 	}
-	if (cmd->run != report_cmd_flame && (o.request_id || o.output)) {
-		fprintf(stderr, "bvapm-report: --request and -o belong to flame\n");
+	if ((cmd->run != report_cmd_flame && cmd->run != report_cmd_trace && o.request_id) ||
+	    (cmd->run != report_cmd_flame && o.output)) {
+		fprintf(stderr, "bvapm-report: --request belongs to flame and trace, -o to flame\n");
+		return REPORT_USAGE;
+	}
+	if (cmd->run != report_cmd_trace && o.trace_id) {
+		fprintf(stderr, "bvapm-report: --trace belongs to trace\n");
+		return REPORT_USAGE;
+	}
+	if (cmd->run == report_cmd_trace && !o.request_id && !o.trace_id) {
+		fprintf(stderr, "bvapm-report: trace needs --request ID or --trace TRACE_ID\n");
 		return REPORT_USAGE;
 	}
 
@@ -260,7 +308,8 @@ int main(int argc, char **argv)
 	if (rc == REPORT_OK) {
 		if (o.json)
 			r.doc = json_head(&r, cmd->name);
-		if (!o.json && cmd->run != report_cmd_flame && cmd->run != report_cmd_functions)
+		if (!o.json && cmd->run != report_cmd_flame && cmd->run != report_cmd_functions &&
+		    cmd->run != report_cmd_trace)
 			report_endpoint_prefix(&r);
 		rc = cmd->run(&r);
 		if (o.json && rc == REPORT_OK)

@@ -49,7 +49,8 @@ struct report_opts {
 	bool json;               /* --json: one JSON document on stdout */
 	bool by_uri;             /* --by uri: endpoint = URI path even when a route is set */
 	enum report_kind kind;   /* --kind request|job|all */
-	int64_t request_id;      /* flame --request ID; 0 = not given */
+	int64_t request_id;      /* flame, trace --request ID; 0 = not given */
+	const char *trace_id;    /* trace --trace: 32 lowercase hex digits; NULL = not given */
 	const char *output;      /* flame -o FILE; NULL = stdout */
 };
 
@@ -60,6 +61,8 @@ struct report {
 	bool has_call_paths;   /* table call_paths exists (newer stores) */
 	bool has_error_stack;  /* column errors.stack exists (newer stores) */
 	bool has_kind;         /* column requests.kind exists (store schema 3: jobs) */
+	bool has_calls;        /* tables spans and external and column requests.span_total_count
+	                        * exist (store schema 4: timed calls) */
 	bool filtered;         /* any of --since, --recent, --endpoint, --pattern, --kind */
 	int64_t selected;      /* filtered: requests in temp.sel */
 	bool sel_small;        /* filtered: selection small enough to drive index lookups */
@@ -163,5 +166,7 @@ int report_cmd_sql(struct report *r);
 int report_cmd_functions(struct report *r);
 int report_cmd_flame(struct report *r);
 int report_cmd_errors(struct report *r);
+int report_cmd_trace(struct report *r);
+int report_cmd_external(struct report *r);
 
 #endif

@@ -193,6 +193,8 @@ static void text_row(const struct report_table *t, const struct report_cell *cel
 		const struct report_cell *v = &cells[t->text[k]];
 		if ((c->flags & REPORT_COL_SKIP_EMPTY) && !v->null && is_empty(c, v))
 			continue;
+		if ((c->flags & REPORT_COL_SKIP_NULL) && v->null)
+			continue;
 		fputs(before(c, k), stdout);
 		put_cell(t->r, c, v);
 		if (c->after)

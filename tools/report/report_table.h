@@ -55,6 +55,7 @@ enum {
 	REPORT_COL_LEFT = 1 << 1,       /* text: a number aligned on the left */
 	REPORT_COL_FIRST_LINE = 1 << 2, /* text: a string's first line only */
 	REPORT_COL_SKIP_EMPTY = 1 << 3, /* text: "" or 0 leaves it out, before and after too */
+	REPORT_COL_SKIP_NULL = 1 << 4,  /* text: no value leaves it out (not "-"), before and after too */
 };
 
 struct report_col {

@@ -151,6 +151,8 @@ int report_store_open(struct report *r, const struct report_opts *o)
 	r->has_call_paths = report_table_exists(r->db, "call_paths");
 	r->has_error_stack = report_column_exists(r->db, "errors", "stack");
 	r->has_kind = report_column_exists(r->db, "requests", "kind");
+	r->has_calls = report_table_exists(r->db, "spans") && report_table_exists(r->db, "external") &&
+	               report_column_exists(r->db, "requests", "span_total_count");
 	return REPORT_OK;
 }
 

@@ -270,9 +270,9 @@ static void test_synthetic_sql_without_spans(void **state)
 	json_object_put(doc);
 }
 
-/* Client errors fail a client span; IPv6 and port-less targets; a method
- * without a path; Memcached; a kind this sink does not know; calls cut by
- * truncation are counted on the parent. */
+/* Client errors fail a client span; IPv6, port-less and Unix socket
+ * targets; a method without a path; Memcached; a kind this sink does not
+ * know; calls cut by truncation are counted on the parent. */
 static void test_call_edge_cases(void **state)
 {
 	struct bvapm_rec_span sp[] = {
@@ -287,16 +287,19 @@ static void test_call_edge_cases(void **state)
 		  .duration_ns = 3 },
 		{ .kind = 9, .name = bvapm_rec_cstr("grpc Call"), .target = bvapm_rec_cstr("dns:///svc"),
 		  .start_offset_ns = 60, .duration_ns = 1 },
+		{ .kind = BVAPM_REC_SPAN_CACHE, .name = bvapm_rec_cstr("GET"),
+		  .target = bvapm_rec_cstr("redis /run/redis/redis.sock"), .start_offset_ns = 70,
+		  .duration_ns = 1 },
 	};
 	struct bvapm_rec_request req = small_request(200);
 	(void)state;
 	req.spans = sp;
-	req.span_count = 4;
-	req.span_total_count = 4;
+	req.span_count = 5;
+	req.span_total_count = 5;
 	encode_request(&R[0], &fixture_envelope_bare, &req);
 	struct json_object *doc = build(&R[0].rec, 1, NULL);
 	struct json_object *spans = spans_of(resource_spans(doc, 0));
-	assert_int_equal(json_object_array_length(spans), 5);
+	assert_int_equal(json_object_array_length(spans), 6);
 	struct json_object *c = json_object_array_get_idx(spans, 1);
 	assert_string_equal(test_get_str(c, "name"), "DELETE");
 	assert_string_equal(test_attr_str(c, "url.full"), "http://[::1]:8080/items/7");
@@ -320,6 +323,10 @@ static void test_call_edge_cases(void **state)
 	assert_string_equal(test_get_str(c, "name"), "grpc Call");
 	assert_string_equal(test_attr_str(c, "bvapm.call.target"), "dns:///svc");
 	assert_int_equal(json_object_get_int(json_object_object_get(c, "kind")), 3);
+	c = json_object_array_get_idx(spans, 5);          /* a Unix socket */
+	assert_string_equal(test_attr_str(c, "server.address"), "/run/redis/redis.sock");
+	assert_string_equal(test_attr_str(c, "network.transport"), "unix");
+	assert_null(test_attr(c, "server.port"));
 	/* the derived ids differ from each other (none of these had one) */
 	assert_string_not_equal(test_get_str(json_object_array_get_idx(spans, 1), "spanId"),
 		test_get_str(json_object_array_get_idx(spans, 2), "spanId"));
