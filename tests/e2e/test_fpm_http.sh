@@ -25,7 +25,14 @@ scratch e2ehttp 0777
 curl_so=$(php-config --extension-dir)/curl.so
 [ -f "$curl_so" ] || { ok "outbound HTTP calls # SKIP php8.2-curl not installed"; finish; }
 
-drainer_start "$drainer" "$dir" e2ehttp --set ring.size=4M ||
+# an OTLP receiver beside the store: the trace as a collector sees it
+python3 "$TESTS_LIB/../drainer/otlp/otlp_receiver.py" --port-file "$dir/oport" --dump "$dir/otlp.jsonl" \
+  > "$dir/receiver.log" 2>&1 &
+receiver=$!
+on_exit "kill $receiver 2>/dev/null"
+wait_until -i 0.1 5 test -s "$dir/oport"
+drainer_start "$drainer" "$dir" e2ehttp --set ring.size=4M --set otlp.enabled=true \
+  --set "otlp.endpoint=http://127.0.0.1:$(cat "$dir/oport")" ||
   { not_ok "drainer created the ring"; finish; }
 
 pa=$(free_port) pb=$(free_port) pp=$(free_port) refused=$(free_port)
@@ -145,6 +152,8 @@ curl -s -o "$dir/a.out" -H 'X-Bvapm-Profile: 1' \
   -H 'tracestate: congo=t61rcWkgMzE' "http://127.0.0.1:$pa/call.php"
 sleep 1.5 # B's slow page finishes after A gave up on it
 stack_stop
+# the drainer sends what it has before it exits; give it the spans of A and B
+wait_until -i 0.2 10 grep -q '"service": "b"' "$dir/otlp.jsonl"
 drainer_stop_check "drainer exits 0 on SIGTERM"
 
 python3 - "$dir" "$pp" "$pb" "$refused" <<'PY'
@@ -204,5 +213,11 @@ check(slow is not None and slow["trace_id"] == TRACE and slow["parent_span_id"] 
 ext = {(e["target"], e["name"]): e for e in db.execute("SELECT * FROM external WHERE request_id = ? AND kind = 2", (a["id"] if a else -1,))}
 check(len(ext) == 7 and ext.get((refused, "GET /nothing"), {"errors": 0})["errors"] == 1 and
       all(e["count"] == 1 for e in ext.values()), f"calls aggregated per target and name ({len(ext)} entries)")
+# the same trace through OTLP: B's server span is the child of A's client span for the call
+otlp = [json.loads(l) for l in open(f"{d}/otlp.jsonl")] if __import__("os").path.exists(f"{d}/otlp.jsonl") else []
+a_client = [s for s in otlp if s["service"] == "a" and s["kind"] == 3 and s["spanId"] == sent_b]
+b_server = [s for s in otlp if s["service"] == "b" and s["kind"] == 2 and s["parentSpanId"] == sent_b]
+check(len(a_client) == 1 and len(b_server) == 1 and a_client[0]["traceId"] == TRACE == b_server[0]["traceId"],
+      f"OTLP: one trace — B's server span is the child of A's client span {sent_b} ({len(otlp)} spans received)")
 finish()
 PY

@@ -19,6 +19,8 @@ GET /_control/stats answers JSON: requests (POSTs by mode), records (the
 bvapm.record.id attribute of every recorded top-level span, with how many
 times it arrived), spans, gzip_bodies, bodies, connections, errors (malformed
 requests), test_header (bodies sent with "X-Bvapm-Test: integration"). GET /_control/quit stops the server.
+With --dump FILE, every recorded span is also appended to FILE as one JSON
+line: its service.name, traceId, spanId, parentSpanId, kind and name.
 """
 import argparse
 import gzip
@@ -31,6 +33,7 @@ from urllib.parse import parse_qs, urlparse
 
 LOCK = threading.Lock()
 STATE = {"mode": "200", "retry_after": None, "rejected": 1, "hang": 5.0}
+DUMP = None  # --dump FILE, opened for appending
 STATS = {"requests": {}, "records": {}, "spans": 0, "gzip_bodies": 0, "bodies": 0,
          "connections": 0, "errors": [], "test_header": 0}
 
@@ -43,10 +46,12 @@ def record_spans(doc):
     """Counts spans and record ids; returns an error string or None."""
     spans = 0
     ids = []
+    dumped = []
     for rs in doc.get("resourceSpans", []):
-        attrs = {a["key"] for a in rs.get("resource", {}).get("attributes", [])}
+        attrs = {a["key"]: a.get("value", {}) for a in rs.get("resource", {}).get("attributes", [])}
         if "service.name" not in attrs:
             return "resource without service.name"
+        service = attrs["service.name"].get("stringValue")
         for ss in rs.get("scopeSpans", []):
             for span in ss.get("spans", []):
                 if not is_hex(span.get("traceId"), 32) or not is_hex(span.get("spanId"), 16):
@@ -54,6 +59,9 @@ def record_spans(doc):
                 if not str(span.get("startTimeUnixNano", "")).isdigit():
                     return "startTimeUnixNano is not a decimal string"
                 spans += 1
+                dumped.append({"service": service, "traceId": span["traceId"], "spanId": span["spanId"],
+                               "parentSpanId": span.get("parentSpanId", ""), "kind": span.get("kind"),
+                               "name": span.get("name")})
                 for a in span.get("attributes", []):
                     if a["key"] == "bvapm.record.id":
                         ids.append(a["value"]["stringValue"])
@@ -61,6 +69,10 @@ def record_spans(doc):
         STATS["spans"] += spans
         for i in ids:
             STATS["records"][i] = STATS["records"].get(i, 0) + 1
+        if DUMP is not None:
+            for d in dumped:
+                DUMP.write(json.dumps(d) + "\n")
+            DUMP.flush()
     return None
 
 
@@ -169,7 +181,11 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port-file")
+    ap.add_argument("--dump")
     args = ap.parse_args()
+    global DUMP
+    if args.dump:
+        DUMP = open(args.dump, "a")
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     port = server.server_address[1]
