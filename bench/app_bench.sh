@@ -124,7 +124,7 @@ set output "$results/app_bench-$stamp.png"
 set title "WordPress front page, req/s relative to no extension (median of $rounds rounds, wrk -c4, $(nproc) CPUs)"
 set style fill solid 0.6
 set boxwidth 0.7
-set yrange [0:1.1]
+set yrange [0:1.4]
 set grid ytics
 set xtics rotate by -35
 plot "$dir/ratios.dat" using 0:2:xtic(1) with boxes notitle, "" using 0:2:(sprintf("%.2f", \$2)) with labels offset 0,0.7 notitle
