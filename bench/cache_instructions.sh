@@ -17,6 +17,7 @@
 # Needs valgrind, redis-server and php8.2-redis (with php8.2-igbinary).
 set -u
 so=$1 tool=$2
+. "$(dirname "$0")/callgrind_per_op.sh"
 shm=$(mktemp -d /dev/shm/bvapm-cachecg-XXXXXX) out=$(mktemp -d)
 redis_pid=""
 cleanup() {
@@ -50,14 +51,8 @@ for c in off not_recording capture_off capture_on; do
     capture_on) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.cli_enabled=1 -d bvapm.mode=aggressive
                    -d bvapm.overhead_budget_us=0 -d bvapm.profile=0) ;;
   esac
-  counts=()
-  for n in $n1 $n2; do
-    BVAPM_SHM_DIR="$shm" valgrind --tool=callgrind --callgrind-out-file="$out/cg" \
-      php -n "${a[@]}" -d extension=igbinary -d extension=redis "$out/s.php" "$out/redis.sock" "$n" \
-      > /dev/null 2> "$out/err" || { cat "$out/err"; exit 1; }
-    counts+=("$(awk '/^summary/ {print $2}' "$out/cg")")
-  done
-  per=$(( (counts[1] - counts[0]) / (n2 - n1) ))
+  per=$(BVAPM_SHM_DIR="$shm" per_op $n1 $n2 "$out" \
+        php -n "${a[@]}" -d extension=igbinary -d extension=redis "$out/s.php" "$out/redis.sock") || exit 1
   [ "$c" = off ] && base=$per
   printf '%-14s %18d %8d\n' "$c" "$per" $((per - base))
   summary+=" get_${c}=$per"

@@ -14,6 +14,7 @@
 # FAKE_PRODUCER: bvapm-fake-producer (testing/), which creates the ring.
 set -u
 so=$1 tool=$2
+. "$(dirname "$0")/callgrind_per_op.sh"
 shm=$(mktemp -d /dev/shm/bvapm-httpcg-XXXXXX) out=$(mktemp -d)
 peer=""
 trap '[ -n "$peer" ] && kill "$peer" 2>/dev/null; rm -rf "$shm" "$out"' EXIT
@@ -44,14 +45,8 @@ for c in off not_recording recorded recorded_no_propagation; do
     recorded_no_propagation) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.cli_enabled=1 -d bvapm.mode=aggressive
                                 -d bvapm.overhead_budget_us=0 -d bvapm.trace_propagation=0) ;;
   esac
-  counts=()
-  for n in $n1 $n2; do
-    BVAPM_SHM_DIR="$shm" valgrind --tool=callgrind --callgrind-out-file="$out/cg" \
-      php -n "${a[@]}" -d "extension=$curl_so" "$out/c.php" "http://127.0.0.1:$port/x?q=1" "$n" > /dev/null 2> "$out/err" \
-      || { cat "$out/err"; exit 1; }
-    counts+=("$(awk '/^summary/ {print $2}' "$out/cg")")
-  done
-  per=$(( (counts[1] - counts[0]) / (n2 - n1) ))
+  per=$(BVAPM_SHM_DIR="$shm" per_op $n1 $n2 "$out" \
+        php -n "${a[@]}" -d "extension=$curl_so" "$out/c.php" "http://127.0.0.1:$port/x?q=1") || exit 1
   [ "$c" = off ] && base=$per
   printf '%-26s %22d %8d\n' "$c" "$per" $((per - base))
   summary+=" ${c}=$per"

@@ -13,6 +13,7 @@
 # FAKE_PRODUCER: bvapm-fake-producer (testing/), which creates the ring.
 set -u
 so=$1 tool=$2
+. "$(dirname "$0")/callgrind_per_op.sh"
 shm=$(mktemp -d /dev/shm/bvapm-sqlcg-XXXXXX) out=$(mktemp -d)
 trap 'rm -rf "$shm" "$out"' EXIT
 BVAPM_SHM_DIR=$shm "$tool" create bench $((16 << 20)) || exit 1
@@ -38,14 +39,8 @@ for kind in query execute; do
       not_recording) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.cli_enabled=0) ;;
       capture_on) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.cli_enabled=1 -d bvapm.mode=aggressive -d bvapm.overhead_budget_us=0) ;;
     esac
-    counts=()
-    for n in $n1 $n2; do
-      BVAPM_SHM_DIR="$shm" valgrind --tool=callgrind --callgrind-out-file="$out/cg" \
-        php -n "${a[@]}" -d extension=pdo -d extension=pdo_sqlite "$out/s.php" "$kind" "$n" > /dev/null 2> "$out/err" \
-        || { cat "$out/err"; exit 1; }
-      counts+=("$(awk '/^summary/ {print $2}' "$out/cg")")
-    done
-    per=$(( (counts[1] - counts[0]) / (n2 - n1) ))
+    per=$(BVAPM_SHM_DIR="$shm" per_op $n1 $n2 "$out" \
+          php -n "${a[@]}" -d extension=pdo -d extension=pdo_sqlite "$out/s.php" "$kind") || exit 1
     [ "$c" = off ] && base=$per
     printf '%-8s %-14s %18d %8d\n' "$kind" "$c" "$per" $((per - base))
     summary+=" ${kind}_${c}=$per"
