@@ -176,9 +176,13 @@ static void add_span(uint8_t kind, const char *name, size_t name_len, const char
 	struct bvapm_rec_span *s = span_slot(duration);
 	if (s == NULL)
 		return;
+	/* a SQL statement's text lives in the SQL table's arena for the whole
+	 * request: referenced, not copied */
+	bvapm_rec_str n = kind == BVAPM_REC_SPAN_SQL ? (bvapm_rec_str){name, (uint32_t)name_len}
+	                                             : keep(name, name_len);
 	*s = (struct bvapm_rec_span){
 		.kind = kind,
-		.name = keep(name, name_len),
+		.name = n,
 		.target = keep(target, target_len),
 		.start_offset_ns = start_ns > c.start_mono_ns ? start_ns - c.start_mono_ns : 0,
 		.duration_ns = duration,
@@ -192,11 +196,7 @@ static void add_span(uint8_t kind, const char *name, size_t name_len, const char
 			s->has_span_id = true;
 		}
 	}
-	if (!s->has_span_id) {
-		agent_random_bytes(s->span_id, 8);
-		s->has_span_id = true;
-	}
-	span_placed(s);
+	span_placed(s); /* a span without an id gets one at agent_calls_fill(), if kept */
 }
 
 void agent_calls_sql(const char *text, size_t len, uint64_t start_ns, uint64_t end_ns)
@@ -292,6 +292,12 @@ static int by_total(const void *a, const void *b)
 
 void agent_calls_fill(struct bvapm_rec_request *req)
 {
+	for (uint32_t i = 0; i < c.span_count; i++) {
+		if (!c.spans[i].has_span_id) {
+			agent_random_bytes(c.spans[i].span_id, 8);
+			c.spans[i].has_span_id = true;
+		}
+	}
 	qsort(c.spans, c.span_count, sizeof(c.spans[0]), by_start);
 	req->spans = c.spans;
 	req->span_count = c.span_count;
