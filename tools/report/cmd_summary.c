@@ -427,12 +427,16 @@ static int loss(struct report *r)
 	 * numbering starts at 1, so records lost before a producer's first
 	 * stored one count too. */
 	int64_t since = r->o->since_unix_ns;
-	char *req_since = since ? sqlite3_mprintf("WHERE start_unix_ns >= %lld", (long long)since)
-	                        : sqlite3_mprintf("%s", "");
+	/* --until: a bound above, on every side (no bound: the largest time). */
+	long long until = r->o->until_unix_ns ? (long long)r->o->until_unix_ns : INT64_MAX;
+	char *req_since = sqlite3_mprintf("WHERE start_unix_ns >= %lld AND start_unix_ns < %lld",
+	                                  (long long)since, until);
 	if (req_since == NULL)
 		return -1;
-	/* Without --since, the requests side is a scan of the UNIQUE index
-	 * (pid, producer_start_unix_ns, sequence): no sort. */
+	/* Without --since or --until, the requests side is a scan of the
+	 * UNIQUE index (pid, producer_start_unix_ns, sequence): no sort. */
+	if (!since && !r->o->until_unix_ns)
+		req_since[0] = '\0';
 	sqlite3_stmt *s = report_prepare(r,
 		"SELECT count(*), sum(n), sum(hi - %s + 1 - n) FROM ("
 		" SELECT pid, ps, sum(n) AS n, min(lo) AS lo, max(hi) AS hi FROM ("
@@ -440,11 +444,12 @@ static int loss(struct report *r)
 		"   max(sequence) AS hi FROM requests %s GROUP BY 1, 2"
 		"  UNION ALL SELECT f.pid, f.producer_start_unix_ns, count(*), min(f.sequence), "
 		"   max(f.sequence) FROM fatals f WHERE coalesce(f.start_unix_ns, f.wall_unix_ns) >= %lld "
+		"   AND coalesce(f.start_unix_ns, f.wall_unix_ns) < %lld "
 		"   AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.pid = f.pid AND "
 		"   q.producer_start_unix_ns = f.producer_start_unix_ns AND q.sequence = f.sequence) "
 		"   GROUP BY 1, 2)"
 		" GROUP BY pid, ps)",
-		since ? "lo" : "1", req_since, (long long)since);
+		since ? "lo" : "1", req_since, (long long)since, until);
 	sqlite3_free(req_since);
 	if (s == NULL)
 		return -1;
@@ -457,8 +462,9 @@ static int loss(struct report *r)
 	sqlite3_finalize(s);
 	int64_t aborted = report_scalar(r, "SELECT count(*) FROM aborted a WHERE %s", r->where_a);
 	int64_t evicted = report_scalar(r, "SELECT coalesce(sum(value), 0) FROM stats WHERE source = "
-	                                   "'drainer' AND name = 'records_evicted' AND wall_unix_ns >= %lld",
-	                                (long long)since);
+	                                   "'drainer' AND name = 'records_evicted' AND wall_unix_ns >= %lld "
+	                                   "AND wall_unix_ns < %lld",
+	                                (long long)since, until);
 	double pct = stored + lost > 0 ? 100.0 * (double)lost / (double)(stored + lost) : 0;
 
 	json_object *j = report_record(r, &loss_spec, NULL, (const struct report_cell[]){
@@ -466,7 +472,8 @@ static int loss(struct report *r)
 		{.i = evicted},
 	});
 	s = report_prepare(r, "SELECT source, name, sum(value), count(*) FROM stats "
-	                      "WHERE wall_unix_ns >= %lld GROUP BY 1, 2 ORDER BY 1, 2", (long long)since);
+	                      "WHERE wall_unix_ns >= %lld AND wall_unix_ns < %lld GROUP BY 1, 2 "
+	                      "ORDER BY 1, 2", (long long)since, until);
 	return s ? report_table_query(r, s, &stats_spec, j) : -1;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * filter.c — turns --since, --recent, --endpoint, --pattern, --kind and --by
+ * filter.c — turns --since, --until, --recent, --endpoint, --pattern, --kind and --by
  * into SQL conditions on requests (alias r), fatals (alias f) and aborted
  * requests (alias a), which every command appends to its WHERE clause, and
  * the SQL expressions of their endpoints.
@@ -33,6 +33,15 @@ int report_parse_since(const char *s, int64_t now_unix_ns, int64_t *out)
 	char *end;
 	if (s == NULL || *s == '\0')
 		return -1;
+	/* "@1796303242": unix seconds (the pages' links to a chart's bucket). */
+	if (s[0] == '@') {
+		char *e;
+		long long v = strtoll(s + 1, &e, 10);
+		if (e == s + 1 || *e != '\0' || v < 0 || v > 9000000000LL)
+			return -1;
+		*out = (int64_t)v * 1000000000LL;
+		return 0;
+	}
 	/* Relative: a number and one unit. */
 	if (isdigit((unsigned char)s[0])) {
 		double v = strtod(s, &end);
@@ -194,13 +203,18 @@ int report_filter_build(struct report *r)
 	const char *ep_f = r->ep_f ? r->ep_f : "''", *ep_a = r->ep_a ? r->ep_a : "''";
 	char *wr = NULL, *wf = NULL, *wa = NULL;
 	int bad = !r->ep || !r->ep_f || !r->ep_a || !r->failed_r;
-	r->filtered = o->since_unix_ns || o->endpoint || o->pattern || o->recent || o->request_id ||
+	r->filtered = o->since_unix_ns || o->until_unix_ns || o->endpoint || o->pattern || o->recent || o->request_id ||
 	              o->trace_id || o->kind != REPORT_KIND_ALL;
 
 	if (o->since_unix_ns) {
 		bad |= add_cond(&wr, sqlite3_mprintf("r.start_unix_ns >= %lld", (long long)o->since_unix_ns));
 		bad |= add_cond(&wf, sqlite3_mprintf("f.start_unix_ns >= %lld", (long long)o->since_unix_ns));
 		bad |= add_cond(&wa, sqlite3_mprintf("a.started_unix_ns >= %lld", (long long)o->since_unix_ns));
+	}
+	if (o->until_unix_ns) {
+		bad |= add_cond(&wr, sqlite3_mprintf("r.start_unix_ns < %lld", (long long)o->until_unix_ns));
+		bad |= add_cond(&wf, sqlite3_mprintf("f.start_unix_ns < %lld", (long long)o->until_unix_ns));
+		bad |= add_cond(&wa, sqlite3_mprintf("a.started_unix_ns < %lld", (long long)o->until_unix_ns));
 	}
 	if (o->request_id) /* flame, trace --request */
 		bad |= add_cond(&wr, sqlite3_mprintf("r.id = %lld", (long long)o->request_id));

@@ -42,6 +42,7 @@ struct report_opts {
 	const char *db_path;     /* --db, else [sqlite] path of the drainer's config */
 	const char *config_path; /* -c: drainer configuration to take the path from */
 	int64_t since_unix_ns;   /* --since: 0 = no lower bound */
+	int64_t until_unix_ns;   /* --until: requests started before it; 0 = no upper bound */
 	long recent;             /* --recent N: the N latest matching requests; 0 = all */
 	const char *endpoint;    /* --endpoint: exact, or a path suffix at a '/' */
 	const char *pattern;     /* --pattern: case-insensitive substring, searched widely */
@@ -52,6 +53,27 @@ struct report_opts {
 	int64_t request_id;      /* flame, trace --request ID; 0 = not given */
 	const char *trace_id;    /* trace --trace: 32 lowercase hex digits; NULL = not given */
 	const char *output;      /* flame -o FILE; NULL = stdout */
+	const char *listen;      /* serve --listen ADDR:PORT; NULL = 127.0.0.1:8047 */
+	bool allow_remote;       /* serve --allow-remote: a non-loopback address is allowed */
+	const char *ring_name;   /* serve --ring: the live page's ring; NULL = the default */
+};
+
+/* What a command put into its JSON document, table by table, in the order
+ * the text shows them: how the web pages (serve) render the same tables.
+ * Filled by report_table.c when report.sections is set (only with --json). */
+struct report_table_spec;
+
+struct report_section {
+	const struct report_table_spec *spec; /* report_table.h */
+	json_object *json;   /* the rows' array, or the record's object (for a record
+	                      * without a key: the object its cells were added to) */
+	bool nested;         /* inside a row of another table */
+	bool record;         /* a record (one object), not an array of rows */
+};
+
+struct report_sections {
+	struct report_section *v;
+	size_t n, cap;
 };
 
 struct report {
@@ -63,7 +85,7 @@ struct report {
 	bool has_kind;         /* column requests.kind exists (store schema 3: jobs) */
 	bool has_calls;        /* tables spans and external and column requests.span_total_count
 	                        * exist (store schema 4: timed calls) */
-	bool filtered;         /* any of --since, --recent, --endpoint, --pattern, --kind */
+	bool filtered;         /* any of --since, --until, --recent, --endpoint, --pattern, --kind */
 	int64_t selected;      /* filtered: requests in temp.sel */
 	bool sel_small;        /* filtered: selection small enough to drive index lookups */
 	char *ep;              /* SQL expression: the endpoint of requests alias r */
@@ -77,6 +99,7 @@ struct report {
 	char *where_f;         /* same on fatals alias f */
 	char *where_a;         /* same on aborted alias a */
 	json_object *doc;      /* --json: the document being built */
+	struct report_sections *sections; /* NULL, or where the tables are listed (serve) */
 	const char *ep_prefix; /* text: directory prefix common to every web endpoint, not printed */
 	size_t ep_prefix_len;  /* its length (0: none) */
 };
@@ -100,7 +123,8 @@ bool report_column_exists(sqlite3 *db, const char *table, const char *column);
 
 /* Parses --since: "15m", "2h", "7d", "30s", "1w" before now, or an ISO 8601
  * time ("2026-11-29T17:00:00Z", "2026-11-29 17:00", "2026-11-29"; UTC unless
- * a +hh:mm offset is given). Returns 0 and *out (unix ns), or -1. */
+ * a +hh:mm offset is given), or "@SECONDS" since the epoch. Returns 0 and
+ * *out (unix ns), or -1. */
 int report_parse_since(const char *s, int64_t now_unix_ns, int64_t *out);
 /* Fills r->ep, r->ep_f, r->ep_a, r->failed_r and r->where_* from the
  * options. Returns 0, or -1 (no memory). */

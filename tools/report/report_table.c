@@ -10,6 +10,7 @@
  * (report_json_dbl), the figure a person reads.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report_table.h"
@@ -64,55 +65,60 @@ static bool is_empty(const struct report_col *c, const struct report_cell *v)
 	return is_decimal(c->kind) ? v->d == 0 : v->i == 0;
 }
 
+const char *report_cell_text(const struct report *r, const struct report_col *c,
+                             const struct report_cell *v, char *buf, size_t len)
+{
+	const char *s = buf;
+	buf[0] = '\0';
+	if (v->null)
+		return "-";
+	switch (c->kind) {
+	case REPORT_COL_STR:
+	case REPORT_COL_EP:
+		s = v->s ? v->s : "";
+		if (c->kind == REPORT_COL_EP)
+			s = report_ep_short(r, s);
+		if (s[0] == '\0' && c->if_empty)
+			s = c->if_empty;
+		break;
+	case REPORT_COL_INT:
+		snprintf(buf, len, "%lld", (long long)v->i);
+		break;
+	case REPORT_COL_NS:
+		report_fmt_ns(v->i, buf, len);
+		break;
+	case REPORT_COL_BYTES:
+		report_fmt_bytes(v->i, buf, len);
+		break;
+	case REPORT_COL_DELTA:
+		buf[0] = '+';
+		report_fmt_bytes(v->i, v->i >= 0 ? buf + 1 : buf, len - 1);
+		break;
+	case REPORT_COL_TIME:
+		report_fmt_time(v->i, buf, len);
+		break;
+	case REPORT_COL_PCT:
+	case REPORT_COL_PCT2:
+	case REPORT_COL_DEC: /* "12.3%", "12.34%", "12.3" */
+		snprintf(buf, len, "%.*f%s", c->kind == REPORT_COL_PCT2 ? 2 : 1, v->d,
+		         c->kind == REPORT_COL_DEC ? "" : "%");
+		break;
+	case REPORT_COL_NUM:
+		snprintf(buf, len, "%.10g", v->d);
+		break;
+	case REPORT_COL_BOOL:
+		s = v->i ? "yes" : "no";
+		break;
+	}
+	return s;
+}
+
 /* The text of one value, padded or clipped to the column's width. */
 static void put_cell(const struct report *r, const struct report_col *c,
                      const struct report_cell *v)
 {
 	char buf[64];
-	const char *s = buf;
-	buf[0] = '\0';
-	if (v->null) {
-		s = "-";
-	} else {
-		switch (c->kind) {
-		case REPORT_COL_STR:
-		case REPORT_COL_EP:
-			s = v->s ? v->s : "";
-			if (c->kind == REPORT_COL_EP)
-				s = report_ep_short(r, s);
-			if (s[0] == '\0' && c->if_empty)
-				s = c->if_empty;
-			break;
-		case REPORT_COL_INT:
-			snprintf(buf, sizeof buf, "%lld", (long long)v->i);
-			break;
-		case REPORT_COL_NS:
-			report_fmt_ns(v->i, buf, sizeof buf);
-			break;
-		case REPORT_COL_BYTES:
-			report_fmt_bytes(v->i, buf, sizeof buf);
-			break;
-		case REPORT_COL_DELTA:
-			buf[0] = '+';
-			report_fmt_bytes(v->i, v->i >= 0 ? buf + 1 : buf, sizeof buf - 1);
-			break;
-		case REPORT_COL_TIME:
-			report_fmt_time(v->i, buf, sizeof buf);
-			break;
-		case REPORT_COL_PCT:
-		case REPORT_COL_PCT2:
-		case REPORT_COL_DEC: /* "12.3%", "12.34%", "12.3" */
-			snprintf(buf, sizeof buf, "%.*f%s", c->kind == REPORT_COL_PCT2 ? 2 : 1,
-			         v->d, c->kind == REPORT_COL_DEC ? "" : "%");
-			break;
-		case REPORT_COL_NUM:
-			snprintf(buf, sizeof buf, "%.10g", v->d);
-			break;
-		case REPORT_COL_BOOL:
-			s = v->i ? "yes" : "no";
-			break;
-		}
-	}
+	const char *s = report_cell_text(r, c, v, buf, sizeof buf);
 	size_t len = c->flags & REPORT_COL_FIRST_LINE ? strcspn(s, "\n") : strlen(s);
 	put(s, len, c->width, is_left(c), (c->flags & REPORT_COL_CLIP) != 0);
 }
@@ -204,6 +210,29 @@ static void text_row(const struct report_table *t, const struct report_cell *cel
 		putchar('\n');
 }
 
+/* With r->sections: notes that spec's values are in json (an array of rows,
+ * a record's object, or for a record without a key the parent itself). The
+ * list only grows while a command runs; a failed allocation loses the entry
+ * (the page shows less), never the JSON. */
+static void note_section(const struct report *r, const struct report_table_spec *spec,
+                         json_object *json, json_object *parent, bool record)
+{
+	struct report_sections *l = r->sections;
+	if (l == NULL)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct report_section *v = realloc(l->v, cap * sizeof *v);
+		if (v == NULL)
+			return;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct report_section){
+		.spec = spec, .json = json, .nested = parent != NULL && parent != r->doc,
+		.record = record};
+}
+
 void report_table_begin(struct report_table *t, const struct report *r,
                         const struct report_table_spec *spec, json_object *parent)
 {
@@ -213,6 +242,7 @@ void report_table_begin(struct report_table *t, const struct report *r,
 	if (r->o->json) {
 		t->json = report_json_add(parent ? parent : r->doc, spec->key,
 		                          json_object_new_array());
+		note_section(r, spec, t->json, parent, false);
 		return;
 	}
 	text_order(t);
@@ -253,6 +283,7 @@ json_object *report_record(const struct report *r, const struct report_table_spe
 		if (spec->key)
 			o = report_json_add(o, spec->key, json_object_new_object());
 		json_cells(o, spec, cells);
+		note_section(r, spec, o, parent, true);
 		return o;
 	}
 	struct report_table t;

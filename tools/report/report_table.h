@@ -127,6 +127,12 @@ void report_table_end(struct report_table *t, size_t more);
 json_object *report_record(const struct report *r, const struct report_table_spec *spec,
                            json_object *parent, const struct report_cell *cells);
 
+/* The text of one value as the text table shows it, without padding
+ * ("12.3 ms", "-" for no value): in buf (64 bytes are enough), or a
+ * string the cell or column holds. */
+const char *report_cell_text(const struct report *r, const struct report_col *c,
+                             const struct report_cell *v, char *buf, size_t len);
+
 /* A table of the rows of s (finalized here): column k of a row is the
  * value of spec->cols[k] (text for the string kinds, a double for the
  * decimal ones, NULL there meaning no value; an integer else). Returns 0,

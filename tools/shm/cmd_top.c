@@ -32,110 +32,13 @@
 #include <unistd.h>
 
 #include "shm.h"
-#include "support/bvapm_text.h"
+#include "top_view.h"
 
 struct top_opts {
 	double delay_s;
 	bool once;
 	unsigned long count;
 };
-
-struct row {
-	const struct bvapm_ring_slot_view *v;
-	int64_t running_ns; /* -1: unknown / not in a request */
-};
-
-/* Largest escaped copy of a slot string (4 bytes per byte). */
-#define ESC_LEN (4 * BVAPM_SLOT_URI_LEN)
-
-/* s as printable ASCII (support/bvapm_text.h): the backslash as \\, other
- * bytes outside 0x20..0x7e as \xNN. Returns out. */
-static const char *printable(char *out, size_t cap, const char *s)
-{
-	size_t o = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0' && o + 5 <= cap; p++)
-		o += bvapm_escape_byte(*p, true, out + o);
-	out[o] = '\0';
-	return out;
-}
-
-static json_object *json_text(const char *s)
-{
-	char buf[ESC_LEN];
-
-	return json_object_new_string(printable(buf, sizeof(buf), s));
-}
-
-static const char *state_name(const struct bvapm_ring_slot_view *v)
-{
-	if (v->invalid != NULL)
-		return "invalid";
-	if (!v->alive)
-		return v->in_request ? "dead-req" : "dead";
-	return v->in_request ? "request" : "idle";
-}
-
-/* ns since a CLOCK_MONOTONIC stamp of the slot, -1 when unknown. */
-static int64_t since(uint64_t stamp_ns, uint64_t now_ns)
-{
-	return stamp_ns != 0 && stamp_ns <= now_ns ? (int64_t)(now_ns - stamp_ns) : -1;
-}
-
-static int compare_rows(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-	int rank_x = x->v->invalid ? 3 : x->v->in_request ? 0 : x->v->alive ? 2 : 1;
-	int rank_y = y->v->invalid ? 3 : y->v->in_request ? 0 : y->v->alive ? 2 : 1;
-
-	if (rank_x != rank_y)
-		return rank_x - rank_y;
-	if (x->running_ns != y->running_ns)
-		return x->running_ns > y->running_ns ? -1 : 1;
-	return x->v->pid < y->v->pid ? -1 : x->v->pid > y->v->pid;
-}
-
-static json_object *row_json(const struct row *r, uint64_t now)
-{
-	const struct bvapm_ring_slot_view *v = r->v;
-	json_object *j = json_object_new_object();
-	bool req = v->in_request;
-
-	json_object_object_add(j, "slot", json_object_new_int((int)v->index));
-	json_object_object_add(j, "pid", json_object_new_int((int)v->pid));
-	json_object_object_add(j, "state", json_object_new_string(state_name(v)));
-	json_object_object_add(j, "alive", json_object_new_boolean(v->alive));
-	json_object_object_add(j, "torn", json_object_new_boolean(v->torn));
-	json_object_object_add(j, "invalid", v->invalid ? json_object_new_string(v->invalid) : NULL);
-	json_object_object_add(j, "requests", json_object_new_uint64(v->request_count));
-	json_object_object_add(j, "records_written", json_object_new_uint64(v->records_written));
-	json_object_object_add(j, "records_dropped", json_object_new_uint64(v->records_dropped));
-	json_object_object_add(j, "method", req ? json_text(v->method) : NULL);
-	json_object_object_add(j, "uri", req ? json_text(v->uri) : NULL);
-	json_object_object_add(j, "trace_id", req && v->trace_id[0] ? json_text(v->trace_id) : NULL);
-	json_object_object_add(j, "started_unix_ns", req ? json_object_new_uint64(v->req_start_wall_ns) : NULL);
-	json_object_object_add(j, "running_ms", req && r->running_ns >= 0
-	                       ? json_object_new_double((double)r->running_ns / 1e6) : NULL);
-	json_object *cp = NULL;
-	if (req && v->checkpoint[0] != '\0') {
-		int64_t ago = since(v->checkpoint_mono_ns, now);
-		cp = json_object_new_object();
-		json_object_object_add(cp, "label", json_text(v->checkpoint));
-		json_object_object_add(cp, "memory_bytes", json_object_new_int64(v->checkpoint_mem));
-		json_object_object_add(cp, "ago_ms", ago >= 0 ? json_object_new_double((double)ago / 1e6) : NULL);
-	}
-	json_object_object_add(j, "checkpoint", cp);
-	json_object *sql = NULL;
-	if (req && v->sql[0] != '\0') {
-		int64_t running = since(v->sql_start_mono_ns, now);
-		sql = json_object_new_object();
-		json_object_object_add(sql, "statement", json_text(v->sql));
-		json_object_object_add(sql, "running_ms",
-		                       running >= 0 ? json_object_new_double((double)running / 1e6) : NULL);
-	}
-	json_object_object_add(j, "sql", sql);
-	return j;
-}
 
 /* "1.23s", "45ms", "-" */
 static const char *duration(int64_t ns, char *buf, size_t len)
@@ -169,54 +72,42 @@ static void line(int width, const char *fmt, ...)
 	fputs(width != 0 ? "\033[K\n" : "\n", stdout);
 }
 
-/* Workers in a request, dead, and invalid slots among rows. */
-static void count_rows(const struct row *rows, int n, int *in_request, int *dead, int *invalid)
-{
-	*in_request = *dead = *invalid = 0;
-	for (int i = 0; i < n; i++) {
-		const struct bvapm_ring_slot_view *v = rows[i].v;
-		*invalid += v->invalid != NULL;
-		*in_request += v->invalid == NULL && v->in_request && v->alive;
-		*dead += v->invalid == NULL && !v->alive;
-	}
-}
-
-static void print_row(const struct row *r, uint64_t now, int width)
+static void print_row(const struct shm_top_row *r, uint64_t now, int width)
 {
 	const struct bvapm_ring_slot_view *v = r->v;
 	char run[32], cp[96] = "", mem[32] = "", sql[200] = "", ago[32], sqlrun[32];
 	char method[ESC_LEN], uri[ESC_LEN], label[ESC_LEN], stmt[ESC_LEN], note[96] = "";
 
-	printable(method, sizeof(method), v->in_request ? v->method : "");
-	printable(uri, sizeof(uri), v->in_request ? v->uri : "");
+	shm_printable(method, sizeof(method), v->in_request ? v->method : "");
+	shm_printable(uri, sizeof(uri), v->in_request ? v->uri : "");
 	if (v->in_request && v->checkpoint[0] != '\0') {
-		snprintf(cp, sizeof(cp), "%s (%s ago)", printable(label, sizeof(label), v->checkpoint),
-		         duration(since(v->checkpoint_mono_ns, now), ago, sizeof(ago)));
+		snprintf(cp, sizeof(cp), "%s (%s ago)", shm_printable(label, sizeof(label), v->checkpoint),
+		         duration(shm_since(v->checkpoint_mono_ns, now), ago, sizeof(ago)));
 		shm_bytes((unsigned long long)(v->checkpoint_mem > 0 ? v->checkpoint_mem : 0), mem,
 		          sizeof(mem));
 	}
 	if (v->in_request && v->sql[0] != '\0')
 		snprintf(sql, sizeof(sql), "[%s] %s",
-		         duration(since(v->sql_start_mono_ns, now), sqlrun, sizeof(sqlrun)),
-		         printable(stmt, sizeof(stmt), v->sql));
+		         duration(shm_since(v->sql_start_mono_ns, now), sqlrun, sizeof(sqlrun)),
+		         shm_printable(stmt, sizeof(stmt), v->sql));
 	if (v->invalid != NULL)
 		snprintf(note, sizeof(note), " (invalid: %s)", v->invalid);
 	else if (v->torn)
 		snprintf(note, sizeof(note), " (torn)");
-	line(width, "%-8u %-8s %9s %-7s %-32s %-24s %9s %s%s", v->pid, state_name(v),
+	line(width, "%-8u %-8s %9s %-7s %-32s %-24s %9s %s%s", v->pid, shm_slot_state(v),
 	     v->in_request ? duration(r->running_ns, run, sizeof(run)) : "-", method, uri, cp, mem,
 	     sql, note);
 }
 
 /* width: terminal columns, 0 for plain output, -1 for a screen of unknown width */
-static void print_table(const char *path, const struct row *rows, int n, uint64_t now, int width)
+static void print_table(const char *path, const struct shm_top_row *rows, int n, uint64_t now, int width)
 {
 	int in_request, dead, invalid;
 	char when[16] = "", extra[32] = "";
 	time_t t = time(NULL);
 	struct tm tm;
 
-	count_rows(rows, n, &in_request, &dead, &invalid);
+	shm_top_count(rows, n, &in_request, &dead, &invalid);
 	if (invalid > 0)
 		snprintf(extra, sizeof(extra), ", %d invalid", invalid);
 	if (localtime_r(&t, &tm) != NULL)
@@ -227,24 +118,6 @@ static void print_table(const char *path, const struct row *rows, int n, uint64_
 	     "CHECKPOINT", "MEMORY", "SQL");
 	for (int i = 0; i < n; i++)
 		print_row(&rows[i], now, width);
-}
-
-static json_object *table_json(const char *path, const struct row *rows, int n, uint64_t now)
-{
-	json_object *j = json_object_new_object(), *arr = json_object_new_array();
-	int in_request, dead, invalid;
-
-	count_rows(rows, n, &in_request, &dead, &invalid);
-	for (int i = 0; i < n; i++)
-		json_object_array_add(arr, row_json(&rows[i], now));
-	json_object_object_add(j, "ring", json_object_new_string(path));
-	json_object_object_add(j, "time_unix_ns", json_object_new_uint64(shm_now_ns(CLOCK_REALTIME)));
-	json_object_object_add(j, "workers", json_object_new_int(n - invalid));
-	json_object_object_add(j, "in_request", json_object_new_int(in_request));
-	json_object_object_add(j, "dead", json_object_new_int(dead));
-	json_object_object_add(j, "invalid", json_object_new_int(invalid));
-	json_object_object_add(j, "slots", arr);
-	return j;
 }
 
 /* ---- terminal ---------------------------------------------------------- */
@@ -344,7 +217,7 @@ int shm_cmd_top(const struct shm_opts *global, int argc, char **argv)
 	bvapm_ring_stats(r, &st);
 	size_t max = st.slot_count > 0 ? st.slot_count : 1;
 	struct bvapm_ring_slot_view *views = calloc(max, sizeof(*views));
-	struct row *rows = calloc(max, sizeof(*rows));
+	struct shm_top_row *rows = calloc(max, sizeof(*rows));
 	if (views == NULL || rows == NULL) {
 		free(views);
 		free(rows);
@@ -362,15 +235,10 @@ int shm_cmd_top(const struct shm_opts *global, int argc, char **argv)
 	for (unsigned long shown = 0; t.count == 0 || shown < t.count; shown++) {
 		if (shown > 0 && (wait_or_quit(next) || shm_stop_requested()))
 			break;
-		int n = bvapm_ring_slots(r, views, max);
-		uint64_t now = shm_now_ns(CLOCK_MONOTONIC);
-		for (int i = 0; i < n; i++) {
-			rows[i].v = &views[i];
-			rows[i].running_ns = views[i].in_request ? since(views[i].req_start_mono_ns, now) : -1;
-		}
-		qsort(rows, (size_t)n, sizeof(*rows), compare_rows);
+		uint64_t now;
+		int n = shm_top_read(r, views, rows, max, &now);
 		if (o.json) {
-			json_object *j = table_json(st.path, rows, n, now);
+			json_object *j = shm_top_json(st.path, rows, n, now);
 			printf("%s\n", json_object_to_json_string_ext(
 				j, (t.once ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
 				           JSON_C_TO_STRING_NOSLASHESCAPE));
