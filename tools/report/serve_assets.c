@@ -57,7 +57,7 @@ static const char css[] =
 	"svg.chart{width:100%;height:auto;background:#fff;border:1px solid var(--line)}\n"
 	"svg.chart text{font:11px system-ui,sans-serif;fill:var(--muted)}\n"
 	"svg.chart .ctitle{font-size:13px;fill:var(--fg)}\n"
-	"svg.chart .ylab{text-anchor:end}\n"
+	"svg.chart .ylab,svg.chart .end{text-anchor:end}\n"
 	"svg.chart .grid{stroke:#eef0f2}\n"
 	"svg.chart .line{fill:none;stroke-width:2}\n"
 	"svg.chart .band{fill:transparent}\n"

@@ -455,10 +455,12 @@ static void request_charts(struct ctx *c, json_object *rq)
 	size_t n = tl ? json_object_array_length(tl) : 0;
 	struct svg_span *sp = calloc(n + 1, sizeof *sp);
 	struct svg_checkpoint *cp = calloc(n + 1, sizeof *cp);
+	char (*labels)[160] = calloc(n + 1, sizeof *labels);
 	size_t ns = 0, nc = 0;
-	if (sp == NULL || cp == NULL) {
+	if (sp == NULL || cp == NULL || labels == NULL) {
 		free(sp);
 		free(cp);
+		free(labels);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -467,9 +469,15 @@ static void request_charts(struct ctx *c, json_object *rq)
 		if (type && strcmp(type, "checkpoint") == 0)
 			cp[nc++] = (struct svg_checkpoint){get_i(row, "offset_ns"), get_i(row, "mem_bytes"),
 			                                   get_s(row, "name")};
-		else
-			sp[ns++] = (struct svg_span){get_i(row, "offset_ns"), get_i(row, "duration_ns"),
-			                             type, get_s(row, "name")};
+		else {
+			/* "GET redis 10.0.0.5:6379": what was called, and where */
+			const char *name = get_s(row, "name"), *target = get_s(row, "target");
+			snprintf(labels[ns], sizeof labels[ns], "%s%s%s", name ? name : "",
+			         target ? " " : "", target ? target : "");
+			sp[ns] = (struct svg_span){get_i(row, "offset_ns"), get_i(row, "duration_ns"), type,
+			                           labels[ns]};
+			ns++;
+		}
 	}
 	int64_t wall = get_i(rq, "wall_ns");
 	if (nc > 0)
@@ -480,6 +488,7 @@ static void request_charts(struct ctx *c, json_object *rq)
 	}
 	free(sp);
 	free(cp);
+	free(labels);
 }
 
 static void page_request(struct ctx *c)

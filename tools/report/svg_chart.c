@@ -201,8 +201,9 @@ void svg_waterfall(FILE *out, const struct svg_span *spans, size_t n_spans,
 	for (int k = 0; k <= 4; k++) {
 		double x = left + plot_w * k / 4;
 		fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-		             "<text class=\"xlab\" x=\"%.1f\" y=\"%.1f\">%s</text>",
-		        x, MT - 6, x, h - MB, x, h - 10, svg_fmt(wall * k / 4, SVG_NS, a, sizeof a));
+		             "<text class=\"xlab%s\" x=\"%.1f\" y=\"%.1f\">%s</text>",
+		        x, MT - 6, x, h - MB, k == 4 ? " end" : "", x, h - 10,
+		        svg_fmt(wall * k / 4, SVG_NS, a, sizeof a));
 	}
 	for (size_t i = 0; i < n_spans; i++) {
 		const struct svg_span *s = &spans[i];
@@ -264,13 +265,15 @@ void svg_memory_steps(FILE *out, const struct svg_checkpoint *cps, size_t n, int
 	y_axis(out, max, SVG_BYTES, &top);
 	double plot_w = W - ML - MR, plot_h = H - MT - MB, span = end > 0 ? (double)end : 1;
 	char a[32], b[32];
+	/* A step line from the first checkpoint: nothing is known before it. */
 	fputs("<polyline class=\"line s1\" points=\"", out);
-	double prev_y = H - MB;
-	fprintf(out, "%.1f,%.1f ", ML, prev_y);
+	double prev_y = NAN;
 	for (size_t i = 0; i < n; i++) {
 		double x = ML + (double)cps[i].offset_ns / span * plot_w;
 		double y = H - MB - (double)cps[i].mem_bytes / top * plot_h;
-		fprintf(out, "%.1f,%.1f %.1f,%.1f ", x, prev_y, x, y);
+		if (isfinite(prev_y))
+			fprintf(out, "%.1f,%.1f ", x, prev_y);
+		fprintf(out, "%.1f,%.1f ", x, y);
 		prev_y = y;
 	}
 	fprintf(out, "%.1f,%.1f\"/>\n", W - MR, prev_y);
@@ -289,7 +292,7 @@ void svg_memory_steps(FILE *out, const struct svg_checkpoint *cps, size_t n, int
 		fputs("</text>\n", out);
 	}
 	for (int k = 0; k <= 4; k++)
-		fprintf(out, "<text class=\"xlab\" x=\"%.1f\" y=\"%.1f\">%s</text>", ML + plot_w * k / 4,
-		        H - 10, svg_fmt(span * k / 4, SVG_NS, a, sizeof a));
+		fprintf(out, "<text class=\"xlab%s\" x=\"%.1f\" y=\"%.1f\">%s</text>", k == 4 ? " end" : "",
+		        ML + plot_w * k / 4, H - 10, svg_fmt(span * k / 4, SVG_NS, a, sizeof a));
 	fputs("</svg></figure>\n", out);
 }
