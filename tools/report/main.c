@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "report.h"
+#include "time_buckets.h"
 
 static const struct command {
 	const char *name;
@@ -33,8 +34,22 @@ static const struct command {
 	 "one request's timeline: its timed calls and checkpoints (--request ID, --trace ID)"},
 	{"external", report_cmd_external,
 	 "outbound HTTP calls and cache commands: slowest targets, calls per endpoint, loops"},
+	{"timeline", report_cmd_timeline,
+	 "requests, errors, fatal errors, latency and memory per time bucket (--bucket), and "
+	 "each endpoint's requests and p95 over time"},
+	{"requests", report_cmd_requests,
+	 "the requests one by one, slowest first (--sort), and histograms of wall time and "
+	 "peak memory"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const struct command *command_named(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
 
 static void usage(FILE *f)
 {
@@ -60,9 +75,13 @@ static void usage(FILE *f)
 	        "  --by route|uri    endpoint = route (script) when set, else URI (default); or URI\n"
 	        "  --limit N         rows per table (default 10, at most 100000)\n"
 	        "  --json            one JSON document on stdout\n"
-	        "  --request ID      flame, trace: one request (requests.id)\n"
+	        "  --request ID      one request (requests.id), with its fatal error\n"
 	        "  --trace ID        trace: the requests of one trace (32 hex digits)\n"
 	        "  -o, --output FILE flame: write the SVG there (default stdout)\n"
+	        "  --bucket WIDTH    timeline: bucket width, 30s, 5m, 1h, 1d (default: about 60\n"
+	        "                    buckets over the selection's time span)\n"
+	        "  --sort KEY        requests: wall (default), cpu, peak, sql (the largest first)\n"
+	        "                    or time (the newest first)\n"
 	        "  -h, --help        this text\n"
 	        "\nexit codes: 0 ok, 1 other error, 2 usage, 3 no store or not a bvapm store,\n"
 	        "            4 permission denied, 5 store schema newer than this tool\n");
@@ -86,7 +105,7 @@ static int64_t now_unix_ns(void)
 }
 
 enum { O_DB = 256, O_SINCE, O_RECENT, O_ENDPOINT, O_PATTERN, O_LIMIT, O_JSON, O_BY, O_REQUEST,
-       O_KIND, O_TRACE };
+       O_KIND, O_TRACE, O_BUCKET, O_SORT };
 
 /* A W3C trace id: 32 hex digits (lower-cased into out, as the store keeps
  * them), not all zero. Returns 0, or -1. */
@@ -106,6 +125,16 @@ static int parse_trace_id(const char *s, char out[33])
 	return nonzero ? 0 : -1;
 }
 
+static int parse_sort(const char *s, enum report_sort *out)
+{
+	for (size_t i = 0; i < REPORT_SORT__COUNT; i++)
+		if (strcmp(s, report_sort_names[i]) == 0) {
+			*out = (enum report_sort)i;
+			return 0;
+		}
+	return -1;
+}
+
 static int parse_args(int argc, char **argv, struct report_opts *o, const char **cmd)
 {
 	static const struct option longopts[] = {
@@ -121,6 +150,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
 		{"kind", required_argument, NULL, O_KIND},
 		{"request", required_argument, NULL, O_REQUEST},
 		{"trace", required_argument, NULL, O_TRACE},
+		{"bucket", required_argument, NULL, O_BUCKET},
+		{"sort", required_argument, NULL, O_SORT},
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -193,6 +224,21 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
 			o->trace_id = trace_hex;
 			break;
 		case 'o': o->output = optarg; break;
+		case O_BUCKET:
+			if (report_bucket_parse(optarg, &o->bucket_ns)) {
+				fprintf(stderr, "bvapm-report: --bucket %s: expected a width such as 30s, 5m, "
+				                "1h or 1d\n", optarg);
+				return REPORT_USAGE;
+			}
+			break;
+		case O_SORT:
+			o->sort_given = true;
+			if (parse_sort(optarg, &o->sort)) {
+				fprintf(stderr, "bvapm-report: --sort %s: expected wall, cpu, peak, time or sql\n",
+				        optarg);
+				return REPORT_USAGE;
+			}
+			break;
 		case 'h': usage(stdout); exit(REPORT_OK);
 		default: usage(stderr); return REPORT_USAGE;
 		}
@@ -262,24 +308,28 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &o, &cmd_name);
 	if (rc)
 		return rc;
-	const struct command *cmd = NULL;
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (strcmp(commands[i].name, cmd_name) == 0)
-			cmd = &commands[i];
+	const struct command *cmd = command_named(cmd_name);
 	if (cmd == NULL) {
 		fprintf(stderr, "bvapm-report: unknown command %s\n", cmd_name);
 		usage(stderr);
 		return REPORT_USAGE;
 	}
-	if ((cmd->run != report_cmd_flame && cmd->run != report_cmd_trace && o.request_id) ||
-	    (cmd->run != report_cmd_flame && o.output)) {
-		fprintf(stderr, "bvapm-report: --request belongs to flame and trace, -o to flame\n");
-		return REPORT_USAGE;
-	}
-	if (cmd->run != report_cmd_trace && o.trace_id) {
-		fprintf(stderr, "bvapm-report: --trace belongs to trace\n");
-		return REPORT_USAGE;
-	}
+	/* the options of one command only */
+	const struct {
+		bool given;
+		const char *option;
+		const struct command *owner;
+	} own[] = {
+		{o.output != NULL, "-o", command_named("flame")},
+		{o.bucket_ns != 0, "--bucket", command_named("timeline")},
+		{o.sort_given, "--sort", command_named("requests")},
+		{o.trace_id != NULL, "--trace", command_named("trace")},
+	};
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (own[i].given && cmd != own[i].owner) {
+			fprintf(stderr, "bvapm-report: %s belongs to %s\n", own[i].option, own[i].owner->name);
+			return REPORT_USAGE;
+		}
 	if (cmd->run == report_cmd_trace && !o.request_id && !o.trace_id) {
 		fprintf(stderr, "bvapm-report: trace needs --request ID or --trace TRACE_ID\n");
 		return REPORT_USAGE;
