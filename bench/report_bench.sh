@@ -5,6 +5,8 @@
 # child rows per request: checkpoints, SQL, functions, counters, call paths
 # for 1 in 10), then times every command, unfiltered and filtered, and
 # prints one table (wall seconds, peak RSS) plus one greppable summary line.
+# timeline and requests run beside summary: one pass each over the same
+# selection, so they should take no longer.
 # Each command runs twice; the table shows both wall times (the store was
 # just written or read, so the page cache is warm, as on the machine where
 # the drainer writes it) and the second run's peak RSS.
@@ -41,6 +43,15 @@ cases=(
   "sql --endpoint /api/orders"
   "functions --since 1d"
   "summary --json"
+  "timeline"
+  "timeline --endpoint /api/orders"
+  "timeline --since 1d --bucket 1m"
+  "requests"
+  "requests --sort time --limit 100"
+  "requests --endpoint /api/orders"
+  "summary --request 500000"
+  "timeline --json"
+  "requests --json"
 )
 printf '%-44s %9s %9s %9s\n' "command" "1st s" "2nd s" "RSS MiB"
 worst=0 worst_cmd=""

@@ -19,7 +19,13 @@
 # downstream request naming the call it answered), external (the slow
 # dependency's exact figures, the Redis GET loop flagged repeated, the
 # background never), --pattern over outbound calls, and both on a store
-# before schema 4.
+# before schema 4. --request on every command (that request alone, its
+# fatal error matched by producer and start, no aborted request). A store
+# whose planted hour starts at midnight UTC: timeline (buckets on exact
+# bounds: counts, rates, errors, nearest-rank percentiles, fatal errors,
+# empty buckets, the endpoints' series, the chosen width) and requests (the
+# order of every --sort, each row's figures, both histograms' exact
+# buckets); their usage errors.
 # Prints TAP.
 #   test_report_store.sh BVAPM_REPORT BVAPM_STORE_GEN
 set -u
@@ -33,6 +39,8 @@ scratch report-store
 "$gen" --requests 200 --plant-jobs --schema 2 "$dir/jobs-v2.db" || { not_ok "schema-2 jobs store generated"; finish; }
 "$gen" --requests 2000 --plant-calls "$dir/calls.db" || { not_ok "calls store generated"; finish; }
 "$gen" --requests 200 --plant-calls --schema 3 "$dir/calls-v3.db" || { not_ok "schema-3 calls store generated"; finish; }
+# Planted hour starting at a midnight UTC: timeline buckets on known bounds.
+"$gen" --requests 2000 --plant --end 1796259600 "$dir/fixed.db" || { not_ok "fixed-time store generated"; finish; }
 
 python3 - "$report" "$dir" <<'PY'
 import hashlib, json, os, shutil, sqlite3, subprocess, sys, time, xml.etree.ElementTree as ET
@@ -388,6 +396,162 @@ for cmd in ["external", "summary", "sql"]:
     rc, out, err, secs = run(cmd, "--json", store=cdb)
     check(rc == 0 and json.loads(out).get("command") == cmd and secs < 30, f"{cmd} --json on the calls store: {secs:.2f} s")
 
+# -- --request on every command -------------------------------------------------------
+lat_ids = [x[0] for x in sqlite3.connect(db).execute(
+    "SELECT id FROM requests WHERE uri = '/planted/latency.php' ORDER BY start_unix_ns").fetchall()]
+r95 = str(lat_ids[94])  # the 95th: 95 ms
+s1 = js("summary", "--request", r95)
+e1 = (s1.get("endpoints") or [{}])[0]
+check((s1.get("requests"), s1.get("filters", {}).get("request_id"), e1.get("endpoint"), e1.get("p50_ns"), e1.get("max_ns"),
+       s1.get("fatals"), s1.get("loss", {}).get("aborted_requests")) ==
+      (1, int(r95), "/srv/app/public/planted/latency.php", 95 * 10**6, 95 * 10**6, 0, 0),
+      f"summary --request: that request alone, no fatal error, no aborted request ({s1.get('requests')}, {e1})")
+f1 = (js("functions", "--request", r95).get("functions") or [{}])[0]
+check((f1.get("function"), f1.get("exclusive_ns"), f1.get("requests")) == ("App\\Planted::hotLoop", 10**9, 1),
+      f"functions --request: its hot function, 1 s, one request ({f1})")
+big = sqlite3.connect(db).execute("SELECT id FROM requests WHERE mem_peak_bytes = ?", (915 * MIB,)).fetchone()[0]
+p1 = (js("memory", "--request", str(big)).get("checkpoint_pairs") or [{}])[0]
+check((p1.get("from"), p1.get("to"), p1.get("max_jump_bytes"), p1.get("count")) == ("load-rows", "render", 900 * MIB, 1),
+      f"memory --request: its own 900 MiB jump only ({p1})")
+perm = sqlite3.connect(db).execute("SELECT min(id) FROM requests WHERE uri = '/planted/permissions.php'").fetchone()[0]
+n1 = (js("sql", "--request", str(perm)).get("n_plus_one") or [{}])[0]
+check((n1.get("requests"), n1.get("max_per_request")) == (1, 250), f"sql --request: its N+1 statement, 250 runs ({n1})")
+ee = js("errors", "--request", r95)
+check((ee.get("fatal_count"), ee.get("aborted_count")) == (0, 0), "errors --request: no fatal error of another request, no aborted one")
+# A fatal error the worker wrote during the request (same producer, same start; the agent's order).
+shutil.copy(db, f"{d}/fatal.db")
+fc = sqlite3.connect(f"{d}/fatal.db")
+pid, ps, st, seq = fc.execute("SELECT pid, producer_start_unix_ns, start_unix_ns, sequence FROM requests WHERE id = ?", (int(r95),)).fetchone()
+fc.execute("INSERT INTO fatals (pid, producer_start_unix_ns, sequence, type, message, out_of_memory, method, uri, route, "
+           "start_unix_ns, wall_ns) VALUES (?, ?, ?, 'E_ERROR', 'Allowed memory size exhausted', 1, 'GET', "
+           "'/planted/latency.php', '/srv/app/public/planted/latency.php', ?, 90000000)", (pid, ps, 10**9 + seq, st))
+fc.commit(); fc.close()
+ef = js("errors", "--request", r95, store=f"{d}/fatal.db")
+check((ef.get("fatal_count"), (ef.get("fatals") or [{}])[0].get("message"), ef.get("aborted_count")) ==
+      (1, "Allowed memory size exhausted", 0), f"errors --request: the request's own fatal error, matched by producer and start ({ef.get('fatal_count')})")
+sf = js("summary", "--request", r95, store=f"{d}/fatal.db")
+check((sf.get("fatals"), sf.get("out_of_memory")) == (1, 1), "summary --request: its fatal error counted")
+check(js("errors", "--request", str(lat_ids[93]), store=f"{d}/fatal.db").get("fatal_count") == 0,
+      "errors --request: another request of the same endpoint has none")
+check([x["request_id"] for x in js("requests", "--request", r95).get("requests", [])] == [int(r95)],
+      "requests --request: one row")
+t1 = js("timeline", "--request", r95)
+check((t1.get("requests"), t1.get("bucket_count"), t1.get("buckets", [{}])[0].get("p99_ns")) == (1, 1, 95 * 10**6),
+      f"timeline --request: one bucket of one request ({t1.get('requests')}, {t1.get('bucket_count')})")
+co_id = sqlite3.connect(f"{d}/calls.db").execute("SELECT min(id) FROM requests WHERE uri = '/planted/checkout.php'").fetchone()[0]
+x1 = (js("external", "--request", str(co_id), store=f"{d}/calls.db").get("by_endpoint") or [{}])[0]
+check((x1.get("requests"), x1.get("calls"), x1.get("name")) == (1, 1, "POST /v1/charge"), f"external --request: its one call ({x1})")
+check(js("summary", "--request", "99999999").get("requests") == 0, "--request of an unknown id: an empty selection")
+
+# -- timeline ---------------------------------------------------------------------
+fx = f"{d}/fixed.db"
+SEC, MS = 10**9, 10**6
+T0 = (1796259600 - 3600) * SEC  # midnight UTC: the first planted request
+tl = js("timeline", "--endpoint", "/planted/latency.php", "--bucket", "1m", store=fx)
+bk = tl.get("buckets", [])
+check((tl.get("bucket_ns"), tl.get("bucket"), tl.get("bucket_count"), tl.get("requests"), len(bk),
+       tl.get("first_bucket_unix_ns"), tl.get("last_bucket_unix_ns")) == (60 * SEC, "1m", 17, 100, 17, T0, T0 + 16 * 60 * SEC),
+      f"timeline --bucket 1m: 100 requests 10 s apart from midnight in 17 buckets ({[tl.get(k) for k in ('bucket_ns', 'bucket_count', 'requests')]})")
+want = []
+for k in range(17):
+    walls = list(range(6 * k + 1, min(6 * k + 6, 100) + 1))  # ms
+    n = len(walls)
+    rank = lambda p: walls[max(1, -(-p * n // 100)) - 1] * MS
+    want.append({"start_unix_ns": T0 + k * 60 * SEC, "requests": n, "requests_per_s": round(n / 60, 2),
+                 "errors": sum(w % 10 == 0 for w in walls), "error_rate_percent": round(100 * sum(w % 10 == 0 for w in walls) / n, 2),
+                 "fatals": 0, "out_of_memory": 0, "p50_ns": rank(50), "p95_ns": rank(95), "p99_ns": rank(99),
+                 "mem_peak_max_bytes": 64 * MIB})
+check(bk == want, f"timeline: every bucket's requests, rate, errors, nearest-rank p50/p95/p99, peak ({bk[:2]} vs {want[:2]})")
+check((bk[0]["p50_ns"], bk[0]["p95_ns"], bk[16]["requests"], bk[16]["p50_ns"]) == (3 * MS, 6 * MS, 4, 98 * MS),
+      "timeline: 1..6 ms → p50 3 ms, p95 6 ms; the last bucket 97..100 ms, p50 98 ms")
+ep = (tl.get("endpoints") or [{}])[0]
+check((ep.get("endpoint"), ep.get("requests_total"), ep.get("requests"), ep.get("p95_ns")) ==
+      ("/srv/app/public/planted/latency.php", 100, [b["requests"] for b in want], [b["p95_ns"] for b in want]),
+      f"timeline: the endpoint's requests and p95 per bucket ({ep.get('requests')})")
+t5 = js("timeline", "--endpoint", "/planted/latency.php", "--bucket", "5s", store=fx).get("buckets", [])
+check(len(t5) == 199 and [b["requests"] for b in t5[:3]] == [1, 0, 1] and t5[1] == dict(want[0], start_unix_ns=T0 + 5 * SEC,
+      requests=0, requests_per_s=0, errors=0, error_rate_percent=0, p50_ns=0, p95_ns=0, p99_ns=0, mem_peak_max_bytes=0),
+      f"timeline --bucket 5s: the empty buckets between are listed with 0s ({len(t5)})")
+check(js("timeline", "--endpoint", "/planted/latency.php", store=fx).get("bucket_ns") == 30 * SEC,
+      "timeline: 990 s between first and last request → 30 s buckets (the smallest width under 60 buckets)")
+ta = js("timeline", "--limit", "3", store=fx)
+sf = js("summary", store=fx)
+ab = ta.get("buckets", [])
+check((ta.get("bucket_ns"), ta.get("requests"), sum(b["requests"] for b in ab), sum(b["errors"] for b in ab),
+       sum(b["fatals"] for b in ab), sum(b["out_of_memory"] for b in ab), max(b["mem_peak_max_bytes"] for b in ab)) ==
+      (6 * 3600 * SEC, sf.get("requests"), sf.get("requests"), sf.get("errors"), 3, 3, 915 * MIB),
+      f"timeline over 7 days: 6 h buckets, the same requests, errors, fatal errors and OOMs as summary ({ta.get('bucket_count')})")
+te = ta.get("endpoints", [])
+check(len(te) == 3 and [e["endpoint"] for e in te] == [e["endpoint"] for e in sf.get("endpoints", [])[:3]]
+      and all(sum(e["requests"]) == e["requests_total"] and len(e["requests"]) == len(ab) == len(e["p95_ns"]) for e in te),
+      "timeline --limit 3: the 3 endpoints with the most requests, each series one value a bucket")
+tx = js("timeline", "--endpoint", "export.php", "--bucket", "1m", store=fx)
+check((tx.get("requests"), tx.get("fatals"), [(b["fatals"], b["out_of_memory"], b["requests"]) for b in tx.get("buckets", [])]) ==
+      (0, 3, [(3, 3, 0)]), f"timeline: fatal errors by their request's start, with no request stored ({tx.get('buckets')})")
+check(js("timeline", "--endpoint", "nothing-here.php", store=fx).get("buckets") == [], "timeline of an empty selection: no buckets")
+rc, out, _, _ = run("timeline", "--endpoint", "/planted/latency.php", "--bucket", "1m", store=fx)
+day0 = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(T0 // SEC))
+row0 = next((l for l in out.splitlines() if l.startswith("  " + day0)), "")
+check(rc == 0 and "17 buckets of 1m" in out and row0.split()[2:6] == ["6", "0.1", "0", "0.0%"]
+      and "3.0 ms" in row0 and row0.endswith("#" * 20),
+      f"timeline text: one row per bucket with its bar ({row0})")
+check("  p95 ▁▁▂▂▃▃▄▄▅▅▆▆▇▇███" in out and "▇" in out, "timeline text: the endpoint's p95 as a sparkline")
+for bad in ["0s", "5x", "1.5m", "m"]:
+    rc, _, err, _ = run("timeline", "--bucket", bad, store=fx)
+    check(rc == 2 and f"--bucket {bad}" in err, f"timeline --bucket {bad}: exit 2, clear message")
+rc, _, err, _ = run("timeline", "--bucket", "1s", store=fx)
+check(rc == 2 and "buckets over the selection" in err, f"timeline --bucket 1s over 7 days: too many buckets, exit 2 ({err.strip()})")
+
+# -- requests ---------------------------------------------------------------------
+rq = js("requests", "--endpoint", "/planted/latency.php", "--limit", "3", store=fx)
+rows = rq.get("requests", [])
+lat_fx = [x[0] for x in sqlite3.connect(fx).execute("SELECT id FROM requests WHERE uri = '/planted/latency.php' ORDER BY start_unix_ns")]
+check((rq.get("request_count"), rq.get("sort"), [(x["request_id"], x["wall_ns"], x["status"], x["start_unix_ns"]) for x in rows]) ==
+      (100, "wall", [(lat_fx[99], 100 * MS, 500, T0 + 990 * SEC), (lat_fx[98], 99 * MS, 200, T0 + 980 * SEC),
+                     (lat_fx[97], 98 * MS, 200, T0 + 970 * SEC)]),
+      f"requests: the slowest first, 100, 99, 98 ms ({[(x['wall_ns'], x['status']) for x in rows]})")
+x0 = rows[0] if rows else {}
+cpu, tid = sqlite3.connect(fx).execute("SELECT (cpu_user_us + cpu_sys_us) * 1000, trace_id FROM requests WHERE id = ?", (lat_fx[99],)).fetchone()
+check((x0.get("endpoint"), x0.get("uri"), x0.get("kind"), x0.get("method"), x0.get("cpu_ns"), x0.get("mem_peak_bytes"),
+       x0.get("sql_count"), x0.get("error_count"), x0.get("trace_id")) ==
+      ("/srv/app/public/planted/latency.php", "/planted/latency.php", "request", "GET", cpu, 64 * MIB, 0, 0, tid),
+      f"requests: a row's figures ({x0})")
+check(rq.get("wall_histogram") == [{"lo": 1 * MS, "hi": 2 * MS, "count": 1}, {"lo": 2 * MS, "hi": 5 * MS, "count": 3},
+      {"lo": 5 * MS, "hi": 10 * MS, "count": 5}, {"lo": 10 * MS, "hi": 20 * MS, "count": 10},
+      {"lo": 20 * MS, "hi": 50 * MS, "count": 30}, {"lo": 50 * MS, "hi": 100 * MS, "count": 50},
+      {"lo": 100 * MS, "hi": 200 * MS, "count": 1}], f"requests: wall histogram of 1..100 ms in 1-2-5 steps ({rq.get('wall_histogram')})")
+check(rq.get("mem_peak_histogram") == [{"lo": 64 * MIB, "hi": 128 * MIB, "count": 100}], "requests: peak histogram, 64 MiB in [64, 128) MiB")
+tm = js("requests", "--endpoint", "/planted/latency.php", "--sort", "time", "--limit", "2", store=fx).get("requests", [])
+check([x["start_unix_ns"] for x in tm] == [T0 + 990 * SEC, T0 + 980 * SEC], "requests --sort time: the newest first")
+con = sqlite3.connect(fx)
+def top(sql):
+    return [x[0] for x in con.execute(f"SELECT id FROM requests ORDER BY {sql} DESC, id DESC LIMIT 5")]
+for key, sql in [("wall", "wall_ns"), ("cpu", "cpu_user_us + cpu_sys_us"), ("peak", "mem_peak_bytes"),
+                 ("sql", "sql_total_count"), ("time", "start_unix_ns")]:
+    got = [x["request_id"] for x in js("requests", "--sort", key, "--limit", "5", store=fx).get("requests", [])]
+    check(got == top(sql), f"requests --sort {key}: the 5 first by {sql}, ties the later first ({got} vs {top(sql)})")
+pk = (js("requests", "--sort", "peak", "--limit", "1", store=fx).get("requests") or [{}])[0]
+check((pk.get("endpoint"), pk.get("mem_peak_bytes")) == ("/srv/app/public/planted/report.php", 915 * MIB), "requests --sort peak: the 915 MiB report")
+sq = (js("requests", "--sort", "sql", "--limit", "1", store=fx).get("requests") or [{}])[0]
+check((sq.get("endpoint"), sq.get("sql_count")) == ("/srv/app/public/planted/permissions.php", 251), f"requests --sort sql: 251 statements ({sq.get('sql_count')})")
+pe = js("requests", "--pattern", "payment gateway", "--limit", "1000", store=fx)
+errs_db = dict(con.execute("SELECT request_id, sum(count) FROM errors GROUP BY request_id").fetchall())
+check(pe.get("request_count") > 0 and all(x["error_count"] == errs_db.get(x["request_id"], 0) and x["error_count"] >= 1
+      for x in pe.get("requests", [])), "requests: each request's error count")
+al = js("requests", "--limit", "1", store=fx)
+n_fx = con.execute("SELECT count(*) FROM requests").fetchone()[0]
+check(al.get("request_count") == n_fx and sum(b["count"] for b in al.get("wall_histogram", [])) == n_fx
+      and sum(b["count"] for b in al.get("mem_peak_histogram", [])) == n_fx
+      and al["mem_peak_histogram"][-1] == {"lo": 512 * MIB, "hi": 1024 * MIB, "count": 1},
+      "requests: both histograms count every selected request; the 915 MiB one alone in [512 MiB, 1 GiB)")
+rc, out, _, _ = run("requests", "--endpoint", "/planted/latency.php", "--limit", "2", store=fx)
+check(rc == 0 and "... 98 more requests (--limit)" in out and "Wall time histogram" in out
+      and any(l.strip().startswith("50.0 ms .. 100.0 ms") and l.endswith("#" * 40) for l in out.splitlines()),
+      "requests text: the rows, the count left out, the histogram with bars")
+rc, _, err, _ = run("requests", "--sort", "fast", store=fx)
+check(rc == 2 and "--sort fast" in err, "requests --sort fast: exit 2, clear message")
+con.close()
+
 # -- exit codes, config, concurrency -------------------------------------------------
 rc, _, err, _ = run("summary", store=f"{d}/nope.db")
 check(rc == 3 and "no store" in err, "missing store: exit 3")
@@ -411,8 +575,12 @@ rc, _, _, _ = run("nonsense")
 check(rc == 2, "unknown command: exit 2")
 rc, _, err, _ = run("summary", "--since", "yesterday")
 check(rc == 2 and "--since" in err, "bad --since: exit 2")
-rc, _, _, _ = run("summary", "--request", "3")
-check(rc == 2, "--request outside flame: exit 2")
+rc, _, err, _ = run("summary", "--bucket", "5m")
+check(rc == 2 and "--bucket belongs to timeline" in err, "--bucket outside timeline: exit 2")
+rc, _, err, _ = run("summary", "--sort", "wall")
+check(rc == 2 and "--sort belongs to requests" in err, "--sort outside requests: exit 2")
+rc, _, err, _ = run("summary", "-o", f"{d}/x.svg")
+check(rc == 2 and "-o belongs to flame" in err, "-o outside flame: exit 2")
 open(f"{d}/drainer.ini", "w").write(f"[sqlite]\npath = {db} ; comment\n")
 rc, out, _, _ = run("-c", f"{d}/drainer.ini", "summary", store=None)
 check(rc == 0 and "Requests: 20177" in out, "-c drainer.ini: the store path from [sqlite] path")
@@ -426,7 +594,7 @@ rc, out, err, secs = run("summary", "--json")
 check(rc == 0 and json.loads(out)["requests"] == 20177, f"reads while a writer holds the write lock ({secs:.2f} s)")
 w.execute("ROLLBACK"); w.close()
 
-for cmd in ["summary", "memory", "sql", "functions", "errors"]:
+for cmd in ["summary", "memory", "sql", "functions", "errors", "timeline", "requests"]:
     rc, out, err, secs = run(cmd, "--json")
     try:
         doc = json.loads(out); ok = doc.get("command") == cmd

@@ -4,7 +4,10 @@
  * the flame graph tree and its SVG (inclusive times, sibling merging,
  * XML escaping, widths proportional to time), --since parsing (relative
  * units, ISO 8601 with and without zone, rejects), nearest-rank
- * percentiles, the in-memory grouping (growth, distinct keys sharing a
+ * percentiles, the log-spaced histogram buckets (powers of two, 1-2-5
+ * steps: edges, bounds, counts), the timeline's bucket widths (--bucket
+ * parsing and rejects, the width chosen from a time span, labels,
+ * alignment), text bars and sparklines, the in-memory grouping (growth, distinct keys sharing a
  * prefix, kept values, the scan of a query's rows, multi-part keys), the
  * table renderer (text widths, units, clipping, text order, headings, empty
  * and "more" lines, records; JSON keys, types and left-out values; endpoints
@@ -29,8 +32,10 @@
 #include "tools/report/flame_svg.h"
 #include "tools/report/groups.h"
 #include "tools/report/jobs.h"
+#include "tools/report/log_buckets.h"
 #include "tools/report/report.h"
 #include "tools/report/report_table.h"
+#include "tools/report/time_buckets.h"
 #include "store/schema.h"
 
 #define MS 1000000LL
@@ -160,6 +165,126 @@ static void percentiles(void **state)
 	assert_int_equal(report_percentile(v, 1, 99), 1);
 	assert_int_equal(report_percentile(v, 3, 50), 2);
 	assert_int_equal(report_percentile(v, 0, 50), 0);
+}
+
+static void log_buckets(void **state)
+{
+	/* powers of two: [0, 2), [2, 4), [4, 8), … ; the last holds the rest */
+	assert_int_equal(report_log_bucket(REPORT_LOG_POW2, -5), 0);
+	assert_int_equal(report_log_bucket(REPORT_LOG_POW2, 0), 0);
+	assert_int_equal(report_log_bucket(REPORT_LOG_POW2, 1), 0);
+	assert_int_equal(report_log_bucket(REPORT_LOG_POW2, 2), 1);
+	assert_int_equal(report_log_bucket(REPORT_LOG_POW2, 3), 1);
+	assert_int_equal(report_log_bucket(REPORT_LOG_POW2, 64 * 1048576LL), 26);
+	assert_int_equal(report_log_bucket(REPORT_LOG_POW2, 64 * 1048576LL - 1), 25);
+	assert_int_equal(report_log_bucket(REPORT_LOG_POW2, INT64_MAX), REPORT_LOG_BUCKETS - 1);
+	assert_int_equal(report_log_lo(REPORT_LOG_POW2, 0), 0);
+	assert_int_equal(report_log_hi(REPORT_LOG_POW2, 0), 2);
+	assert_int_equal(report_log_lo(REPORT_LOG_POW2, 26), 64 * 1048576LL);
+	assert_int_equal(report_log_hi(REPORT_LOG_POW2, 26), 128 * 1048576LL);
+	/* 1-2-5: [0, 2), [2, 5), [5, 10), [10, 20), … */
+	static const struct {
+		int64_t v;
+		int b;
+	} steps[] = {{0, 0}, {1, 0}, {2, 1}, {4, 1}, {5, 2}, {9, 2}, {10, 3}, {19, 3}, {20, 4},
+	             {49, 4}, {50, 5}, {99, 5}, {100, 6}, {MS, 18}, {2 * MS - 1, 18}, {2 * MS, 19},
+	             {5 * MS, 20}, {SEC, 27}, {INT64_MAX, 54}};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		int b = report_log_bucket(REPORT_LOG_125, steps[i].v);
+		assert_int_equal(b, steps[i].b);
+		/* every value lies within its bucket's bounds (the last is open above) */
+		assert_true(steps[i].v < 0 || steps[i].v >= report_log_lo(REPORT_LOG_125, b));
+		assert_true(b == 54 || steps[i].v < report_log_hi(REPORT_LOG_125, b));
+	}
+	assert_int_equal(report_log_lo(REPORT_LOG_125, 19), 2 * MS);
+	assert_int_equal(report_log_hi(REPORT_LOG_125, 19), 5 * MS);
+	assert_int_equal(report_log_hi(REPORT_LOG_125, 54), 2000000000000000000LL);
+
+	struct report_log_hist h = {.scale = REPORT_LOG_125};
+	int first, last;
+	assert_false(report_log_hist_range(&h, &first, &last));
+	for (int64_t v = 1; v <= 100; v++)
+		report_log_hist_add(&h, v * MS); /* 1 .. 100 ms */
+	assert_true(report_log_hist_range(&h, &first, &last));
+	assert_int_equal(first, 18);
+	assert_int_equal(last, 24); /* 100 ms starts [100 ms, 200 ms) */
+	assert_int_equal(h.count[18], 1);  /* 1 ms */
+	assert_int_equal(h.count[19], 3);  /* 2, 3, 4 ms */
+	assert_int_equal(h.count[20], 5);  /* 5 .. 9 */
+	assert_int_equal(h.count[21], 10); /* 10 .. 19 */
+	assert_int_equal(h.count[22], 30); /* 20 .. 49 */
+	assert_int_equal(h.count[23], 50); /* 50 .. 99 */
+	assert_int_equal(h.count[24], 1);
+	assert_int_equal(h.total, 100);
+}
+
+static void time_buckets(void **state)
+{
+	int64_t ns = 0;
+	assert_int_equal(report_bucket_parse("30s", &ns), 0);
+	assert_int_equal(ns, 30 * SEC);
+	assert_int_equal(report_bucket_parse("5m", &ns), 0);
+	assert_int_equal(ns, 300 * SEC);
+	assert_int_equal(report_bucket_parse("1h", &ns), 0);
+	assert_int_equal(ns, 3600 * SEC);
+	assert_int_equal(report_bucket_parse("2d", &ns), 0);
+	assert_int_equal(ns, 2 * 86400 * SEC);
+	assert_int_equal(report_bucket_parse("1w", &ns), 0);
+	assert_int_equal(ns, 7 * 86400 * SEC);
+	static const char *const bad[] = {"", "0s", "-5m", "5", "m", "5x", "5mm", "1.5h", " 5m",
+	                                  "99999999999999w"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(report_bucket_parse(bad[i], &ns), -1);
+
+	/* the smallest width that makes fewer than 60 intervals of the span */
+	assert_int_equal(report_bucket_auto(0), SEC);
+	assert_int_equal(report_bucket_auto(59 * SEC), SEC);
+	assert_int_equal(report_bucket_auto(60 * SEC), 5 * SEC);
+	assert_int_equal(report_bucket_auto(990 * SEC), 30 * SEC);
+	assert_int_equal(report_bucket_auto(3599 * SEC), 60 * SEC);
+	assert_int_equal(report_bucket_auto(3600 * SEC), 300 * SEC);
+	assert_int_equal(report_bucket_auto(24 * 3600 * SEC), 1800 * SEC);
+	assert_int_equal(report_bucket_auto(59 * 3600 * SEC), 3600 * SEC);
+	assert_int_equal(report_bucket_auto(7 * 86400 * SEC), 6 * 3600 * SEC);
+	assert_int_equal(report_bucket_auto(365 * 86400 * SEC), 86400 * SEC);
+
+	char buf[32];
+	assert_string_equal(report_bucket_label(300 * SEC, buf, sizeof buf), "5m");
+	assert_string_equal(report_bucket_label(90 * SEC, buf, sizeof buf), "90s");
+	assert_string_equal(report_bucket_label(6 * 3600 * SEC, buf, sizeof buf), "6h");
+	assert_string_equal(report_bucket_label(86400 * SEC, buf, sizeof buf), "1d");
+	assert_string_equal(report_bucket_label(14 * 86400 * SEC, buf, sizeof buf), "2w");
+	assert_string_equal(report_bucket_label(1500 * MS, buf, sizeof buf), "1500000000ns");
+
+	assert_int_equal(report_bucket_floor(1796303345 * SEC + 7, 30 * SEC), 1796303340 * SEC);
+	assert_int_equal(report_bucket_floor(600 * SEC, 300 * SEC), 600 * SEC);
+	assert_int_equal(report_bucket_floor(-1, 60 * SEC), -60 * SEC);
+}
+
+static void bars_and_sparklines(void **state)
+{
+	char bar[11];
+	report_fmt_bar(bar, 10, 5, 10);
+	assert_string_equal(bar, "#####");
+	report_fmt_bar(bar, 10, 1, 1000); /* anything at all shows */
+	assert_string_equal(bar, "#");
+	report_fmt_bar(bar, 10, 0, 1000);
+	assert_string_equal(bar, "");
+	report_fmt_bar(bar, 10, 2000, 1000);
+	assert_string_equal(bar, "##########");
+
+	char spark[3 * 10 + 1];
+	const int64_t v[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 0};
+	report_fmt_sparkline(spark, v, 10);
+	assert_string_equal(spark, " ▁▂▃▄▅▆▇█ ");
+	const int64_t tiny[] = {1, 1000};
+	report_fmt_sparkline(spark, tiny, 2);
+	assert_string_equal(spark, "▁█");
+	const int64_t none[] = {0, 0};
+	report_fmt_sparkline(spark, none, 2);
+	assert_string_equal(spark, "  ");
+	report_fmt_sparkline(spark, none, 0);
+	assert_string_equal(spark, "");
 }
 
 static void grouping(void **state)
@@ -676,6 +801,9 @@ int main(void)
 		cmocka_unit_test(flame_svg_drawing),
 		cmocka_unit_test(since_parsing),
 		cmocka_unit_test(percentiles),
+		cmocka_unit_test(log_buckets),
+		cmocka_unit_test(time_buckets),
+		cmocka_unit_test(bars_and_sparklines),
 		cmocka_unit_test(grouping),
 		cmocka_unit_test(grouping_scan_and_keys),
 		cmocka_unit_test(table_text),

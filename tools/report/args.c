@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "time_buckets.h"
 
 void report_usage(FILE *f)
 {
@@ -43,9 +44,13 @@ void report_usage(FILE *f)
 	        "  --by route|uri    endpoint = route (script) when set, else URI (default); or URI\n"
 	        "  --limit N         rows per table (default 10, at most 100000)\n"
 	        "  --json            one JSON document on stdout\n"
-	        "  --request ID      flame, trace: one request (requests.id)\n"
+	        "  --request ID      one request (requests.id), with its fatal error\n"
 	        "  --trace ID        trace: the requests of one trace (32 hex digits)\n"
 	        "  -o, --output FILE flame: write the SVG there (default stdout)\n"
+	        "  --bucket WIDTH    timeline: bucket width, 30s, 5m, 1h, 1d (default: about 60\n"
+	        "                    buckets over the selection's time span)\n"
+	        "  --sort KEY        requests: wall (default), cpu, peak, sql (the largest first)\n"
+	        "                    or time (the newest first)\n"
 	        "  --listen ADDR     serve: address and port (default 127.0.0.1:8047; port 0: any)\n"
 	        "  --allow-remote    serve: allow an address other than loopback (no authentication:\n"
 	        "                    anyone who can reach it reads the store)\n"
@@ -73,7 +78,7 @@ static int64_t now_unix_ns(void)
 }
 
 enum { O_DB = 256, O_SINCE, O_UNTIL, O_RECENT, O_ENDPOINT, O_PATTERN, O_LIMIT, O_JSON, O_BY, O_REQUEST,
-       O_KIND, O_TRACE, O_LISTEN, O_ALLOW_REMOTE, O_RING };
+       O_KIND, O_TRACE, O_BUCKET, O_SORT, O_LISTEN, O_ALLOW_REMOTE, O_RING };
 
 /* A W3C trace id: 32 hex digits (lower-cased into out, as the store keeps
  * them), not all zero. Returns 0, or -1. */
@@ -93,6 +98,16 @@ static int parse_trace_id(const char *s, char out[33])
 	return nonzero ? 0 : -1;
 }
 
+static int parse_sort(const char *s, enum report_sort *out)
+{
+	for (size_t i = 0; i < REPORT_SORT__COUNT; i++)
+		if (strcmp(s, report_sort_names[i]) == 0) {
+			*out = (enum report_sort)i;
+			return 0;
+		}
+	return -1;
+}
+
 int report_parse_args(int argc, char **argv, struct report_opts *o, const char **cmd)
 {
 	static const struct option longopts[] = {
@@ -109,6 +124,8 @@ int report_parse_args(int argc, char **argv, struct report_opts *o, const char *
 		{"kind", required_argument, NULL, O_KIND},
 		{"request", required_argument, NULL, O_REQUEST},
 		{"trace", required_argument, NULL, O_TRACE},
+		{"bucket", required_argument, NULL, O_BUCKET},
+		{"sort", required_argument, NULL, O_SORT},
 		{"output", required_argument, NULL, 'o'},
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"allow-remote", no_argument, NULL, O_ALLOW_REMOTE},
@@ -193,6 +210,21 @@ int report_parse_args(int argc, char **argv, struct report_opts *o, const char *
 			o->trace_id = trace_hex;
 			break;
 		case 'o': o->output = optarg; break;
+		case O_BUCKET:
+			if (report_bucket_parse(optarg, &o->bucket_ns)) {
+				fprintf(stderr, "bvapm-report: --bucket %s: expected a width such as 30s, 5m, "
+				                "1h or 1d\n", optarg);
+				return REPORT_USAGE;
+			}
+			break;
+		case O_SORT:
+			o->sort_given = true;
+			if (parse_sort(optarg, &o->sort)) {
+				fprintf(stderr, "bvapm-report: --sort %s: expected wall, cpu, peak, time or sql\n",
+				        optarg);
+				return REPORT_USAGE;
+			}
+			break;
 		case O_LISTEN: o->listen = optarg; break;
 		case O_ALLOW_REMOTE: o->allow_remote = true; break;
 		case O_RING: o->ring_name = optarg; break;
@@ -212,18 +244,24 @@ int report_parse_args(int argc, char **argv, struct report_opts *o, const char *
 
 int report_check_opts(const struct report_opts *o, const struct report_command *cmd)
 {
-	bool serve = cmd == NULL;
-	int (*run)(struct report *) = serve ? NULL : cmd->run;
-	if ((run != report_cmd_flame && run != report_cmd_trace && o->request_id) ||
-	    (run != report_cmd_flame && o->output)) {
-		fprintf(stderr, "bvapm-report: --request belongs to flame and trace, -o to flame\n");
-		return REPORT_USAGE;
-	}
-	if (run != report_cmd_trace && o->trace_id) {
-		fprintf(stderr, "bvapm-report: --trace belongs to trace\n");
-		return REPORT_USAGE;
-	}
-	if (run == report_cmd_trace && !serve && !o->request_id && !o->trace_id) {
+	bool serve = cmd == NULL; /* serve: its pages check each command's own */
+	/* the options of one command only */
+	const struct {
+		bool given;
+		const char *option;
+		const struct report_command *owner;
+	} own[] = {
+		{o->output != NULL, "-o", report_command_find("flame")},
+		{o->bucket_ns != 0, "--bucket", report_command_find("timeline")},
+		{o->sort_given, "--sort", report_command_find("requests")},
+		{o->trace_id != NULL, "--trace", report_command_find("trace")},
+	};
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (own[i].given && cmd != own[i].owner) {
+			fprintf(stderr, "bvapm-report: %s belongs to %s\n", own[i].option, own[i].owner->name);
+			return REPORT_USAGE;
+		}
+	if (!serve && cmd->run == report_cmd_trace && !o->request_id && !o->trace_id) {
 		fprintf(stderr, "bvapm-report: trace needs --request ID or --trace TRACE_ID\n");
 		return REPORT_USAGE;
 	}

@@ -23,6 +23,7 @@
 #include "endpoints.h"
 #include "groups.h"
 #include "jobs.h"
+#include "log_buckets.h"
 #include "report.h"
 #include "report_table.h"
 
@@ -251,7 +252,6 @@ static int jumps(struct report *r)
 
 /* ---- peak distribution ---------------------------------------------------------- */
 
-#define N_BUCKETS 40 /* 2^0 .. 2^39 bytes */
 
 static const struct report_col peak_cols[] = {
 	{"endpoint", "endpoint", 40, .kind = REPORT_COL_EP, .flags = REPORT_COL_CLIP},
@@ -286,23 +286,13 @@ static const struct report_table_spec bucket_spec = {
 
 #define BAR_WIDTH 50
 
-/* Power-of-two buckets of the peaks of all selected requests. */
-struct histogram {
-	int64_t buckets[N_BUCKETS], total;
-};
-
 /* row: endpoint, peak; group: the peaks in values */
 static int fold_peak(struct group *gr, sqlite3_stmt *s, void *ctx)
 {
-	struct histogram *h = ctx;
 	int64_t m = sqlite3_column_int64(s, 1);
 	if (report_group_push(gr, m))
 		return -1;
-	int b = 0;
-	while (b < N_BUCKETS - 1 && (m >> (b + 1)) > 0)
-		b++;
-	h->buckets[b]++;
-	h->total++;
+	report_log_hist_add(ctx, m);
 	return 0;
 }
 
@@ -311,7 +301,7 @@ static int distribution(struct report *r)
 	sqlite3_stmt *s = report_prepare(r, "SELECT %s, r.mem_peak_bytes FROM requests r WHERE %s",
 	                                 r->ep, r->where_r);
 	struct groups *g = report_groups_new();
-	struct histogram h = {{0}, 0};
+	struct report_log_hist h = {.scale = REPORT_LOG_POW2};
 	size_t n = 0;
 	struct group **all = report_groups_scan(r, s, g, 0, fold_peak, &h)
 	                     ? NULL : report_groups_sorted(g, report_group_cmp_key, &n);
@@ -337,22 +327,18 @@ static int distribution(struct report *r)
 	report_groups_free(g);
 
 	int64_t most = 0;
-	for (int b = 0; b < N_BUCKETS; b++)
-		if (h.buckets[b] > most)
-			most = h.buckets[b];
+	for (int b = 0; b < REPORT_LOG_BUCKETS; b++)
+		if (h.count[b] > most)
+			most = h.count[b];
 	report_table_begin(&t, r, &bucket_spec, NULL);
 	char bar[BAR_WIDTH + 1];
-	for (int b = 0; b < N_BUCKETS; b++) {
-		if (h.buckets[b] == 0)
+	for (int b = 0; b < REPORT_LOG_BUCKETS; b++) {
+		if (h.count[b] == 0)
 			continue;
-		size_t len = (size_t)(BAR_WIDTH * h.buckets[b] / most);
-		len = len ? len : 1; /* a bucket with requests shows */
-		memset(bar, '#', len);
-		bar[len] = '\0';
+		report_fmt_bar(bar, BAR_WIDTH, h.count[b], most);
 		report_table_row(&t, (const struct report_cell[]){
-			{.i = b ? (int64_t)1 << b : 0}, {.i = (int64_t)1 << (b + 1)},
-			{.i = h.buckets[b]},
-			{.d = 100.0 * (double)h.buckets[b] / (double)h.total}, {.s = bar},
+			{.i = report_log_lo(REPORT_LOG_POW2, b)}, {.i = report_log_hi(REPORT_LOG_POW2, b)},
+			{.i = h.count[b]}, {.d = 100.0 * (double)h.count[b] / (double)h.total}, {.s = bar},
 		});
 	}
 	report_table_end(&t, 0);

@@ -29,6 +29,12 @@ const struct report_command report_commands[] = {
 	 "one request's timeline: its timed calls and checkpoints (--request ID, --trace ID)"},
 	{"external", report_cmd_external,
 	 "outbound HTTP calls and cache commands: slowest targets, calls per endpoint, loops"},
+	{"timeline", report_cmd_timeline,
+	 "requests, errors, fatal errors, latency and memory per time bucket (--bucket), and "
+	 "each endpoint's requests and p95 over time"},
+	{"requests", report_cmd_requests,
+	 "the requests one by one, slowest first (--sort), and histograms of wall time and "
+	 "peak memory"},
 	{NULL, NULL, NULL},
 };
 

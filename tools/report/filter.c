@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * filter.c — turns --since, --until, --recent, --endpoint, --pattern, --kind and --by
- * into SQL conditions on requests (alias r), fatals (alias f) and aborted
- * requests (alias a), which every command appends to its WHERE clause, and
- * the SQL expressions of their endpoints.
+ * filter.c — turns --since, --until, --recent, --endpoint, --pattern,
+ * --kind, --request and --by into SQL conditions on requests (alias r),
+ * fatals (alias f) and aborted requests (alias a), which every command
+ * appends to its WHERE clause, and the SQL expressions of their endpoints.
  *
  * A job (requests.kind 1, store schema 3; a fatal error or aborted record
  * whose method is "JOB", and so a request in an older store, which an older
@@ -12,6 +12,11 @@
  * the application renamed it with bvapm_route()), so it is never taken for
  * a web endpoint; it failed when its status (the job's outcome) is not 0, a
  * request when its status is 500 or more.
+ *
+ * --request ID selects one request (requests.id), its fatal error (the
+ * fatals row of the same producer process and request start: the agent
+ * writes it during the request, before the request record) and no aborted
+ * request (a worker that died mid-request left no request record).
  *
  * User text only reaches SQL quoted by sqlite3_mprintf("%Q") and, for LIKE,
  * with its wildcards escaped: a pattern is a plain substring, never SQL.
@@ -216,8 +221,17 @@ int report_filter_build(struct report *r)
 		bad |= add_cond(&wf, sqlite3_mprintf("f.start_unix_ns < %lld", (long long)o->until_unix_ns));
 		bad |= add_cond(&wa, sqlite3_mprintf("a.started_unix_ns < %lld", (long long)o->until_unix_ns));
 	}
-	if (o->request_id) /* flame, trace --request */
+	if (o->request_id) {
+		/* One request; its fatal error is the fatal record the same worker
+		 * wrote during it (same producer, same request start); an aborted
+		 * request never has a request record. */
 		bad |= add_cond(&wr, sqlite3_mprintf("r.id = %lld", (long long)o->request_id));
+		bad |= add_cond(&wf, sqlite3_mprintf(
+			"(f.pid, f.producer_start_unix_ns, f.start_unix_ns) IN (SELECT pid, "
+			"producer_start_unix_ns, start_unix_ns FROM requests WHERE id = %lld)",
+			(long long)o->request_id));
+		bad |= add_cond(&wa, sqlite3_mprintf("0"));
+	}
 	if (o->trace_id) /* trace --trace: the requests_trace index */
 		bad |= add_cond(&wr, sqlite3_mprintf("r.trace_id = %Q", o->trace_id));
 	if (o->kind != REPORT_KIND_ALL)

@@ -2,13 +2,15 @@
 /*
  * output.c — formatting shared by the commands: human units for time and
  * memory (binary MiB/GiB, signed for deltas), UTC timestamps, the text
- * lines that have no JSON counterpart, json-c shorthands, and the
+ * lines that have no JSON counterpart, text bars and sparklines, json-c
+ * shorthands, and the
  * nearest-rank percentile every latency and memory figure uses (p of n
  * sorted values is the value at rank ceil(p/100 * n), so p50 of 1..100 is
  * 50, p99 is 99). Tables and their layout are report_table.c's.
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "report.h"
@@ -83,6 +85,40 @@ json_object *report_json_dbl(double v)
 {
 	/* Two decimals are what a person reads; JSON gets the same figure. */
 	return json_object_new_double(round(v * 100.0) / 100.0);
+}
+
+void report_fmt_bar(char *out, int width, int64_t v, int64_t max)
+{
+	int len = v > 0 && max > 0 ? (int)((double)width * (double)v / (double)max) : 0;
+	if (v > 0 && len == 0)
+		len = 1; /* anything at all shows */
+	if (len > width)
+		len = width;
+	memset(out, '#', (size_t)len);
+	out[len] = '\0';
+}
+
+void report_fmt_sparkline(char *out, const int64_t *v, size_t n)
+{
+	static const char *const blocks[8] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+	int64_t max = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] > max)
+			max = v[i];
+	char *o = out;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] <= 0) {
+			*o++ = ' ';
+			continue;
+		}
+		/* 8 levels: the largest value █, anything above 0 at least ▁ */
+		int level = (int)(((double)v[i] * 8.0 - 1.0) / (double)max);
+		const char *b = blocks[level < 0 ? 0 : level > 7 ? 7 : level];
+		size_t len = strlen(b);
+		memcpy(o, b, len);
+		o += len;
+	}
+	*o = '\0';
 }
 
 int64_t report_percentile(const int64_t *v, size_t n, double p)

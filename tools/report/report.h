@@ -38,6 +38,19 @@ enum report_kind {
  * and JSON alike, so that it is never taken for a web endpoint. */
 #define REPORT_JOB_PREFIX "job:"
 
+/* requests --sort: the order of the list (each descending: the largest,
+ * or for time the newest, first). */
+enum report_sort {
+	REPORT_SORT_WALL = 0, /* wall time (default) */
+	REPORT_SORT_CPU,      /* CPU time, user + system */
+	REPORT_SORT_PEAK,     /* peak memory */
+	REPORT_SORT_TIME,     /* start time: newest first */
+	REPORT_SORT_SQL,      /* SQL statements executed */
+	REPORT_SORT__COUNT,
+};
+/* --sort's words, by enum report_sort (cmd_requests.c). */
+extern const char *const report_sort_names[REPORT_SORT__COUNT];
+
 struct report_opts {
 	const char *db_path;     /* --db, else [sqlite] path of the drainer's config */
 	const char *config_path; /* -c: drainer configuration to take the path from */
@@ -50,9 +63,12 @@ struct report_opts {
 	bool json;               /* --json: one JSON document on stdout */
 	bool by_uri;             /* --by uri: endpoint = URI path even when a route is set */
 	enum report_kind kind;   /* --kind request|job|all */
-	int64_t request_id;      /* flame, trace --request ID; 0 = not given */
+	int64_t request_id;      /* --request ID: that request alone; 0 = not given */
 	const char *trace_id;    /* trace --trace: 32 lowercase hex digits; NULL = not given */
 	const char *output;      /* flame -o FILE; NULL = stdout */
+	int64_t bucket_ns;       /* timeline --bucket WIDTH; 0 = chosen from the time span */
+	enum report_sort sort;   /* requests --sort */
+	bool sort_given;         /* --sort was given */
 	const char *listen;      /* serve --listen ADDR:PORT; NULL = 127.0.0.1:8047 */
 	bool allow_remote;       /* serve --allow-remote: a non-loopback address is allowed */
 	const char *ring_name;   /* serve --ring: the live page's ring; NULL = the default */
@@ -179,6 +195,12 @@ json_object *report_json_add(json_object *obj, const char *key, json_object *val
 json_object *report_json_str(const char *s); /* NULL-safe */
 json_object *report_json_int(int64_t v);
 json_object *report_json_dbl(double v);
+/* A text bar of v on a scale where max fills width: out gets width '#' at
+ * most, at least one when v > 0 (out has room for width + 1 bytes). */
+void report_fmt_bar(char *out, int width, int64_t v, int64_t max);
+/* A sparkline of v[0..n): one of ▁▂▃▄▅▆▇█ per value on a scale where the
+ * largest is █, a space for 0. out needs 3 * n + 1 bytes. */
+void report_fmt_sparkline(char *out, const int64_t *v, size_t n);
 /* Percentile (nearest rank) of a sorted array of n values; p in (0, 100]. */
 int64_t report_percentile(const int64_t *v, size_t n, double p);
 
@@ -192,5 +214,7 @@ int report_cmd_flame(struct report *r);
 int report_cmd_errors(struct report *r);
 int report_cmd_trace(struct report *r);
 int report_cmd_external(struct report *r);
+int report_cmd_timeline(struct report *r);
+int report_cmd_requests(struct report *r);
 
 #endif

@@ -437,9 +437,9 @@ static void page_endpoint(struct ctx *c)
 	if (req && req->rc == REPORT_OK) {
 		fputs("<div class=\"charts\">\n", c->page.out);
 		histogram(c, req->doc, "wall_histogram", "Latency distribution", SVG_NS);
-		histogram(c, req->doc, "peak_histogram", "Peak memory distribution", SVG_BYTES);
+		histogram(c, req->doc, "mem_peak_histogram", "Peak memory distribution", SVG_BYTES);
 		fputs("</div>\n", c->page.out);
-		static const char *const req_skip[] = {"wall_histogram", "peak_histogram", NULL};
+		static const char *const req_skip[] = {"wall_histogram", "mem_peak_histogram", NULL};
 		show(c, req, req_skip);
 	}
 	show(c, run(c, "memory"), NULL);
@@ -510,7 +510,7 @@ static void page_request(struct ctx *c)
 	begin(c, title, NULL);
 	struct cmd_out *facts = run(c, "requests");
 	if (facts && facts->rc == REPORT_OK) {
-		static const char *const skip[] = {"wall_histogram", "peak_histogram", NULL};
+		static const char *const skip[] = {"wall_histogram", "mem_peak_histogram", NULL};
 		show(c, facts, skip);
 	}
 	if (reqs)
@@ -540,10 +540,10 @@ static void page_requests(struct ctx *c)
 	if (req->rc == REPORT_OK) {
 		fputs("<div class=\"charts\">\n", c->page.out);
 		histogram(c, req->doc, "wall_histogram", "Latency distribution", SVG_NS);
-		histogram(c, req->doc, "peak_histogram", "Peak memory distribution", SVG_BYTES);
+		histogram(c, req->doc, "mem_peak_histogram", "Peak memory distribution", SVG_BYTES);
 		fputs("</div>\n", c->page.out);
 	}
-	static const char *const skip[] = {"wall_histogram", "peak_histogram", NULL};
+	static const char *const skip[] = {"wall_histogram", "mem_peak_histogram", NULL};
 	show(c, req, skip);
 }
 
