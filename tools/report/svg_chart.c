@@ -14,10 +14,10 @@
 
 #define W 960.0
 #define H 220.0
-#define ML 70.0 /* left margin: the y labels */
+#define ML 90.0 /* left margin: the y labels */
 #define MR 16.0
-#define MT 28.0
-#define MB 30.0
+#define MT 34.0
+#define MB 34.0
 
 const char *svg_fmt(double v, enum svg_unit unit, char *buf, size_t len)
 {
@@ -76,7 +76,7 @@ void svg_time_chart(FILE *out, const char *title, const int64_t *x, size_t n, in
 	fprintf(out, "<figure class=\"chart\"><svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
 	             "role=\"img\"><title>", W, H);
 	html_text(out, title);
-	fprintf(out, "</title><text class=\"ctitle\" x=\"%.1f\" y=\"16\">", ML);
+	fprintf(out, "</title><text class=\"ctitle\" x=\"%.1f\" y=\"20\">", ML);
 	html_text(out, title);
 	fputs("</text>\n", out);
 	double top;
@@ -89,7 +89,7 @@ void svg_time_chart(FILE *out, const char *title, const int64_t *x, size_t n, in
 	double plot_w = W - ML - MR, plot_h = H - MT - MB;
 	double bw = plot_w / (double)n;
 	/* x labels: about 6 */
-	size_t every = n / 6 + 1;
+	size_t every = n / 5 + 1;
 	char buf[48];
 	int64_t span = x[n - 1] + bucket_ns - x[0];
 	for (size_t i = 0; i < n; i += every) {
@@ -150,7 +150,7 @@ void svg_histogram(FILE *out, const char *title, const int64_t *lo, const int64_
 	fprintf(out, "<figure class=\"chart\"><svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
 	             "role=\"img\"><title>", W, H);
 	html_text(out, title);
-	fprintf(out, "</title><text class=\"ctitle\" x=\"%.1f\" y=\"16\">", ML);
+	fprintf(out, "</title><text class=\"ctitle\" x=\"%.1f\" y=\"20\">", ML);
 	html_text(out, title);
 	fputs("</text>\n", out);
 	double top;
@@ -160,6 +160,8 @@ void svg_histogram(FILE *out, const char *title, const int64_t *lo, const int64_
 	char a[32], b[32];
 	for (size_t i = 0; i < n; i++) {
 		double h = (double)count[i] / top * plot_h;
+		if (count[i] > 0 && h < 2)
+			h = 2; /* one request among thousands still shows */
 		fprintf(out, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
 		             "<title>%s to %s: %lld</title></rect>",
 		        ML + bw * (double)i + 1, H - MB - h, bw > 3 ? bw - 2 : bw, h,
@@ -259,7 +261,7 @@ void svg_memory_steps(FILE *out, const struct svg_checkpoint *cps, size_t n, int
 	}
 	fprintf(out, "<figure class=\"chart\"><svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
 	             "role=\"img\"><title>memory at each checkpoint</title>"
-	             "<text class=\"ctitle\" x=\"%.1f\" y=\"16\">Memory at each checkpoint</text>\n",
+	             "<text class=\"ctitle\" x=\"%.1f\" y=\"20\">Memory at each checkpoint</text>\n",
 	        W, H, ML);
 	double top;
 	y_axis(out, max, SVG_BYTES, &top);
