@@ -18,6 +18,9 @@ static void print_json(json_object *j)
 
 int main(int argc, char **argv)
 {
+	/* Every figure is rounded to what a person reads (report_json_dbl): print
+	 * 0.1, not its binary neighbour 0.10000000000000001. */
+	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
 	struct report_opts o;
 	memset(&o, 0, sizeof o);
 	const char *cmd_name = NULL;
