@@ -16,7 +16,7 @@
 #include "ring/ring.h"
 #include "serve_live.h"
 #include "svg_chart.h"
-#include "top_view.h"
+#include "tools/shm/top_view.h"
 
 static const char *str(json_object *o, const char *key)
 {
