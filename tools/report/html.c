@@ -112,10 +112,13 @@ void html_begin(struct page *p, const char *title, const char *current,
 		fputs("</select></label>\n", o);
 		/* A page's own identity (a request id, an endpoint page's endpoint
 		 * given by the form above) stays with it. */
-		const char *id = req ? http_param(req, "id") : NULL;
-		if (id) {
-			fputs("<input type=\"hidden\" name=\"id\" value=\"", o);
-			html_text(o, id);
+		static const char *const identity[] = {"id", "trace", "sort", "dir"};
+		for (size_t i = 0; req && i < sizeof identity / sizeof identity[0]; i++) {
+			const char *v = http_param(req, identity[i]);
+			if (v == NULL || v[0] == '\0')
+				continue;
+			fprintf(o, "<input type=\"hidden\" name=\"%s\" value=\"", identity[i]);
+			html_text(o, v);
 			fputs("\">", o);
 		}
 		fputs("<button type=\"submit\">Apply</button></form>\n", o);
