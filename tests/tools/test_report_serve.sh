@@ -101,6 +101,22 @@ get "/" > /dev/null
 check "the overview shows the request count and the charts" \
   "grep -q '<dd>$cli_n</dd>' '$dir/body' && grep -q 'Requests per second' '$dir/body' && grep -q 'Latency p50 / p95 / p99' '$dir/body'"
 
+# The filter form as a browser submits it: empty fields are no filter.
+st=$(get "/?since=&until=&endpoint=&pattern=&kind=")
+check "the overview's form submitted empty: 200 ($st), every request" \
+  "[ '$st' = 200 ] && grep -q '<dd>$cli_n</dd>' '$dir/body'"
+st=$(get "/request?since=&until=&endpoint=&pattern=&kind=&id=$big_id")
+check "a request page's form keeps its id ($st)" \
+  "[ '$st' = 200 ] && grep -q 'name=\"id\" value=\"$big_id\"' '$dir/body'"
+since_iso=$(date -u -d @$(( $(sqlite3 "$dir/store.db" 'SELECT max(start_unix_ns) FROM requests') / 1000000000 - 3600 )) +%Y-%m-%dT%H:%M:%SZ)
+get "/api/summary?since=$since_iso" > /dev/null
+api_h=$(jget 'd["requests"]' < "$dir/body")
+cli_h=$("$report" --db "$dir/store.db" --json --since "$since_iso" summary | jget 'd["requests"]')
+check "since=$since_iso selects what --since does ($api_h)" "[ '$api_h' = '$cli_h' ] && [ '$api_h' -gt 0 ] && [ '$api_h' -lt '$cli_n' ]"
+get "/api/summary?until=$since_iso" > /dev/null
+api_u=$(jget 'd["requests"]' < "$dir/body")
+check "until=$since_iso selects the rest ($api_u + $api_h = $cli_n)" "[ $((api_u + api_h)) = '$cli_n' ]"
+
 # Text from the store is escaped.
 get "/endpoints" > /dev/null
 check "a planted <img onerror> in a URI is escaped, never markup" \
