@@ -151,6 +151,15 @@ static void since_parsing(void **state)
 	assert_int_equal(report_parse_since("yesterday", now, &t), -1);
 	assert_int_equal(report_parse_since("2025-11-29T17:00:00Zjunk", now, &t), -1);
 	assert_int_equal(report_parse_since("", now, &t), -1);
+	/* @SECONDS since the epoch (the pages' links to a chart's bucket) */
+	assert_int_equal(report_parse_since("@1764435600", now, &t), 0);
+	assert_int_equal(t, now);
+	assert_int_equal(report_parse_since("@0", now, &t), 0);
+	assert_int_equal(t, 0);
+	assert_int_equal(report_parse_since("@", now, &t), -1);
+	assert_int_equal(report_parse_since("@-1", now, &t), -1);
+	assert_int_equal(report_parse_since("@12x", now, &t), -1);
+	assert_int_equal(report_parse_since("@99999999999", now, &t), -1);
 }
 
 static void percentiles(void **state)
