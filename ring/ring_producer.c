@@ -211,11 +211,14 @@ int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_res
 			/* Step 1: claim. One CAS, no load before it: it is
 			 * atomic with the FREE(lap) check, so a stale t (older
 			 * lap) can never succeed, and on failure it returns
-			 * what the word holds. Ordering: a CAS is a full
-			 * barrier in ck_pr (lock cmpxchg on x86), so the copy
-			 * cannot start before the claim is visible; it pairs
-			 * with the consumer's release, whose FREE(lap) store
-			 * this CAS reads. */
+			 * what the word holds. Ordering: it reads the
+			 * consumer's FREE(lap) store (bvapm_ring_release), so
+			 * the word was released before we own it; on x86 it
+			 * is a lock cmpxchg, a full barrier, so the copy's
+			 * stores follow it. The consumer reads the payload
+			 * only after COMMITTED, which the store fence in
+			 * finish() orders after the copy: that pair, not this
+			 * CAS, is what delivery relies on. */
 			if (ck_pr_cas_64_value(word, free_cw,
 			                       bvapm_cw_make(BVAPM_CW_RESERVED, total, pid, lap), &cw)) {
 				BVAPM_RING_STEP(BVAPM_STEP_AFTER_CLAIM);
