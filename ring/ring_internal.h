@@ -53,6 +53,7 @@ struct bvapm_ring {
 	dev_t dev;                 /* identity of the mapped file, from fstat at */
 	ino_t ino;                 /* open: a replaced ring has another one */
 	uint32_t pid;              /* getpid() at open */
+	bool prefetchw;            /* the CPU has PREFETCHW (cpuid, at open) */
 	unsigned fork_generation;  /* bvapm_ring_fork_generation at open */
 
 	/* producer */
@@ -120,6 +121,48 @@ static inline bool bvapm_ring_frame_ok(const struct bvapm_ring *r, uint64_t cw, 
 	if (st != BVAPM_CW_SKIP && (len < BVAPM_RING_RECORD_HEADER || len > r->max_record))
 		return false;
 	return true;
+}
+
+/* ---- prefetching (ring_producer.c) ----
+ *
+ * A write at 20 000 records/s finds every line it touches cold: the tail
+ * (last written by another producer), the claim word and the data lines (last
+ * written by the consumer a lap ago) and the producer's own slot. Asking for
+ * them all at once, in the state the write needs (exclusive), turns a chain of
+ * misses into one wait. A prefetch is a hint: it never faults, never changes
+ * memory and orders nothing, so no ordering comment applies to it; addresses
+ * are still taken only from validated private copies (data + (pos & mask)).
+ * PREFETCHW (exclusive) is used where the CPU has it, PREFETCHT0 otherwise. */
+#define BVAPM_RING_PREFETCH_LINES 16u /* at most 1 KiB ahead: the copy streams the rest */
+
+static inline void bvapm_ring_prefetch_w(const struct bvapm_ring *r, const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	if (bvapm_likely(r->prefetchw))
+		__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+	else
+		__builtin_prefetch(p, 0, 3);
+#else
+	(void)r;
+	__builtin_prefetch(p, 1, 3);
+#endif
+}
+
+/* The lines of a record of `total` bytes at position pos (up to
+ * BVAPM_RING_PREFETCH_LINES, never past the end of the data area). */
+static inline void bvapm_ring_prefetch_record(const struct bvapm_ring *r, uint64_t pos,
+                                              uint64_t total)
+{
+	uint64_t off = pos & r->mask;
+	uint64_t end = off + total;
+	uint64_t limit = off + (uint64_t)BVAPM_RING_PREFETCH_LINES * BVAPM_RING_CACHELINE;
+
+	if (end > r->capacity)
+		end = r->capacity;
+	if (end > limit)
+		end = limit;
+	for (uint64_t a = off & ~(uint64_t)(BVAPM_RING_CACHELINE - 1); a < end; a += BVAPM_RING_CACHELINE)
+		bvapm_ring_prefetch_w(r, r->data + a);
 }
 
 /* Loss and statistics counters live in shared memory that anyone in the

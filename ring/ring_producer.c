@@ -19,6 +19,18 @@
  * independent: a slow or dead producer's RESERVED record delays only the
  * consumer, which repairs it (ring_consumer.c), never another producer.
  *
+ * Cache lines: a write of n bytes touches the tail's line (shared by every
+ * producer, read by the consumer), the 1 + n/64 data lines at the tail (last
+ * written by the consumer's FREE markers a lap ago, the first one perhaps by
+ * the neighbouring record's producer), and the producer's own slot line (its
+ * written/dropped counters; only the owner writes it, readers only scan it).
+ * At a few thousand writes per second per worker all of them are cold. So the
+ * write asks for them all at once, exclusive, before it needs them (prefetch
+ * of the tail and slot lines at entry, of the record's lines once the tail is
+ * known); the claim is a single CAS with no load before it; and
+ * bvapm_ring_prepare lets the caller issue the same prefetches earlier, before
+ * it encodes the record, so the misses overlap with its own work.
+ *
  * No system call, no lock, no allocation: loads, CAS, memcpy and a bounded
  * ck_backoff spin. Every address is `data + (pos & mask)` with the mask and
  * max_record taken from the validated private copy in the handle, so a corrupt
@@ -83,6 +95,26 @@ uint32_t bvapm_ring_mode_override(const struct bvapm_ring *r)
 	return ck_pr_load_32(&r->hdr->mode_override);
 }
 
+void bvapm_ring_prepare(struct bvapm_ring *r, uint32_t len)
+{
+	if (r == NULL || r->fork_generation != bvapm_ring_fork_generation || !r->writable ||
+	    bvapm_ring_faulted(r))
+		return;
+	bvapm_ring_prefetch_w(r, &r->hdr->tail);
+	if (r->slot != NULL)
+		bvapm_ring_prefetch_w(r, &r->slot->records_written);
+	/* Relaxed load, used only to choose which lines to prefetch: a stale
+	 * or garbage tail costs a useless prefetch (masked into the data
+	 * area), never a wrong write. Nothing is stored here. */
+	uint64_t t = ck_pr_load_64(&r->hdr->tail);
+	uint64_t total = bvapm_align8((uint64_t)len + BVAPM_RING_RECORD_HEADER);
+
+	if ((t & r->mask) + total > r->capacity)
+		t = 0; /* the record will wrap to the start of the data area */
+	bvapm_ring_prefetch_record(r, t, total);
+	BVAPM_RING_STEP(BVAPM_STEP_AFTER_PREPARE);
+}
+
 int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_reservation *res)
 {
 	struct bvapm_ring_header *h = r->hdr;
@@ -99,8 +131,17 @@ int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_res
 	uint64_t pid = r->pid;
 	uint64_t bad_t = UINT64_MAX, bad_cw = 0; /* a word at the tail that is no claim */
 
+	/* The tail's line in exclusive state before its load: the load and the
+	 * publishing CAS below then take one transfer, not a shared copy and
+	 * then an upgrade. Our slot's line (the counter bumped at commit) is
+	 * asked for at the same time. Hints only: see ring_internal.h. */
+	bvapm_ring_prefetch_w(r, &h->tail);
+	if (r->slot != NULL)
+		bvapm_ring_prefetch_w(r, &r->slot->records_written);
+
 	for (int attempt = 0; attempt < BVAPM_RING_MAX_ATTEMPTS; attempt++) {
 		BVAPM_RING_STEP(BVAPM_STEP_BEFORE_CLAIM);
+		/* Relaxed: t is only a guess, the claim CAS on word(t) decides. */
 		uint64_t t = ck_pr_load_64(&h->tail);
 		/* Producers only ever publish 8-aligned tails: any other value
 		 * is a corrupt header, and using it would read and CAS words
@@ -149,54 +190,68 @@ int bvapm_ring_reserve(struct bvapm_ring *r, uint32_t len, struct bvapm_ring_res
 		}
 
 		uint64_t *word = bvapm_ring_word(r, t);
-		/* The claim CAS below re-checks this value atomically. */
-		uint64_t cw = ck_pr_load_64(word);
-
-		if (cw != bvapm_cw_free(lap)) {
-			/* Someone claimed t but has not moved the tail yet: help
-			 * it forward (step 2 on its behalf), then retry. A word
-			 * that is neither means our t is stale. */
-			if (bvapm_cw_state(cw) != BVAPM_CW_FREE &&
-			    bvapm_cw_tag(cw) == (lap & BVAPM_CW_TAG_MASK) && bvapm_cw_len(cw) >= 8 &&
-			    off + bvapm_cw_len(cw) <= r->capacity) {
-				ck_pr_cas_64(&h->tail, t, t + bvapm_cw_len(cw));
-				continue;
-			}
-			/* The same non-claim at the same tail after a backoff is
-			 * not a race but garbage only the consumer can clear
-			 * (ring_consumer.c): drop now instead of spinning on. */
-			if (t == bad_t && cw == bad_cw)
-				return drop(r, BVAPM_LOSS_CONTENTION, -EBUSY);
-			bad_t = t;
-			bad_cw = cw;
-			ck_backoff_eb(&backoff);
-			continue;
-		}
+		uint64_t free_cw = bvapm_cw_free(lap);
+		uint64_t cw;
 
 		if (pad != 0) {
 			/* Wrap: pad to the end of the data area, then retry at
-			 * the start of the next lap. */
-			if (ck_pr_cas_64(word, cw, bvapm_cw_make(BVAPM_CW_SKIP, pad, pid, lap))) {
+			 * the start of the next lap. The CAS expects FREE(lap)
+			 * in the word itself (see step 1). */
+			if (ck_pr_cas_64_value(word, free_cw, bvapm_cw_make(BVAPM_CW_SKIP, pad, pid, lap),
+			                       &cw)) {
 				BVAPM_RING_STEP(BVAPM_STEP_AFTER_PADDING_CLAIM);
 				/* Publish the padding; failure means a helper did. */
 				ck_pr_cas_64(&h->tail, t, t + pad);
+				continue;
 			}
-			continue;
+		} else {
+			/* The record's lines, all requested now: their misses
+			 * overlap with the claim instead of following it. */
+			bvapm_ring_prefetch_record(r, t, total);
+			/* Step 1: claim. One CAS, no load before it: it is
+			 * atomic with the FREE(lap) check, so a stale t (older
+			 * lap) can never succeed, and on failure it returns
+			 * what the word holds. Ordering: it reads the
+			 * consumer's FREE(lap) store (bvapm_ring_release), so
+			 * the word was released before we own it; on x86 it
+			 * is a lock cmpxchg, a full barrier, so the copy's
+			 * stores follow it. The consumer reads the payload
+			 * only after COMMITTED, which the store fence in
+			 * finish() orders after the copy: that pair, not this
+			 * CAS, is what delivery relies on. */
+			if (ck_pr_cas_64_value(word, free_cw,
+			                       bvapm_cw_make(BVAPM_CW_RESERVED, total, pid, lap), &cw)) {
+				BVAPM_RING_STEP(BVAPM_STEP_AFTER_CLAIM);
+				/* Step 2: publish; failure means a helper already
+				 * did. The tail's line is ours since the prefetch
+				 * and the load above, so this is not a second
+				 * transfer unless another producer took it. */
+				ck_pr_cas_64(&h->tail, t, t + total);
+				BVAPM_RING_STEP(BVAPM_STEP_AFTER_TAIL);
+				res->data = (uint8_t *)word + BVAPM_RING_RECORD_HEADER;
+				res->capacity = (uint32_t)(total - BVAPM_RING_RECORD_HEADER);
+				res->total = (uint32_t)total;
+				res->pos = t;
+				return 0;
+			}
 		}
 
-		/* Step 1: claim. The CAS is atomic with the FREE(lap) check,
-		 * so a stale t (older lap) can never succeed. */
-		if (ck_pr_cas_64(word, cw, bvapm_cw_make(BVAPM_CW_RESERVED, total, pid, lap))) {
-			BVAPM_RING_STEP(BVAPM_STEP_AFTER_CLAIM);
-			/* Step 2: publish; failure means a helper already did. */
-			ck_pr_cas_64(&h->tail, t, t + total);
-			BVAPM_RING_STEP(BVAPM_STEP_AFTER_TAIL);
-			res->data = (uint8_t *)word + BVAPM_RING_RECORD_HEADER;
-			res->capacity = (uint32_t)(total - BVAPM_RING_RECORD_HEADER);
-			res->total = (uint32_t)total;
-			res->pos = t;
-			return 0;
+		/* The word at t is not FREE(lap): cw is what it holds. Someone
+		 * claimed t but has not moved the tail yet: help it forward
+		 * (step 2 on its behalf), then retry. A word that is neither
+		 * means our t is stale. */
+		if (bvapm_cw_state(cw) != BVAPM_CW_FREE && bvapm_cw_tag(cw) == (lap & BVAPM_CW_TAG_MASK) &&
+		    bvapm_cw_len(cw) >= 8 && off + bvapm_cw_len(cw) <= r->capacity) {
+			ck_pr_cas_64(&h->tail, t, t + bvapm_cw_len(cw));
+			continue;
 		}
+		/* The same non-claim at the same tail after a backoff is not a
+		 * race but garbage only the consumer can clear
+		 * (ring_consumer.c): drop now instead of spinning on. */
+		if (t == bad_t && cw == bad_cw)
+			return drop(r, BVAPM_LOSS_CONTENTION, -EBUSY);
+		bad_t = t;
+		bad_cw = cw;
 		ck_backoff_eb(&backoff);
 	}
 	return drop(r, BVAPM_LOSS_CONTENTION, -EBUSY);

@@ -23,6 +23,15 @@ struct bvapm_ring_reservation {
 	uint64_t pos;      /* ring position of the record */
 };
 
+/* Optional, before a write of about `len` payload bytes (e.g. before encoding
+ * the record): asks the CPU for the cache lines the write will touch (the
+ * tail's, the data lines at the current tail, the producer's slot) so that
+ * their misses overlap with the caller's own work instead of the write. Only
+ * prefetches and one relaxed load: no store, no system call, no effect on
+ * what a write does (a wrong guess, e.g. another producer writing first,
+ * only wastes the prefetch). No-op on a handle that cannot write. */
+void bvapm_ring_prepare(bvapm_ring *ring, uint32_t len);
+
 /* Reserves room for a payload of `len` bytes. Never blocks, never makes a
  * system call: at most a bounded number of CAS retries with ck_backoff.
  * Returns 0; -ENOSPC ring full (counted as lost_full); -EMSGSIZE record larger

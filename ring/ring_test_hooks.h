@@ -26,6 +26,7 @@ enum bvapm_ring_step {
 	BVAPM_STEP_MID_COPY,            /* half of the payload copied */
 	BVAPM_STEP_BEFORE_COMMIT,       /* payload copied, not committed */
 	BVAPM_STEP_MID_SLOT_UPDATE,     /* slot seq odd */
+	BVAPM_STEP_AFTER_PREPARE,       /* bvapm_ring_prepare done, write not begun */
 	BVAPM_STEP__COUNT
 };
 extern void (*bvapm_ring_test_hook)(enum bvapm_ring_step step);

@@ -15,7 +15,12 @@
  *
  * Between a kept request's end and the record's commit: no system call, no
  * allocation (the buffer is allocated at init, 8-byte aligned as the
- * encoder requires).
+ * encoder requires). Before encoding, bvapm_ring_prepare asks the CPU for the
+ * ring's lines the write will touch (tail, data at the tail, our slot), sized
+ * by the previous record: their misses overlap with the encoding (≈ 1 µs)
+ * instead of stalling the write, which otherwise finds all of them cold. A
+ * prepare at request start would come too early: the request's own work
+ * evicts the lines again.
  *
  * Threads: the PHP thread only.
  */
@@ -30,6 +35,7 @@ struct agent_writes agent_writes;
 static uint8_t *encode_buf;
 static uint32_t encode_cap;
 static bool logged_full, logged_too_big;
+static uint32_t last_len = 512; /* size of the previous record: what prepare expects */
 
 int agent_write_init(uint32_t buffer_size)
 {
@@ -94,6 +100,7 @@ static void write_and_count(uint16_t kind, ssize_t len, const char *what)
 		logged_too_big = true;
 		return;
 	}
+	last_len = (uint32_t)len;
 	int rc = bvapm_ring_write(agent_link.ring, kind, encode_buf, (uint32_t)len);
 	if (rc == 0) {
 		agent_writes.recorded++;
@@ -115,12 +122,14 @@ static void write_and_count(uint16_t kind, ssize_t len, const char *what)
 
 void agent_write_request(const struct bvapm_rec_envelope *env, const struct bvapm_rec_request *req)
 {
+	bvapm_ring_prepare(agent_link.ring, last_len);
 	write_and_count(BVAPM_REC_KIND_REQUEST,
 	                bvapm_rec_encode_request(encode_buf, encode_cap, env, req), "request");
 }
 
 void agent_write_fatal(const struct bvapm_rec_envelope *env, const struct bvapm_rec_fatal *rec)
 {
+	bvapm_ring_prepare(agent_link.ring, last_len);
 	write_and_count(BVAPM_REC_KIND_FATAL,
 	                bvapm_rec_encode_fatal(encode_buf, encode_cap, env, rec), "fatal-error");
 }

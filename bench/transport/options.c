@@ -41,6 +41,8 @@ static void usage(FILE *out, const char *argv0)
 	        "  --ring-capacity B   ring data bytes, power of two (default 16777216)\n"
 	        "  --idle-poll-us N    ring and file consumers sleep N us when they find nothing\n"
 	        "                      (default 1000; socket consumers block in recv instead)\n"
+	        "  --no-prepare        do not call a transport's prepare step (the ring's\n"
+	        "                      bvapm_ring_prepare) before building each record\n"
 	        "  --quiet             print only the SUMMARY lines\n"
 	        "Exit status: 0 when every record is accounted for (delivered + dropped ==\n"
 	        "attempted) and none failed its checksum; 1 otherwise; 2 on usage errors.\n",
@@ -127,6 +129,7 @@ int bench_options_parse(struct bench_options *opts, int argc, char **argv)
 		{"ring-capacity", required_argument, NULL, 'R'},
 		{"idle-poll-us", required_argument, NULL, 'P'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"no-prepare", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -210,6 +213,9 @@ int bench_options_parse(struct bench_options *opts, int argc, char **argv)
 			break;
 		case 'q':
 			opts->quiet = true;
+			break;
+		case 'N':
+			opts->no_prepare = true;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);

@@ -7,7 +7,7 @@
  *                         [--json FILE]
  *                         [--cdf FILE] [--workdir DIR] [--ring-capacity BYTES]
  *                         [--idle-poll-us N]
- *                         [--quiet]
+ *                         [--no-prepare] [--quiet]
  */
 #ifndef BVAPM_BENCH_OPTIONS_H
 #define BVAPM_BENCH_OPTIONS_H
@@ -35,6 +35,7 @@ struct bench_options {
 	const char *cdf_path;    /* write CDF points for gnuplot here, NULL: don't */
 	const char *workdir;     /* parent of the run's temp dir (sockets, spool) */
 	bool quiet;              /* only SUMMARY lines on stdout */
+	bool no_prepare;         /* never call a transport's prepare() */
 };
 
 /* Fills opts from argv. Returns 0 to run, 1 when --help was printed, or

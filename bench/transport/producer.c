@@ -20,7 +20,11 @@
  * (getrusage) and reported.
  *
  * Latency is the time around the send() call only (two CLOCK_MONOTONIC
- * readings): what a PHP request pays to hand one record over.
+ * readings): what a PHP request pays to hand one record over. A transport
+ * with a prepare step (the ring's prefetch, which an agent makes before
+ * encoding the record) has it called just before the record is built, and
+ * timed into its own `prepare` histogram (reported beside the latency, not in
+ * it); --no-prepare leaves it out.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -63,6 +67,7 @@ static void run_schedule(const struct bench_transport *t, void *producer, void *
 	bool measuring = false;
 	uint64_t faults_before = 0;
 	uint64_t last = start;
+	bool prepare = t->prepare != NULL && !opts->no_prepare;
 
 	r->scheduled = opts->rate > 0 ? sends_due_before(start, end, period) : 0;
 	bench_sleep_until(start);
@@ -90,6 +95,15 @@ static void run_schedule(const struct bench_transport *t, void *producer, void *
 		if (measuring && opts->rate > 0)
 			bench_hist_record(&r->lag, now - due);
 
+		if (prepare) {
+			/* Before the record is built, as an agent calls it
+			 * before encoding; timed on its own. */
+			uint64_t p0 = bench_now_ns();
+			t->prepare(producer, opts->size);
+			uint64_t p1 = bench_now_ns();
+			if (measuring)
+				bench_hist_record(&r->prepare, p1 - p0);
+		}
 		bench_record_stamp(record, payload_hash, seq);
 		uint64_t t0 = bench_now_ns();
 		enum bench_outcome outcome = t->send(producer, record, opts->size);
@@ -121,6 +135,7 @@ void bench_producer_main(const struct bench_transport *t, void *state,
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	bench_hist_init(&r->latency);
 	bench_hist_init(&r->lag);
+	bench_hist_init(&r->prepare);
 
 	if (posix_memalign(&record, 64, opts->size) != 0) {
 		r->error = -ENOMEM;

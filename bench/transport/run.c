@@ -73,6 +73,7 @@ static void collect(const struct bench_options *opts, const struct bench_shared 
 			elapsed_ns = pr->elapsed_ns;
 		bench_hist_merge(out->latency, &pr->latency);
 		bench_hist_merge(out->lag, &pr->lag);
+		bench_hist_merge(out->prepare, &pr->prepare);
 	}
 	if (c->error && !out->error)
 		out->error = c->error;
@@ -145,10 +146,12 @@ int bench_run_transport(const struct bench_transport *t, const struct bench_opti
 	out->transport = t;
 	out->latency = malloc(sizeof(*out->latency));
 	out->lag = malloc(sizeof(*out->lag));
-	if (!out->latency || !out->lag)
+	out->prepare = malloc(sizeof(*out->prepare));
+	if (!out->latency || !out->lag || !out->prepare)
 		return -ENOMEM;
 	bench_hist_init(out->latency);
 	bench_hist_init(out->lag);
+	bench_hist_init(out->prepare);
 	for (unsigned p = 0; p < opts->producers; p++)
 		producers[p] = -1;
 
@@ -196,5 +199,6 @@ void bench_run_result_free(struct bench_run_result *r)
 {
 	free(r->latency);
 	free(r->lag);
-	r->latency = r->lag = NULL;
+	free(r->prepare);
+	r->latency = r->lag = r->prepare = NULL;
 }

@@ -31,6 +31,7 @@ struct bench_producer_result {
 	uint64_t elapsed_ns;         /* first send to last send */
 	struct bench_hist latency;   /* ns spent inside send() */
 	struct bench_hist lag;       /* ns a send started after its scheduled time */
+	struct bench_hist prepare;   /* ns spent inside prepare(), when the transport has one */
 };
 
 /* Written by the consumer process. */
@@ -72,6 +73,7 @@ struct bench_run_result {
 	double throughput;         /* delivered records per second, all producers */
 	struct bench_hist *latency; /* merged over producers (heap) */
 	struct bench_hist *lag;
+	struct bench_hist *prepare; /* empty (count 0) when no prepare() was made */
 	bool accounted;            /* every check above passed */
 };
 

@@ -11,7 +11,9 @@
  *                                bench_sink_record(), waits briefly when idle
  *             consumer_close()   reports losses only the transport knows of
  *   producer  producer_open()    attaches (once per producer process)
- *             send()             THE measured call: hand one record over
+ *             prepare()          optional, before the record is built (timed
+                                apart: `prepare` in the report)
+             send()             THE measured call: hand one record over
  *             producer_close()
  *   parent    teardown()         removes what setup() created
  *
@@ -68,6 +70,10 @@ struct bench_transport {
 
 	int (*producer_open)(void *state, void **producer);
 	enum bench_outcome (*send)(void *producer, const void *record, uint32_t len);
+	/* Optional (NULL: none): what a producer may do ahead of a send of
+	 * about len bytes, e.g. before encoding the record (the ring's
+	 * prefetching bvapm_ring_prepare). Timed apart from send(). */
+	void (*prepare)(void *producer, uint32_t len);
 	void (*producer_close)(void *producer);
 
 	void (*teardown)(void *state);

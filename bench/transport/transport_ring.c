@@ -9,7 +9,9 @@
  * attaches as the ring's consumer, each producer as a producer (after fork,
  * as a PHP worker does). send() is bvapm_ring_write(): reserve, copy, commit,
  * no system call; a full ring drops at once (ring_full), exhausted CAS
- * retries drop too (ring_contention).
+ * retries drop too (ring_contention). prepare() is bvapm_ring_prepare(), which
+ * the agent calls before encoding a record: it prefetches the lines the write
+ * will touch; the harness times it apart from send().
  *
  * The consumer peeks batches, checks each record in place, releases them,
  * and sleeps --idle-poll-us (default 1 ms) when the ring is empty, as a
@@ -159,6 +161,11 @@ static enum bench_outcome ring_send(void *producer, const void *record, uint32_t
 	}
 }
 
+static void ring_prepare(void *producer, uint32_t len)
+{
+	bvapm_ring_prepare(producer, len);
+}
+
 static void ring_producer_close(void *producer)
 {
 	bvapm_ring_close(producer);
@@ -180,6 +187,7 @@ const struct bench_transport bench_transport_ring = {
 	.consumer_close = ring_consumer_close,
 	.producer_open = ring_producer_open,
 	.send = ring_send,
+	.prepare = ring_prepare,
 	.producer_close = ring_producer_close,
 	.teardown = ring_teardown,
 };

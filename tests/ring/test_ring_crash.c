@@ -71,6 +71,8 @@ static void victim(const char *name, uint32_t len)
 	 * pause, so the victim reaches the step whatever the scheduling. */
 	uint64_t give_up = now_ms() + 10000;
 	for (victim_record = 0;;) {
+		/* as the agent does before encoding each record */
+		bvapm_ring_prepare(p, len);
 		test_payload_fill(buf, len, 3, (uint64_t)victim_record);
 		if (bvapm_ring_write(p, 4, buf, len) != 0) {
 			usleep(50);
@@ -92,6 +94,8 @@ static void writer(const char *name, uint32_t id, uint32_t n)
 		_exit(2);
 	for (uint32_t seq = 0; seq < n; seq++) {
 		uint32_t len = test_payload_fill(buf, 40 + seq % 300, id, seq);
+		if (seq % 2 == 0)
+			bvapm_ring_prepare(p, len);
 		if (bvapm_ring_write(p, (uint16_t)(1 + id), buf, len) == 0)
 			sh->committed[id]++;
 		else
@@ -200,6 +204,12 @@ static void kill_at_step(enum bvapm_ring_step step, uint64_t capacity, uint32_t 
 static void test_kill_before_claim(void **state)
 {
 	kill_at_step(BVAPM_STEP_BEFORE_CLAIM, 1 << 14, 200, 3, false);
+}
+static void test_kill_after_prepare(void **state)
+{
+	/* stalled, then killed, after prefetching (the tail loaded, nothing
+	 * claimed): the others write on, nothing to repair */
+	kill_at_step(BVAPM_STEP_AFTER_PREPARE, 1 << 14, 200, 3, false);
 }
 static void test_kill_after_claim(void **state)
 {
@@ -333,6 +343,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kill_before_claim),
+		cmocka_unit_test(test_kill_after_prepare),
 		cmocka_unit_test(test_kill_after_claim),
 		cmocka_unit_test(test_kill_after_padding_claim),
 		cmocka_unit_test(test_kill_after_tail),

@@ -56,6 +56,8 @@ static void producer_repertoire(bvapm_ring *p, int *result)
 		bvapm_ring_slot_request_begin(p, "4bf92f3577b34da6a3ce929d0e0e4736", "GET", "/x", 1, 2);
 		bvapm_ring_slot_checkpoint(p, "cp", i, 3);
 		bvapm_ring_slot_sql(p, "SELECT 1", 4);
+		if (i % 2 == 0)
+			bvapm_ring_prepare(p, len);
 		int rc = (i % 3 == 0) ? bvapm_ring_write(p, 1, buf, len)
 		                      : bvapm_ring_reserve(p, len, &res);
 		if (i % 3 != 0 && rc == 0) {

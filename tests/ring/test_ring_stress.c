@@ -7,7 +7,11 @@
  * dropped. The consumer verifies every byte of every record and counts each
  * (producer, sequence) it receives. Afterwards, per producer:
  * delivered + dropped == written, every committed record delivered exactly
- * once, nothing delivered that was not committed.
+ * once, nothing delivered that was not committed. Producers call
+ * bvapm_ring_prepare before some writes (with the right length, a wrong one,
+ * or none), as the agent does before encoding. Before they detach, the
+ * per-producer counters in their slots must equal, producer by producer, what
+ * each one saw committed and dropped, and their sum the ring's written count.
  *
  * The consumer-restart case runs the consumer in child processes that are
  * killed with SIGKILL mid-stream and replaced: every committed record is still
@@ -40,6 +44,9 @@ struct shared {
 	uint64_t dropped[MAX_PRODUCERS];
 	uint64_t committed[MAX_PRODUCERS];
 	volatile int producers_done;
+	int hold;                      /* producers wait for `go` before detaching */
+	int finished[MAX_PRODUCERS];   /* done writing, still attached (atomics) */
+	int go;
 	uint8_t committed_map[MAX_PRODUCERS][MAX_RECORDS];
 	uint8_t delivered[MAX_PRODUCERS][MAX_RECORDS]; /* times delivered */
 	uint64_t corrupt;
@@ -66,6 +73,10 @@ static void produce(const char *name, struct shared *sh, uint32_t id, uint32_t n
 		rng = rng * 1103515245u + 12345u;
 		uint32_t len = test_payload_fill(buf, 24 + (rng >> 8) % max_len, id, seq);
 		int rc;
+		if (seq % 3 == 0)
+			bvapm_ring_prepare(p, len);
+		else if (seq % 7 == 0)
+			bvapm_ring_prepare(p, (rng >> 4) % (1u << 17)); /* a wrong guess */
 		if (seq % 2 == 0) {
 			rc = bvapm_ring_write(p, (uint16_t)(1 + id), buf, len);
 		} else {
@@ -85,8 +96,39 @@ static void produce(const char *name, struct shared *sh, uint32_t id, uint32_t n
 		if (pace_every != 0 && seq % pace_every == 0)
 			usleep(100);
 	}
+	if (__atomic_load_n(&sh->hold, __ATOMIC_ACQUIRE)) {
+		/* Release: our counts above before the flag the parent reads. */
+		__atomic_store_n(&sh->finished[id], 1, __ATOMIC_RELEASE);
+		while (!__atomic_load_n(&sh->go, __ATOMIC_ACQUIRE))
+			usleep(100);
+	}
 	bvapm_ring_close(p);
 	_exit(0);
+}
+
+/* Every producer is done writing and still attached: the counters in its slot
+ * are exactly what it saw, and their sum is the ring's written count. */
+static void check_slot_counters(bvapm_ring *c, struct shared *sh, const pid_t *pids, int np)
+{
+	struct bvapm_ring_slot_view views[64];
+	struct bvapm_ring_stats st;
+	uint64_t committed = 0;
+	int n = bvapm_ring_slots(c, views, 64);
+
+	for (int i = 0; i < np; i++) {
+		int found = 0;
+		for (int v = 0; v < n; v++) {
+			if (views[v].pid != (uint32_t)pids[i])
+				continue;
+			found++;
+			assert_int_equal(views[v].records_written, sh->committed[i]);
+			assert_int_equal(views[v].records_dropped, sh->dropped[i]);
+		}
+		assert_int_equal(found, 1);
+		committed += sh->committed[i];
+	}
+	assert_int_equal(bvapm_ring_stats(c, &st), 0);
+	assert_int_equal(st.written_records, committed);
 }
 
 /* Verifies and counts a batch of records; the consumer's only check point. */
@@ -169,6 +211,7 @@ static void run_stress(const char *name, uint64_t capacity, int np, uint32_t n, 
 	bvapm_ring *c = test_create(name, capacity, 1 << 16);
 	pid_t pids[MAX_PRODUCERS];
 
+	sh->hold = 1;
 	for (int i = 0; i < np; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0)
@@ -177,7 +220,18 @@ static void run_stress(const char *name, uint64_t capacity, int np, uint32_t n, 
 	/* drain while producers run, then what is left once they are done */
 	struct bvapm_ring_record recs[256];
 	int running = np;
+	bool checked = false;
 	while (running > 0) {
+		if (!checked) {
+			int finished = 0;
+			for (int i = 0; i < np; i++)
+				finished += __atomic_load_n(&sh->finished[i], __ATOMIC_ACQUIRE);
+			if (finished == np) {
+				check_slot_counters(c, sh, pids, np);
+				checked = true;
+				__atomic_store_n(&sh->go, 1, __ATOMIC_RELEASE);
+			}
+		}
 		int status;
 		pid_t done = waitpid(-1, &status, WNOHANG);
 		if (done > 0) {
@@ -189,6 +243,7 @@ static void run_stress(const char *name, uint64_t capacity, int np, uint32_t n, 
 		if (k > 0)
 			bvapm_ring_release(c, recs[k - 1].end);
 	}
+	assert_true(checked);
 	sh->producers_done = np;
 	consume(c, sh, &sh->producers_done, np);
 	verify(sh, np, n, false);

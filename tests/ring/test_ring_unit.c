@@ -600,6 +600,77 @@ static void test_create_refuses_existing_and_bad_options(void **state)
 	bvapm_ring_close(c);
 }
 
+/* bvapm_ring_prepare only prefetches: whatever the length, whatever the
+ * positions (garbage included), on any handle, not one byte of the ring
+ * changes, and the next write is the one it would have been. */
+static void snapshot(const char *name, uint8_t *buf, size_t len)
+{
+	char path[128];
+	assert_int_equal(bvapm_ring_path(name, path, sizeof(path)), 0);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_true(pread(fd, buf, len, 0) > 0); /* the whole file: len is larger */
+	close(fd);
+}
+
+static void test_prepare_changes_nothing(void **state)
+{
+	const uint64_t cap = 1 << 14;
+	bvapm_ring *c = test_create("prepare", cap, 4096);
+	bvapm_ring *p = NULL;
+	uint8_t buf[512];
+	struct bvapm_ring_stats st;
+	const uint32_t lens[] = {0, 1, 100, 496, 4096, 1u << 20, UINT32_MAX};
+	size_t map_len = 4096 + 256 * 512 + cap + 8192; /* more than the file: pread stops */
+	uint8_t *before = calloc(1, map_len), *after = calloc(1, map_len);
+
+	(void)state;
+	assert_non_null(before);
+	assert_non_null(after);
+	assert_int_equal(bvapm_ring_attach("prepare", &p, NULL), 0);
+	uint32_t len = test_payload_fill(buf, 200, 1, 1);
+	/* through the wrap and into the second lap */
+	for (int i = 0; i < 90; i++) {
+		bvapm_ring_prepare(p, len);
+		write_one_drain_one(p, c, buf, len);
+	}
+	const uint64_t tails[] = {0, 5 * cap - 8, 3, UINT64_MAX - 7, UINT64_MAX};
+	bvapm_ring_stats(c, &st);
+	uint64_t real_tail = st.tail;
+	for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]) + 1; t++) {
+		if (t < sizeof(tails) / sizeof(tails[0]))
+			poke_header("prepare", offsetof(struct bvapm_ring_header, tail), &tails[t], 8);
+		else
+			poke_header("prepare", offsetof(struct bvapm_ring_header, tail), &real_tail, 8);
+		snapshot("prepare", before, map_len);
+		for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++)
+			bvapm_ring_prepare(p, lens[l]);
+		bvapm_ring_prepare(c, 100); /* a consumer handle: nothing */
+		bvapm_ring_prepare(NULL, 100);
+		snapshot("prepare", after, map_len);
+		assert_memory_equal(before, after, map_len);
+	}
+	/* an inherited handle in a child: nothing either */
+	pid_t pid = fork();
+	if (pid == 0) {
+		bvapm_ring_prepare(p, len);
+		snapshot("prepare", after, map_len);
+		_exit(memcmp(before, after, map_len) == 0 ? 0 : 1);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* and the ring goes on as before */
+	write_one_drain_one(p, c, buf, len);
+	bvapm_ring_stats(c, &st);
+	assert_int_equal(st.lost_total, 0);
+	assert_int_equal(st.invalid_records, 0);
+	free(before);
+	free(after);
+	bvapm_ring_close(p);
+	bvapm_ring_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_attach_wrong_permissions),
 		cmocka_unit_test(test_corrupt_lengths_and_types),
 		cmocka_unit_test(test_unaligned_positions),
+		cmocka_unit_test(test_prepare_changes_nothing),
 		cmocka_unit_test(test_check_reports),
 		cmocka_unit_test(test_control_words),
 		cmocka_unit_test(test_slots_and_single_consumer),
