@@ -46,7 +46,7 @@
 
 #define OTHER_FN 0u
 #define ROOT_NODE 0u
-#define OTHER_NODE 1u
+#define OTHER_NODE BVAPM_PROFILE_OTHER_NODE
 #define NONE UINT32_MAX
 #define NAME_ARENA_PER_FUNCTION 96u /* average name bytes budgeted per function */
 #define PATH_WALK_MAX 1024u         /* frames followed when a path string is built */
@@ -76,11 +76,6 @@ static inline uint32_t hash_ptr(const void *ptr)
 	return (uint32_t)x;
 }
 
-static inline uint32_t hash_pair(uint32_t a, uint32_t b)
-{
-	uint64_t x = ((uint64_t)a << 32 | b) * UINT64_C(0x9e3779b97f4a7c15);
-	return (uint32_t)(x >> 32);
-}
 
 int bvapm_profile_init(const struct bvapm_profile_config *cfg)
 {
@@ -262,7 +257,7 @@ static uint32_t node_lookup(uint32_t parent, uint32_t fn)
 {
 	if (parent == OTHER_NODE)
 		return OTHER_NODE; /* everything under "(other)" stays there */
-	uint32_t h = hash_pair(parent, fn) & p.node_hash_mask;
+	uint32_t h = bvapm_profile_hash_pair(parent, fn) & p.node_hash_mask;
 	for (;; h = (h + 1) & p.node_hash_mask) {
 		uint32_t slot = p.node_hash[h];
 		if (slot == 0)

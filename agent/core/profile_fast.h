@@ -11,9 +11,8 @@
  *          (profile.h, bvapm_profile_begin_cached) when the entry there is
  *          still this key's; its path node from the caller's node, when
  *          that path's last callee was this function (a loop, a recursion:
- *          the path main;fib;fib always calls fib), else from the
- *          function's entry, when its last caller node was this one, else
- *          from the node hash (both in begin_slow); push a frame.
+ *          the path main;fib;fib always calls fib), else from the node
+ *          hash when the path is at its first probe; push a frame.
  *   end    the top frame is the ending one (the engine's frame pointer):
  *          pop it and add its times to its function and path node.
  * Any other case — first call of a function or of a path in the request, a
@@ -74,6 +73,8 @@ struct bvapm_profile_state {
 	struct bvapm_profile_fn *fns;
 	uint32_t fn_count;
 	struct bvapm_profile_node *nodes;
+	uint32_t *node_hash;          /* node index + 1, 0 = empty */
+	uint32_t node_hash_mask;
 	struct bvapm_profile_stats stats;
 
 	struct bvapm_profile_config cfg;
@@ -87,8 +88,6 @@ struct bvapm_profile_state {
 	uint32_t names_used, names_cap;
 
 	uint32_t node_count;
-	uint32_t *node_hash;          /* node index + 1, 0 = empty */
-	uint32_t node_hash_mask;
 
 	struct bvapm_profile_stack *stacks; /* max_fibers + 2 */
 	uint32_t nstacks, untracked;  /* untracked = nstacks - 1 */
@@ -104,6 +103,15 @@ struct bvapm_profile_state {
 /* hidden: reached PC-relative from anywhere in bvapm.so, not through the GOT */
 #define BVAPM_PROFILE_HIDDEN __attribute__((visibility("hidden")))
 extern struct bvapm_profile_state bvapm_profile_state BVAPM_PROFILE_HIDDEN;
+
+#define BVAPM_PROFILE_OTHER_NODE 1u /* the path "(other)": node 0 is the root */
+
+/* The node hash's slot of (parent node, function). */
+static inline uint32_t bvapm_profile_hash_pair(uint32_t a, uint32_t b)
+{
+	uint64_t x = ((uint64_t)a << 32 | b) * UINT64_C(0x9e3779b97f4a7c15);
+	return (uint32_t)(x >> 32);
+}
 
 /* The slow paths (profile.c). */
 BVAPM_PROFILE_HIDDEN void bvapm_profile_begin_slow(const void *frame, uintptr_t *slot, const void *key,
@@ -125,12 +133,22 @@ static inline void bvapm_profile_begin_fast(const void *frame_id, uintptr_t *slo
 	uint32_t parent = f[-1].node; /* the caller's, or the sentinel's: the stack's base node */
 
 	struct bvapm_profile_node *pn = &ps->nodes[parent];
-	/* only tail calls below: the common case saves no register */
-	if (bvapm_unlikely(s->depth >= s->fast_limit || fe->key != key || pn->child_fn != fn)) {
-		bvapm_profile_begin_slow(frame_id, slot, key, name_fn, name_arg, now_ns, mem_bytes);
-		return;
-	}
+	if (bvapm_unlikely(s->depth >= s->fast_limit || fe->key != key))
+		goto slow;
 	uint32_t node = pn->child_node;
+	if (bvapm_unlikely(pn->child_fn != fn)) {
+		if (parent == BVAPM_PROFILE_OTHER_NODE) {
+			node = parent; /* past max_paths: everything under "(other)" stays there */
+		} else {
+			/* the node hash's first probe; a collision or a new path: the slow path */
+			uint32_t h = ps->node_hash[bvapm_profile_hash_pair(parent, fn) & ps->node_hash_mask];
+			if (bvapm_unlikely(h == 0 || ps->nodes[h - 1].parent != parent || ps->nodes[h - 1].fn != fn))
+				goto slow;
+			node = h - 1;
+			pn->child_fn = fn;
+			pn->child_node = node;
+		}
+	}
 	ps->stats.calls++;
 	s->depth++;
 	f->id = frame_id;
@@ -140,6 +158,9 @@ static inline void bvapm_profile_begin_fast(const void *frame_id, uintptr_t *slo
 	f->run_start = now_ns - s->paused_total;
 	f->child_ns = 0;
 	f->mem_start = mem_bytes;
+	return;
+slow:
+	bvapm_profile_begin_slow(frame_id, slot, key, name_fn, name_arg, now_ns, mem_bytes);
 }
 
 /* Closes frame f, just taken off the top of s, at now. */

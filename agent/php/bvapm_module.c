@@ -372,7 +372,7 @@ static enum bvapm_agent_mode normalize_mode(void)
 /* bvapm.profile: whether the engine's observer is registered at start-up.
  * A registered observer costs every request of the process (the engine
  * rebuilds the internal functions' run-time caches at each request start,
- * ~90 000 instructions, profiled or not), so "auto" registers it only where
+ * ~110 000 instructions as callgrind counts them, profiled or not), so "auto" registers it only where
  * function profiles are the point: aggressive and targeted modes. In light
  * mode (sampled summaries) forced requests then carry everything but the
  * function profile, unless bvapm.profile=1. */
