@@ -336,14 +336,7 @@ void bvapm_profile_begin_slow(const void *frame_id, uintptr_t *slot, const void 
 	uint32_t parent = s->frames[(int64_t)s->depth - 1].node; /* the caller's, or the sentinel's */
 	struct bvapm_profile_node *pn = &p.nodes[parent];
 	uint32_t node = pn->child_fn == fn ? pn->child_node : node_slow(pn, parent, fe, fn);
-	struct bvapm_profile_frame *f = &s->frames[s->depth++];
-	f->id = frame_id;
-	f->fn = fn;
-	f->node = node;
-	f->outermost = fe->active++ == 0;
-	f->run_start = now_ns - s->paused_total;
-	f->child_ns = 0;
-	f->mem_start = mem_bytes;
+	bvapm_profile_push(s, &s->frames[s->depth], frame_id, fn, fe, node, now_ns, mem_bytes);
 	if (s->depth > s->fast_limit)
 		s->fast_limit = s->depth; /* the fast path takes calls up to here */
 	if (s->depth > p.stats.max_depth_seen)

@@ -119,6 +119,21 @@ BVAPM_PROFILE_HIDDEN void bvapm_profile_begin_slow(const void *frame, uintptr_t 
                                                    uint64_t now_ns, uint64_t mem_bytes);
 BVAPM_PROFILE_HIDDEN void bvapm_profile_end_slow(const void *frame, uint64_t now_ns, uint64_t mem_bytes);
 
+/* Opens frame f (s's next) of function fn (entry fe) on path node `node`. */
+static inline void bvapm_profile_push(struct bvapm_profile_stack *s, struct bvapm_profile_frame *f,
+                                      const void *frame_id, uint32_t fn, struct bvapm_profile_fn *fe,
+                                      uint32_t node, uint64_t now_ns, uint64_t mem_bytes)
+{
+	s->depth++;
+	f->id = frame_id;
+	f->fn = fn;
+	f->node = node;
+	f->outermost = fe->active++ == 0;
+	f->run_start = now_ns - s->paused_total;
+	f->child_ns = 0;
+	f->mem_start = mem_bytes;
+}
+
 /* slot: never NULL here (the wrappers give a scratch word). */
 static inline void bvapm_profile_begin_fast(const void *frame_id, uintptr_t *slot, const void *key,
                                             bvapm_profile_name_fn name_fn, const void *name_arg,
@@ -150,14 +165,7 @@ static inline void bvapm_profile_begin_fast(const void *frame_id, uintptr_t *slo
 		}
 	}
 	ps->stats.calls++;
-	s->depth++;
-	f->id = frame_id;
-	f->fn = fn;
-	f->node = node;
-	f->outermost = fe->active++ == 0;
-	f->run_start = now_ns - s->paused_total;
-	f->child_ns = 0;
-	f->mem_start = mem_bytes;
+	bvapm_profile_push(s, f, frame_id, fn, fe, node, now_ns, mem_bytes);
 	return;
 slow:
 	bvapm_profile_begin_slow(frame_id, slot, key, name_fn, name_arg, now_ns, mem_bytes);
