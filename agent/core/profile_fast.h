@@ -12,7 +12,8 @@
  *          still this key's; its path node from the caller's node, when
  *          that path's last callee was this function (a loop, a recursion:
  *          the path main;fib;fib always calls fib), else from the node
- *          hash when the path is at its first probe; push a frame.
+ *          hash when the path is at its first probe ("(other)" when the
+ *          caller's path is "(other)": past max_paths); push a frame.
  *   end    the top frame is the ending one (the engine's frame pointer):
  *          pop it and add its times to its function and path node.
  * Any other case — first call of a function or of a path in the request, a
@@ -20,9 +21,10 @@
  * deepest stack seen is counted there, not per call), past its depth bound,
  * or the untracked fibers' stack (limit 0), a missed end, an end past the
  * bound — goes to the named *_slow() function in profile.c, which does what
- * the general code always did. Each stack's frames array has a sentinel below frame 0 (id NULL,
- * node = the stack's base node): the parent of a stack's first frame and
- * the frame that absorbs its child time, without a branch.
+ * the general code always did. Each stack's frames array has a sentinel
+ * below frame 0 (id NULL, node = the stack's base node): the parent of a
+ * stack's first frame and the frame that absorbs its child time, without a
+ * branch.
  *
  * Call only while bvapm_profile_active(). Threads: the PHP thread only
  * (NTS); plain loads and stores.
