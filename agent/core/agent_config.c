@@ -81,6 +81,7 @@ void bvapm_agent_config_defaults(struct bvapm_agent_config *cfg)
 		.ring_name = BVAPM_RING_DEFAULT_NAME,
 		.mode = BVAPM_MODE_LIGHT,
 		.profile = false, /* bvapm.profile=auto: no observer in light mode */
+		.profile_clock_tsc = true, /* bvapm.profile_clock=auto */
 		.service = "",
 		.sql = {.capture = true, .keep_literals = false},
 		.calls = {.http = true, .cache = true, .propagate = true, .keep_query = false},

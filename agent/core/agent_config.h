@@ -73,6 +73,7 @@ struct bvapm_agent_config {
 	bool profile;                 /* function profile in full-detail requests (aggressive, forced) */
 	uint32_t profile_top_n;       /* functions in the record (<= profile_max_functions) */
 	uint32_t profile_max_functions; /* distinct functions tracked per request */
+	bool profile_clock_tsc;       /* the profile may time calls with the TSC (profile_clock.h) */
 	const char *service;          /* service / application name */
 	struct bvapm_agent_sql_config sql; /* SQL capture (agent_sql.h) */
 	struct bvapm_agent_calls_config calls; /* outbound calls (agent_calls.h) */

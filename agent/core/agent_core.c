@@ -157,7 +157,7 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 	agent_request_begin(s, t0);
 	agent_trace_begin(s->traceparent, agent_keep.drawn);
 	agent_record_begin();
-	agent_profiling_begin(agent_keep.full_detail, t0, s->mem_bytes);
+	agent_profiling_begin(agent_keep.full_detail, s->mem_bytes);
 	if (ring != NULL)
 		bvapm_ring_slot_request_begin(ring, agent_trace.hex, agent_req.method, agent_req.uri,
 		                              agent_req.start_wall_ns, t0);
@@ -183,7 +183,7 @@ void bvapm_agent_request_end(const struct bvapm_agent_request_end *e)
 	if (agent_link.ring != NULL)
 		bvapm_ring_slot_request_end(agent_link.ring);
 	struct agent_profile_result profile;
-	agent_profiling_end(t1, e->mem_bytes, &profile); /* frames still open (exit(), fatal error) end now */
+	agent_profiling_end(e->mem_bytes, &profile); /* frames still open (exit(), fatal error) end now */
 	if (reason == BVAPM_REC_KEEP_UNKNOWN)
 		return;
 	/* every kept request consumes a sequence number: gaps downstream are losses */

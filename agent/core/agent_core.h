@@ -116,6 +116,9 @@ void bvapm_agent_fatal(const struct bvapm_agent_fatal *f);
 
 /* The current request is being profiled (the observer's handlers run). */
 bool bvapm_agent_profiling(void);
+/* The function profile's clock, for php --ri: "tsc, 2 995 123 kHz" (once
+ * calibrated), "tsc" or "clock_gettime"; written into buf. */
+const char *bvapm_agent_profile_clock(char *buf, size_t cap);
 
 /* 32 lowercase hex digits of the current trace id ("" outside a request). */
 const char *bvapm_agent_trace_id(void);

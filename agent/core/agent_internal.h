@@ -197,13 +197,14 @@ struct agent_profile_result {
  * cannot). */
 void agent_profiling_init(const struct bvapm_agent_config *cfg);
 void agent_profiling_free(void);
-void agent_profiling_begin(bool full_detail, uint64_t mono_now, uint64_t mem_bytes);
+/* The profile's times are read from its own clock (profile_clock.h), not
+ * from the request's. */
+void agent_profiling_begin(bool full_detail, uint64_t mem_bytes);
 /* Closes the open frames and gives the results (none when the request was
  * not profiled); the profiler is idle afterwards. */
-void agent_profiling_end(uint64_t mono_now, uint64_t mem_bytes, struct agent_profile_result *out);
+void agent_profiling_end(uint64_t mem_bytes, struct agent_profile_result *out);
 /* At a fatal error: closes the open frames, fills the top allocators. */
-uint32_t agent_profiling_allocators(uint64_t mono_now, uint64_t mem_bytes,
-                                    struct bvapm_rec_function *out, uint32_t cap);
+uint32_t agent_profiling_allocators(uint64_t mem_bytes, struct bvapm_rec_function *out, uint32_t cap);
 
 /* ---- agent_record.c ----------------------------------------------------------- */
 

@@ -82,7 +82,7 @@ void bvapm_agent_fatal(const struct bvapm_agent_fatal *f)
 	uint64_t t0 = agent_clock_ns(CLOCK_MONOTONIC);
 	struct bvapm_rec_function allocators[BVAPM_AGENT_TOP_ALLOCATORS];
 	uint32_t nallocators =
-	    agent_profiling_allocators(t0, f->mem_bytes, allocators, BVAPM_AGENT_TOP_ALLOCATORS);
+	    agent_profiling_allocators(f->mem_bytes, allocators, BVAPM_AGENT_TOP_ALLOCATORS);
 	/* a record of its own, with its own sequence number */
 	struct bvapm_rec_envelope env;
 	if (!agent_envelope(&env, t0))

@@ -17,86 +17,45 @@
  *   names      function names, one arena; paths, one arena of path_max_len
  *              slots filled at the end of the request
  *
- * Per call: one clock read and one memory read by the caller, two hash
- * lookups (function, path node) that hit after the first call, a few stores.
- * Per request: clearing the two hash tables and, when results are asked
- * for, sorting the used entries.
+ * Per call: one clock read and one memory read by the caller, then the
+ * function's index (from the caller's per-function slot when it still
+ * holds it, else a hash lookup), its path node (a node keeps its last
+ * callee's node, a function's entry its last (parent, node) pair: a path
+ * that calls the same function again, the common case in a loop or a
+ * recursion, or a function called from the same caller again, skips the
+ * node hash), a few stores.
+ * The end pops the top frame (the engine's frame pointer is checked, a
+ * missed end closes the frames above). Per request: clearing the two hash
+ * tables and, when results are asked for, sorting the used entries and
+ * scaling their times to ns.
  *
- * Threads: the PHP thread only; state is one static struct.
+ * The per-call fast path is inline in profile_fast.h (the observer glue
+ * compiles it into its handlers); the functions here named *_slow() take
+ * every case it leaves, and the exported begin/end wrap it.
+ *
+ * Threads: the PHP thread only; state is one struct (bvapm_profile_state,
+ * hidden in bvapm.so), plain loads and stores.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "profile.h"
+#include "profile_clock.h" /* bvapm_mul_shift */
+#include "profile_fast.h"
 
 #define OTHER_FN 0u
 #define ROOT_NODE 0u
-#define OTHER_NODE 1u
+#define OTHER_NODE BVAPM_PROFILE_OTHER_NODE
 #define NONE UINT32_MAX
 #define NAME_ARENA_PER_FUNCTION 96u /* average name bytes budgeted per function */
 #define PATH_WALK_MAX 1024u         /* frames followed when a path string is built */
 
-struct fn_entry {
-	const void *key;
-	uint32_t name_off, name_len;  /* in names */
-	uint32_t active;              /* open activations (recursion) */
-	uint64_t calls, incl_ns, excl_ns;
-	int64_t mem_delta;
-};
-
-struct node {
-	uint32_t parent, fn;
-	uint64_t calls, incl_ns, excl_ns;
-};
-
-struct frame {
-	const void *id;               /* the engine's execute_data */
-	uint32_t fn, node;
-	bool outermost;               /* no other activation of fn was open at entry */
-	uint64_t start_ns;
-	uint64_t child_ns;            /* inclusive time of callees and of fibers it resumed */
-	uint64_t paused_at_entry;     /* the stack's paused_total at entry */
-	uint64_t mem_start;
-};
-
-struct stack {
-	const void *ctx;              /* fiber context; NULL: free (stack 0: main, not yet named) */
-	struct frame *frames;
-	uint32_t depth, overflow;     /* open frames; calls past max_depth still open */
-	uint32_t base_node;           /* parent node of the stack's first frame */
-	bool in_use, in_chain, paused;
-	uint64_t paused_at, paused_total, resumed_at;
-};
-
-static struct {
-	struct bvapm_profile_config cfg;
-	bool initialised, active;
-
-	struct fn_entry *fns;
-	uint32_t fn_count;
-	uint32_t *fn_hash;            /* fn index + 1, 0 = empty */
-	uint32_t fn_hash_mask;
-	char *names;
-	uint32_t names_used, names_cap;
-
-	struct node *nodes;
-	uint32_t node_count;
-	uint32_t *node_hash;          /* node index + 1, 0 = empty */
-	uint32_t node_hash_mask;
-
-	struct stack *stacks;         /* max_fibers + 2 */
-	uint32_t nstacks, untracked;  /* untracked = nstacks - 1 */
-	uint32_t cur;
-	uint32_t *chain;
-	uint32_t chain_len, chain_cap;
-
-	uint32_t *order;              /* sort scratch, max(max_functions, max_paths) */
-	char *paths;                  /* top_paths * path_max_len */
-	uint32_t *walk;               /* PATH_WALK_MAX */
-
-	struct bvapm_profile_stats stats;
-} p;
+/* The state (types in profile_fast.h, shared with the inline fast path);
+ * `p` names it in this file. */
+struct bvapm_profile_state bvapm_profile_state;
+bool bvapm_profile_on; /* a request is profiled (profile.h) */
+#define p bvapm_profile_state
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -117,11 +76,6 @@ static inline uint32_t hash_ptr(const void *ptr)
 	return (uint32_t)x;
 }
 
-static inline uint32_t hash_pair(uint32_t a, uint32_t b)
-{
-	uint64_t x = ((uint64_t)a << 32 | b) * UINT64_C(0x9e3779b97f4a7c15);
-	return (uint32_t)(x >> 32);
-}
 
 int bvapm_profile_init(const struct bvapm_profile_config *cfg)
 {
@@ -163,16 +117,19 @@ int bvapm_profile_init(const struct bvapm_profile_config *cfg)
 	bool ok = p.fns && p.fn_hash && p.names && p.nodes && p.node_hash && p.stacks && p.chain &&
 	          p.order && p.paths && p.walk;
 	for (uint32_t i = 0; ok && i < p.nstacks; i++) {
-		/* the untracked stack holds no frame */
-		uint32_t depth = i == p.untracked ? 1 : p.cfg.max_depth;
-		p.stacks[i].frames = calloc(depth, sizeof(struct frame));
-		ok = p.stacks[i].frames != NULL;
+		/* the untracked stack holds no frame; each array starts with its sentinel */
+		uint32_t depth = i == p.untracked ? 0 : p.cfg.max_depth;
+		struct bvapm_profile_frame *a = calloc(depth + 1, sizeof(struct bvapm_profile_frame));
+		ok = a != NULL;
+		p.stacks[i].frames = a != NULL ? a + 1 : NULL;
+		p.stacks[i].limit = depth;
 	}
 	if (!ok) {
 		bvapm_profile_shutdown();
 		return -ENOMEM;
 	}
 	p.initialised = true;
+	p.scale_mult = 1;
 	return 0;
 }
 
@@ -180,7 +137,8 @@ void bvapm_profile_shutdown(void)
 {
 	if (p.stacks != NULL)
 		for (uint32_t i = 0; i < p.nstacks; i++)
-			free(p.stacks[i].frames);
+			if (p.stacks[i].frames != NULL)
+				free(p.stacks[i].frames - 1);
 	free(p.fns);
 	free(p.fn_hash);
 	free(p.names);
@@ -192,10 +150,15 @@ void bvapm_profile_shutdown(void)
 	free(p.paths);
 	free(p.walk);
 	memset(&p, 0, sizeof(p));
+	bvapm_profile_on = false;
 }
 
 const struct bvapm_profile_config *bvapm_profile_config(void) { return &p.cfg; }
-bool bvapm_profile_active(void) { return p.active; }
+void bvapm_profile_set_time_scale(uint64_t mult, uint32_t shift)
+{
+	p.scale_mult = mult;
+	p.scale_shift = shift;
+}
 void bvapm_profile_get_stats(struct bvapm_profile_stats *out)
 {
 	*out = p.stats;
@@ -203,11 +166,18 @@ void bvapm_profile_get_stats(struct bvapm_profile_stats *out)
 	out->paths = p.node_count;
 }
 
-static void reset_stack(struct stack *s)
+/* The parent node of the stack's first frame, in the sentinel too. */
+static void set_base(struct bvapm_profile_stack *s, uint32_t node)
+{
+	s->base_node = node;
+	s->frames[-1] = (struct bvapm_profile_frame){.id = NULL, .node = node};
+}
+
+static void reset_stack(struct bvapm_profile_stack *s)
 {
 	s->ctx = NULL;
-	s->depth = s->overflow = 0;
-	s->base_node = ROOT_NODE;
+	s->depth = s->overflow = s->fast_limit = 0;
+	set_base(s, ROOT_NODE);
 	s->in_use = s->in_chain = s->paused = false;
 	s->paused_at = s->paused_total = s->resumed_at = 0;
 }
@@ -222,10 +192,11 @@ void bvapm_profile_request_begin(uint64_t now_ns, uint64_t mem_bytes)
 	static const char other[] = "(other)";
 	memcpy(p.names, other, sizeof(other) - 1);
 	p.names_used = sizeof(other) - 1;
-	p.fns[OTHER_FN] = (struct fn_entry){.key = NULL, .name_off = 0, .name_len = sizeof(other) - 1};
+	p.fns[OTHER_FN] = (struct bvapm_profile_fn){.key = NULL, .name_off = 0, .name_len = sizeof(other) - 1,
+	                                    .last_parent = NONE};
 	p.fn_count = 1;
-	p.nodes[ROOT_NODE] = (struct node){.parent = NONE, .fn = NONE};
-	p.nodes[OTHER_NODE] = (struct node){.parent = ROOT_NODE, .fn = OTHER_FN};
+	p.nodes[ROOT_NODE] = (struct bvapm_profile_node){.parent = NONE, .fn = NONE, .child_fn = NONE};
+	p.nodes[OTHER_NODE] = (struct bvapm_profile_node){.parent = ROOT_NODE, .fn = OTHER_FN, .child_fn = NONE};
 	p.node_count = 2;
 	for (uint32_t i = 0; i < p.nstacks; i++)
 		reset_stack(&p.stacks[i]);
@@ -235,13 +206,16 @@ void bvapm_profile_request_begin(uint64_t now_ns, uint64_t mem_bytes)
 	p.chain[0] = 0;
 	p.chain_len = 1;
 	p.cur = 0;
+	p.top = &p.stacks[0];
 	memset(&p.stats, 0, sizeof(p.stats));
-	p.active = true;
+	p.scale_mult = 1;
+	p.scale_shift = 0;
+	bvapm_profile_on = true;
 }
 
 void bvapm_profile_request_end(void)
 {
-	p.active = false;
+	bvapm_profile_on = false;
 }
 
 /* ---- lookups ------------------------------------------------------------------ */
@@ -272,7 +246,8 @@ static uint32_t fn_lookup(const void *key, bvapm_profile_name_fn name_fn, const 
 		len = sizeof(unknown) - 1;
 	}
 	uint32_t idx = p.fn_count++;
-	p.fns[idx] = (struct fn_entry){.key = key, .name_off = p.names_used, .name_len = (uint32_t)len};
+	p.fns[idx] = (struct bvapm_profile_fn){.key = key, .name_off = p.names_used, .name_len = (uint32_t)len,
+	                               .last_parent = NONE};
 	p.names_used += (uint32_t)len;
 	p.fn_hash[h] = idx + 1;
 	return idx;
@@ -282,19 +257,19 @@ static uint32_t node_lookup(uint32_t parent, uint32_t fn)
 {
 	if (parent == OTHER_NODE)
 		return OTHER_NODE; /* everything under "(other)" stays there */
-	uint32_t h = hash_pair(parent, fn) & p.node_hash_mask;
+	uint32_t h = bvapm_profile_hash_pair(parent, fn) & p.node_hash_mask;
 	for (;; h = (h + 1) & p.node_hash_mask) {
 		uint32_t slot = p.node_hash[h];
 		if (slot == 0)
 			break;
-		struct node *n = &p.nodes[slot - 1];
+		struct bvapm_profile_node *n = &p.nodes[slot - 1];
 		if (n->parent == parent && n->fn == fn)
 			return slot - 1;
 	}
 	if (p.node_count >= p.cfg.max_paths)
 		return OTHER_NODE;
 	uint32_t idx = p.node_count++;
-	p.nodes[idx] = (struct node){.parent = parent, .fn = fn};
+	p.nodes[idx] = (struct bvapm_profile_node){.parent = parent, .fn = fn, .child_fn = NONE};
 	p.node_hash[h] = idx + 1;
 	return idx;
 }
@@ -304,63 +279,90 @@ static uint32_t node_lookup(uint32_t parent, uint32_t fn)
 void bvapm_profile_begin(const void *frame_id, const void *key, bvapm_profile_name_fn name_fn,
                          const void *name_arg, uint64_t now_ns, uint64_t mem_bytes)
 {
-	if (!p.active)
-		return;
+	bvapm_profile_begin_cached(frame_id, NULL, key, name_fn, name_arg, now_ns, mem_bytes);
+}
+
+void bvapm_profile_begin_cached(const void *frame_id, uintptr_t *slot, const void *key,
+                                bvapm_profile_name_fn name_fn, const void *name_arg,
+                                uint64_t now_ns, uint64_t mem_bytes)
+{
+	uintptr_t scratch = 0; /* no slot: the hash lookup every time */
+
+	if (bvapm_profile_on)
+		bvapm_profile_begin_fast(frame_id, slot != NULL ? slot : &scratch, key, name_fn, name_arg,
+		                         now_ns, mem_bytes);
+}
+
+/* The node of fn (entry fe) under parent (node pn), when pn's last callee
+ * was another function: from fe's last (parent, node) pair, else the hash;
+ * remembered in both. */
+static uint32_t node_slow(struct bvapm_profile_node *pn, uint32_t parent, struct bvapm_profile_fn *fe,
+                          uint32_t fn)
+{
+	uint32_t node = fe->last_node;
+	if (fe->last_parent != parent) {
+		node = node_lookup(parent, fn);
+		fe->last_parent = parent;
+		fe->last_node = node;
+	}
+	pn->child_fn = fn;
+	pn->child_node = node;
+	return node;
+}
+
+/* What begin_fast leaves: the bounds, a function not met yet in the request
+ * or not in its slot. */
+void bvapm_profile_begin_slow(const void *frame_id, uintptr_t *slot, const void *key,
+                              bvapm_profile_name_fn name_fn, const void *name_arg,
+                              uint64_t now_ns, uint64_t mem_bytes)
+{
 	p.stats.calls++;
-	struct stack *s = &p.stacks[p.cur];
-	if (p.cur == p.untracked) {
-		p.stats.untracked_calls++;
+	struct bvapm_profile_stack *s = p.top;
+	if (s->depth >= s->limit) {
+		if (p.cur == p.untracked)
+			p.stats.untracked_calls++;
+		else
+			s->overflow++; /* timed as part of the deepest tracked frame */
 		return;
 	}
-	if (s->depth >= p.cfg.max_depth) {
-		s->overflow++; /* timed as part of the deepest tracked frame */
-		return;
+	/* the slot's index, when the entry there is still this function's */
+	uint32_t fn = slot != NULL && *slot < p.fn_count ? (uint32_t)*slot : OTHER_FN;
+	if (p.fns[fn].key != key) {
+		fn = fn_lookup(key, name_fn, name_arg);
+		if (slot != NULL)
+			*slot = fn;
 	}
-	uint32_t fn = fn_lookup(key, name_fn, name_arg);
-	uint32_t parent = s->depth > 0 ? s->frames[s->depth - 1].node : s->base_node;
-	struct frame *f = &s->frames[s->depth++];
-	f->id = frame_id;
-	f->fn = fn;
-	f->node = node_lookup(parent, fn);
-	f->outermost = p.fns[fn].active++ == 0;
-	f->start_ns = now_ns;
-	f->child_ns = 0;
-	f->paused_at_entry = s->paused_total;
-	f->mem_start = mem_bytes;
+	struct bvapm_profile_fn *fe = &p.fns[fn];
+	uint32_t parent = s->frames[(int64_t)s->depth - 1].node; /* the caller's, or the sentinel's */
+	struct bvapm_profile_node *pn = &p.nodes[parent];
+	uint32_t node = pn->child_fn == fn ? pn->child_node : node_slow(pn, parent, fe, fn);
+	bvapm_profile_push(s, &s->frames[s->depth], frame_id, fn, fe, node, now_ns, mem_bytes);
+	if (s->depth > s->fast_limit)
+		s->fast_limit = s->depth; /* the fast path takes calls up to here */
 	if (s->depth > p.stats.max_depth_seen)
 		p.stats.max_depth_seen = s->depth;
 }
 
 /* Closes the top frame of s at now. */
-static void pop_frame(struct stack *s, uint64_t now_ns, uint64_t mem_bytes)
+static void pop_frame(struct bvapm_profile_stack *s, uint64_t now_ns, uint64_t mem_bytes)
 {
-	struct frame *f = &s->frames[--s->depth];
-	uint64_t paused = s->paused_total - f->paused_at_entry;
-	uint64_t elapsed = now_ns > f->start_ns ? now_ns - f->start_ns : 0;
-	uint64_t incl = elapsed > paused ? elapsed - paused : 0;
-	uint64_t excl = incl > f->child_ns ? incl - f->child_ns : 0;
-	struct fn_entry *fn = &p.fns[f->fn];
-	fn->calls++;
-	fn->excl_ns += excl;
-	if (f->outermost) {
-		fn->incl_ns += incl;
-		fn->mem_delta += (int64_t)(mem_bytes - f->mem_start);
-	}
-	if (fn->active > 0)
-		fn->active--;
-	struct node *n = &p.nodes[f->node];
-	n->calls++;
-	n->incl_ns += incl;
-	n->excl_ns += excl;
-	if (s->depth > 0)
-		s->frames[s->depth - 1].child_ns += incl;
+	struct bvapm_profile_frame *f = &s->frames[--s->depth];
+	bvapm_profile_pop(s, f, now_ns, mem_bytes);
 }
 
 void bvapm_profile_end(const void *frame_id, uint64_t now_ns, uint64_t mem_bytes)
 {
-	if (!p.active || p.cur == p.untracked)
+	if (bvapm_profile_on)
+		bvapm_profile_end_fast(frame_id, now_ns, mem_bytes);
+}
+
+/* What end_fast leaves: the untracked stack, an end past the depth bound, an
+ * end that is not the top frame's. */
+void bvapm_profile_end_slow(const void *frame_id, uint64_t now_ns, uint64_t mem_bytes)
+{
+	if (p.cur == p.untracked)
 		return;
-	struct stack *s = &p.stacks[p.cur];
+	struct bvapm_profile_stack *s = p.top;
 	if (s->overflow > 0) {
 		s->overflow--;
 		return;
@@ -395,15 +397,15 @@ static uint32_t stack_of(const void *ctx)
 static uint32_t new_stack(const void *ctx)
 {
 	for (uint32_t i = 1; i < p.untracked; i++) {
-		struct stack *s = &p.stacks[i];
+		struct bvapm_profile_stack *s = &p.stacks[i];
 		if (s->in_use)
 			continue;
 		reset_stack(s);
 		s->in_use = true;
 		s->ctx = ctx;
-		struct stack *from = &p.stacks[p.cur];
+		struct bvapm_profile_stack *from = &p.stacks[p.cur];
 		if (p.cur != p.untracked)
-			s->base_node = from->depth > 0 ? from->frames[from->depth - 1].node : from->base_node;
+			set_base(s, from->depth > 0 ? from->frames[from->depth - 1].node : from->base_node);
 		return i;
 	}
 	return p.untracked;
@@ -413,7 +415,7 @@ static uint32_t new_stack(const void *ctx)
 static void leave_chain_top(uint64_t now_ns)
 {
 	uint32_t si = p.chain[--p.chain_len];
-	struct stack *s = &p.stacks[si];
+	struct bvapm_profile_stack *s = &p.stacks[si];
 	uint64_t ran = now_ns > s->resumed_at ? now_ns - s->resumed_at : 0;
 	if (si != p.untracked) {
 		s->in_chain = false;
@@ -421,7 +423,7 @@ static void leave_chain_top(uint64_t now_ns)
 		s->paused_at = now_ns;
 	}
 	if (p.chain_len > 0) {
-		struct stack *r = &p.stacks[p.chain[p.chain_len - 1]];
+		struct bvapm_profile_stack *r = &p.stacks[p.chain[p.chain_len - 1]];
 		if (p.chain[p.chain_len - 1] != p.untracked && r->depth > 0)
 			r->frames[r->depth - 1].child_ns += ran;
 	}
@@ -429,7 +431,7 @@ static void leave_chain_top(uint64_t now_ns)
 
 void bvapm_profile_fiber_switch(const void *from, const void *to, uint64_t now_ns)
 {
-	if (!p.active)
+	if (!bvapm_profile_on)
 		return;
 	if (p.cur == 0 && p.stacks[0].ctx == NULL)
 		p.stacks[0].ctx = from; /* the main context, named by its first switch */
@@ -444,7 +446,7 @@ void bvapm_profile_fiber_switch(const void *from, const void *to, uint64_t now_n
 			ti = new_stack(to);
 		if (p.chain_len >= p.chain_cap)
 			return; /* nesting deeper than any sane program: not followed */
-		struct stack *s = &p.stacks[ti];
+		struct bvapm_profile_stack *s = &p.stacks[ti];
 		if (ti != p.untracked) {
 			if (s->paused)
 				s->paused_total += now_ns - s->paused_at;
@@ -455,9 +457,10 @@ void bvapm_profile_fiber_switch(const void *from, const void *to, uint64_t now_n
 		p.chain[p.chain_len++] = ti;
 	}
 	p.cur = p.chain[p.chain_len - 1];
+	p.top = &p.stacks[p.cur];
 }
 
-static void close_stack(struct stack *s, uint64_t now_ns, uint64_t mem_bytes)
+static void close_stack(struct bvapm_profile_stack *s, uint64_t now_ns, uint64_t mem_bytes)
 {
 	uint64_t at = s->paused ? s->paused_at : now_ns;
 	s->overflow = 0;
@@ -469,7 +472,7 @@ static void close_stack(struct stack *s, uint64_t now_ns, uint64_t mem_bytes)
 
 void bvapm_profile_fiber_destroy(const void *ctx, uint64_t now_ns, uint64_t mem_bytes)
 {
-	if (!p.active)
+	if (!bvapm_profile_on)
 		return;
 	uint32_t si = stack_of(ctx);
 	if (si == NONE || si == 0 || p.stacks[si].in_chain)
@@ -480,12 +483,12 @@ void bvapm_profile_fiber_destroy(const void *ctx, uint64_t now_ns, uint64_t mem_
 
 void bvapm_profile_close_all(uint64_t now_ns, uint64_t mem_bytes)
 {
-	if (!p.active)
+	if (!bvapm_profile_on)
 		return;
 	/* running and waiting stacks, innermost first, so each resumer gets its
 	 * fiber's run as child time before it is closed itself */
 	while (p.chain_len > 0) {
-		struct stack *s = &p.stacks[p.chain[p.chain_len - 1]];
+		struct bvapm_profile_stack *s = &p.stacks[p.chain[p.chain_len - 1]];
 		if (p.chain[p.chain_len - 1] != p.untracked)
 			close_stack(s, now_ns, mem_bytes);
 		if (p.chain_len == 1)
@@ -501,13 +504,14 @@ void bvapm_profile_close_all(uint64_t now_ns, uint64_t mem_bytes)
 	p.chain[0] = 0;
 	p.chain_len = 1;
 	p.cur = 0;
+	p.top = &p.stacks[0];
 }
 
 /* ---- results ------------------------------------------------------------------ */
 
 static int by_fn_exclusive(const void *a, const void *b)
 {
-	const struct fn_entry *x = &p.fns[*(const uint32_t *)a], *y = &p.fns[*(const uint32_t *)b];
+	const struct bvapm_profile_fn *x = &p.fns[*(const uint32_t *)a], *y = &p.fns[*(const uint32_t *)b];
 	if (x->excl_ns != y->excl_ns)
 		return x->excl_ns < y->excl_ns ? 1 : -1;
 	if (x->incl_ns != y->incl_ns)
@@ -517,7 +521,7 @@ static int by_fn_exclusive(const void *a, const void *b)
 
 static int by_fn_memory(const void *a, const void *b)
 {
-	const struct fn_entry *x = &p.fns[*(const uint32_t *)a], *y = &p.fns[*(const uint32_t *)b];
+	const struct bvapm_profile_fn *x = &p.fns[*(const uint32_t *)a], *y = &p.fns[*(const uint32_t *)b];
 	if (x->mem_delta != y->mem_delta)
 		return x->mem_delta < y->mem_delta ? 1 : -1;
 	return 0;
@@ -525,20 +529,25 @@ static int by_fn_memory(const void *a, const void *b)
 
 static int by_node_exclusive(const void *a, const void *b)
 {
-	const struct node *x = &p.nodes[*(const uint32_t *)a], *y = &p.nodes[*(const uint32_t *)b];
+	const struct bvapm_profile_node *x = &p.nodes[*(const uint32_t *)a], *y = &p.nodes[*(const uint32_t *)b];
 	if (x->excl_ns != y->excl_ns)
 		return x->excl_ns < y->excl_ns ? 1 : -1;
 	return 0;
 }
 
+static uint64_t to_ns(uint64_t ticks)
+{
+	return bvapm_mul_shift(ticks, p.scale_mult, p.scale_shift);
+}
+
 static struct bvapm_rec_function fn_out(uint32_t i)
 {
-	const struct fn_entry *f = &p.fns[i];
+	const struct bvapm_profile_fn *f = &p.fns[i];
 	return (struct bvapm_rec_function){
 		.name = {p.names + f->name_off, f->name_len},
 		.calls = f->calls,
-		.inclusive_ns = f->incl_ns,
-		.exclusive_ns = f->excl_ns,
+		.inclusive_ns = to_ns(f->incl_ns),
+		.exclusive_ns = to_ns(f->excl_ns),
 		.mem_delta_bytes = f->mem_delta,
 	};
 }
@@ -599,7 +608,7 @@ static uint32_t path_string(uint32_t n, char *dst, uint32_t cap)
 	uint32_t used = 0;
 	if (total <= cap + 1) {
 		for (uint32_t i = depth; i-- > 0;) {
-			const struct fn_entry *f = &p.fns[p.nodes[p.walk[i]].fn];
+			const struct bvapm_profile_fn *f = &p.fns[p.nodes[p.walk[i]].fn];
 			append(dst, cap, &used, p.names + f->name_off, f->name_len);
 			if (i > 0)
 				append(dst, cap, &used, ";", 1);
@@ -616,7 +625,7 @@ static uint32_t path_string(uint32_t n, char *dst, uint32_t cap)
 		tail++;
 	}
 	for (uint32_t i = depth; i-- > tail;) {
-		const struct fn_entry *f = &p.fns[p.nodes[p.walk[i]].fn];
+		const struct bvapm_profile_fn *f = &p.fns[p.nodes[p.walk[i]].fn];
 		if (used + f->name_len + 1 + 3 + tail_len > cap)
 			break;
 		append(dst, cap, &used, p.names + f->name_off, f->name_len);
@@ -624,7 +633,7 @@ static uint32_t path_string(uint32_t n, char *dst, uint32_t cap)
 	}
 	append(dst, cap, &used, "...", 3);
 	for (uint32_t i = tail; i-- > 0;) {
-		const struct fn_entry *f = &p.fns[p.nodes[p.walk[i]].fn];
+		const struct bvapm_profile_fn *f = &p.fns[p.nodes[p.walk[i]].fn];
 		append(dst, cap, &used, ";", 1);
 		append(dst, cap, &used, p.names + f->name_off, f->name_len);
 	}
@@ -645,14 +654,14 @@ uint32_t bvapm_profile_top_paths(struct bvapm_rec_call_path *out, uint32_t cap)
 	if (n > p.cfg.top_paths)
 		n = p.cfg.top_paths;
 	for (uint32_t i = 0; i < n; i++) {
-		const struct node *nd = &p.nodes[p.order[i]];
+		const struct bvapm_profile_node *nd = &p.nodes[p.order[i]];
 		char *dst = p.paths + (size_t)i * p.cfg.path_max_len;
 		uint32_t len = path_string(p.order[i], dst, p.cfg.path_max_len);
 		out[i] = (struct bvapm_rec_call_path){
 			.path = {dst, len},
 			.calls = nd->calls,
-			.inclusive_ns = nd->incl_ns,
-			.exclusive_ns = nd->excl_ns,
+			.inclusive_ns = to_ns(nd->incl_ns),
+			.exclusive_ns = to_ns(nd->excl_ns),
 		};
 	}
 	return n;

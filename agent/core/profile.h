@@ -80,17 +80,33 @@ void bvapm_profile_shutdown(void);
 
 /* Starts profiling a request (clears the tables, O(tables used last time)). */
 void bvapm_profile_request_begin(uint64_t now_ns, uint64_t mem_bytes);
-/* True between request_begin and request_end. */
-bool bvapm_profile_active(void);
+
+/* True between request_begin and request_end. Written by those two only,
+ * read by the observer glue before each call's clock reads (PHP thread
+ * only: plain loads and stores). */
+extern bool bvapm_profile_on __attribute__((visibility("hidden"))); /* PC-relative, no GOT */
+static inline bool bvapm_profile_active(void) { return bvapm_profile_on; }
 
 /*
  * A call begins / ends. `frame` identifies the activation (the engine's
  * execute_data: the same pointer for begin and end, stable across a
- * generator's resumes); `key` identifies the function (stable for the
+ * generator's resumes; never NULL); `key` identifies the function (stable for the
  * request); name_fn(key, name_arg) gives its name the first time.
  */
 void bvapm_profile_begin(const void *frame, const void *key, bvapm_profile_name_fn name_fn,
                          const void *name_arg, uint64_t now_ns, uint64_t mem_bytes);
+/*
+ * The same, with a word the caller keeps per function (`slot`; NULL: none):
+ * the glue gives the function's slot in the engine's run-time cache, which
+ * the engine zeroes for each request. The profiler stores the function's
+ * table index there and, at the next call, takes it when the entry at that
+ * index is still this key's — a hint checked at each use, never trusted: a
+ * zeroed, stale (an earlier request's index) or shared slot only costs the
+ * hash lookup it saves.
+ */
+void bvapm_profile_begin_cached(const void *frame, uintptr_t *slot, const void *key,
+                                bvapm_profile_name_fn name_fn, const void *name_arg,
+                                uint64_t now_ns, uint64_t mem_bytes);
 void bvapm_profile_end(const void *frame, uint64_t now_ns, uint64_t mem_bytes);
 
 /* Execution switches from one fiber context to another (NULL = the main
@@ -104,13 +120,19 @@ void bvapm_profile_fiber_destroy(const void *ctx, uint64_t now_ns, uint64_t mem_
  * error). Ends that arrive afterwards for those frames are ignored. */
 void bvapm_profile_close_all(uint64_t now_ns, uint64_t mem_bytes);
 
+/* Times are taken in the caller's clock ticks (`now_ns` is whatever unit
+ * the caller's clock counts; differences only) and converted to ns in the
+ * results as ticks * mult >> shift (128-bit product). Default 1, 0: the
+ * clock counts ns. Set it before asking for results. */
+void bvapm_profile_set_time_scale(uint64_t mult, uint32_t shift);
+
 /*
  * Results, after close_all. Each fills `out` (up to `cap` entries, largest
  * first) with pointers into the profiler's tables, valid until the next
  * request_begin, and returns the count.
- *   top_functions   by exclusive_ns (ties: inclusive_ns)
+ *   top_functions   by exclusive time (ties: inclusive)
  *   top_allocators  by mem_delta_bytes, positive deltas only
- *   top_paths       by exclusive_ns; each path "a;b;c" outermost first
+ *   top_paths       by exclusive time; each path "a;b;c" outermost first
  */
 uint32_t bvapm_profile_top_functions(struct bvapm_rec_function *out, uint32_t cap);
 uint32_t bvapm_profile_top_allocators(struct bvapm_rec_function *out, uint32_t cap);

@@ -111,6 +111,8 @@ PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("bvapm.profile_max_functions", DEF_PROFILE_MAX_FUNCTIONS, PHP_INI_SYSTEM,
 	                  on_update_number,
 	                  profile_max_functions, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.profile_clock", "auto", PHP_INI_SYSTEM, on_update_string, profile_clock,
+	                  zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.service", "", PHP_INI_SYSTEM, on_update_string, service,
 	                  zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.force_header", "X-Bvapm-Profile", PHP_INI_SYSTEM, on_update_string,
@@ -370,7 +372,7 @@ static enum bvapm_agent_mode normalize_mode(void)
 /* bvapm.profile: whether the engine's observer is registered at start-up.
  * A registered observer costs every request of the process (the engine
  * rebuilds the internal functions' run-time caches at each request start,
- * ~90 000 instructions, profiled or not), so "auto" registers it only where
+ * ~110 000 instructions as callgrind counts them, profiled or not), so "auto" registers it only where
  * function profiles are the point: aggressive and targeted modes. In light
  * mode (sampled summaries) forced requests then carry everything but the
  * function profile, unless bvapm.profile=1. */
@@ -388,6 +390,21 @@ static bool profile_wanted(const char *setting, enum bvapm_agent_mode mode)
 	show_value("bvapm.profile", "auto");
 	BVAPM_G(profile) = ZSTR_VAL(ini_entry("bvapm.profile")->value);
 	return mode == BVAPM_MODE_AGGRESSIVE || mode == BVAPM_MODE_TARGETED;
+}
+
+/* bvapm.profile_clock: "auto" lets the function profile time calls with the
+ * TSC where the CPU and kernel say it is invariant (agent/core/profile_clock.h),
+ * "clock_gettime" always reads CLOCK_MONOTONIC. */
+static bool profile_clock_tsc(const char *setting)
+{
+	if (setting == NULL || setting[0] == '\0' || strcasecmp(setting, "auto") == 0)
+		return true;
+	if (strcasecmp(setting, "clock_gettime") == 0)
+		return false;
+	setting_warning("bvapm.profile_clock '%.64s' is not auto or clock_gettime; using auto", setting);
+	show_value("bvapm.profile_clock", "auto");
+	BVAPM_G(profile_clock) = ZSTR_VAL(ini_entry("bvapm.profile_clock")->value);
+	return true;
 }
 
 /* bvapm.ring_owner: the user the drainer runs as (a name or a uid), whose
@@ -440,6 +457,7 @@ static void configure_core(void)
 	for (int s = 0; s < BVAPM_SETTING_COUNT; s++)
 		bvapm_agent_config_set_number(&cfg, s, load_number(s));
 	cfg.profile = profile_configured = profile_wanted(BVAPM_G(profile), cfg.mode);
+	cfg.profile_clock_tsc = profile_clock_tsc(BVAPM_G(profile_clock));
 	if (strcmp(sapi_module.name, "cli") == 0 && !BVAPM_G(cli_enabled))
 		cfg.enabled = false;
 	/* -EINVAL (a value outside the bounds) cannot follow normalize_numbers();
@@ -517,6 +535,7 @@ static PHP_MINFO_FUNCTION(bvapm)
 	php_info_print_table_row(2, "Attached to the ring", bvapm_agent_attached() ? "yes" : "no");
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)st.recorded);
 	php_info_print_table_row(2, "Records written by this process", buf);
+	php_info_print_table_row(2, "Function profile clock", bvapm_agent_profile_clock(buf, sizeof(buf)));
 	php_info_print_table_end();
 	DISPLAY_INI_ENTRIES();
 }

@@ -30,24 +30,36 @@
  * allocates engine memory (out of memory, the engine has none to give), the
  * stack is walked from EG(current_execute_data) into static buffers.
  *
+ * Per profiled call, the function's entry in the profile's table is found
+ * through a word of the function's run-time cache reserved at MINIT
+ * (zend_get_op_array_extension_handle: ZEND_OP_ARRAY_EXTENSION, which user
+ * and, since 8.2, internal functions have): the cache is per request and
+ * per process (opcache's shared op_arrays are never written), zeroed by the
+ * engine, and the index kept there is checked against the entry's key at
+ * each use (profile.h), so a function compiled later (eval, include, a new
+ * closure) or a cache the engine re-creates only costs one hash lookup.
+ * op_array.reserved[] would not do: with opcache it lives in shared memory.
+ *
  * Threads: NTS, the PHP thread only; static buffers are per process.
  */
-#include <time.h>
-
-#include "support/bvapm_clock.h"
 #include "php.h"
 #include "SAPI.h"
 #include "zend_exceptions.h"
+#include "zend_extensions.h"
 #include "zend_observer.h"
 
 #include "agent/core/agent_core.h"
 #include "php_bvapm.h"
 #include "agent/core/profile.h"
+#include "agent/core/profile_clock.h"
+#include "agent/core/profile_fast.h"
 
 #define STACK_NAME_MAX 192  /* bytes of a frame's function name in a stack */
 #define EXCEPTION_FRAMES 32 /* frames kept of an uncaught exception's trace */
 
-static uint64_t mono_ns(void) { return bvapm_mono_ns(); /* vDSO: no system call */ }
+/* The profile's clock: one RDTSC with an invariant TSC, else CLOCK_MONOTONIC
+ * through the vDSO (profile_clock.h); no system call either way. */
+static uint64_t now_ticks(void) { return bvapm_profile_clock_now(); }
 
 /* ---- names ------------------------------------------------------------------ */
 
@@ -364,20 +376,51 @@ static bool note_uncaught_from_report(const char *m, size_t len)
 
 /* ---- fcall observer ----------------------------------------------------------- */
 
+/* The function's word in its run-time cache (reserved with the observer,
+ * before any handler can run). */
+static int cache_handle;
+
+/* Where the function's entry index is kept: its run-time cache word (the
+ * engine found this function's observer handlers in the same cache, so it
+ * is there; checked all the same, and a user function's cache must be as
+ * large as the handles say: one compiled before the handle existed, e.g.
+ * read back from a file cache written by a process without the observer,
+ * is not written into), else a scratch word. */
+static uintptr_t *profile_slot(zend_function *fn)
+{
+	static uintptr_t scratch;
+#if UINTPTR_MAX == UINT64_MAX
+	void **cache = RUN_TIME_CACHE(&fn->common);
+	if (EXPECTED(cache != NULL) &&
+	    (fn->type != ZEND_USER_FUNCTION ||
+	     EXPECTED((size_t)fn->op_array.cache_size > (size_t)cache_handle * sizeof(void *))))
+		return (uintptr_t *)&cache[cache_handle];
+#else
+	(void)fn;
+#endif
+	scratch = 0;
+	return &scratch;
+}
+
 static void profile_begin(zend_execute_data *ex)
 {
-	if (bvapm_profile_active())
-		bvapm_profile_begin(ex, profile_key(ex->func), profile_name, ex, mono_ns(),
-		                    zend_memory_usage(0));
+	if (!bvapm_profile_active())
+		return;
+	/* the engine's call first: nothing else is live across it */
+	uint64_t mem = zend_memory_usage(0);
+	zend_function *fn = ex->func;
+	bvapm_profile_begin_fast(ex, profile_slot(fn), profile_key(fn), profile_name, ex, now_ticks(), mem);
 }
 
 static void profile_end(zend_execute_data *ex, zval *retval)
 {
 	(void)retval;
-	if (EG(exception) != NULL && ex->prev_execute_data == NULL && bvapm_agent_active())
+	if (UNEXPECTED(EG(exception) != NULL) && ex->prev_execute_data == NULL && bvapm_agent_active())
 		note_uncaught(EG(exception));
-	if (bvapm_profile_active())
-		bvapm_profile_end(ex, mono_ns(), zend_memory_usage(0));
+	if (bvapm_profile_active()) {
+		uint64_t mem = zend_memory_usage(0);
+		bvapm_profile_end_fast(ex, now_ticks(), mem);
+	}
 }
 
 static void outermost_end(zend_execute_data *ex, zval *retval)
@@ -412,18 +455,20 @@ static zend_observer_fcall_handlers observer_init(zend_execute_data *ex)
 static void fiber_switch(zend_fiber_context *from, zend_fiber_context *to)
 {
 	if (bvapm_profile_active())
-		bvapm_profile_fiber_switch(from, to, mono_ns());
+		bvapm_profile_fiber_switch(from, to, now_ticks());
 }
 
 static void fiber_destroy(zend_fiber_context *ctx)
 {
 	if (bvapm_profile_active())
-		bvapm_profile_fiber_destroy(ctx, mono_ns(), zend_memory_usage(0));
+		bvapm_profile_fiber_destroy(ctx, now_ticks(), zend_memory_usage(0));
 }
 
 void bvapm_observer_register(void)
 {
 	observe_every_function = strcmp(sapi_module.name, "cli") == 0;
+	/* MINIT: the engine sizes every run-time cache after the extensions' start-up */
+	cache_handle = zend_get_op_array_extension_handle("bvapm");
 	zend_observer_fcall_register(observer_init);
 	zend_observer_fiber_switch_register(fiber_switch);
 	zend_observer_fiber_destroy_register(fiber_destroy);

@@ -29,6 +29,7 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	zend_long max_checkpoints;
 	zend_long record_buffer_size;
 	char *profile; /* "auto", "1"/"on", "0"/"off" */
+	char *profile_clock; /* "auto", "clock_gettime" */
 	zend_long profile_top_n;
 	zend_long profile_max_functions;
 	char *service;

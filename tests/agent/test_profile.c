@@ -5,7 +5,9 @@
  * (resume/yield pairs), fibers (per-fiber stacks, suspended time excluded,
  * fiber runs charged to Fiber::start), frames left open by exceptions and
  * exit(), every bound ("(other)" function and path, depth, fibers), call-path
- * strings and their length bound, top-N orders.
+ * strings and their length bound, top-N orders; the per-function slot
+ * (bvapm_profile_begin_cached) across requests, shared and stale; the
+ * fast path's depth bookkeeping; results scaled from clock ticks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -375,6 +377,123 @@ static void test_top_allocators_and_reuse(void **st)
 	bvapm_profile_shutdown();
 }
 
+/* The glue's run-time cache word: a hint, right or wrong, never trusted. */
+static void in_slot(int frame, const char *key, uintptr_t *slot)
+{
+	bvapm_profile_begin_cached(F(frame), slot, key, name_of, NULL, now, mem);
+}
+
+static void test_slot_cache(void **state)
+{
+	(void)state;
+	uintptr_t sa = 0, sb = 0, shared = 0, garbage = 123456;
+	start(cfg());
+	in_slot(1, "main", NULL);
+	for (int i = 0; i < 3; i++) {
+		in_slot(2, "a", &sa); now += 10; out(2);
+		in_slot(3, "b", &sb); now += 20; out(3);
+		/* two functions in one word (the engine could share a cache): each
+		 * call finds the other's index there and looks itself up */
+		in_slot(4, "c", &shared); now += 1; out(4);
+		in_slot(5, "d", &shared); now += 2; out(5);
+		in_slot(6, "e", &garbage); now += 3; out(6); /* out of range: ignored, then set */
+	}
+	assert_int_not_equal(sa, sb);
+	assert_int_not_equal(sa, 0);
+	now += 5;
+	out(1);
+	finish();
+	assert_int_equal(fn("a")->calls, 3);
+	assert_int_equal(fn("a")->inclusive_ns, 30);
+	assert_int_equal(fn("b")->calls, 3);
+	assert_int_equal(fn("b")->exclusive_ns, 60);
+	assert_int_equal(fn("c")->inclusive_ns, 3);
+	assert_int_equal(fn("d")->inclusive_ns, 6);
+	assert_int_equal(fn("e")->calls, 3);
+	assert_int_equal(path("main;a")->calls, 3);
+	assert_int_equal(path("main;d")->inclusive_ns, 6);
+	assert_int_equal(fn("main")->exclusive_ns, 5);
+	bvapm_profile_request_end();
+
+	/* the next request meets the functions in another order: the words hold
+	 * the last request's indexes, which now belong to other functions */
+	bvapm_profile_request_begin(now, mem);
+	in_slot(1, "main", NULL);
+	in_slot(2, "b", &sb); now += 7; out(2);    /* sb still says b's old index 2 */
+	in_slot(3, "new", &sa); now += 1; out(3);  /* sa says a's old index */
+	in_slot(4, "a", &sa); now += 4; out(4);
+	in_slot(5, "a", &sa); now += 4; out(5);
+	/* a called from b: the function's last (parent, node) pair is not this path */
+	in_slot(6, "b", &sb);
+	in_slot(7, "a", &sa); now += 3; out(7);
+	out(6);
+	out(1);
+	finish();
+	assert_int_equal(fn("b")->calls, 2);
+	assert_int_equal(fn("b")->inclusive_ns, 10);
+	assert_int_equal(fn("new")->calls, 1);
+	assert_int_equal(fn("a")->calls, 3);
+	assert_int_equal(fn("a")->inclusive_ns, 11);
+	assert_int_equal(path("main;a")->calls, 2);
+	assert_int_equal(path("main;b;a")->calls, 1);
+	assert_int_equal(path("main;b")->calls, 2);
+	bvapm_profile_shutdown();
+}
+
+/* The fast path's depth bookkeeping: deepest stack counted, bound kept. */
+static void test_depth_seen(void **state)
+{
+	(void)state;
+	struct bvapm_profile_config c = cfg();
+	c.max_depth = 4;
+	start(c);
+	for (int round = 0; round < 2; round++) {
+		for (int d = 1; d <= 6; d++)
+			in(d, "r");
+		for (int d = 6; d >= 1; d--) {
+			now += 1;
+			out(d);
+		}
+	}
+	struct bvapm_profile_stats st;
+	bvapm_profile_get_stats(&st);
+	assert_int_equal(st.max_depth_seen, 4);
+	assert_int_equal(st.calls, 12);
+	finish();
+	assert_int_equal(fn("r")->calls, 8); /* 2 calls per round past the bound, inside the 4th */
+	assert_int_equal(path("r;r;r;r")->calls, 2);
+	bvapm_profile_shutdown();
+}
+
+/* Ticks of a 3 GHz clock, reported in ns. */
+static void test_time_scale(void **state)
+{
+	(void)state;
+	start(cfg());
+	in(1, "main");
+	in(2, "work");
+	now += 3000000; /* 1 ms of ticks */
+	out(2);
+	now += 300;
+	out(1);
+	bvapm_profile_close_all(now, mem);
+	/* ns per tick 1/3 in 32.32 fixed point */
+	bvapm_profile_set_time_scale((UINT64_C(1) << 32) / 3 + 1, 32);
+	nfns = bvapm_profile_top_functions(fns, 128);
+	npaths = bvapm_profile_top_paths(paths, 256);
+	assert_int_equal(fn("work")->inclusive_ns, 1000000);
+	assert_int_equal(fn("main")->exclusive_ns, 100);
+	assert_int_equal(path("main;work")->inclusive_ns, 1000000);
+	/* a new request is back to ns */
+	bvapm_profile_request_begin(now, mem);
+	in(1, "x");
+	now += 2;
+	out(1);
+	finish();
+	assert_int_equal(fn("x")->inclusive_ns, 2);
+	bvapm_profile_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +505,9 @@ int main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_path_strings_bounded),
 		cmocka_unit_test(test_top_allocators_and_reuse),
+		cmocka_unit_test(test_slot_cache),
+		cmocka_unit_test(test_depth_seen),
+		cmocka_unit_test(test_time_scale),
 	};
 	return cmocka_run_group_tests_name("agent profile", tests, NULL, NULL);
 }

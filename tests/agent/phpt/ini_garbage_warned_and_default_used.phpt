@@ -9,7 +9,8 @@ $given = ['bvapm.sample_rate' => 'lots', 'bvapm.slow_threshold_ms' => '1s',
           'bvapm.overhead_budget_us' => '', 'bvapm.max_checkpoints' => '12.5',
           'bvapm.record_buffer_size' => '0x1000', 'bvapm.profile_top_n' => 'ten',
           'bvapm.profile_max_functions' => 'nan', 'bvapm.sql_n_plus_one_threshold' => '10 20',
-          'bvapm.sql_max_statements' => 'INF', 'bvapm.mode' => 'turbo', 'bvapm.profile' => 'maybe'];
+          'bvapm.sql_max_statements' => 'INF', 'bvapm.mode' => 'turbo', 'bvapm.profile' => 'maybe',
+          'bvapm.profile_clock' => 'rdtsc'];
 $cmd = [PHP_BINARY, '-n', '-d', 'extension=' . bvapm_ext(), '-d', 'display_errors=0', '-d', 'log_errors=1'];
 foreach ($given as $k => $v) { $cmd[] = '-d'; $cmd[] = "$k=$v"; }
 $cmd[] = '--ri'; $cmd[] = 'bvapm';
@@ -34,6 +35,7 @@ PHP Warning:  PHP Startup: bvapm.sql_n_plus_one_threshold '10 20' is not a numbe
 PHP Warning:  PHP Startup: bvapm.sql_max_statements 'INF' is not a number; using 100 in Unknown on line 0
 PHP Warning:  PHP Startup: bvapm.mode 'turbo' is not light, aggressive or targeted; using light in Unknown on line 0
 PHP Warning:  PHP Startup: bvapm.profile 'maybe' is not auto, 1 or 0; using auto in Unknown on line 0
+PHP Warning:  PHP Startup: bvapm.profile_clock 'rdtsc' is not auto or clock_gettime; using auto in Unknown on line 0
 bvapm.sample_rate: 0.01 / 0.01
 bvapm.slow_threshold_ms: 1000 / 1000
 bvapm.overhead_budget_us: 2000 / 2000
@@ -45,3 +47,4 @@ bvapm.sql_n_plus_one_threshold: 10 / 10
 bvapm.sql_max_statements: 100 / 100
 bvapm.mode: light / light
 bvapm.profile: auto / auto
+bvapm.profile_clock: auto / auto

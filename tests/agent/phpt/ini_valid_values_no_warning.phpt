@@ -9,7 +9,8 @@ $given = ['bvapm.sample_rate' => '1', 'bvapm.slow_threshold_ms' => '0',
           'bvapm.overhead_budget_us' => '60000000', 'bvapm.max_checkpoints' => '64',
           'bvapm.record_buffer_size' => '16M', 'bvapm.profile_top_n' => '16',
           'bvapm.profile_max_functions' => '16', 'bvapm.sql_n_plus_one_threshold' => '0',
-          'bvapm.sql_max_statements' => '1', 'bvapm.mode' => 'targeted', 'bvapm.profile' => '0'];
+          'bvapm.sql_max_statements' => '1', 'bvapm.mode' => 'targeted', 'bvapm.profile' => '0',
+          'bvapm.profile_clock' => 'clock_gettime'];
 $cmd = [PHP_BINARY, '-n', '-d', 'extension=' . bvapm_ext(), '-d', 'display_errors=1', '-d', 'log_errors=1'];
 foreach ($given as $k => $v) { $cmd[] = '-d'; $cmd[] = "$k=$v"; }
 $cmd[] = '--ri'; $cmd[] = 'bvapm';
@@ -35,3 +36,4 @@ bvapm.sql_n_plus_one_threshold: as given
 bvapm.sql_max_statements: as given
 bvapm.mode: as given
 bvapm.profile: as given
+bvapm.profile_clock: as given
