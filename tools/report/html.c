@@ -184,17 +184,6 @@ void html_link_request(struct page *p, long long id)
 
 /* ---- tables ------------------------------------------------------------------ */
 
-static bool is_string_kind(enum report_col_kind k)
-{
-	return k == REPORT_COL_STR || k == REPORT_COL_EP;
-}
-
-static bool is_decimal_kind(enum report_col_kind k)
-{
-	return k == REPORT_COL_PCT || k == REPORT_COL_PCT2 || k == REPORT_COL_DEC ||
-	       k == REPORT_COL_NUM;
-}
-
 /* The shown columns of spec: every column with a JSON key, in the text's
  * order; those the text leaves out (JSON only) after the others. */
 static size_t shown_cols(const struct report_table_spec *spec, unsigned char *idx)
@@ -259,9 +248,9 @@ static struct report_cell cell_of(const struct report_col *c, json_object *o)
 		v.null = true;
 		return v;
 	}
-	if (is_string_kind(c->kind))
+	if (report_col_is_string(c->kind))
 		v.s = json_object_get_string(j);
-	else if (is_decimal_kind(c->kind))
+	else if (report_col_is_decimal(c->kind))
 		v.d = json_object_get_double(j);
 	else if (c->kind == REPORT_COL_BOOL)
 		v.i = json_object_get_boolean(j);
@@ -295,7 +284,7 @@ static void put_value(struct page *p, const struct report *r, const struct repor
 		return;
 	}
 	const char *s = report_cell_text(r, c, v, buf, sizeof buf);
-	if (is_string_kind(c->kind) && strcmp(c->key, "trace_id") == 0 && s[0]) {
+	if (report_col_is_string(c->kind) && strcmp(c->key, "trace_id") == 0 && s[0]) {
 		fputs("<a class=\"mono\" href=\"/trace?trace=", o);
 		html_query_value(o, s);
 		fputs("\">", o);
@@ -303,7 +292,7 @@ static void put_value(struct page *p, const struct report *r, const struct repor
 		fputs("</a>", o);
 		return;
 	}
-	if (is_string_kind(c->kind) && strchr(s, '\n')) {
+	if (report_col_is_string(c->kind) && strchr(s, '\n')) {
 		fputs("<pre>", o);
 		html_text(o, s);
 		fputs("</pre>", o);
@@ -317,11 +306,11 @@ static void put_td(struct page *p, const struct report *r, const struct report_c
 {
 	struct report_cell v = cell_of(c, row);
 	FILE *o = p->out;
-	if (is_string_kind(c->kind) || c->kind == REPORT_COL_BOOL)
+	if (report_col_is_string(c->kind) || c->kind == REPORT_COL_BOOL)
 		fputs("<td>", o);
 	else if (v.null)
 		fputs("<td class=\"n\" data-v=\"\">", o);
-	else if (is_decimal_kind(c->kind))
+	else if (report_col_is_decimal(c->kind))
 		fprintf(o, "<td class=\"n\" data-v=\"%.17g\">", v.d);
 	else
 		fprintf(o, "<td class=\"%s\" data-v=\"%lld\">", c->kind == REPORT_COL_TIME ? "t" : "n",
@@ -374,9 +363,9 @@ static int cmp_rows(const void *a, const void *b)
 	int c;
 	if (u.null || v.null)
 		c = u.null - v.null;
-	else if (is_string_kind(sort_by.col->kind))
+	else if (report_col_is_string(sort_by.col->kind))
 		c = strcmp(u.s ? u.s : "", v.s ? v.s : "");
-	else if (is_decimal_kind(sort_by.col->kind))
+	else if (report_col_is_decimal(sort_by.col->kind))
 		c = u.d < v.d ? -1 : u.d > v.d;
 	else
 		c = u.i < v.i ? -1 : u.i > v.i;
@@ -388,7 +377,7 @@ static void sort_link(struct page *p, const struct report_col *c)
 	FILE *o = p->out;
 	bool current = p->sort_key && strcmp(p->sort_key, c->key) == 0;
 	/* Figures sort largest first, names from A. */
-	bool asc = current ? !p->sort_asc : is_string_kind(c->kind);
+	bool asc = current ? !p->sort_asc : report_col_is_string(c->kind);
 	fprintf(o, "<a href=\"%s?", p->path);
 	if (p->self_qs && p->self_qs[0]) {
 		html_text(o, p->self_qs);
@@ -439,7 +428,7 @@ static void render_table(struct page *p, const struct report *r, const struct re
 	for (size_t k = 0; k < n; k++) {
 		const struct report_col *c = &spec->cols[idx[k]];
 		fprintf(o, "<th data-key=\"%s\"%s>", c->key,
-		        is_string_kind(c->kind) || c->kind == REPORT_COL_TIME ? "" : " class=\"n\"");
+		        report_col_is_string(c->kind) || c->kind == REPORT_COL_TIME ? "" : " class=\"n\"");
 		char hb[64];
 		if (by_link)
 			sort_link(p, c);

@@ -41,13 +41,12 @@ static void put(const char *s, size_t len, int width, bool left, bool clip)
 			putchar(' ');
 }
 
-static bool is_string(enum report_col_kind kind)
+bool report_col_is_string(enum report_col_kind kind)
 {
 	return kind == REPORT_COL_STR || kind == REPORT_COL_EP;
 }
 
-/* The kinds whose value is .d */
-static bool is_decimal(enum report_col_kind kind)
+bool report_col_is_decimal(enum report_col_kind kind)
 {
 	return kind == REPORT_COL_PCT || kind == REPORT_COL_PCT2 || kind == REPORT_COL_DEC ||
 	       kind == REPORT_COL_NUM;
@@ -55,14 +54,15 @@ static bool is_decimal(enum report_col_kind kind)
 
 static bool is_left(const struct report_col *c)
 {
-	return is_string(c->kind) || c->kind == REPORT_COL_TIME || (c->flags & REPORT_COL_LEFT);
+	return report_col_is_string(c->kind) || c->kind == REPORT_COL_TIME ||
+	       (c->flags & REPORT_COL_LEFT);
 }
 
 static bool is_empty(const struct report_col *c, const struct report_cell *v)
 {
-	if (is_string(c->kind))
+	if (report_col_is_string(c->kind))
 		return v->s == NULL || v->s[0] == '\0';
-	return is_decimal(c->kind) ? v->d == 0 : v->i == 0;
+	return report_col_is_decimal(c->kind) ? v->d == 0 : v->i == 0;
 }
 
 const char *report_cell_text(const struct report *r, const struct report_col *c,
@@ -125,9 +125,9 @@ static void put_cell(const struct report *r, const struct report_col *c,
 
 static json_object *json_cell(const struct report_col *c, const struct report_cell *v)
 {
-	if (is_string(c->kind))
+	if (report_col_is_string(c->kind))
 		return report_json_str(v->s);
-	if (is_decimal(c->kind))
+	if (report_col_is_decimal(c->kind))
 		return report_json_dbl(v->d);
 	if (c->kind == REPORT_COL_BOOL)
 		return json_object_new_boolean(v->i != 0);
@@ -315,9 +315,9 @@ int report_table_query(struct report *r, sqlite3_stmt *s, const struct report_ta
 		for (size_t k = 0; k < n; k++) {
 			int col = (int)k;
 			enum report_col_kind kind = spec->cols[k].kind;
-			if (is_string(kind)) {
+			if (report_col_is_string(kind)) {
 				cells[k].s = report_col_text(s, col);
-			} else if (is_decimal(kind)) {
+			} else if (report_col_is_decimal(kind)) {
 				cells[k].d = sqlite3_column_double(s, col);
 				cells[k].null = sqlite3_column_type(s, col) == SQLITE_NULL;
 			} else {

@@ -127,6 +127,10 @@ void report_table_end(struct report_table *t, size_t more);
 json_object *report_record(const struct report *r, const struct report_table_spec *spec,
                            json_object *parent, const struct report_cell *cells);
 
+/* The kinds whose value is .s (a string), and those whose value is .d. */
+bool report_col_is_string(enum report_col_kind kind);
+bool report_col_is_decimal(enum report_col_kind kind);
+
 /* The text of one value as the text table shows it, without padding
  * ("12.3 ms", "-" for no value): in buf (64 bytes are enough), or a
  * string the cell or column holds. */
