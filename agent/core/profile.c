@@ -162,6 +162,12 @@ void bvapm_profile_set_time_scale(uint64_t mult, uint32_t shift)
 void bvapm_profile_get_stats(struct bvapm_profile_stats *out)
 {
 	*out = p.stats;
+	/* p.stats.calls counts only the begins that opened no frame; a frame
+	 * opened is counted in its function when it closes, or is still open */
+	for (uint32_t i = 0; i < p.fn_count; i++)
+		out->calls += p.fns[i].calls;
+	for (uint32_t i = 0; i < p.nstacks; i++)
+		out->calls += p.stacks[i].depth; /* 0 in a stack not in use */
 	out->functions = p.fn_count > 0 ? p.fn_count - 1 : 0;
 	out->paths = p.node_count;
 }
@@ -288,9 +294,15 @@ void bvapm_profile_begin_cached(const void *frame_id, uintptr_t *slot, const voi
 {
 	uintptr_t scratch = 0; /* no slot: the hash lookup every time */
 
-	if (bvapm_profile_on)
-		bvapm_profile_begin_fast(frame_id, slot != NULL ? slot : &scratch, key, name_fn, name_arg,
-		                         now_ns, mem_bytes);
+	if (!bvapm_profile_on)
+		return;
+	if (slot == NULL)
+		slot = &scratch;
+	struct bvapm_profile_call c;
+	if (bvapm_profile_begin_find(slot, key, &c))
+		bvapm_profile_begin_open(&c, frame_id, now_ns, mem_bytes);
+	else
+		bvapm_profile_begin_slow(frame_id, slot, key, name_fn, name_arg, now_ns, mem_bytes);
 }
 
 /* The node of fn (entry fe) under parent (node pn), when pn's last callee
@@ -316,9 +328,9 @@ void bvapm_profile_begin_slow(const void *frame_id, uintptr_t *slot, const void 
                               bvapm_profile_name_fn name_fn, const void *name_arg,
                               uint64_t now_ns, uint64_t mem_bytes)
 {
-	p.stats.calls++;
 	struct bvapm_profile_stack *s = p.top;
 	if (s->depth >= s->limit) {
+		p.stats.calls++; /* opens no frame (bvapm_profile_get_stats) */
 		if (p.cur == p.untracked)
 			p.stats.untracked_calls++;
 		else

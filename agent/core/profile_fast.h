@@ -136,41 +136,58 @@ static inline void bvapm_profile_push(struct bvapm_profile_stack *s, struct bvap
 	f->mem_start = mem_bytes;
 }
 
-/* slot: never NULL here (the wrappers give a scratch word). */
-static inline void bvapm_profile_begin_fast(const void *frame_id, uintptr_t *slot, const void *key,
-                                            bvapm_profile_name_fn name_fn, const void *name_arg,
-                                            uint64_t now_ns, uint64_t mem_bytes)
+/* Where a call that begins goes: found by bvapm_profile_begin_find(),
+ * opened by bvapm_profile_begin_open(). */
+struct bvapm_profile_call {
+	struct bvapm_profile_stack *s;
+	struct bvapm_profile_frame *f;
+	struct bvapm_profile_fn *fe;
+	uint32_t fn, node;
+};
+
+/* slot: never NULL here (the wrappers give a scratch word). False: not
+ * found; nothing changed, and the caller calls bvapm_profile_begin_slow()
+ * for the call. True: the caller takes its readings (the clock, memory)
+ * and opens the call — reading them after the lookup keeps the lookup out
+ * of the callee's time, and slot and key need not stay live. */
+static inline bool bvapm_profile_begin_find(uintptr_t *slot, const void *key, struct bvapm_profile_call *c)
 {
 	struct bvapm_profile_state *ps = &bvapm_profile_state;
-	struct bvapm_profile_stack *s = ps->top;
 	uintptr_t hint = *slot;
 	uint32_t fn = hint < ps->fn_count ? (uint32_t)hint : 0;
 	struct bvapm_profile_fn *fe = &ps->fns[fn];
+	if (bvapm_unlikely(fe->key != key))
+		return false;
+	struct bvapm_profile_stack *s = ps->top;
+	if (bvapm_unlikely(s->depth >= s->fast_limit))
+		return false;
 	struct bvapm_profile_frame *f = &s->frames[s->depth];
 	uint32_t parent = f[-1].node; /* the caller's, or the sentinel's: the stack's base node */
-
 	struct bvapm_profile_node *pn = &ps->nodes[parent];
-	if (bvapm_unlikely(s->depth >= s->fast_limit || fe->key != key))
-		goto slow;
-	uint32_t node = pn->child_node;
-	if (bvapm_unlikely(pn->child_fn != fn)) {
+	uint32_t node;
+	if (bvapm_likely(pn->child_fn == fn)) {
+		node = pn->child_node;
+	} else {
 		if (parent == BVAPM_PROFILE_OTHER_NODE) {
 			node = parent; /* past max_paths: everything under "(other)" stays there */
 		} else {
 			/* the node hash's first probe; a collision or a new path: the slow path */
 			uint32_t h = ps->node_hash[bvapm_profile_hash_pair(parent, fn) & ps->node_hash_mask];
 			if (bvapm_unlikely(h == 0 || ps->nodes[h - 1].parent != parent || ps->nodes[h - 1].fn != fn))
-				goto slow;
+				return false;
 			node = h - 1;
-			pn->child_fn = fn;
+			pn->child_fn = fn; /* remembered: a find that succeeds is always opened */
 			pn->child_node = node;
 		}
 	}
-	ps->stats.calls++;
-	bvapm_profile_push(s, f, frame_id, fn, fe, node, now_ns, mem_bytes);
-	return;
-slow:
-	bvapm_profile_begin_slow(frame_id, slot, key, name_fn, name_arg, now_ns, mem_bytes);
+	*c = (struct bvapm_profile_call){.s = s, .f = f, .fe = fe, .fn = fn, .node = node};
+	return true;
+}
+
+static inline void bvapm_profile_begin_open(const struct bvapm_profile_call *c, const void *frame_id,
+                                            uint64_t now_ns, uint64_t mem_bytes)
+{
+	bvapm_profile_push(c->s, c->f, frame_id, c->fn, c->fe, c->node, now_ns, mem_bytes);
 }
 
 /* Closes frame f, just taken off the top of s, at now. */

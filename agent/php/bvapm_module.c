@@ -44,6 +44,7 @@
 
 #include "agent/core/agent_core.h"
 #include "php_bvapm.h"
+#include "bvapm_heap_usage.h"
 #include "ring/ring_common.h" /* the ring ABI, for php --ri */
 #include "bvapm_arginfo.h"
 
@@ -536,6 +537,8 @@ static PHP_MINFO_FUNCTION(bvapm)
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)st.recorded);
 	php_info_print_table_row(2, "Records written by this process", buf);
 	php_info_print_table_row(2, "Function profile clock", bvapm_agent_profile_clock(buf, sizeof(buf)));
+	php_info_print_table_row(2, "Function profile memory",
+	                         bvapm_heap_usage_found ? "heap usage word" : "zend_memory_usage");
 	php_info_print_table_end();
 	DISPLAY_INI_ENTRIES();
 }

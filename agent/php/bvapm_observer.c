@@ -50,6 +50,7 @@
 
 #include "agent/core/agent_core.h"
 #include "php_bvapm.h"
+#include "bvapm_heap_usage.h"
 #include "agent/core/profile.h"
 #include "agent/core/profile_clock.h"
 #include "agent/core/profile_fast.h"
@@ -113,8 +114,8 @@ static size_t profile_name(const void *key, const void *arg, char *out, size_t c
  * copies of one declaration share, and add up as one "{closure}". */
 static const void *profile_key(const zend_function *fn)
 {
-	if (fn->type == ZEND_USER_FUNCTION && (fn->common.fn_flags & ZEND_ACC_CLOSURE))
-		return fn->op_array.opcodes;
+	if (UNEXPECTED(fn->common.fn_flags & ZEND_ACC_CLOSURE) && fn->type == ZEND_USER_FUNCTION)
+		return fn->op_array.opcodes; /* the flag first: one bit test per call */
 	return fn;
 }
 
@@ -377,8 +378,8 @@ static bool note_uncaught_from_report(const char *m, size_t len)
 /* ---- fcall observer ----------------------------------------------------------- */
 
 /* The function's word in its run-time cache (reserved with the observer,
- * before any handler can run). */
-static int cache_handle;
+ * before any handler can run), as a byte offset. */
+static size_t cache_offset;
 
 /* Where the function's entry index is kept: its run-time cache word (the
  * engine found this function's observer handlers in the same cache, so it
@@ -393,8 +394,8 @@ static uintptr_t *profile_slot(zend_function *fn)
 	void **cache = RUN_TIME_CACHE(&fn->common);
 	if (EXPECTED(cache != NULL) &&
 	    (fn->type != ZEND_USER_FUNCTION ||
-	     EXPECTED((size_t)fn->op_array.cache_size > (size_t)cache_handle * sizeof(void *))))
-		return (uintptr_t *)&cache[cache_handle];
+	     EXPECTED((size_t)fn->op_array.cache_size > cache_offset)))
+		return (uintptr_t *)(void *)((char *)cache + cache_offset);
 #else
 	(void)fn;
 #endif
@@ -402,33 +403,113 @@ static uintptr_t *profile_slot(zend_function *fn)
 	return &scratch;
 }
 
+/*
+ * The handlers' common case takes its two readings without a call: RDTSC
+ * (an invariant TSC) and the heap's usage word (bvapm_heap_usage.h). With
+ * no call left on that path the handlers save no register and hand any
+ * other case on whole (a tail call); otherwise the *_generic handlers,
+ * whose readings call clock_gettime and zend_memory_usage.
+ */
+static inline bool readings_inline(void)
+{
+	return BVAPM_PROFILE_CLOCK_HAS_TSC && bvapm_profile_clock_tsc && bvapm_heap_usage_found;
+}
+
+static inline uint64_t tsc_now(void)
+{
+#if BVAPM_PROFILE_CLOCK_HAS_TSC
+	return __rdtsc(); /* no fence: the profile's resolution is a call, not a cycle */
+#else
+	return 0; /* not reached: readings_inline() is false */
+#endif
+}
+
+/* A call the fast path does not take. */
+static __attribute__((noinline)) void profile_begin_slow(zend_execute_data *ex)
+{
+	uint64_t mem = bvapm_heap_usage();
+	uint64_t now = now_ticks();
+	zend_function *fn = ex->func;
+	bvapm_profile_begin_slow(ex, profile_slot(fn), profile_key(fn), profile_name, ex, now, mem);
+}
+
+/* Any call without inline readings. */
+static __attribute__((noinline)) void profile_begin_generic(zend_execute_data *ex)
+{
+	uint64_t mem = bvapm_heap_usage();
+	uint64_t now = now_ticks();
+	zend_function *fn = ex->func;
+	uintptr_t *slot = profile_slot(fn);
+	const void *key = profile_key(fn);
+	struct bvapm_profile_call c;
+	if (bvapm_profile_begin_find(slot, key, &c))
+		bvapm_profile_begin_open(&c, ex, now, mem);
+	else
+		bvapm_profile_begin_slow(ex, slot, key, profile_name, ex, now, mem);
+}
+
 static void profile_begin(zend_execute_data *ex)
 {
 	if (!bvapm_profile_active())
 		return;
-	/* the engine's call first: nothing else is live across it */
-	uint64_t mem = zend_memory_usage(0);
+	if (UNEXPECTED(!readings_inline())) {
+		profile_begin_generic(ex);
+		return;
+	}
 	zend_function *fn = ex->func;
-	bvapm_profile_begin_fast(ex, profile_slot(fn), profile_key(fn), profile_name, ex, now_ticks(), mem);
+	struct bvapm_profile_call c;
+	if (UNEXPECTED(!bvapm_profile_begin_find(profile_slot(fn), profile_key(fn), &c))) {
+		profile_begin_slow(ex);
+		return;
+	}
+	uint64_t mem = *bvapm_heap_usage_word;
+	bvapm_profile_begin_open(&c, ex, tsc_now(), mem);
+}
+
+static __attribute__((noinline)) void profile_end_generic(zend_execute_data *ex)
+{
+	uint64_t mem = bvapm_heap_usage();
+	bvapm_profile_end_fast(ex, now_ticks(), mem);
 }
 
 static void profile_end(zend_execute_data *ex, zval *retval)
 {
 	(void)retval;
-	if (UNEXPECTED(EG(exception) != NULL) && ex->prev_execute_data == NULL && bvapm_agent_active())
-		note_uncaught(EG(exception));
-	if (bvapm_profile_active()) {
-		uint64_t mem = zend_memory_usage(0);
-		bvapm_profile_end_fast(ex, now_ticks(), mem);
+	if (!bvapm_profile_active())
+		return;
+	if (UNEXPECTED(!readings_inline())) {
+		profile_end_generic(ex);
+		return;
 	}
+	uint64_t mem = *bvapm_heap_usage_word;
+	bvapm_profile_end_fast(ex, tsc_now(), mem);
 }
 
+/* An exception escaping the script's top-level code is seen by the end
+ * handler of that frame: the engine asks observer_init() for it with no
+ * caller frame, and only such a function gets these handlers, so the others
+ * do not test EG(exception) per call. */
 static void outermost_end(zend_execute_data *ex, zval *retval)
 {
 	(void)retval;
-	if (EG(exception) != NULL && bvapm_agent_active())
+	if (EG(exception) != NULL && ex->prev_execute_data == NULL && bvapm_agent_active())
 		note_uncaught(EG(exception));
-	(void)ex;
+}
+
+static void profile_outermost_end(zend_execute_data *ex, zval *retval)
+{
+	outermost_end(ex, retval);
+	profile_end(ex, retval);
+}
+
+static bool outermost_frame(const zend_execute_data *ex)
+{
+	return ex->prev_execute_data == NULL && ex->func->type == ZEND_USER_FUNCTION;
+}
+
+static zend_observer_fcall_handlers profiled(const zend_execute_data *ex)
+{
+	return (zend_observer_fcall_handlers){profile_begin, outermost_frame(ex) ? profile_outermost_end : profile_end};
 }
 
 /* php-cli: the process is one request, so the engine asks observer_init()
@@ -442,12 +523,12 @@ static zend_observer_fcall_handlers observer_init(zend_execute_data *ex)
 	zend_observer_fcall_handlers none = {NULL, NULL};
 
 	if (observe_every_function)
-		return (zend_observer_fcall_handlers){profile_begin, profile_end};
+		return profiled(ex);
 	if (!bvapm_agent_active())
 		return none;
 	if (bvapm_agent_profiling())
-		return (zend_observer_fcall_handlers){profile_begin, profile_end};
-	if (ex->prev_execute_data == NULL && ex->func->type == ZEND_USER_FUNCTION)
+		return profiled(ex);
+	if (outermost_frame(ex))
 		return (zend_observer_fcall_handlers){NULL, outermost_end};
 	return none;
 }
@@ -468,7 +549,7 @@ void bvapm_observer_register(void)
 {
 	observe_every_function = strcmp(sapi_module.name, "cli") == 0;
 	/* MINIT: the engine sizes every run-time cache after the extensions' start-up */
-	cache_handle = zend_get_op_array_extension_handle("bvapm");
+	cache_offset = (size_t)zend_get_op_array_extension_handle("bvapm") * sizeof(void *);
 	zend_observer_fcall_register(observer_init);
 	zend_observer_fiber_switch_register(fiber_switch);
 	zend_observer_fiber_destroy_register(fiber_destroy);
@@ -477,6 +558,7 @@ void bvapm_observer_register(void)
 void bvapm_observer_request_begin(void)
 {
 	uncaught.set = false;
+	bvapm_heap_usage_request_begin();
 }
 
 /* ---- fatal errors --------------------------------------------------------------- */

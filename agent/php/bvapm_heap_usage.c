@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bvapm_heap_usage.c — finds and re-checks the heap's usage word
+ * (design: bvapm_heap_usage.h).
+ */
+#include "bvapm_heap_usage.h"
+
+#define HEAP_WORDS_SEARCHED 8  /* the usage word is among the heap's first ones */
+#define PROBE_BLOCK 2048       /* bytes allocated to watch the word move */
+
+const size_t *bvapm_heap_usage_word;
+bool bvapm_heap_usage_found;
+
+static const zend_mm_heap *word_heap; /* the heap the word was found in */
+
+static const size_t *find_word(const zend_mm_heap *heap)
+{
+	const size_t *words = (const size_t *)(const void *)heap;
+	size_t before = zend_memory_usage(0);
+	bool candidate[HEAP_WORDS_SEARCHED];
+
+	for (int i = 0; i < HEAP_WORDS_SEARCHED; i++)
+		candidate[i] = words[i] == before;
+	void *block = emalloc(PROBE_BLOCK);
+	size_t during = zend_memory_usage(0);
+	for (int i = 0; i < HEAP_WORDS_SEARCHED; i++)
+		candidate[i] = candidate[i] && words[i] == during;
+	efree(block);
+	size_t after = zend_memory_usage(0);
+	if (during == before || after == during)
+		return NULL;
+	for (int i = 0; i < HEAP_WORDS_SEARCHED; i++)
+		if (candidate[i] && words[i] == after)
+			return &words[i];
+	return NULL;
+}
+
+void bvapm_heap_usage_request_begin(void)
+{
+	const zend_mm_heap *heap = zend_mm_get_heap();
+
+	if (heap == NULL || !is_zend_mm()) {
+		bvapm_heap_usage_word = NULL;
+		bvapm_heap_usage_found = false;
+		word_heap = NULL;
+		return;
+	}
+	/* the same heap: its word still right, or none found in it before */
+	if (heap == word_heap &&
+	    (bvapm_heap_usage_word == NULL || *bvapm_heap_usage_word == zend_memory_usage(0)))
+		return;
+	bvapm_heap_usage_word = find_word(heap);
+	bvapm_heap_usage_found = bvapm_heap_usage_word != NULL;
+	word_heap = heap;
+}
