@@ -9,6 +9,7 @@
 #   bvapm-light           light mode, 1% recorded (the default)
 #   bvapm-light-sampling  light mode, 1%, and the sampling profile at 100 Hz
 #   bvapm-aggressive      every request recorded with the function profile
+#   bvapm-aggressive-nofold  the same, no built-in folded (bvapm.profile_fold_ns=0)
 #   bvapm-aggressive-noprofile  every request recorded, bvapm.profile=0
 #   bvapm-targeted        targeted mode, no request forced
 #   tideways-loaded       tideways_xhprof loaded, not enabled
@@ -25,14 +26,14 @@
 # (app_bench-STAMP.png) go to bench/results/ (or $BENCH_RESULTS). Then
 # callgrind counts the instructions of one front-page request (php-cgi -T,
 # the same site), in all and inside bvapm.so, without the extension and with
-# bvapm unsampled, light, light with sampling and aggressive
+# bvapm unsampled, light, light with sampling, aggressive and aggressive without folding
 # (BENCH_CALLGRIND=0 skips it).
 #   bench/app_bench.sh BVAPM_SO FAKE_PRODUCER [SECONDS] [ROUNDS] [CONDITIONS]
 # Needs root (testing/wordpress.sh writes /etc/wordpress/config-HOST.php) and
 # the packages of scripts/install-deps.
 set -u
 so=$(realpath "$1") tool=$(realpath "$2") secs=${3:-5} rounds=${4:-3}
-read -r -a conds <<< "${5:-none bvapm-unsampled bvapm-light bvapm-light-sampling bvapm-aggressive bvapm-aggressive-noprofile bvapm-targeted tideways-loaded tideways-wall tideways excimer xdebug-profile}"
+read -r -a conds <<< "${5:-none bvapm-unsampled bvapm-light bvapm-light-sampling bvapm-aggressive bvapm-aggressive-nofold bvapm-aggressive-noprofile bvapm-targeted tideways-loaded tideways-wall tideways excimer xdebug-profile}"
 [ "$(id -u)" -eq 0 ] || { echo "app_bench: needs root (WordPress's configuration goes to /etc/wordpress)"; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../testing/stack.sh"
@@ -78,6 +79,7 @@ serve() {
     bvapm-light-sampling) wp_serve "$dir/stack" "$so" bench light bvapm.sample_rate=0.01 \
                             bvapm.sampling_hz=100 "${b[@]}" ;;
     bvapm-aggressive) wp_serve "$dir/stack" "$so" bench aggressive "${b[@]}" ;;
+    bvapm-aggressive-nofold) wp_serve "$dir/stack" "$so" bench aggressive bvapm.profile_fold_ns=0 "${b[@]}" ;;
     bvapm-aggressive-noprofile) wp_serve "$dir/stack" "$so" bench aggressive bvapm.profile=0 "${b[@]}" ;;
     bvapm-targeted) wp_serve "$dir/stack" "$so" bench targeted "${b[@]}" ;;
     tideways-loaded) wp_serve "$dir/stack" "" bench light extension=tideways_xhprof.so ;;
@@ -153,18 +155,19 @@ count() { # count N -d settings...: "total bvapm.so" instructions of N requests
       "${WP_PHP_MODULES[@]/#/-d}" "$@" "$WP_ROOT/index.php" > /dev/null 2> "$dir/cg.err"
   local total agent
   total=$(awk '/^summary:|^totals:/ {print $2; exit}' "$dir/cg.out")
-  agent=$(callgrind_annotate --inclusive=no --threshold=100 "$dir/cg.out" 2>/dev/null |
-          awk '/bvapm\.so\]$/ {gsub(/,/, "", $1); n += $1} END {print n + 0}')
+  agent=$("$here/callgrind_objects.py" "$dir/cg.out" | awk -F'\t' '$1 ~ /bvapm\.so$/ {n += $3} END {print n + 0}')
   echo "$total $agent"
 }
 printf '\n%-26s %18s %16s\n' condition "total/request" "in bvapm.so/request"
 summary="SUMMARY bench=app-instructions"
-for c in none bvapm-unsampled bvapm-unsampled-sampling bvapm-aggressive; do
+for c in none bvapm-unsampled bvapm-unsampled-sampling bvapm-aggressive bvapm-aggressive-nofold; do
   a=()
   case $c in
     bvapm-unsampled) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.sample_rate=0) ;;
     bvapm-unsampled-sampling) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.sample_rate=0 -d bvapm.sampling_hz=100) ;;
     bvapm-aggressive) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.mode=aggressive -d bvapm.overhead_budget_us=0) ;;
+    bvapm-aggressive-nofold) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.mode=aggressive -d bvapm.overhead_budget_us=0)
+                             a+=(-d bvapm.profile_fold_ns=0) ;;
   esac
   read -r t5 s5 <<< "$(count 5 "${a[@]}")"
   [ -n "$t5" ] || { echo "callgrind failed: $(tail -n 3 "$dir/cg.err")"; exit 1; }

@@ -50,6 +50,8 @@ const struct bvapm_agent_setting_bounds bvapm_agent_settings[BVAPM_SETTING_COUNT
 	                                           BVAPM_SQL_MAX_STATEMENTS,
 	                                           BVAPM_DEFAULT_SQL_MAX_STATEMENTS, BVAPM_SETTING_NONE),
 	[BVAPM_SETTING_SAMPLING_HZ] = WHOLE("sampling_hz", sampling_hz, 0, 1000, 0, BVAPM_SETTING_NONE),
+	[BVAPM_SETTING_PROFILE_FOLD_NS] = WHOLE("profile_fold_ns", profile_fold_ns, 0, 1000000000,
+	                                        BVAPM_DEFAULT_PROFILE_FOLD_NS, BVAPM_SETTING_NONE),
 };
 
 double bvapm_agent_config_number(const struct bvapm_agent_config *cfg, enum bvapm_agent_setting s)

@@ -43,6 +43,7 @@ enum bvapm_agent_mode {
 #define BVAPM_DEFAULT_RECORD_BUFFER_SIZE 262144
 #define BVAPM_DEFAULT_PROFILE_TOP_N 50
 #define BVAPM_DEFAULT_PROFILE_MAX_FUNCTIONS 1000
+#define BVAPM_DEFAULT_PROFILE_FOLD_NS 1000 /* profile_fold.h */
 #define BVAPM_DEFAULT_SQL_N_PLUS_ONE_THRESHOLD 10
 #define BVAPM_DEFAULT_SQL_MAX_STATEMENTS 100
 
@@ -78,6 +79,7 @@ struct bvapm_agent_config {
 	struct bvapm_agent_sql_config sql; /* SQL capture (agent_sql.h) */
 	struct bvapm_agent_calls_config calls; /* outbound calls (agent_calls.h) */
 	uint32_t sampling_hz;         /* statistical profile: samples per second (0: off; agent_sampler.h) */
+	uint32_t profile_fold_ns;     /* built-ins this cheap on average stop being timed (0: never; profile_fold.h) */
 	const char *host;             /* host name (NULL: gethostname at init) */
 	uint32_t attach_retry_ms;     /* between attach attempts while no ring (>= 1) */
 	uid_t ring_owner;             /* the drainer's user, trusted besides root and our own
@@ -97,6 +99,7 @@ enum bvapm_agent_setting {
 	BVAPM_SETTING_SQL_N_PLUS_ONE_THRESHOLD,
 	BVAPM_SETTING_SQL_MAX_STATEMENTS,
 	BVAPM_SETTING_SAMPLING_HZ,
+	BVAPM_SETTING_PROFILE_FOLD_NS,
 	BVAPM_SETTING_COUNT
 };
 

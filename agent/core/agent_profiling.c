@@ -23,6 +23,7 @@
 #include "agent_internal.h"
 #include "profile.h"
 #include "profile_clock.h"
+#include "profile_fold.h"
 
 /* The profiler's fixed bounds (the INI sets top_n and max_functions). */
 #define PROFILE_MAX_PATHS 4096   /* calling-context tree nodes per request */
@@ -51,7 +52,8 @@ void agent_profiling_init(const struct bvapm_agent_config *cfg)
 	top_n = cfg->profile_top_n;
 	top_functions = calloc(top_n, sizeof(*top_functions));
 	top_paths = calloc(PROFILE_TOP_PATHS, sizeof(*top_paths));
-	profile_ok = top_functions != NULL && top_paths != NULL && bvapm_profile_init(&pc) == 0;
+	profile_ok = top_functions != NULL && top_paths != NULL && bvapm_profile_init(&pc) == 0 &&
+	             bvapm_profile_fold_init(cfg->profile_fold_ns) == 0;
 	if (profile_ok)
 		bvapm_profile_clock_init(cfg->profile_clock_tsc, NULL, NULL);
 	if (!profile_ok)
@@ -62,6 +64,7 @@ void agent_profiling_init(const struct bvapm_agent_config *cfg)
 void agent_profiling_free(void)
 {
 	bvapm_profile_shutdown();
+	bvapm_profile_fold_free();
 	free(top_functions);
 	free(top_paths);
 	top_functions = NULL;

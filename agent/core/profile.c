@@ -552,6 +552,22 @@ static uint64_t to_ns(uint64_t ticks)
 	return bvapm_mul_shift(ticks, p.scale_mult, p.scale_shift);
 }
 
+bool bvapm_profile_function_totals(const void *key, uint64_t *calls, uint64_t *incl_ns)
+{
+	if (!p.initialised || p.fn_hash == NULL)
+		return false;
+	for (uint32_t h = hash_ptr(key) & p.fn_hash_mask;; h = (h + 1) & p.fn_hash_mask) {
+		uint32_t slot = p.fn_hash[h];
+		if (slot == 0)
+			return false;
+		if (p.fns[slot - 1].key == key) {
+			*calls = p.fns[slot - 1].calls;
+			*incl_ns = to_ns(p.fns[slot - 1].incl_ns);
+			return true;
+		}
+	}
+}
+
 static struct bvapm_rec_function fn_out(uint32_t i)
 {
 	const struct bvapm_profile_fn *f = &p.fns[i];

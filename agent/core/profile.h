@@ -134,6 +134,9 @@ void bvapm_profile_set_time_scale(uint64_t mult, uint32_t shift);
  *   top_allocators  by mem_delta_bytes, positive deltas only
  *   top_paths       by exclusive time; each path "a;b;c" outermost first
  */
+/* The last profiled request's totals of one function (calls, inclusive ns),
+ * until the next request begins; false: not met in it. */
+bool bvapm_profile_function_totals(const void *key, uint64_t *calls, uint64_t *incl_ns);
 uint32_t bvapm_profile_top_functions(struct bvapm_rec_function *out, uint32_t cap);
 uint32_t bvapm_profile_top_allocators(struct bvapm_rec_function *out, uint32_t cap);
 uint32_t bvapm_profile_top_paths(struct bvapm_rec_call_path *out, uint32_t cap);

@@ -45,6 +45,7 @@
 #include "agent/core/agent_core.h"
 #include "php_bvapm.h"
 #include "bvapm_heap_usage.h"
+#include "agent/core/profile_fold.h"
 #include "ring/ring_common.h" /* the ring ABI, for php --ri */
 #include "bvapm_arginfo.h"
 
@@ -79,6 +80,7 @@ static ZEND_INI_MH(on_update_number)
 #define DEF_MAX_CHECKPOINTS INI_NUMBER(BVAPM_DEFAULT_MAX_CHECKPOINTS)
 #define DEF_RECORD_BUFFER_SIZE INI_NUMBER(BVAPM_DEFAULT_RECORD_BUFFER_SIZE)
 #define DEF_PROFILE_TOP_N INI_NUMBER(BVAPM_DEFAULT_PROFILE_TOP_N)
+#define DEF_PROFILE_FOLD_NS INI_NUMBER(BVAPM_DEFAULT_PROFILE_FOLD_NS)
 #define DEF_PROFILE_MAX_FUNCTIONS INI_NUMBER(BVAPM_DEFAULT_PROFILE_MAX_FUNCTIONS)
 #define DEF_SQL_N_PLUS_ONE_THRESHOLD INI_NUMBER(BVAPM_DEFAULT_SQL_N_PLUS_ONE_THRESHOLD)
 #define DEF_SQL_MAX_STATEMENTS INI_NUMBER(BVAPM_DEFAULT_SQL_MAX_STATEMENTS)
@@ -112,6 +114,8 @@ PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("bvapm.profile_max_functions", DEF_PROFILE_MAX_FUNCTIONS, PHP_INI_SYSTEM,
 	                  on_update_number,
 	                  profile_max_functions, zend_bvapm_globals, bvapm_globals)
+	STD_PHP_INI_ENTRY("bvapm.profile_fold_ns", DEF_PROFILE_FOLD_NS, PHP_INI_SYSTEM, on_update_number,
+	                  profile_fold_ns, zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.profile_clock", "auto", PHP_INI_SYSTEM, on_update_string, profile_clock,
 	                  zend_bvapm_globals, bvapm_globals)
 	STD_PHP_INI_ENTRY("bvapm.service", "", PHP_INI_SYSTEM, on_update_string, service,
@@ -274,6 +278,7 @@ static void *number_global(enum bvapm_agent_setting s)
 	case BVAPM_SETTING_SQL_N_PLUS_ONE_THRESHOLD: return &BVAPM_G(sql_n_plus_one_threshold);
 	case BVAPM_SETTING_SQL_MAX_STATEMENTS: return &BVAPM_G(sql_max_statements);
 	case BVAPM_SETTING_SAMPLING_HZ: return &BVAPM_G(sampling_hz);
+	case BVAPM_SETTING_PROFILE_FOLD_NS: return &BVAPM_G(profile_fold_ns);
 	case BVAPM_SETTING_COUNT: break;
 	}
 	return NULL;
@@ -537,6 +542,8 @@ static PHP_MINFO_FUNCTION(bvapm)
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)st.recorded);
 	php_info_print_table_row(2, "Records written by this process", buf);
 	php_info_print_table_row(2, "Function profile clock", bvapm_agent_profile_clock(buf, sizeof(buf)));
+	snprintf(buf, sizeof(buf), "%u", bvapm_profile_fold_count());
+	php_info_print_table_row(2, "Built-in functions folded into their callers", buf);
 	php_info_print_table_row(2, "Function profile memory",
 	                         bvapm_heap_usage_found ? "heap usage word" : "zend_memory_usage");
 	php_info_print_table_end();

@@ -54,6 +54,7 @@
 #include "agent/core/profile.h"
 #include "agent/core/profile_clock.h"
 #include "agent/core/profile_fast.h"
+#include "agent/core/profile_fold.h"
 
 #define STACK_NAME_MAX 192  /* bytes of a frame's function name in a stack */
 #define EXCEPTION_FRAMES 32 /* frames kept of an uncaught exception's trace */
@@ -518,16 +519,50 @@ static zend_observer_fcall_handlers profiled(const zend_execute_data *ex)
  * profiled then pays one test per call in profile_begin/end. */
 static bool observe_every_function;
 
+/* The built-ins observed in this process's current request (the engine asks
+ * per request for them), whose totals teach profile_fold.h at the next
+ * request's start, while the profile still holds them. Past the bound a
+ * built-in is observed but not learned from. */
+#define LEARNED_PER_REQUEST 4096
+static const zend_function *observed_builtins[LEARNED_PER_REQUEST];
+static uint32_t observed_builtin_count;
+
+static void learn_builtins(void)
+{
+	for (uint32_t i = 0; i < observed_builtin_count; i++) {
+		uint64_t calls, incl_ns;
+		if (bvapm_profile_function_totals(observed_builtins[i], &calls, &incl_ns))
+			bvapm_profile_fold_learn(observed_builtins[i], calls, incl_ns);
+	}
+	observed_builtin_count = 0;
+}
+
+/* A profiled request's handlers for fn: none for a built-in folded into its
+ * callers (profile_fold.h). The key of a built-in is its zend_function,
+ * which lives as long as the process. */
+static zend_observer_fcall_handlers profiled_unless_folded(zend_execute_data *ex)
+{
+	const zend_function *fn = ex->func;
+	if (fn->type == ZEND_INTERNAL_FUNCTION) {
+		if (bvapm_profile_fold_folded(fn))
+			return (zend_observer_fcall_handlers){NULL, NULL};
+		if (observed_builtin_count < LEARNED_PER_REQUEST)
+			observed_builtins[observed_builtin_count++] = fn;
+	}
+	return profiled(ex);
+}
+
 static zend_observer_fcall_handlers observer_init(zend_execute_data *ex)
 {
 	zend_observer_fcall_handlers none = {NULL, NULL};
 
+	/* php-cli: the answers hold for the whole run, so nothing is folded */
 	if (observe_every_function)
 		return profiled(ex);
 	if (!bvapm_agent_active())
 		return none;
 	if (bvapm_agent_profiling())
-		return profiled(ex);
+		return profiled_unless_folded(ex);
 	if (outermost_frame(ex))
 		return (zend_observer_fcall_handlers){NULL, outermost_end};
 	return none;
@@ -559,6 +594,7 @@ void bvapm_observer_request_begin(void)
 {
 	uncaught.set = false;
 	bvapm_heap_usage_request_begin();
+	learn_builtins(); /* the last request's totals, before the profile is reset */
 }
 
 /* ---- fatal errors --------------------------------------------------------------- */

@@ -32,6 +32,7 @@ ZEND_BEGIN_MODULE_GLOBALS(bvapm)
 	char *profile_clock; /* "auto", "clock_gettime" */
 	zend_long profile_top_n;
 	zend_long profile_max_functions;
+	zend_long profile_fold_ns;
 	char *service;
 	char *force_header;
 	char *force_cookie;

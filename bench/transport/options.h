@@ -36,6 +36,7 @@ struct bench_options {
 	const char *workdir;     /* parent of the run's temp dir (sockets, spool) */
 	bool quiet;              /* only SUMMARY lines on stdout */
 	bool no_prepare;         /* never call a transport's prepare() */
+	uint64_t build_ns;       /* time spent building each record before its send (default 0) */
 };
 
 /* Fills opts from argv. Returns 0 to run, 1 when --help was printed, or

@@ -24,7 +24,10 @@
  * with a prepare step (the ring's prefetch, which an agent makes before
  * encoding the record) has it called just before the record is built, and
  * timed into its own `prepare` histogram (reported beside the latency, not in
- * it); --no-prepare leaves it out.
+ * it); --no-prepare leaves it out. --build-ns gives the record a build time
+ * between the two, as the agent's encoding is (the producer rewrites the
+ * record's bytes from a copy until that time has passed): what the prepare
+ * step's prefetches have to land in.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,8 +60,16 @@ static uint64_t sends_due_before(uint64_t start, uint64_t end, double period)
 	return n;
 }
 
+/* Rewrites record from its copy `built` until ns have passed since from. */
+static void build_record(void *record, const void *built, uint32_t size, uint64_t from, uint64_t ns)
+{
+	do
+		memcpy(record, built, size);
+	while (bench_now_ns() - from < ns);
+}
+
 static void run_schedule(const struct bench_transport *t, void *producer, void *record,
-                         uint64_t payload_hash, const struct bench_options *opts,
+                         const void *built, uint64_t payload_hash, const struct bench_options *opts,
                          struct bench_producer_result *r, uint64_t start)
 {
 	uint64_t measure_from = start + (uint64_t)(opts->warmup_s * 1e9);
@@ -104,6 +115,8 @@ static void run_schedule(const struct bench_transport *t, void *producer, void *
 			if (measuring)
 				bench_hist_record(&r->prepare, p1 - p0);
 		}
+		if (opts->build_ns > 0)
+			build_record(record, built, opts->size, bench_now_ns(), opts->build_ns);
 		bench_record_stamp(record, payload_hash, seq);
 		uint64_t t0 = bench_now_ns();
 		enum bench_outcome outcome = t->send(producer, record, opts->size);
@@ -142,6 +155,12 @@ void bench_producer_main(const struct bench_transport *t, void *state,
 		_exit(1);
 	}
 	uint64_t payload_hash = bench_record_init(record, opts->size, id);
+	void *built = malloc(opts->size); /* the record as built, for --build-ns */
+	if (built == NULL) {
+		r->error = -ENOMEM;
+		_exit(1);
+	}
+	memcpy(built, record, opts->size);
 
 	rc = t->producer_open(state, &producer);
 	if (rc < 0) {
@@ -151,8 +170,9 @@ void bench_producer_main(const struct bench_transport *t, void *state,
 	/* Acquire: start_ns was published by the parent before the fork;
 	 * reading it atomically documents that it is shared. */
 	uint64_t start = __atomic_load_n(&shared->start_ns, __ATOMIC_ACQUIRE);
-	run_schedule(t, producer, record, payload_hash, opts, r, start);
+	run_schedule(t, producer, record, built, payload_hash, opts, r, start);
 	t->producer_close(producer);
+	free(built);
 	free(record);
 	_exit(0);
 }

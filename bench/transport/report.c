@@ -333,6 +333,7 @@ int bench_report_write_json(const struct bench_report *rep, const char *path)
 	json_object_object_add(cfg, "ring_capacity", u64(opts->ring_capacity));
 	json_object_object_add(cfg, "idle_poll_us", u64(opts->idle_poll_us));
 	json_object_object_add(cfg, "prepare", json_object_new_boolean(!opts->no_prepare));
+	json_object_object_add(cfg, "build_ns", u64(opts->build_ns));
 	json_object_object_add(cfg, "workdir", json_object_new_string(opts->workdir));
 	json_object_object_add(root, "config", cfg);
 	json_object_object_add(root, "timer_overhead_ns", u64(rep->timer_overhead_ns));
