@@ -9,7 +9,7 @@
 #   bvapm-light           light mode, 1% recorded (the default)
 #   bvapm-light-sampling  light mode, 1%, and the sampling profile at 100 Hz
 #   bvapm-aggressive      every request recorded with the function profile
-#   bvapm-aggressive-nofold  the same, no built-in folded (bvapm.profile_fold_ns=0)
+#   bvapm-aggressive-fold the same, cheap built-ins folded (bvapm.profile_fold_ns=1000)
 #   bvapm-aggressive-noprofile  every request recorded, bvapm.profile=0
 #   bvapm-targeted        targeted mode, no request forced
 #   tideways-loaded       tideways_xhprof loaded, not enabled
@@ -26,14 +26,14 @@
 # (app_bench-STAMP.png) go to bench/results/ (or $BENCH_RESULTS). Then
 # callgrind counts the instructions of one front-page request (php-cgi -T,
 # the same site), in all and inside bvapm.so, without the extension and with
-# bvapm unsampled, light, light with sampling, aggressive and aggressive without folding
+# bvapm unsampled, light, light with sampling, aggressive and aggressive with folding
 # (BENCH_CALLGRIND=0 skips it).
 #   bench/app_bench.sh BVAPM_SO FAKE_PRODUCER [SECONDS] [ROUNDS] [CONDITIONS]
 # Needs root (testing/wordpress.sh writes /etc/wordpress/config-HOST.php) and
 # the packages of scripts/install-deps.
 set -u
 so=$(realpath "$1") tool=$(realpath "$2") secs=${3:-5} rounds=${4:-3}
-read -r -a conds <<< "${5:-none bvapm-unsampled bvapm-light bvapm-light-sampling bvapm-aggressive bvapm-aggressive-nofold bvapm-aggressive-noprofile bvapm-targeted tideways-loaded tideways-wall tideways excimer xdebug-profile}"
+read -r -a conds <<< "${5:-none bvapm-unsampled bvapm-light bvapm-light-sampling bvapm-aggressive bvapm-aggressive-fold bvapm-aggressive-noprofile bvapm-targeted tideways-loaded tideways-wall tideways excimer xdebug-profile}"
 [ "$(id -u)" -eq 0 ] || { echo "app_bench: needs root (WordPress's configuration goes to /etc/wordpress)"; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../testing/stack.sh"
@@ -79,7 +79,7 @@ serve() {
     bvapm-light-sampling) wp_serve "$dir/stack" "$so" bench light bvapm.sample_rate=0.01 \
                             bvapm.sampling_hz=100 "${b[@]}" ;;
     bvapm-aggressive) wp_serve "$dir/stack" "$so" bench aggressive "${b[@]}" ;;
-    bvapm-aggressive-nofold) wp_serve "$dir/stack" "$so" bench aggressive bvapm.profile_fold_ns=0 "${b[@]}" ;;
+    bvapm-aggressive-fold) wp_serve "$dir/stack" "$so" bench aggressive bvapm.profile_fold_ns=1000 "${b[@]}" ;;
     bvapm-aggressive-noprofile) wp_serve "$dir/stack" "$so" bench aggressive bvapm.profile=0 "${b[@]}" ;;
     bvapm-targeted) wp_serve "$dir/stack" "$so" bench targeted "${b[@]}" ;;
     tideways-loaded) wp_serve "$dir/stack" "" bench light extension=tideways_xhprof.so ;;
@@ -93,8 +93,21 @@ serve() {
   esac
 }
 
+# fpm_cpu_ms: CPU time (user + system, ms) php-fpm's workers have used so far;
+# per request it is steadier than req/s on a shared machine (it leaves out
+# time spent waiting for a CPU another process had)
+tck=$(getconf CLK_TCK)
+fpm_cpu_ms() {
+  local master pid t=0 u
+  master=$(cat "$dir/stack/php-fpm.pid" 2>/dev/null) || { echo 0; return; }
+  for pid in $(pgrep -P "$master"); do
+    u=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') && t=$((t + ${u:-0}))
+  done
+  echo $((t * 1000 / tck))
+}
+
 url=http://127.0.0.1:$WP_PORT/
-runs=$dir/runs.tsv
+runs=$dir/runs.tsv cpu_runs=$dir/cpu.tsv
 for ((r = 1; r <= rounds; r++)); do
   order=("${conds[@]:$(((r - 1) % ${#conds[@]}))}" "${conds[@]:0:$(((r - 1) % ${#conds[@]}))}")
   for c in "${order[@]}"; do
@@ -102,17 +115,46 @@ for ((r = 1; r <= rounds; r++)); do
     code=$(wp_curl / -o /dev/null -w '%{http_code}')
     [ "$code" = 200 ] || { echo "$c: the front page answered $code"; tail -n 5 "$dir"/stack/*.log; exit 1; }
     wrk -t1 -c4 -d2s -H "Host: $WP_HOSTPORT" "$url" > /dev/null # warm-up (opcache, JIT)
+    cpu0=$(fpm_cpu_ms)
     wrk_measure "$url" "$secs" 4 -H "Host: $WP_HOSTPORT" || { echo "wrk failed"; exit 1; }
+    cpu_ms=$(awk -v c=$(($(fpm_cpu_ms) - cpu0)) -v r="$WRK_RPS" -v s="$secs" 'BEGIN {printf "%.2f", c / (r * s)}')
     stack_stop
     rm -f "$dir"/profiles/cachegrind.out.* # xdebug's files: up to a MiB per request
     [ "$WRK_ERRORS" -gt 0 ] && { echo "$c: $WRK_ERRORS failed requests"; tail -n 5 "$dir"/stack/*.log; }
-    printf 'round %d %-28s %8.1f req/s  p50 %9.1f us  p99 %9.1f us  errors %s\n' \
-      "$r" "$c" "$WRK_RPS" "$WRK_P50_US" "$WRK_P99_US" "$WRK_ERRORS"
+    printf 'round %d %-28s %8.1f req/s  p50 %9.1f us  p99 %9.1f us  errors %s  php-fpm CPU %s ms/request\n' \
+      "$r" "$c" "$WRK_RPS" "$WRK_P50_US" "$WRK_P99_US" "$WRK_ERRORS" "$cpu_ms"
+    printf '%s\t%s\t%s\n' "$r" "$c" "$cpu_ms" >> "$cpu_runs"
     printf '%s\tfront-page\t%s\t%s\t%s\t%s\t%s\n' "$r" "$c" "$WRK_RPS" "$WRK_P50_US" "$WRK_P99_US" \
       "$WRK_ERRORS" >> "$runs"
   done
 done
 python3 "$here/profile_report.py" --name app "$runs" "$results/app_bench-$stamp.json" "${conds[@]}"
+# php-fpm's CPU per request: median of the rounds, and the median of each
+# round's ratio to "none" in the same round
+python3 - "$cpu_runs" "${conds[@]}" <<'PY'
+import statistics, sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+cpu = {}
+for rnd, cond, ms in rows:
+    cpu.setdefault(cond, {})[rnd] = float(ms)
+print("\nphp-fpm CPU per request (user + system; steadier than req/s on a shared machine)")
+print(f"{'condition':28} {'ms/request':>10} {'ratio':>7}")
+summary = "SUMMARY bench=app-cpu"
+for cond in sys.argv[2:]:
+    if cond not in cpu:
+        continue
+    med = statistics.median(cpu[cond].values())
+    line = f"{cond:28} {med:10.2f}"
+    if "none" in cpu:
+        ratios = [cpu[cond][r] / cpu["none"][r] for r in cpu[cond] if r in cpu["none"] and cpu["none"][r] > 0]
+        if ratios:
+            ratio = statistics.median(ratios)
+            line += f" {ratio:7.3f}"
+            summary += f" {cond}.cpu_ratio={ratio:.3f}"
+    summary += f" {cond}.cpu_ms={med:.2f}"
+    print(line)
+print(summary)
+PY
 
 # the plot: req/s ratio to "none" per condition
 python3 - "$results/app_bench-$stamp.json" > "$dir/ratios.dat" <<'PY'
@@ -160,14 +202,16 @@ count() { # count N -d settings...: "total bvapm.so" instructions of N requests
 }
 printf '\n%-26s %18s %16s\n' condition "total/request" "in bvapm.so/request"
 summary="SUMMARY bench=app-instructions"
-for c in none bvapm-unsampled bvapm-unsampled-sampling bvapm-aggressive bvapm-aggressive-nofold; do
+for c in none bvapm-unsampled bvapm-unsampled-sampling bvapm-aggressive bvapm-aggressive-fold; do
   a=()
   case $c in
     bvapm-unsampled) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.sample_rate=0) ;;
     bvapm-unsampled-sampling) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.sample_rate=0 -d bvapm.sampling_hz=100) ;;
     bvapm-aggressive) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.mode=aggressive -d bvapm.overhead_budget_us=0) ;;
-    bvapm-aggressive-nofold) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.mode=aggressive -d bvapm.overhead_budget_us=0)
-                             a+=(-d bvapm.profile_fold_ns=0) ;;
+    # under callgrind a call runs tens of times slower: the threshold scaled
+    # (50 us for 1 us) so that the same built-ins fold
+    bvapm-aggressive-fold) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.mode=aggressive -d bvapm.overhead_budget_us=0)
+                           a+=(-d bvapm.profile_fold_ns=50000) ;;
   esac
   read -r t5 s5 <<< "$(count 5 "${a[@]}")"
   [ -n "$t5" ] || { echo "callgrind failed: $(tail -n 3 "$dir/cg.err")"; exit 1; }

@@ -12,8 +12,8 @@
  * requests do not observe it, and its time is its caller's own (exclusive)
  * time. Built-ins that wait or work (queries, files, sleep, json_decode of a
  * large document) stay above the threshold and are timed; user functions
- * are never folded. Threshold 0: nothing is folded. A folded function stays
- * folded for the life of the process.
+ * are never folded. Threshold 0 (the default): nothing is folded. A folded
+ * function stays folded for the life of the process.
  *
  * The glue (bvapm_observer.c) asks bvapm_profile_fold_folded() when the
  * engine asks which handlers a built-in gets, and feeds each profiled

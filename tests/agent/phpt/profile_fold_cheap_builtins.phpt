@@ -1,5 +1,5 @@
 --TEST--
-Function profile folds cheap built-ins (bvapm.profile_fold_ns): in one php-cgi process serving 4 requests, trim() (600 calls a request, tens of ns each) is timed in requests 1 and 2, then folded into its caller from request 3 once 1 000 calls were seen; usleep() and user functions stay timed; 0 folds nothing, 1 ns keeps trim timed; the output is unchanged
+Function profile folds cheap built-ins with bvapm.profile_fold_ns=1000: in one php-cgi process serving 4 requests, trim() (600 calls a request, tens of ns each) is timed in requests 1 and 2, then folded into its caller from request 3 once 1 000 calls were seen; usleep() and user functions stay timed; the default (0) folds nothing, 1 ns keeps trim timed; the output is unchanged
 --SKIPIF--
 <?php
 $cgi = dirname(PHP_BINARY) . '/php-cgi' . (is_file(dirname(PHP_BINARY) . '/php-cgi8.2') ? '8.2' : '');
@@ -33,7 +33,7 @@ function serve4(string $cgi, string $script, array $ini, bool $ext = true): stri
     return $out;
 }
 $without = serve4($cgi, $script, [], false);
-foreach (['default' => null, '0' => '0', '1' => '1'] as $name => $fold) {
+foreach (['1000' => '1000', 'default' => null, '1' => '1'] as $name => $fold) {
     $ring = "fold_$name";
     bvapm_ring_create($ring);
     $ini = ['bvapm.ring' => $ring, 'bvapm.mode' => 'aggressive', 'bvapm.overhead_budget_us' => '0'];
@@ -50,12 +50,12 @@ foreach (['default' => null, '0' => '0', '1' => '1'] as $name => $fold) {
 }
 ?>
 --EXPECT--
+fold_ns 1000: output unchanged
+  trim 600 usleep 1 work 1 pad 600
+  trim 600 usleep 1 work 1 pad 600
+  trim 0 usleep 1 work 1 pad 600
+  trim 0 usleep 1 work 1 pad 600
 fold_ns default: output unchanged
-  trim 600 usleep 1 work 1 pad 600
-  trim 600 usleep 1 work 1 pad 600
-  trim 0 usleep 1 work 1 pad 600
-  trim 0 usleep 1 work 1 pad 600
-fold_ns 0: output unchanged
   trim 600 usleep 1 work 1 pad 600
   trim 600 usleep 1 work 1 pad 600
   trim 600 usleep 1 work 1 pad 600

@@ -1,12 +1,12 @@
 --TEST--
-An uncaught exception in a profiled request (aggressive mode: the top-level frame's end handler is the profiled one that also looks for the escaping exception): output and exit status unchanged, the error has the exception's class, message, line and stack, and the profile closes every frame
+An uncaught exception in a profiled request (aggressive mode, the profile's own end handler on the top-level frame): output and exit status unchanged, the error has the exception's class, its whole message (one with " in /file:line" inside), line and stack, and the profile counts every call
 --INI--
 bvapm.enabled=0
 --FILE--
 <?php
 require __DIR__ . '/bvapm_test.inc';
 bvapm_ring_create('excprof');
-$code = '<?php echo "before\n"; function g() { return 1; } function f() { g(); throw new RuntimeException("boom"); } g(); f();';
+$code = '<?php echo "before\n"; function g() { return 1; } function f() { g(); throw new RuntimeException("boom in /fake.php:99"); } g(); f();';
 $ini = ['bvapm.ring' => 'excprof', 'bvapm.mode' => 'aggressive', 'bvapm.overhead_budget_us' => '0',
         'display_errors' => '1'];
 var_dump(bvapm_same_as_without($code, $ini, []));
@@ -24,7 +24,7 @@ bool(true)
 int(1)
 string(5) "Error"
 string(16) "RuntimeException"
-string(4) "boom"
+string(20) "boom in /fake.php:99"
 int(1)
 int(1)
 array(2) {
