@@ -437,16 +437,14 @@ static __attribute__((noinline)) void profile_begin_slow(zend_execute_data *ex)
 /* Any call without inline readings. */
 static __attribute__((noinline)) void profile_begin_generic(zend_execute_data *ex)
 {
-	uint64_t mem = bvapm_heap_usage();
-	uint64_t now = now_ticks();
 	zend_function *fn = ex->func;
-	uintptr_t *slot = profile_slot(fn);
-	const void *key = profile_key(fn);
 	struct bvapm_profile_call c;
-	if (bvapm_profile_begin_find(slot, key, &c))
-		bvapm_profile_begin_open(&c, ex, now, mem);
-	else
-		bvapm_profile_begin_slow(ex, slot, key, profile_name, ex, now, mem);
+	if (!bvapm_profile_begin_find(profile_slot(fn), profile_key(fn), &c)) {
+		profile_begin_slow(ex);
+		return;
+	}
+	uint64_t mem = bvapm_heap_usage();
+	bvapm_profile_begin_open(&c, ex, now_ticks(), mem);
 }
 
 static void profile_begin(zend_execute_data *ex)
