@@ -12,6 +12,7 @@ const size_t *bvapm_heap_usage_word;
 bool bvapm_heap_usage_found;
 
 static const zend_mm_heap *word_heap; /* the heap the word was found in */
+static const size_t *found_word;     /* NULL: none */
 
 static const size_t *find_word(const zend_mm_heap *heap)
 {
@@ -35,21 +36,18 @@ static const size_t *find_word(const zend_mm_heap *heap)
 	return NULL;
 }
 
+void bvapm_heap_usage_startup(void)
+{
+	word_heap = zend_mm_get_heap();
+	found_word = word_heap != NULL && is_zend_mm() ? find_word(word_heap) : NULL;
+}
+
 void bvapm_heap_usage_request_begin(void)
 {
-	const zend_mm_heap *heap = zend_mm_get_heap();
-
-	if (heap == NULL || !is_zend_mm()) {
-		bvapm_heap_usage_word = NULL;
-		bvapm_heap_usage_found = false;
-		word_heap = NULL;
-		return;
-	}
-	/* the same heap: its word still right, or none found in it before */
-	if (heap == word_heap &&
-	    (bvapm_heap_usage_word == NULL || *bvapm_heap_usage_word == zend_memory_usage(0)))
-		return;
-	bvapm_heap_usage_word = find_word(heap);
-	bvapm_heap_usage_found = bvapm_heap_usage_word != NULL;
-	word_heap = heap;
+	/* the heap the word was found in, and the word still agreeing: else the
+	 * engine's function for this request (nothing allocated here) */
+	bool ok = found_word != NULL && zend_mm_get_heap() == word_heap && is_zend_mm() &&
+	          *found_word == zend_memory_usage(0);
+	bvapm_heap_usage_word = ok ? found_word : NULL;
+	bvapm_heap_usage_found = ok;
 }

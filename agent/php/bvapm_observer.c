@@ -583,6 +583,7 @@ void bvapm_observer_register(void)
 	observe_every_function = strcmp(sapi_module.name, "cli") == 0;
 	/* MINIT: the engine sizes every run-time cache after the extensions' start-up */
 	cache_offset = (size_t)zend_get_op_array_extension_handle("bvapm") * sizeof(void *);
+	bvapm_heap_usage_startup();
 	zend_observer_fcall_register(observer_init);
 	zend_observer_fiber_switch_register(fiber_switch);
 	zend_observer_fiber_destroy_register(fiber_destroy);
