@@ -89,10 +89,17 @@ drainer_up() {
 }
 
 # The system's php-fpm with its own configuration (pool www as www-data on
-# /run/php/php8.2-fpm.sock), as its init script starts it.
+# /run/php/php8.2-fpm.sock), as its init script starts it — but with
+# process_control_timeout set: Debian leaves it at 0, where a reload (SIGUSR2)
+# cuts the requests the old workers are serving (nginx answers 502 for them,
+# extension or not); with it the old workers finish them first, the graceful
+# reload an operator configures for upgrades under load.
 start_fpm() {
   mkdir -p /run/php
-  php-fpm8.2 --nodaemonize --fpm-config /etc/php/8.2/fpm/php-fpm.conf >>"$dir/fpm.log" 2>&1 &
+  sed 's/^;*process_control_timeout = .*/process_control_timeout = 10s/' /etc/php/8.2/fpm/php-fpm.conf \
+    > "$dir/php-fpm.conf"
+  grep -q '^process_control_timeout = 10s' "$dir/php-fpm.conf" || echo 'process_control_timeout = 10s' >> "$dir/php-fpm.conf"
+  php-fpm8.2 --nodaemonize --fpm-config "$dir/php-fpm.conf" >>"$dir/fpm.log" 2>&1 &
   FPM_PID=$!
   wait_until 10 test -S /run/php/php8.2-fpm.sock
 }
