@@ -25,7 +25,7 @@ if test "$PHP_BVAPM" != "no"; then
     core/agent_guard.c core/agent_identity.c core/agent_keep.c core/agent_profiling.c
     core/agent_record.c core/agent_request.c core/agent_sampler.c core/agent_sql.c
     core/agent_standing.c core/agent_trace.c core/agent_write.c core/http_call.c core/profile.c
-    core/profile_clock.c core/profile_fold.c core/sql_normalize.c core/sql_stats.c
+    core/profile_clock.c core/profile_fold.c core/sql_cache.c core/sql_normalize.c core/sql_stats.c
     php/bvapm_module.c php/bvapm_hooks.c php/bvapm_jobs.c php/bvapm_observer.c php/bvapm_heap_usage.c
     php/bvapm_routes.c php/bvapm_sampling.c php/bvapm_sql_hooks.c php/bvapm_cache_hooks.c
     php/bvapm_curl_handles.c php/bvapm_curl_hooks.c php/bvapm_stream_hooks.c"

@@ -4,8 +4,10 @@
  *
  * One static struct, used by the PHP thread only. The statement table and
  * its arena are allocated once at init (sql_max_statements entries, 512 bytes
- * of text each on average but at least 8 KiB, statements up to 1 KiB), so a script running
- * 100 000 queries uses exactly the memory of one running ten.
+ * of text each on average but at least 8 KiB, statements up to 1 KiB), and
+ * so is the cache of normalized statements (sql_cache.h: 512 statements,
+ * 256 KiB of text), so a script running 100 000 queries uses exactly the
+ * memory of one running ten.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "support/bvapm_clock.h"
 #include "agent_calls.h"
 #include "agent_sql.h"
+#include "sql_cache.h"
 
 enum bvapm_sql_level bvapm_sql_level_now = BVAPM_SQL_OFF;
 
@@ -28,6 +31,7 @@ struct stmt_slot {
 static struct {
 	struct bvapm_agent_sql_config cfg;
 	struct bvapm_sql_stats stats;
+	struct bvapm_sql_cache cache; /* normalized statements of earlier executions */
 	bool initialised;
 	bvapm_ring *ring;            /* for the live slot; NULL: none */
 	uint32_t request;            /* request number, never 0 */
@@ -60,6 +64,8 @@ int bvapm_agent_sql_init(const struct bvapm_agent_sql_config *cfg)
 	int rc = bvapm_sql_stats_init(&s.stats, s.cfg.max_statements, arena, s.cfg.n_plus_one_threshold);
 	if (rc != 0)
 		return rc;
+	/* without it every statement is normalized: slower, not wrong */
+	(void)bvapm_sql_cache_init(&s.cache, BVAPM_SQL_CACHE_STATEMENTS, BVAPM_SQL_CACHE_ARENA);
 	s.initialised = true;
 	return 0;
 }
@@ -67,8 +73,10 @@ int bvapm_agent_sql_init(const struct bvapm_agent_sql_config *cfg)
 void bvapm_agent_sql_shutdown(void)
 {
 	bvapm_sql_level_now = BVAPM_SQL_OFF;
-	if (s.initialised)
+	if (s.initialised) {
 		bvapm_sql_stats_free(&s.stats);
+		bvapm_sql_cache_free(&s.cache);
+	}
 	memset(&s, 0, sizeof(s));
 }
 
@@ -104,6 +112,8 @@ uint64_t bvapm_agent_sql_fill(struct bvapm_rec_request *req)
 
 const struct bvapm_sql_stats *bvapm_agent_sql_stats(void) { return &s.stats; }
 
+const struct bvapm_sql_cache *bvapm_agent_sql_cache(void) { return &s.cache; }
+
 int32_t bvapm_agent_sql_statement(const char *sql, size_t len, unsigned flags)
 {
 	if (bvapm_sql_level_now != BVAPM_SQL_FULL || sql == NULL)
@@ -111,8 +121,10 @@ int32_t bvapm_agent_sql_statement(const char *sql, size_t len, unsigned flags)
 	uint64_t t0 = now_ns();
 	if (s.cfg.keep_literals)
 		flags |= BVAPM_SQL_KEEP_LITERALS;
-	size_t n = bvapm_sql_normalize(sql, len, s.text, sizeof(s.text), flags);
-	int32_t id = bvapm_sql_stats_intern(&s.stats, s.text, n);
+	const char *text;
+	uint64_t hash;
+	size_t n = bvapm_sql_cache_normalize(&s.cache, sql, len, flags, s.text, sizeof(s.text), &text, &hash);
+	int32_t id = bvapm_sql_stats_intern_hashed(&s.stats, text, n, hash);
 	s.agent_ns += now_ns() - t0;
 	return id;
 }

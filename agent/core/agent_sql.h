@@ -34,6 +34,7 @@
 #include "agent_config.h"
 #include "record/record.h"
 #include "ring/ring_producer.h"
+#include "sql_cache.h"
 #include "sql_normalize.h"
 #include "sql_stats.h"
 
@@ -41,6 +42,8 @@
 #define BVAPM_SQL_ARENA_PER_STATEMENT 512
 #define BVAPM_SQL_STMT_SLOTS 1024      /* statement objects remembered (power of two) */
 #define BVAPM_SQL_NO_STMT INT32_MIN    /* statement object not known */
+#define BVAPM_SQL_CACHE_STATEMENTS 512 /* normalized statements kept per process (sql_cache.h) */
+#define BVAPM_SQL_CACHE_ARENA (256u << 10) /* bytes of their texts, as run and normalized */
 
 enum bvapm_sql_level { BVAPM_SQL_OFF = 0, BVAPM_SQL_TOTALS = 1, BVAPM_SQL_FULL = 2 };
 
@@ -59,6 +62,7 @@ void bvapm_agent_sql_request_end(void);
  * on SQL in this request (ns), for the overhead guard. */
 uint64_t bvapm_agent_sql_fill(struct bvapm_rec_request *req);
 const struct bvapm_sql_stats *bvapm_agent_sql_stats(void); /* tests */
+const struct bvapm_sql_cache *bvapm_agent_sql_cache(void); /* tests */
 
 /* Hook side. `flags` are bvapm_sql_flags for the driver's dialect.
  * statement(): normalizes and interns a statement's text; returns its id

@@ -14,17 +14,7 @@
 #include <string.h>
 
 #include "sql_stats.h"
-
-static uint64_t hash_text(const char *s, size_t n)
-{
-	/* FNV-1a 64: short keys, no need for more */
-	uint64_t h = UINT64_C(14695981039346656037);
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= UINT64_C(1099511628211);
-	}
-	return h;
-}
+#include "sql_hash.h"
 
 int bvapm_sql_stats_init(struct bvapm_sql_stats *s, uint32_t capacity, size_t arena_bytes,
                          uint32_t n_plus_one_threshold)
@@ -76,9 +66,13 @@ void bvapm_sql_stats_reset(struct bvapm_sql_stats *s)
 
 int32_t bvapm_sql_stats_intern(struct bvapm_sql_stats *s, const char *text, size_t len)
 {
+	return bvapm_sql_stats_intern_hashed(s, text, len, bvapm_sql_hash(text, len));
+}
+
+int32_t bvapm_sql_stats_intern_hashed(struct bvapm_sql_stats *s, const char *text, size_t len, uint64_t h)
+{
 	if (s->index == NULL)
 		return BVAPM_SQL_UNTRACKED;
-	uint64_t h = hash_text(text, len);
 	uint32_t b = (uint32_t)h & s->mask;
 
 	for (;;) {

@@ -5,7 +5,7 @@
  *
  * Bounded whatever the script does: a fixed number of distinct statements
  * (an open-addressing table sized at init, keyed by a 64-bit hash of the
- * normalized text, texts in one preallocated arena); a statement that finds
+ * normalized text (sql_hash.h), texts in one preallocated arena); a statement that finds
  * no room is counted in the request's totals only, and `untracked` says how
  * many executions that was. No allocation after bvapm_sql_stats_init().
  *
@@ -56,6 +56,8 @@ void bvapm_sql_stats_reset(struct bvapm_sql_stats *s);
 /* The entry id of a normalized statement, adding it (count 0) when new;
  * BVAPM_SQL_UNTRACKED when the table or the arena is full. */
 int32_t bvapm_sql_stats_intern(struct bvapm_sql_stats *s, const char *text, size_t len);
+/* The same, with h = bvapm_sql_hash(text, len) already known (sql_cache.h). */
+int32_t bvapm_sql_stats_intern_hashed(struct bvapm_sql_stats *s, const char *text, size_t len, uint64_t h);
 
 /* One execution of statement `id` (an id from intern, or UNTRACKED). */
 void bvapm_sql_stats_add(struct bvapm_sql_stats *s, int32_t id, uint64_t ns, uint64_t rows);
