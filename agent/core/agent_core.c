@@ -164,7 +164,7 @@ void bvapm_agent_request_begin(const struct bvapm_agent_request_start *s)
 	bvapm_agent_sql_request_begin(!reduced, ring);
 	agent_calls_request_begin(!reduced, t0);
 	/* the statistical profile where the exact one does not run */
-	agent_sampler_request_begin(!reduced && !bvapm_agent_profiling());
+	agent_sampler_request_begin(!reduced && !agent_profiling_started());
 	agent_active = true;
 	agent_req.agent_ns = agent_clock_ns(CLOCK_MONOTONIC) - t0;
 }

@@ -200,6 +200,9 @@ void agent_profiling_free(void);
 /* The profile's times are read from its own clock (profile_clock.h), not
  * from the request's. */
 void agent_profiling_begin(bool full_detail, uint64_t mem_bytes);
+/* Whether agent_profiling_begin() started the function profile for this
+ * request (bvapm_agent_profiling() also needs the request to be active). */
+bool agent_profiling_started(void);
 /* Closes the open frames and gives the results (none when the request was
  * not profiled); the profiler is idle afterwards. */
 void agent_profiling_end(uint64_t mem_bytes, struct agent_profile_result *out);

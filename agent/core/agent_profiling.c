@@ -81,6 +81,8 @@ void agent_profiling_begin(bool full_detail, uint64_t mem_bytes)
 	bvapm_profile_request_begin(bvapm_profile_clock_now(), mem_bytes);
 }
 
+bool agent_profiling_started(void) { return profiling; }
+
 /* Closes the open frames now, and sets the scale of the request's ticks. */
 static void close_and_scale(uint64_t mem_bytes)
 {

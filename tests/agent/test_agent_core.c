@@ -26,6 +26,7 @@
 
 #include "ring/ring.h"
 #include "agent/core/agent_core.h"
+#include "agent/core/agent_sampler.h"
 #include "agent/core/profile.h"
 
 static int log_lines;
@@ -463,6 +464,52 @@ static void test_profile_errors_and_fatal(void **state)
 	bvapm_ring_close(c);
 }
 
+/* The statistical profile runs where the exact one does not: a request with
+ * the function profile takes no samples (its ticks would only interrupt it),
+ * one without it does. */
+static void poke_nothing(void) {} /* the module's sets the engine's interrupt flag */
+
+static void test_sampler_only_without_exact_profile(void **state)
+{
+	bvapm_ring *c = make_ring("sampler");
+	struct bvapm_agent_config cfg;
+	struct bvapm_agent_request_start s = {.method = "GET", .uri = "/"};
+	struct bvapm_agent_request_end e = {0};
+	struct bvapm_ring_record recs[8];
+	(void)state;
+
+	bvapm_agent_config_defaults(&cfg);
+	cfg.ring_name = "sampler";
+	cfg.overhead_budget_us = 0;
+	cfg.host = "testhost";
+	cfg.profile = true;
+	cfg.sampling_hz = 1000;
+	bvapm_agent_set_sample_poke(poke_nothing);
+	for (int light = 0; light < 2; light++) {
+		cfg.mode = light ? BVAPM_MODE_LIGHT : BVAPM_MODE_AGGRESSIVE;
+		cfg.sample_rate = 1;
+		assert_int_equal(bvapm_agent_init(&cfg, test_log), 0);
+		bvapm_agent_request_begin(&s);
+		assert_int_equal(bvapm_agent_profiling(), !light);
+		uint32_t ticks = 0;
+		/* the ticker starts with the first sampled request: up to 1 s */
+		for (int i = 0; i < 100 && ticks == 0; i++) {
+			usleep(10000);
+			ticks += bvapm_agent_sample_take();
+		}
+		if (light)
+			assert_true(ticks > 0);
+		else
+			assert_int_equal(ticks, 0);
+		bvapm_agent_request_end(&e);
+		uint32_t n = bvapm_ring_peek(c, recs, 8);
+		assert_int_equal(n, 1);
+		bvapm_ring_release(c, recs[0].end);
+		bvapm_agent_shutdown();
+	}
+	bvapm_ring_close(c);
+}
+
 /* Sets setting s of cfg to its bound `end` (0: lo, 1: hi), with the setting
  * that bounds it (or that it bounds) moved out of the way first. */
 static void at_bound(struct bvapm_agent_config *cfg, int s, int end)
@@ -597,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_traceparent),
 		cmocka_unit_test(test_config_outside_bounds_refused),
 		cmocka_unit_test(test_profile_errors_and_fatal),
+		cmocka_unit_test(test_sampler_only_without_exact_profile),
 	};
 	snprintf(shm_dir, sizeof(shm_dir), "/dev/shm/bvapm-agent-test-XXXXXX");
 	if (mkdtemp(shm_dir) == NULL)
