@@ -24,10 +24,13 @@
 # the ratios to "none" (req/s, p50, p99; per round, then the median) and one
 # SUMMARY line; the text, the JSON and a plot of the req/s ratios
 # (app_bench-STAMP.png) go to bench/results/ (or $BENCH_RESULTS). Then
-# callgrind counts the instructions of one front-page request (php-cgi -T,
-# the same site), in all and inside bvapm.so, without the extension and with
-# bvapm unsampled, light, light with sampling, aggressive and aggressive with folding
-# (BENCH_CALLGRIND=0 skips it).
+# callgrind counts the instructions of a warm front-page request (php-cgi -T,
+# the same site: a process serving 5 requests minus one serving 1, so that
+# WordPress's compilation in a process's first request is left out), in all
+# and inside bvapm.so, without the extension and with bvapm unsampled,
+# unsampled with sampling, unsampled with the observer registered
+# (bvapm.profile=1), aggressive and aggressive with folding
+# (BENCH_CALLGRIND=0 skips it; ROUNDS 0 runs it alone).
 #   bench/app_bench.sh BVAPM_SO FAKE_PRODUCER [SECONDS] [ROUNDS] [CONDITIONS]
 # Needs root (testing/wordpress.sh writes /etc/wordpress/config-HOST.php) and
 # the packages of scripts/install-deps.
@@ -128,6 +131,7 @@ for ((r = 1; r <= rounds; r++)); do
       "$WRK_ERRORS" >> "$runs"
   done
 done
+if ((rounds > 0)); then # ROUNDS 0: the instruction counts alone
 python3 "$here/profile_report.py" --name app "$runs" "$results/app_bench-$stamp.json" "${conds[@]}"
 # php-fpm's CPU per request: median of the rounds, and the median of each
 # round's ratio to "none" in the same round
@@ -173,50 +177,74 @@ set grid ytics
 set xtics rotate by -35
 plot "$dir/ratios.dat" using 0:2:xtic(1) with boxes notitle, "" using 0:2:(sprintf("%.2f", \$2)) with labels offset 0,0.7 notitle
 GP
+fi
 
 # ---- instructions per request (callgrind, php-cgi -T on the same site) -----------
-# WordPress's own work varies from one request to the next and from one
-# process to the next by several percent (the first requests fill caches and
-# options; time-dependent paths), far more than the agent adds: the total per
-# request (5 requests in one process, the first included) is shown for scale,
-# and what the agent adds is counted where it runs, the instructions executed
-# inside bvapm.so itself (callgrind's self cost by object), per request. Not
-# counted there: what the engine does for the agent — the observer's
-# per-request cost when it is registered (aggressive), the interrupt checks
-# the sampling profile asks for. The samples are wall-time ticks, and a
-# request under callgrind takes seconds: the sampling row is an upper bound.
+# A warm request's instructions: one php-cgi process serving 1 request, and
+# one serving 1 + N (N = 4), the difference divided by N — the first request
+# of a process compiles WordPress (over a billion instructions), which an
+# average over all of them would count as if every request paid it. Counted
+# in all and inside bvapm.so itself (callgrind's self cost by object); the
+# ratio is none's total to the condition's (a throughput ratio at equal
+# instructions per cycle). The engine's work for the agent — the observer's
+# per-call check once it is registered, its calls of the profile's handlers,
+# the interrupt checks the sampling profile asks for — is in the total, not
+# in bvapm.so. WordPress's own work per request moves by a few hundred
+# thousand instructions between processes (its caches, time-dependent
+# paths). opcache without the JIT (valgrind and JIT code do not mix well).
+# The samples are wall-time ticks and a request under callgrind takes
+# seconds: the sampling row is an upper bound.
 [ "${BENCH_CALLGRIND:-1}" = 0 ] && exit 0
 cgi=$(command -v php-cgi8.2 || command -v php-cgi)
-count() { # count N -d settings...: "total bvapm.so" instructions of N requests
+warm=4
+cgi_run() { # cgi_run [WRAPPER...] -- N -d settings...: php-cgi -T N on the front page
+  local w=()
+  while [ "$1" != -- ]; do w+=("$1"); shift; done
+  shift
   local n=$1; shift
   env -i PATH=/usr/bin:/bin BVAPM_SHM_DIR="$shm" REQUEST_METHOD=GET REQUEST_URI=/ SCRIPT_NAME=/index.php \
     SCRIPT_FILENAME=$WP_ROOT/index.php HTTP_HOST="$WP_HOSTPORT" SERVER_NAME="$WP_HOST" \
     SERVER_PORT="$WP_PORT" REDIRECT_STATUS=200 \
-    valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" "$cgi" -n -T "$n" \
-      -d zend_extension=opcache.so -d opcache.enable=1 \
+    "${w[@]}" "$cgi" -n -T "$n" -d zend_extension=opcache.so -d opcache.enable=1 \
       "${WP_PHP_MODULES[@]/#/-d}" "$@" "$WP_ROOT/index.php" > /dev/null 2> "$dir/cg.err"
+}
+count() { # count N -d settings...: "total bvapm.so" instructions of a process serving N requests
+  local n=$1; shift
+  # a request first, not counted: work WordPress does once a while has
+  # passed (options and transients it writes back) falls there
+  cgi_run -- 1 "$@"
+  cgi_run valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" -- "$n" "$@"
   local total agent
   total=$(awk '/^summary:|^totals:/ {print $2; exit}' "$dir/cg.out")
   agent=$("$here/callgrind_objects.py" "$dir/cg.out" | awk -F'\t' '$1 ~ /bvapm\.so$/ {n += $3} END {print n + 0}')
   echo "$total $agent"
 }
-printf '\n%-26s %18s %16s\n' condition "total/request" "in bvapm.so/request"
+printf '\nwarm request (php-cgi -T 1+%d minus -T 1, per request)\n%-30s %14s %16s %9s\n' "$warm" condition \
+  "total" "in bvapm.so" "ratio"
 summary="SUMMARY bench=app-instructions"
-for c in none bvapm-unsampled bvapm-unsampled-sampling bvapm-aggressive bvapm-aggressive-fold; do
+none_total=""
+for c in none bvapm-unsampled bvapm-unsampled-sampling bvapm-observer-registered bvapm-aggressive \
+         bvapm-aggressive-fold; do
   a=()
+  ring=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.overhead_budget_us=0)
   case $c in
-    bvapm-unsampled) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.sample_rate=0) ;;
-    bvapm-unsampled-sampling) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.sample_rate=0 -d bvapm.sampling_hz=100) ;;
-    bvapm-aggressive) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.mode=aggressive -d bvapm.overhead_budget_us=0) ;;
+    bvapm-unsampled) a=("${ring[@]}" -d bvapm.sample_rate=0) ;;
+    bvapm-unsampled-sampling) a=("${ring[@]}" -d bvapm.sample_rate=0 -d bvapm.sampling_hz=100) ;;
+    # the engine's cost of a registered observer that observes nothing
+    bvapm-observer-registered) a=("${ring[@]}" -d bvapm.sample_rate=0 -d bvapm.profile=1) ;;
+    bvapm-aggressive) a=("${ring[@]}" -d bvapm.mode=aggressive) ;;
     # under callgrind a call runs tens of times slower: the threshold scaled
     # (50 us for 1 us) so that the same built-ins fold
-    bvapm-aggressive-fold) a=(-d "extension=$so" -d bvapm.ring=bench -d bvapm.mode=aggressive -d bvapm.overhead_budget_us=0)
-                           a+=(-d bvapm.profile_fold_ns=50000) ;;
+    bvapm-aggressive-fold) a=("${ring[@]}" -d bvapm.mode=aggressive -d bvapm.profile_fold_ns=50000) ;;
   esac
-  read -r t5 s5 <<< "$(count 5 "${a[@]}")"
-  [ -n "$t5" ] || { echo "callgrind failed: $(tail -n 3 "$dir/cg.err")"; exit 1; }
-  total=$((t5 / 5)) agent=$((s5 / 5))
-  printf '%-26s %18d %16d (%.4f%% of the total)\n' "$c" "$total" "$agent" "$(echo "$agent * 100 / $total" | bc -l)"
-  summary+=" ${c}_total=$total ${c}_agent=$agent"
+  read -r t1 s1 <<< "$(count 1 "${a[@]}")"
+  read -r tn sn <<< "$(count $((1 + warm)) "${a[@]}")"
+  [ -n "$t1" ] && [ -n "$tn" ] || { echo "callgrind failed: $(tail -n 3 "$dir/cg.err")"; exit 1; }
+  total=$(((tn - t1) / warm)) agent=$(((sn - s1) / warm))
+  [ -z "$none_total" ] && none_total=$total
+  ratio=$(echo "$none_total / $total" | bc -l)
+  printf '%-30s %14d %16d %9.3f  (bvapm.so %.4f%% of the total; first request %d)\n' "$c" "$total" "$agent" \
+    "$ratio" "$(echo "$agent * 100 / $total" | bc -l)" "$t1"
+  summary+=" ${c}_total=$total ${c}_agent=$agent $(printf '%s_ratio=%.3f' "$c" "$ratio")"
 done
 echo "$summary"
