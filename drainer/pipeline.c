@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 #include "support/bvapm_clock.h"
+#include "support/bvapm_tsan.h"
 
 struct sink_thread {
 	struct bvapm_pipeline *p;
@@ -99,12 +100,14 @@ static void take_queue(struct sink_thread *t)
 {
 	struct cds_wfcq_node *node;
 	while ((node = __cds_wfcq_dequeue_blocking(&t->qhead, &t->qtail))) {
+		bvapm_tsan_acquire(node); /* the queue's ordering, for TSan */
 		struct bvapm_batch *b = caa_container_of(node, struct bvapm_batch, node[t->idx]);
 		if (t->nheld == t->capheld) {
 			size_t ncap = t->capheld ? t->capheld * 2 : 64;
 			struct bvapm_batch **n = realloc(t->held, ncap * sizeof *n);
 			if (!n) {
 				/* Keep it queued: retried on the next pass. */
+				bvapm_tsan_release(node);
 				cds_wfcq_enqueue(&t->qhead, &t->qtail, node);
 				return;
 			}
@@ -471,6 +474,7 @@ void bvapm_pipeline_submit(struct bvapm_pipeline *p, struct bvapm_batch *b)
 {
 	for (int i = 0; i < p->nsinks; i++) {
 		cds_wfcq_node_init(&b->node[i]);
+		bvapm_tsan_release(&b->node[i]); /* the queue's ordering, for TSan */
 		cds_wfcq_enqueue(&p->t[i].qhead, &p->t[i].qtail, &b->node[i]);
 		bvapm_wake_signal(&p->t[i].wake);
 	}

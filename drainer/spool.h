@@ -82,6 +82,8 @@ int bvapm_spool_oldest(struct bvapm_spool *sp, struct bvapm_spool_segment **out)
 /* Frees seg; when delivered, removes its file (counted as replayed). */
 void bvapm_spool_done(struct bvapm_spool *sp, struct bvapm_spool_segment *seg, int delivered);
 
+/* Segments on disk; only for the thread that owns the spool (others read
+ * bvapm_spool_get_stats, whose fields are atomics). */
 uint64_t bvapm_spool_segments(const struct bvapm_spool *sp);
 void bvapm_spool_get_stats(const struct bvapm_spool *sp, struct bvapm_spool_stats *out);
 

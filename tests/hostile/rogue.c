@@ -277,7 +277,6 @@ static int cmd_slots_random(struct ring_file *f)
 		memcpy(s->checkpoint, a, strlen(a) < sizeof(s->checkpoint) ? strlen(a) : sizeof(s->checkpoint));
 		memcpy(s->sql, b, strlen(b));
 	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	printf("slots-random: %zu bytes over %u slots\n", len, f->h.slot_count);
 	return 0;
 }
