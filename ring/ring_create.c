@@ -40,6 +40,7 @@ static void init_layout(struct bvapm_ring_header *h, const struct bvapm_ring_cre
 	uint64_t cap = o->capacity;
 	unsigned shift = (unsigned)__builtin_ctzll(cap);
 
+	/* create_pid and create_time_ns are there already */
 	h->magic = BVAPM_RING_MAGIC;
 	h->abi_major = BVAPM_RING_ABI_MAJOR;
 	h->abi_minor = BVAPM_RING_ABI_MINOR;
@@ -50,8 +51,6 @@ static void init_layout(struct bvapm_ring_header *h, const struct bvapm_ring_cre
 	h->capacity = cap;
 	h->data_offset = data_offset;
 	h->slot_offset = slot_offset;
-	h->create_pid = (uint32_t)getpid();
-	h->create_time_ns = bvapm_clock_ns(CLOCK_REALTIME);
 	h->head = start;
 	h->tail = start;
 
@@ -122,6 +121,16 @@ int bvapm_ring_create(const struct bvapm_ring_create_opts *in, struct bvapm_ring
 		rc = -errno;
 		bvapm_ring_fail(err, rc, "cannot set mode %04o / group %d on %s: %s",
 		                (unsigned)(o.mode & 0666), (int)o.group, path, strerror(errno));
+		goto fail;
+	}
+	/* The creator's pid and start go in before the slow part (allocating and
+	 * populating a large ring takes seconds): from here on, a creation cut off
+	 * is told from one in progress by them (ring_open.c, not_ready). */
+	struct bvapm_ring_header creator = { .create_pid = (uint32_t)getpid(),
+	                                     .create_time_ns = bvapm_clock_ns(CLOCK_REALTIME) };
+	if (pwrite(fd, &creator, sizeof(creator), 0) != (ssize_t)sizeof(creator)) {
+		rc = -errno;
+		bvapm_ring_fail(err, rc, "cannot write %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	rc = posix_fallocate(fd, 0, (off_t)size);

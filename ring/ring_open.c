@@ -89,15 +89,59 @@ static bool cpu_has_prefetchw(void)
 
 static bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
-/* Validates the header of a mapping of file_size bytes. */
-static int validate(const struct bvapm_ring_header *h, uint64_t file_size, const char *path,
+/*
+ * A ring that is not ready: either its creator is still at work (a large ring
+ * takes a while to mark FREE), or the creator was killed before it set the
+ * ready flag and nobody ever will. The second is told apart by the creator:
+ * its pid (in the header once the header is written) is gone, or the creation
+ * started more than BVAPM_RING_CREATE_MAX_S ago (a reused pid); before the
+ * creator's pid is written (its first write, ring_create.c) only the file's
+ * age tells. An abandoned creation is -EBADMSG, so the drainer removes
+ * it and creates the ring anew, as it does a truncated one; one in progress
+ * is -EAGAIN.
+ */
+#define BVAPM_RING_CREATE_MAX_S 60
+#define BVAPM_RING_EMPTY_HEADER_MAX_S 5
+
+static int not_ready(const struct bvapm_ring_header *h, const struct stat *st, const char *path,
+                     struct bvapm_ring_error *err)
+{
+	uint64_t now = bvapm_clock_ns(CLOCK_REALTIME);
+	uint32_t pid = h->create_pid;
+
+	if (pid == 0) {
+		uint64_t mtime = (uint64_t)st->st_mtim.tv_sec * UINT64_C(1000000000) +
+		                 (uint64_t)st->st_mtim.tv_nsec;
+		if (now > mtime && now - mtime > BVAPM_RING_EMPTY_HEADER_MAX_S * UINT64_C(1000000000))
+			return bvapm_ring_fail(err, -EBADMSG,
+			                       "%s has an empty header %llu s after it was created: its "
+			                       "creation was cut off",
+			                       path, (unsigned long long)((now - mtime) / 1000000000u));
+		return bvapm_ring_fail(err, -EAGAIN, "%s is being created (not ready yet)", path);
+	}
+	uint64_t started = h->create_time_ns;
+	bool too_old = now > started && now - started > BVAPM_RING_CREATE_MAX_S * UINT64_C(1000000000);
+	if (!bvapm_proc_alive(pid, NULL) || too_old)
+		return bvapm_ring_fail(err, -EBADMSG,
+		                       "%s was left half-created: its creator (pid %u) %s before "
+		                       "marking it ready",
+		                       path, pid, too_old ? "gave up or was stopped" : "died");
+	return bvapm_ring_fail(err, -EAGAIN, "%s is being created by pid %u (not ready yet)", path,
+	                       pid);
+}
+
+/* Validates the header of a mapping of the file st describes. */
+static int validate(const struct bvapm_ring_header *h, const struct stat *st, const char *path,
                     struct bvapm_ring_error *err)
 {
+	uint64_t file_size = (uint64_t)st->st_size;
 	/* Relaxed loads of fields written once before `ready`; `ready` is read
 	 * first with acquire so the rest is complete when it is 1. */
 	uint32_t ready = ck_pr_load_32(&h->ready);
 	ck_pr_fence_load(); /* geometry reads after the ready flag */
 
+	if (ready != 1 && h->magic == 0 && h->abi_major == 0)
+		return not_ready(h, st, path, err);
 	if (h->magic != BVAPM_RING_MAGIC)
 		return bvapm_ring_fail(err, -EPROTO, "%s is not a bvapm ring (bad magic)", path);
 	if (h->abi_major != BVAPM_RING_ABI_MAJOR)
@@ -107,7 +151,7 @@ static int validate(const struct bvapm_ring_header *h, uint64_t file_size, const
 		                       path, h->abi_major, h->abi_minor, BVAPM_RING_ABI_MAJOR,
 		                       BVAPM_RING_ABI_MINOR);
 	if (ready != 1)
-		return bvapm_ring_fail(err, -EAGAIN, "%s is being created (not ready yet)", path);
+		return not_ready(h, st, path, err);
 
 	uint64_t cap = h->capacity;
 	uint64_t slots_end = h->slot_offset + (uint64_t)h->slot_count * h->slot_size;
@@ -216,7 +260,7 @@ int bvapm_ring_map_fd(int fd, const char *path, enum bvapm_ring_role role, bool 
 	(void)bvapm_ring_guard_register(r, PROT_READ | (writable ? PROT_WRITE : 0));
 
 	struct bvapm_ring_header *h = map;
-	rc = validate(h, (uint64_t)st.st_size, path, err);
+	rc = validate(h, &st, path, err);
 	if (rc == 0 && bvapm_ring_faulted(r))
 		rc = bvapm_ring_fail(err, -EBADMSG, "%s was truncated while attaching", path);
 	if (rc != 0) {

@@ -21,18 +21,21 @@ out=$("$drainer" -c "$dir/d.ini" 2>&1); rc=$?
 check "a second drainer exits 2" "[ $rc = 2 ]"
 echo "$out" | grep -q "another bvapm-drainer is running (pid $DRAINER_PID"
 check "the refusal names the running drainer's pid" "[ $? = 0 ]"
-curl -s --max-time 2 "http://127.0.0.1:$port/metrics" | grep -q '^bvapm_drainer_sink_up{sink="sqlite"}'
+# (the endpoint opens after the ring: poll it, a loaded machine may be slow)
+sink_up_shown() { curl -s --max-time 2 "http://127.0.0.1:$port/metrics" | grep -q '^bvapm_drainer_sink_up{sink="sqlite"}'; }
+wait_until -i 0.1 10 sink_up_shown
 check "Prometheus endpoint on loopback" "[ $? = 0 ]"
 die_in_request
 check "a worker killed in a request becomes one aborted-request row ($rows)" "[ '$rows' = 1 ]"
 check "aborted records counted" "[ '$(metric bvapm_drainer_aborted_records_total)' = 1 ]"
 sed -i 's/^\[drainer\]$/[drainer]\nlog_level = debug/' "$dir/d.ini"
-kill -HUP "$DRAINER_PID"; sleep 0.5
-grep -q "reload: " "$dir/drainer.log"
-check "SIGHUP reloads the configuration" "[ $? = 0 ] && [ '$(metric bvapm_drainer_reloads_total)' = 1 ]"
+reloaded() { grep -q "reload: " "$dir/drainer.log" && [ "$(metric bvapm_drainer_reloads_total)" = 1 ]; }
+kill -HUP "$DRAINER_PID"
+wait_until -i 0.1 10 reloaded
+check "SIGHUP reloads the configuration" "[ $? = 0 ]"
 echo "bogus line" >> "$dir/d.ini"
-kill -HUP "$DRAINER_PID"; sleep 0.5
-grep -q "configuration not applied" "$dir/drainer.log"
+kill -HUP "$DRAINER_PID"
+wait_until -i 0.1 10 grep -q "configuration not applied" "$dir/drainer.log"
 check "a broken file is refused on reload, the drainer keeps running" "[ $? = 0 ] && kill -0 $DRAINER_PID"
 drainer_stop_check "SIGTERM exits 0"
 finish

@@ -4,7 +4,8 @@
 # (a metrics address beyond loopback without [metrics] allow_remote, a port
 # outside 1..65535, a [ring] group that does not exist), and a start that
 # fails after the ring was opened removes the ring file only when this start
-# created it (a ring that existed before, possibly holding records, stays).
+# created it (a ring that existed before, possibly holding records, stays);
+# a ring whose creation a SIGKILL cut off is replaced by the next start.
 set -u
 source "$(dirname "$0")/lib.sh" "$@"
 ring=startup
@@ -64,6 +65,37 @@ timeout 20 "$drainer" -c "$dir/d.ini" --set sqlite.path="$dir/notadir/store.db" 
 rc=$?
 grep -q "cannot open the store" "$dir/store.log"
 check "store unusable: exit 1, no ring file" "[ $rc = 1 ] && [ $? = 0 ] && [ ! -e '$ring_file' ]"
+
+# The drainer SIGKILLed while it creates the ring (a 1 GiB ring takes a while
+# to mark FREE): the half-created file stays, unready; the next drainer sees
+# its creator is gone, removes it and creates the ring anew, and records flow.
+rm -f "$ring_file"
+: > "$dir/drainer.log"
+drainer_spawn "$drainer" "$dir" "$ring" -c "$dir/d.ini" --set ring.size=1G
+# (killed once the file has its size: while the header and FREE markers go in)
+for i in $(seq 1000); do
+  [ "$(stat -c %s "$ring_file" 2>/dev/null || echo 0)" -gt 1073741824 ] && break; sleep 0.005
+done
+kill -KILL "$DRAINER_PID"; wait "$DRAINER_PID" 2>/dev/null; DRAINER_PID=
+"$shm" --ring $ring stat > "$dir/half.out" 2>&1
+grep -q "left half-created: its creator (pid [0-9]*) died before marking it ready" "$dir/half.out"
+check "a drainer killed while creating the ring leaves it unready, its creator named as gone" "[ $? = 0 ]" \
+  "$(cat "$dir/half.out")"
+start_drainer # (returns at once: the old file is there)
+replaced() {
+  grep -q "ring $ring was truncated or corrupt (.*left half-created.*): removed, creating a new one" \
+    "$dir/drainer.log" && grep -q "created ring $ring (8388608 bytes)" "$dir/drainer.log"
+}
+wait_until -i 0.1 20 replaced
+check "the next drainer removes the half-created ring and creates it anew" "[ $? = 0 ]" \
+  "$(tail -n 5 "$dir/drainer.log")"
+before=$(store_count "$dir/store.db" requests 2>/dev/null || echo 0)
+"$producer" load --ring $ring --records 50 > "$dir/gen"
+stored50() { [ "$(store_count "$dir/store.db" requests 2>/dev/null)" = $((before + 50)) ]; }
+wait_until -i 0.1 20 stored50
+check "records flow into the store through the new ring" "[ $? = 0 ]" \
+  "stored $(store_count "$dir/store.db" requests 2>/dev/null), $before before; $(cat "$dir/gen")"
+drainer_stop
 
 # allow_remote: the endpoint serves beyond loopback and the drainer warns.
 write_config $ring "[metrics]" "allow_remote = true"

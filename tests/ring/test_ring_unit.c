@@ -13,9 +13,11 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include "ring_test_util.h"
+#include "support/bvapm_clock.h"
 
 static int drain_all(bvapm_ring *r, int (*cb)(const struct bvapm_ring_record *, void *), void *arg)
 {
@@ -294,6 +296,37 @@ static void test_attach_refused(void **state)
 	uint32_t zero = 0;
 	poke_header("notready", offsetof(struct bvapm_ring_header, ready), &zero, 4);
 	assert_int_equal(attach_code("notready", msg, sizeof(msg)), -EAGAIN);
+	assert_non_null(strstr(msg, "being created by pid"));
+	/* ... and its creator is gone: abandoned, so corrupt (the drainer
+	 * removes it and creates the ring anew) */
+	pid_t gone = fork();
+	if (gone == 0)
+		_exit(0);
+	waitpid(gone, NULL, 0);
+	uint32_t gone32 = (uint32_t)gone;
+	poke_header("notready", offsetof(struct bvapm_ring_header, create_pid), &gone32, 4);
+	assert_int_equal(attach_code("notready", msg, sizeof(msg)), -EBADMSG);
+	assert_non_null(strstr(msg, "left half-created"));
+	/* ... or its creator is alive (a reused pid) but started too long ago */
+	uint32_t me = (uint32_t)getpid();
+	uint64_t long_ago = bvapm_wall_ns() - UINT64_C(120000000000);
+	poke_header("notready", offsetof(struct bvapm_ring_header, create_pid), &me, 4);
+	poke_header("notready", offsetof(struct bvapm_ring_header, create_time_ns), &long_ago, 8);
+	assert_int_equal(attach_code("notready", msg, sizeof(msg)), -EBADMSG);
+	assert_non_null(strstr(msg, "gave up or was stopped"));
+	bvapm_ring_close(c);
+
+	/* an empty header (the creator killed before writing it): in progress
+	 * while the file is new, abandoned once it is older than a few seconds */
+	c = test_create("empty", 1 << 14, 1024);
+	static const uint8_t zeros[sizeof(struct bvapm_ring_header)];
+	poke_header("empty", 0, zeros, sizeof(zeros));
+	assert_int_equal(attach_code("empty", msg, sizeof(msg)), -EAGAIN);
+	bvapm_ring_path("empty", path, sizeof(path));
+	struct timeval old_times[2] = { { time(NULL) - 60, 0 }, { time(NULL) - 60, 0 } };
+	assert_int_equal(utimes(path, old_times), 0);
+	assert_int_equal(attach_code("empty", msg, sizeof(msg)), -EBADMSG);
+	assert_non_null(strstr(msg, "creation was cut off"));
 	bvapm_ring_close(c);
 
 	/* a symlink is not followed */
