@@ -120,8 +120,11 @@ wait_stored() {
   done
 }
 # probe_recovery PREFIX SECONDS: rounds of 10 requests (PREFIX-r<k>) until every
-# request of a round is in the store within 2 s of being sent; $recovered_ms
-# is the time from the call to the start of that round.
+# request of a round is in the store within 2 s of being sent and every
+# php-fpm worker holds a slot in the ring now at the path (one worker may
+# serve a whole round while the other still waits for its next attach
+# attempt); $recovered_ms is the time from the call to the start of that
+# round, $unattached the workers without a slot at the last round.
 probe_recovery() {
   local t0 k=0 until=$((SECONDS + $2)) r
   t0=$(date +%s%N)
@@ -129,7 +132,7 @@ probe_recovery() {
     k=$((k + 1))
     r=$(date +%s%N)
     load "$1-r$k" 10
-    if wait_stored "$1-r$k" 10 2; then
+    if wait_stored "$1-r$k" 10 2 && unattached=$(unattached_workers) && [ -z "$unattached" ]; then
       recovered_ms=$(( (r - t0) / 1000000 ))
       probe_rounds=$k
       return 0
@@ -138,6 +141,58 @@ probe_recovery() {
   probe_rounds=$k
   return 1
 }
+# unattached_workers: the php-fpm workers (of those started) without a slot
+# in the ring at the path, space-separated; fails when the ring is unreadable
+unattached_workers() {
+  local pids
+  pids=$("$shm" --ring "$ring" --json top --once 2>/dev/null | jget '" ".join(str(s["pid"]) for s in d["slots"])') ||
+    return 1
+  case $pids in unreadable*) return 1 ;; esac
+  local pid missing=""
+  for pid in $fpm_workers; do
+    case " $pids " in *" $pid "*) ;; *) missing="$missing $pid" ;; esac
+  done
+  echo "${missing# }"
+}
+# load_stored PREFIX COUNT SECONDS: COUNT requests (load), then waits up to
+# SECONDS until each is stored or dropped because the ring was full. At full
+# speed two workers fill the hostile suite's 256 KiB ring in tens of
+# milliseconds whenever the store's commit stalls, and drop-on-full is the
+# ring's policy; any other loss is not. Then 10 requests PREFIX-end, which
+# must all be stored (the ring still flows). Sets $got (stored of COUNT),
+# $full (new drops on a full ring), $got_end (stored of the 10), $other
+# (every other loss and invalid record counted meanwhile) and $waited,
+# and leaves $load_line the main load's; returns 0 when got + full = COUNT
+# and got_end = 10.
+load_stored() {
+  local full0 damage0 now start=$SECONDS end=$((SECONDS + $3))
+  full0=$(lost_full) damage0=$(damage)
+  load "$1" "$2"
+  while :; do
+    got=$(stored "$1") now=$(lost_full)
+    if is_count "$full0" && is_count "$now"; then full=$((now - full0)); else full=unreadable; fi
+    [ "$full" = unreadable ] || [ $((got + full)) -lt "$2" ] || break
+    [ $SECONDS -ge $end ] && break
+    sleep 0.2
+  done
+  waited=$((SECONDS - start))
+  # drops on a full ring would also hide a drainer that stopped reading: 10
+  # more requests, into a ring drained by now, must all be stored
+  local main_line=$load_line
+  load "$1-end" 10
+  wait_stored "$1-end" 10 5
+  got_end=$got load_line=$main_line
+  got=$(stored "$1")
+  now=$(damage)
+  if [ "$full" != unreadable ] && is_count "$damage0" && is_count "$now"; then
+    other=$((now - damage0 - full))
+  else
+    other=unreadable
+  fi
+  [ "$full" != unreadable ] && [ $((got + full)) = "$2" ] && [ "$got_end" = 10 ]
+}
+lost_full() { stat_json | jget 'd["lost"]["full"]'; }
+is_count() { case $1 in '' | *[!0-9]*) return 1 ;; esac; }
 stat_json() { "$shm" --ring "$ring" --json stat 2>/dev/null; }
 # damage: invalid records + every loss counter, from bvapm-shm stat --json
 damage() { stat_json | jget 'd["invalid_records"] + d["lost"]["total"]'; }
