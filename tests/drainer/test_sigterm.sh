@@ -16,8 +16,14 @@ for i in $(seq 50); do [ -f "$dir/store.db" ] && sqlite3 "$dir/store.db" "SELECT
 lock_store
 sleep 0.3
 "$producer" load --ring $ring --records 300 --lost "$dir/lost" > "$dir/gen"
-sleep 0.5
-inflight=$(metric bvapm_drainer_inflight_records)
+# the reader fills its memory and stops there while the sink waits for the
+# lock: wait until the count is above 0 and the same twice 0.2 s apart
+prev=-1
+for i in $(seq 50); do
+  inflight=$(metric bvapm_drainer_inflight_records)
+  [ "${inflight:-0}" -gt 0 ] 2>/dev/null && [ "$inflight" = "$prev" ] && break
+  prev=$inflight; sleep 0.2
+done
 check "records are held in memory while the store is locked ($inflight)" "[ '${inflight:-0}' -gt 0 ]"
 t0=$(date +%s%N)
 drainer_stop; rc=$DRAINER_RC
