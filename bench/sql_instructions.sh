@@ -4,8 +4,9 @@
 # whatever else the machine does): php-cli runs N1 then N2 PDO-SQLite
 # statements of one kind in one request; the difference divided by N2-N1 is
 # the cost of one statement. Kinds: `query` (PDO::query with an inlined
-# literal, normalized each time) and `execute` (a prepared statement's
-# execute() + fetchColumn()). Configurations: off (extension not loaded),
+# literal, eight distinct texts: after the first eight the statement cache
+# answers), `query_new` (a new text every time: normalized every time) and
+# `execute` (a prepared statement's execute() + fetchColumn()). Configurations: off (extension not loaded),
 # not_recording (loaded, the request not recorded: bvapm.cli_enabled=0, the
 # same path as the kill switch), capture_on (aggressive). Prints a table and
 # one SUMMARY line.
@@ -26,13 +27,14 @@ $db->exec("INSERT INTO authors VALUES (7, 'ann')");
 $st = $db->prepare("SELECT name FROM authors WHERE id = ?");
 for ($i = 0; $i < $n; $i++) {
     if ($kind === 'query') { $db->query("SELECT name FROM authors WHERE id = " . ($i % 8))->fetchColumn(); }
+    elseif ($kind === 'query_new') { $db->query("SELECT name FROM authors WHERE id = " . $i)->fetchColumn(); }
     else { $st->execute([$i % 8]); $st->fetchColumn(); }
 }
 PHP
 n1=200 n2=1200
 summary="SUMMARY bench=sql-instructions"
-printf '%-8s %-14s %18s %8s\n' kind config instructions/stmt added
-for kind in query execute; do
+printf '%-10s %-14s %18s %8s\n' kind config instructions/stmt added
+for kind in query query_new execute; do
   for c in off not_recording capture_on; do
     a=()
     case $c in
@@ -42,7 +44,7 @@ for kind in query execute; do
     per=$(BVAPM_SHM_DIR="$shm" per_op $n1 $n2 "$out" \
           php -n "${a[@]}" -d extension=pdo -d extension=pdo_sqlite "$out/s.php" "$kind") || exit 1
     [ "$c" = off ] && base=$per
-    printf '%-8s %-14s %18d %8d\n' "$kind" "$c" "$per" $((per - base))
+    printf '%-10s %-14s %18d %8d\n' "$kind" "$c" "$per" $((per - base))
     summary+=" ${kind}_${c}=$per"
   done
 done
