@@ -191,12 +191,19 @@ fi
 # the interrupt checks the sampling profile asks for — is in the total, not
 # in bvapm.so. WordPress's own work per request moves by a few hundred
 # thousand instructions between processes (its caches, time-dependent
-# paths). opcache without the JIT (valgrind and JIT code do not mix well).
-# The samples are wall-time ticks and a request under callgrind takes
-# seconds: the sampling row is an upper bound.
+# paths). opcache without the JIT by default; BENCH_CALLGRIND_JIT=1 counts
+# with the tracing JIT php-fpm runs above (valgrind then checks every write
+# for new code, --smc-check=all, and the JIT compiles what the uncounted
+# first request and the first of each count make hot). The samples are
+# wall-time ticks and a request under callgrind takes seconds: the sampling
+# row is an upper bound.
 [ "${BENCH_CALLGRIND:-1}" = 0 ] && exit 0
 cgi=$(command -v php-cgi8.2 || command -v php-cgi)
 warm=4
+jit=(-d opcache.jit=off) vg_jit=()
+if [ "${BENCH_CALLGRIND_JIT:-0}" = 1 ]; then
+  jit=(-d opcache.jit=tracing -d opcache.jit_buffer_size=16M) vg_jit=(--smc-check=all)
+fi
 cgi_run() { # cgi_run [WRAPPER...] -- N -d settings...: php-cgi -T N on the front page
   local w=()
   while [ "$1" != -- ]; do w+=("$1"); shift; done
@@ -205,7 +212,7 @@ cgi_run() { # cgi_run [WRAPPER...] -- N -d settings...: php-cgi -T N on the fron
   env -i PATH=/usr/bin:/bin BVAPM_SHM_DIR="$shm" REQUEST_METHOD=GET REQUEST_URI=/ SCRIPT_NAME=/index.php \
     SCRIPT_FILENAME=$WP_ROOT/index.php HTTP_HOST="$WP_HOSTPORT" SERVER_NAME="$WP_HOST" \
     SERVER_PORT="$WP_PORT" REDIRECT_STATUS=200 \
-    "${w[@]}" "$cgi" -n -T "$n" -d zend_extension=opcache.so -d opcache.enable=1 \
+    "${w[@]}" "$cgi" -n -T "$n" -d zend_extension=opcache.so -d opcache.enable=1 "${jit[@]}" \
       "${WP_PHP_MODULES[@]/#/-d}" "$@" "$WP_ROOT/index.php" > /dev/null 2> "$dir/cg.err"
 }
 count() { # count N -d settings...: "total bvapm.so" instructions of a process serving N requests
@@ -213,15 +220,16 @@ count() { # count N -d settings...: "total bvapm.so" instructions of a process s
   # a request first, not counted: work WordPress does once a while has
   # passed (options and transients it writes back) falls there
   cgi_run -- 1 "$@"
-  cgi_run valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" -- "$n" "$@"
+  cgi_run valgrind --tool=callgrind "${vg_jit[@]}" --callgrind-out-file="$dir/cg.out" -- "$n" "$@"
   local total agent
   total=$(awk '/^summary:|^totals:/ {print $2; exit}' "$dir/cg.out")
   agent=$("$here/callgrind_objects.py" "$dir/cg.out" | awk -F'\t' '$1 ~ /bvapm\.so$/ {n += $3} END {print n + 0}')
   echo "$total $agent"
 }
-printf '\nwarm request (php-cgi -T 1+%d minus -T 1, per request)\n%-30s %14s %16s %9s\n' "$warm" condition \
+printf '\nwarm request (php-cgi -T 1+%d minus -T 1, per request; %s)\n%-30s %14s %16s %9s\n' "$warm" \
+  "$([ ${#vg_jit[@]} -gt 0 ] && echo "tracing JIT" || echo "no JIT")" condition \
   "total" "in bvapm.so" "ratio"
-summary="SUMMARY bench=app-instructions"
+summary="SUMMARY bench=app-instructions jit=$([ ${#vg_jit[@]} -gt 0 ] && echo tracing || echo off)"
 none_total=""
 for c in none bvapm-unsampled bvapm-unsampled-sampling bvapm-observer-registered bvapm-aggressive \
          bvapm-aggressive-fold; do
