@@ -194,7 +194,8 @@ fi
 # paths). opcache without the JIT by default; BENCH_CALLGRIND_JIT=1 counts
 # with the tracing JIT php-fpm runs above (valgrind then checks every write
 # for new code, --smc-check=all, and the JIT compiles what the uncounted
-# first request and the first of each count make hot). The samples are
+# first request and the first of each count make hot; ≈ 75 min on 2 cores
+# against a few without it). The samples are
 # wall-time ticks and a request under callgrind takes seconds: the sampling
 # row is an upper bound.
 [ "${BENCH_CALLGRIND:-1}" = 0 ] && exit 0
