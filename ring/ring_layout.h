@@ -194,6 +194,7 @@ struct bvapm_ring_header {
 _Static_assert(offsetof(struct bvapm_ring_header, magic) == 0, "ABI: magic at 0");
 _Static_assert(offsetof(struct bvapm_ring_header, abi_major) == 8, "ABI: major at 8");
 _Static_assert(offsetof(struct bvapm_ring_header, header_size) == 16, "ABI: header_size at 16");
+_Static_assert(offsetof(struct bvapm_ring_header, ready) == 56, "ABI: ready at 56 (testing/drainer.sh)");
 _Static_assert(offsetof(struct bvapm_ring_header, lost_incompatible) == 64, "ABI: stable line");
 _Static_assert(sizeof(struct bvapm_ring_header) <= BVAPM_RING_PAGE, "header fits a page");
 /* ABI 1.1 added fields inside existing cache lines only: the offsets of every

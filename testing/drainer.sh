@@ -11,10 +11,13 @@
 #
 #   drainer_spawn DRAINER DIR RING [ARGS...]  start it; sets DRAINER_PID
 #   drainer_start DRAINER DIR RING [ARGS...]  start it and wait (bounded) until
-#                                             the ring file exists; returns 1,
-#                                             with the log's tail on stderr, if
-#                                             the drainer exits first or the
-#                                             ring does not appear in 10 s
+#                                             the ring is ready (the file exists
+#                                             early: its creator's pid goes in
+#                                             first); returns 1, with the log's
+#                                             tail on stderr, if the drainer
+#                                             exits first or the ring is not
+#                                             ready in 10 s
+#   ring_ready FILE                           the ring's header says ready
 #   drainer_stop [SECONDS]                    SIGTERM, up to SECONDS (10) to
 #                                             exit, then SIGKILL; sets
 #                                             DRAINER_RC (its exit status, or
@@ -29,6 +32,11 @@ alive() {
   local s
   s=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
   [ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
+}
+
+# the header's `ready` word (offset 56, pinned by ring/ring_layout.h) is 1
+ring_ready() {
+  [ "$(od -An -t u4 -j 56 -N 4 "$1" 2>/dev/null | tr -d ' ')" = 1 ]
 }
 
 drainer_spawn() {
@@ -46,10 +54,10 @@ drainer_start() {
   drainer_spawn "$@"
   end=$((SECONDS + 10))
   while alive "$DRAINER_PID" && [ $SECONDS -lt $end ]; do
-    [ -e "$BVAPM_SHM_DIR/bvapm-$ring" ] && return 0
+    ring_ready "$BVAPM_SHM_DIR/bvapm-$ring" && return 0
     sleep 0.05
   done
-  echo "bvapm-drainer did not create the ring $ring; its log:" >&2
+  echo "bvapm-drainer did not create the ring $ring (not ready in 10 s); its log:" >&2
   tail -n 5 "$dir/drainer.log" >&2
   return 1
 }
